@@ -1,0 +1,91 @@
+"""From a subject's fact bundle to the evaluation context and the engine's facts.
+
+This is where fairness is enforced structurally: only the subject's *own* incidents and commendations that are
+*verified* and fall *within the period* are put in front of the rules. An unverified allegation, a relative's
+conduct or a lawful objection is simply not a fact any rule can see.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..compile.durable import FactShape, Plan
+from ..errors import EvaluationError
+from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..lang.interp import Ctx, PeriodView
+from ..periods import Month, Period
+
+SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
+_SUBJECT_ATTR = {"member": "member", "branch": "branch", "community": "community"}
+
+
+def subject_of(facts: SubjectFacts) -> Any:
+    return getattr(facts, _SUBJECT_ATTR[str(type(facts).subject_kind)])
+
+
+def default_period(facts: SubjectFacts) -> Period:
+    """The calendar year of the records, when they all fall in one year."""
+    records = getattr(facts, "records", ())
+    years = {int(r.month[:4]) for r in records}
+    annual = getattr(facts, "annual", None)
+    if annual is not None:
+        years.add(annual.year)
+    if len(years) == 1:
+        return Period.year(years.pop())
+    if not years:
+        raise EvaluationError(f"no period given and {facts.subject_id} has no monthly records to infer it from",
+                              hint="pass period=Period.year(2026) (or a quarter, or a month range)")
+    raise EvaluationError(f"no period given and the records of {facts.subject_id} span the years "
+                          f"{sorted(years)}", hint="pass period= explicitly")
+
+
+def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
+    rs = plan.ruleset
+    kind = str(type(facts).subject_kind)
+    if kind != rs.subject_kind:
+        raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but {facts.subject_id} is a {kind}",
+                              hint=f"use a {kind} rule set")
+    subject = subject_of(facts)
+    records = tuple(getattr(facts, "records", ()))
+    outside = [r.month for r in records if not period.contains_month(Month.parse(r.month))]
+    if outside:
+        raise EvaluationError(f"{facts.subject_id} has records outside the period {period}: {', '.join(outside)}",
+                              hint="select the period's records first, or widen the period")
+    annual = getattr(facts, "annual", None)
+    if annual is not None and not (period.start.year <= annual.year <= period.end.year):
+        raise EvaluationError(f"the annual evaluation of {facts.subject_id} is for {annual.year}, outside the "
+                              f"period {period}", hint="pass the evaluation of the period's year")
+    incidents = tuple(i for i in facts.incidents if i.verified and period.contains_date(i.occurred_on))
+    commendations = tuple(c for c in facts.commendations if c.verified and period.contains_date(c.awarded_on))
+    collections: dict[str, Any] = {"incidents": incidents, "commendations": commendations}
+    if kind == "community":
+        collections["grids"] = tuple(facts.grids)  # type: ignore[union-attr]
+    else:
+        collections["records"] = records
+    for name, coll in rs.schema.collections.items():
+        if coll.from_subject:
+            collections[name] = tuple(getattr(subject, name))
+    view = PeriodView(period.months, period.start_date, period.end_date)
+    return Ctx(subject, collections, annual, view, evidence={})
+
+
+def fact_json(shape: FactShape, ctx: Ctx, item: Any, key: str) -> str:
+    """One engine fact as JSON, without its session id (added per session)."""
+    data: dict[str, Any] = {"t": shape.tag, "k": key}
+    for name, fn in shape.fields.items():
+        data[name] = fn(ctx, item)
+    for name, fn in shape.derived.items():
+        data[name] = fn(ctx, item)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def engine_facts(plan: Plan, ctx: Ctx) -> tuple[str, dict[str, list[tuple[str, str]]]]:
+    """The subject fact and, per list the rules fire on, (key, fact) for each item."""
+    subject = fact_json(plan.subject, ctx, None, "s")
+    schema = plan.ruleset.schema
+    items: dict[str, list[tuple[str, str]]] = {}
+    for source, shape in plan.items.items():
+        keyfn = schema.collections[source].key
+        items[source] = [(k, fact_json(shape, ctx, x, k)) for x in ctx.collections[source] for k in (keyfn(x),)]
+    return subject, items

@@ -1,0 +1,330 @@
+"""Compile typed IR into Python closures ``f(ctx, item) -> value``.
+
+No source text is generated and nothing is passed to ``eval``: every IR node becomes one small function that
+calls its children. Missing values (``none``) follow three-valued logic: an ordering comparison with ``none`` is
+unknown, ``not unknown`` is unknown, ``false and unknown`` is false, and a condition holds only when it is
+exactly true. Division by zero is unknown, never an exception.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import ir as I  # noqa: N812
+from .check import Schema
+
+Fn = Callable[["Ctx", Any], Any]
+
+
+@dataclass(slots=True)
+class PeriodView:
+    months: int
+    start: date
+    end: date
+
+
+class Ctx:
+    """What closures read: the subject, its annual evaluation, the period, and the lists aggregations range over.
+
+    ``evidence`` (when not None) collects, per aggregation text, the keys of the items it counted.
+    """
+
+    __slots__ = ("annual", "collections", "evidence", "period", "subject")
+
+    def __init__(
+        self,
+        subject: Any,
+        collections: Mapping[str, Sequence[Any]],
+        annual: Any = None,
+        period: PeriodView | None = None,
+        evidence: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.subject = subject
+        self.collections = collections
+        self.annual = annual
+        self.period = period
+        self.evidence = evidence
+
+
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+class Compiler:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    def compile(self, node: I.IR) -> Fn:
+        return getattr(self, "c_" + type(node).__name__)(node)
+
+    # -- leaves ----------------------------------------------------------------------------------------------
+    def c_Const(self, node: I.Const) -> Fn:  # noqa: N802
+        value = node.value
+        return lambda c, it: value
+
+    def c_ListValue(self, node: I.ListValue) -> Fn:  # noqa: N802
+        if all(isinstance(x, I.Const) for x in node.items):
+            values = tuple(x.value for x in node.items)  # type: ignore[attr-defined]
+            return lambda c, it: values
+        fns = [self.compile(x) for x in node.items]
+        return lambda c, it: tuple(f(c, it) for f in fns)
+
+    def c_Field(self, node: I.Field) -> Fn:  # noqa: N802
+        path = node.path
+        scope = node.scope
+        if scope == "period":
+            name = path[0]
+            return lambda c, it: getattr(c.period, name)
+        if len(path) == 1:
+            get = operator.attrgetter(path[0])
+            if scope == "subject":
+                return lambda c, it: get(c.subject)
+            if scope == "item":
+                return lambda c, it: get(it)
+            return lambda c, it: None if c.annual is None else get(c.annual)
+
+        def walk(obj: Any) -> Any:
+            for name in path:
+                if obj is None:
+                    return None
+                obj = getattr(obj, name)
+            return obj
+
+        if scope == "subject":
+            return lambda c, it: walk(c.subject)
+        if scope == "item":
+            return lambda c, it: walk(it)
+        return lambda c, it: walk(c.annual)
+
+    # -- logic -----------------------------------------------------------------------------------------------
+    def c_Not(self, node: I.Not) -> Fn:  # noqa: N802
+        f = self.compile(node.operand)
+
+        def fn(c: Ctx, it: Any) -> Any:
+            v = f(c, it)
+            return None if v is None else not v
+
+        return fn
+
+    def c_BoolOp(self, node: I.BoolOp) -> Fn:  # noqa: N802
+        fns = [self.compile(x) for x in node.items]
+        if node.op == "and":
+            def fn_and(c: Ctx, it: Any) -> Any:
+                unknown = False
+                for f in fns:
+                    v = f(c, it)
+                    if v is False:
+                        return False
+                    if v is None:
+                        unknown = True
+                return None if unknown else True
+
+            return fn_and
+
+        def fn_or(c: Ctx, it: Any) -> Any:
+            unknown = False
+            for f in fns:
+                v = f(c, it)
+                if v is True:
+                    return True
+                if v is None:
+                    unknown = True
+            return None if unknown else False
+
+        return fn_or
+
+    def c_Compare(self, node: I.Compare) -> Fn:  # noqa: N802
+        lf, rf = self.compile(node.left), self.compile(node.right)
+        op = node.op
+        if op == "==":
+            return lambda c, it: lf(c, it) == rf(c, it)
+        if op == "!=":
+            return lambda c, it: lf(c, it) != rf(c, it)
+        cmp = _ORDER[op]
+        if isinstance(node.right, I.Const) and node.right.value is not None:
+            rv = node.right.value
+
+            def fn_const(c: Ctx, it: Any) -> Any:
+                a = lf(c, it)
+                return None if a is None else cmp(a, rv)
+
+            return fn_const
+
+        def fn(c: Ctx, it: Any) -> Any:
+            a = lf(c, it)
+            if a is None:
+                return None
+            b = rf(c, it)
+            return None if b is None else cmp(a, b)
+
+        return fn
+
+    def c_In(self, node: I.In) -> Fn:  # noqa: N802
+        vf = self.compile(node.item)
+        negate = node.negate
+        if isinstance(node.container, I.ListValue) and all(isinstance(x, I.Const) for x in node.container.items):
+            members = frozenset(x.value for x in node.container.items)  # type: ignore[attr-defined]
+
+            def fn_set(c: Ctx, it: Any) -> Any:
+                v = vf(c, it)
+                if v is None:
+                    return None
+                return (v in members) is not negate
+
+            return fn_set
+        cf = self.compile(node.container)
+
+        def fn(c: Ctx, it: Any) -> Any:
+            v = vf(c, it)
+            box = cf(c, it)
+            if v is None or box is None:
+                return None
+            return (v in box) is not negate
+
+        return fn
+
+    # -- arithmetic ------------------------------------------------------------------------------------------
+    def c_Neg(self, node: I.Neg) -> Fn:  # noqa: N802
+        f = self.compile(node.operand)
+
+        def fn(c: Ctx, it: Any) -> Any:
+            v = f(c, it)
+            return None if v is None else -v
+
+        return fn
+
+    def c_Arith(self, node: I.Arith) -> Fn:  # noqa: N802
+        lf, rf = self.compile(node.left), self.compile(node.right)
+        op = node.op
+
+        if op == "/":
+            def fn_div(c: Ctx, it: Any) -> Any:
+                a, b = lf(c, it), rf(c, it)
+                if a is None or b is None or b == 0:
+                    return None
+                return a / b
+
+            return fn_div
+        py = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
+
+        def fn(c: Ctx, it: Any) -> Any:
+            a, b = lf(c, it), rf(c, it)
+            if a is None or b is None:
+                return None
+            return py(a, b)
+
+        return fn
+
+    def c_IfElse(self, node: I.IfElse) -> Fn:  # noqa: N802
+        tf, af, bf = self.compile(node.test), self.compile(node.then), self.compile(node.orelse)
+        return lambda c, it: af(c, it) if tf(c, it) is True else bf(c, it)
+
+    def c_Func(self, node: I.Func) -> Fn:  # noqa: N802
+        fns = [self.compile(a) for a in node.args]
+        name = node.name
+        if name == "coalesce":
+            def fn_coalesce(c: Ctx, it: Any) -> Any:
+                for f in fns:
+                    v = f(c, it)
+                    if v is not None:
+                        return v
+                return None
+
+            return fn_coalesce
+        impl = _FUNCS[name]
+
+        def fn(c: Ctx, it: Any) -> Any:
+            args = [f(c, it) for f in fns]
+            if any(a is None for a in args):
+                return None
+            return impl(*args)
+
+        return fn
+
+    # -- aggregations ----------------------------------------------------------------------------------------
+    def c_Agg(self, node: I.Agg) -> Fn:  # noqa: N802
+        coll = self.schema.collections[node.source]
+        key = coll.key
+        source = node.source
+        label = node.text
+        where = self.compile(node.where) if node.where is not None else None
+        project = self.compile(node.project) if node.project is not None else None
+        func = node.func
+
+        def matched(c: Ctx) -> list[Any]:
+            items = c.collections[source]
+            return list(items) if where is None else [x for x in items if where(c, x) is True]
+
+        def record(c: Ctx, value: Any, sel: list[Any]) -> Any:
+            if c.evidence is not None:
+                c.evidence[label] = (value, [key(x) for x in sel])
+            return value
+
+        if func == "count":
+            def fn_count(c: Ctx, it: Any) -> Any:
+                sel = matched(c)
+                return record(c, len(sel), sel)
+
+            return fn_count
+        if func == "exists":
+            def fn_exists(c: Ctx, it: Any) -> Any:
+                sel = matched(c)
+                return record(c, bool(sel), sel)
+
+            return fn_exists
+        if func == "longest_run":
+            def fn_run(c: Ctx, it: Any) -> Any:
+                best = run = 0
+                prev = None
+                hits = []
+                for x in c.collections[source]:
+                    idx = _month_index(x.month)
+                    if where(c, x) is True:  # type: ignore[misc]
+                        run = run + 1 if prev is not None and idx == prev + 1 and run > 0 else 1
+                        hits.append(x)
+                    else:
+                        run = 0
+                    prev = idx
+                    best = max(best, run)
+                return record(c, best, hits)
+
+            return fn_run
+        assert project is not None
+
+        def reduce(c: Ctx, op: Callable[[list[Any]], Any]) -> Any:
+            sel = matched(c)
+            vs = [v for v in (project(c, x) for x in sel) if v is not None]
+            return record(c, op(vs), sel)
+
+        if func == "sum":
+            return lambda c, it: reduce(c, sum)
+        if func == "mean":
+            return lambda c, it: reduce(c, lambda vs: sum(vs) / len(vs) if vs else None)
+        pick = min if func == "min" else max
+        return lambda c, it: reduce(c, lambda vs: pick(vs) if vs else None)
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+_FUNCS: dict[str, Callable[..., Any]] = {
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "round": round,
+    "clamp": _clamp,
+    "len": len,
+    "days_between": lambda a, b: (b - a).days,
+}
+
+
+def compile_ir(node: I.IR, schema: Schema) -> Fn:
+    return Compiler(schema).compile(node)

@@ -1,0 +1,503 @@
+"""Load rule sets from YAML: read safely, validate the format, resolve includes, check every expression.
+
+All problems found in a file are reported together (one :class:`~partyrules.errors.Diagnostic` each, with
+``file:line:column`` and a hint), so that an author fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import (
+    Diagnostic,
+    ExpressionError,
+    IncludeError,
+    Location,
+    ParameterError,
+    RuleSetError,
+    RuleSetLimitError,
+    RuleSetSchemaError,
+)
+from ..lang.ast import ExprProblem
+from ..lang.check import Schema, check, suggest
+from ..lang.parser import parse
+from . import spec as S
+from .model import Deduction, Dimension, Expression, RuleSet, Standard, Veto
+from .schema import schema_for
+from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, Path as YPath, YamlDocument, load_yaml
+
+_ALL_KEYS = sorted({name for cls in (S.RuleSetSpec, S.FragmentSpec, S.StandardSpec, S.DeductionSpec, S.VetoSpec,
+                                     S.DimensionSpec, S.GradeSpec, S.ParamSpec, S.RatioSpec, S.RatioToSpec,
+                                     S.BandsSpec, S.BandStep, S.PerOccurrenceSpec, S.ExpectSpec, S.MonotoneSpec,
+                                     S.Title)
+                    for name in cls.model_fields} | {"from"})
+
+
+@dataclass(frozen=True, eq=False)
+class _Item:
+    """A rule-set item and where it was written."""
+
+    spec: Any
+    doc: YamlDocument
+    path: YPath
+
+
+@dataclass(frozen=True, eq=False)
+class _Sources:
+    """Everything needed to rebuild a rule set with other parameters."""
+
+    top: S.RuleSetSpec
+    top_doc: YamlDocument
+    params: dict[str, _Item]
+    dimensions: list[_Item]
+    standards: list[_Item]
+    deductions: list[_Item]
+    vetoes: list[_Item]
+    files: tuple[str, ...]
+    canonical: dict[str, Any]
+
+
+# -- public API ------------------------------------------------------------------------------------------------
+def load_ruleset(
+    path: str | Path,
+    *,
+    params: Mapping[str, Any] | None = None,
+    root: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RuleSet:
+    """Load a rule set from a YAML file.
+
+    ``params`` overrides declared parameters without editing the file. Includes are resolved relative to the
+    including file and must stay inside ``root`` (by default the rule set's own directory).
+    """
+    path = Path(path)
+    root_dir = Path(root) if root is not None else path.parent
+    reader = _Reader(root_dir, limits)
+    doc = reader.read(path, None)
+    return _build(doc, reader, params or {})
+
+
+def loads_ruleset(
+    text: str,
+    *,
+    file: str = "<string>",
+    params: Mapping[str, Any] | None = None,
+    root: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RuleSet:
+    """Load a rule set from YAML text. Includes are only allowed when ``root`` names their directory."""
+    reader = _Reader(Path(root) if root is not None else None, limits)
+    doc = load_yaml(text, file, limits)
+    return _build(doc, reader, params or {})
+
+
+def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleSet:
+    sources: _Sources = ruleset._sources  # type: ignore[attr-defined]
+    merged = {**ruleset.params, **_check_overrides(sources, overrides)}
+    return _assemble(sources, merged, overrides_given=True)
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+class _Reader:
+    def __init__(self, root: Path | None, limits: Limits) -> None:
+        self.root = root.resolve() if root is not None else None
+        self.limits = limits
+        self.files: list[str] = []
+
+    def read(self, path: Path, at: Location | None) -> YamlDocument:
+        if len(self.files) >= self.limits.max_files:
+            raise RuleSetLimitError.single("RS113", f"more than {self.limits.max_files} files in one rule set", at)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise IncludeError.single("RS120", f"cannot read {path}: {exc.strerror or exc}", at,
+                                      "check the path") from None
+        if size > self.limits.max_bytes:
+            raise RuleSetLimitError.single("RS110", f"{path} is {size} bytes, above the limit of "
+                                           f"{self.limits.max_bytes}", Location(str(path)),
+                                           "split it into included files")
+        if not path.is_file():
+            raise IncludeError.single("RS120", f"{path} is not a file", at)
+        self.files.append(str(path))
+        return load_yaml(path.read_bytes(), str(path), self.limits)
+
+    def include(self, name: str, from_doc: YamlDocument, at: Location) -> YamlDocument:
+        if self.root is None:
+            raise IncludeError.single("RS121", f"cannot include {name!r}: no rule-set directory was given", at,
+                                      "load the rule set from a file, or pass root=")
+        if Path(name).is_absolute() or "\\" in name or name.startswith("~"):
+            raise IncludeError.single("RS122", f"include {name!r} must be a relative path", at,
+                                      "write the path relative to the including file")
+        base = Path(from_doc.file).parent if from_doc.file and from_doc.file != "<string>" else self.root
+        target = (base / name).resolve()
+        try:
+            target.relative_to(self.root)
+        except ValueError:
+            raise IncludeError.single("RS122", f"include {name!r} points outside the rule-set directory "
+                                      f"{self.root}", at, "rule sets may only include files beside them") from None
+        if target.suffix not in (".yaml", ".yml"):
+            raise IncludeError.single("RS122", f"include {name!r} is not a .yaml file", at)
+        if str(target) in self.files:
+            raise IncludeError.single("RS123", f"{name!r} is included twice", at, "include each file once")
+        return self.read(target, at)
+
+
+# -- validation ------------------------------------------------------------------------------------------------
+def _pydantic_diagnostics(exc: ValidationError, doc: YamlDocument, prefix: YPath = ()) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for err in exc.errors(include_url=False):
+        loc = _data_path(doc.data, tuple(err["loc"]), prefix)
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            key = str(err["loc"][-1])
+            message = f"unknown key {key!r}"
+            hint = suggest(key, _ALL_KEYS)
+            location = doc.location((*prefix, *loc), key=True)
+        elif kind == "missing":
+            message = f"missing required key {str(err['loc'][-1])!r}"
+            location = doc.location((*prefix, *loc[:-1]) if loc and loc[-1] == err["loc"][-1] else (*prefix, *loc))
+        else:
+            shown = repr(err.get("input"))
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            msg = err["msg"].removeprefix("Value error, ")
+            message = f"{msg} (got {shown})" if kind != "value_error" else msg
+            where = S.__name__  # noqa: F841 - keep lint quiet about the module import used for keys
+            if loc and loc[-1] == "version":
+                hint = 'quote the version, e.g. version: "2026.1"'
+            location = doc.location((*prefix, *loc))
+        out.append(Diagnostic("RS200", message, location, hint))
+    return out
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], prefix: YPath) -> YPath:
+    """Keep the part of a pydantic error location that is a real path in the document (drop union tags)."""
+    node = data
+    for p in prefix:
+        node = node[p] if isinstance(node, (dict, list)) else None
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part == "from_" and "from" in node:
+            out.append("from")
+            node = node["from"]
+        elif isinstance(node, dict):
+            out.append(part)  # a missing or unknown key: point at it (or its parent)
+            break
+        else:
+            continue
+    return tuple(out)
+
+
+def _validate(model: type[BaseModel], doc: YamlDocument, diags: list[Diagnostic]) -> Any:
+    data = doc.data
+    if not isinstance(data, dict):
+        diags.append(Diagnostic("RS200", "a rule-set file must be a mapping of keys to values",
+                                doc.location(()), "start with 'id: ...'"))
+        return None
+    data = dict(data)
+    # A parameter may be written as its bare value; expand it to {value: ...} before validation.
+    if isinstance(data.get("params"), dict):
+        data["params"] = {k: (v if isinstance(v, dict) else {"value": v}) for k, v in data["params"].items()}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        diags.extend(_pydantic_diagnostics(exc, doc))
+        return None
+
+
+def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> RuleSet:
+    diags: list[Diagnostic] = []
+    if isinstance(doc.data, dict) and doc.data.get("fragment") is True:
+        raise RuleSetSchemaError.single("RS201", "this file is a fragment: it can only be included by a rule set",
+                                        doc.location(()), "load the rule set that includes it")
+    top: S.RuleSetSpec | None = _validate(S.RuleSetSpec, doc, diags)
+    if top is None:
+        raise RuleSetSchemaError(diags)
+    items: dict[str, list[_Item]] = {k: [] for k in ("dimensions", "standards", "deductions", "vetoes")}
+    params: dict[str, _Item] = {}
+    docs = [(top, doc)]
+    for i, name in enumerate(top.include):
+        at = doc.location(("include", i))
+        try:
+            inc_doc = reader.include(name, doc, at)
+        except RuleSetError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        frag = _validate(S.FragmentSpec, inc_doc, diags)
+        if frag is not None:
+            docs.append((frag, inc_doc))
+    for body, d in docs:
+        for pname in body.params:
+            if pname in params:
+                diags.append(Diagnostic("RS301", f"parameter {pname!r} is declared twice",
+                                        d.location(("params", pname), key=True),
+                                        f"first declared at {params[pname].doc.location(('params', pname))}"))
+            else:
+                params[pname] = _Item(body.params[pname], d, ("params", pname))
+        for kind in items:
+            for j, it in enumerate(getattr(body, kind)):
+                items[kind].append(_Item(it, d, (kind, j)))
+    if diags:
+        raise _error_class(diags)(diags)
+    files = tuple(reader.files) if reader.files else (doc.file or "<string>",)
+    canonical = {
+        "ruleset": top.model_dump(mode="json", by_alias=True, exclude={"params", "dimensions", "standards",
+                                                                        "deductions", "vetoes", "include"}),
+        **{k: [it.spec.model_dump(mode="json") for it in v] for k, v in items.items()},
+        "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(params.items())},
+    }
+    sources = _Sources(top, doc, params, items["dimensions"], items["standards"], items["deductions"],
+                       items["vetoes"], files, canonical)
+    base = {k: v.spec.value for k, v in params.items()}
+    effective = {**base, **_check_overrides(sources, overrides)}
+    return _assemble(sources, effective, overrides_given=bool(overrides))
+
+
+def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in sources.params:
+            raise ParameterError(f"unknown parameter {name!r} for rule set {sources.top.id}",
+                                 hint=suggest(name, list(sources.params)) or "see the rule set's params:")
+        declared = sources.params[name].spec
+        old = declared.value
+        if isinstance(value, float) and value != value:  # NaN
+            raise ParameterError(f"parameter {name!r} cannot be NaN")
+        ok = (
+            (isinstance(old, bool) and isinstance(value, bool))
+            or (isinstance(old, (int, float)) and not isinstance(old, bool)
+                and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and value not in (float("inf"), float("-inf")))
+            or (isinstance(old, str) and isinstance(value, str))
+            or (isinstance(old, list) and isinstance(value, (list, tuple))
+                and all(type(x) is type(old[0]) for x in value) if old else isinstance(value, (list, tuple)))
+        )
+        if not ok:
+            raise ParameterError(f"parameter {name!r} must be like {old!r}, not {value!r}",
+                                 hint="give a value of the declared type")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if declared.min is not None and value < declared.min:
+                raise ParameterError(f"parameter {name!r} = {value} is below its min {declared.min}")
+            if declared.max is not None and value > declared.max:
+                raise ParameterError(f"parameter {name!r} = {value} is above its max {declared.max}")
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _error_class(diags: list[Diagnostic]) -> type[RuleSetError]:
+    codes = {d.code for d in diags}
+    if codes and all(c.startswith("EX") for c in codes):
+        return ExpressionError
+    if codes & {"RS120", "RS121", "RS122", "RS123"}:
+        return IncludeError
+    if codes & {"RS110", "RS111", "RS112", "RS113"}:
+        return RuleSetLimitError
+    return RuleSetSchemaError
+
+
+def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int) -> Location:
+    mark: Mark | None = doc.marks.get(path)
+    loc = doc.location(path)
+    if mark is None:
+        return loc
+    if mark.style in ("|", ">"):
+        before = text[:offset]
+        line = mark.line + 1 + before.count("\n")
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        return Location(doc.file, line, col, loc.path)
+    shift = 1 if mark.style in ('"', "'") else 0
+    return Location(doc.file, mark.line, mark.column + shift + offset, loc.path)
+
+
+def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: bool) -> RuleSet:
+    top = sources.top
+    schema: Schema = schema_for(top.subject)
+    diags: list[Diagnostic] = []
+
+    def compile_expr(item: _Item, rel: YPath, text: str | None, expected: str) -> Expression | None:
+        if text is None:
+            return None
+        path = (*item.path, *rel)
+        try:
+            node = parse(text)
+            out = check(node, text, schema, params, expected)
+        except ExprProblem as p:
+            diags.append(Diagnostic(p.code, p.message, _expr_location(item.doc, path, text, p.start), p.hint))
+            return None
+        except RecursionError:
+            diags.append(Diagnostic("EX111", "expression nested too deeply", item.doc.location(path),
+                                    "simplify the expression"))
+            return None
+        return Expression(text, out, _expr_location(item.doc, path, text, 0))
+
+    top_item = _Item(top, sources.top_doc, ())
+    applies_to = compile_expr(top_item, ("applies_to",), top.applies_to, "bool")
+
+    dimensions: list[Dimension] = []
+    seen: dict[str, Location] = {}
+
+    def unique(kind: str, ident: str, item: _Item) -> None:
+        loc = item.doc.location((*item.path, "id"))
+        if ident in seen:
+            diags.append(Diagnostic("RS301", f"{kind} id {ident!r} is used twice", loc, f"first used at {seen[ident]}"))
+        else:
+            seen[ident] = loc
+
+    for it in sources.dimensions:
+        d = it.spec
+        unique("dimension", d.id, it)
+        dimensions.append(Dimension(d.id, d.zh, d.en, float(d.max), d.source))
+    dim_ids = [d.id for d in dimensions]
+
+    def check_dimension(item: _Item, dim: str | None) -> None:
+        if dim is not None and dim not in dim_ids:
+            diags.append(Diagnostic("RS302", f"unknown dimension {dim!r}", item.doc.location((*item.path, "dimension")),
+                                    suggest(dim, dim_ids) or ("dimensions: " + ", ".join(dim_ids))))
+
+    standards: list[Standard] = []
+    for it in sources.standards:
+        s: S.StandardSpec = it.spec
+        unique("rule", s.id, it)
+        check_dimension(it, s.dimension)
+        exprs: dict[str, Expression | None] = {"when": compile_expr(it, ("when",), s.when, "bool")}
+        m = s.method
+        if m == "flag":
+            exprs["flag"] = compile_expr(it, ("flag",), s.flag, "bool")
+        elif m == "ratio":
+            assert s.ratio is not None
+            exprs["numerator"] = compile_expr(it, ("ratio", "numerator"), s.ratio.numerator, "num")
+            exprs["denominator"] = compile_expr(it, ("ratio", "denominator"), s.ratio.denominator, "num")
+        elif m == "ratio_to":
+            assert s.ratio_to is not None
+            exprs["value"] = compile_expr(it, ("ratio_to", "value"), s.ratio_to.value, "num")
+            exprs["target"] = compile_expr(it, ("ratio_to", "target"), s.ratio_to.target, "num")
+        elif m == "bands":
+            assert s.bands is not None
+            exprs["value"] = compile_expr(it, ("bands", "value"), s.bands.value, "num")
+        else:
+            assert s.per_occurrence is not None
+            exprs["count"] = compile_expr(it, ("per_occurrence", "count"), s.per_occurrence.count, "num")
+        standards.append(Standard(s, m, {k: v for k, v in exprs.items() if v is not None},
+                                  it.doc.location(it.path)))
+
+    deductions: list[Deduction] = []
+    for it in sources.deductions:
+        k: S.DeductionSpec = it.spec
+        unique("rule", k.id, it)
+        check_dimension(it, k.dimension)
+        if k.cap < k.points:
+            diags.append(Diagnostic("RS305", f"cap {k.cap:g} is below the points per occurrence {k.points:g}",
+                                    it.doc.location((*it.path, "cap")), "raise the cap or lower the points"))
+        ex = {"per": compile_expr(it, ("per",), k.per, "num"), "when": compile_expr(it, ("when",), k.when, "bool")}
+        deductions.append(Deduction(k, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
+
+    vetoes: list[Veto] = []
+    for it in sources.vetoes:
+        v: S.VetoSpec = it.spec
+        unique("rule", v.id, it)
+        check_dimension(it, v.dimension)
+        ex = {"when": compile_expr(it, ("when",), v.when, "bool")}
+        vetoes.append(Veto(v, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
+
+    doc = sources.top_doc
+    for d in dimensions:
+        total = sum(s.points for s in standards if s.dimension == d.id)
+        j = dim_ids.index(d.id)
+        if not any(s.dimension == d.id for s in standards):
+            diags.append(Diagnostic("RS306", f"dimension {d.id!r} has no standards",
+                                    sources.dimensions[j].doc.location(sources.dimensions[j].path),
+                                    "add standards or remove the dimension"))
+        elif abs(total - d.max) > 1e-9:
+            diags.append(Diagnostic("RS303", f"the standards of dimension {d.id!r} add up to {total:g}, "
+                                    f"not its max {d.max:g}",
+                                    sources.dimensions[j].doc.location((*sources.dimensions[j].path, "max")),
+                                    "make the standards' points sum to the dimension's max"))
+    cuts = [g.at_least for g in top.grading]
+    if cuts != sorted(cuts, reverse=True) or len(set(cuts)) != len(cuts) or cuts[-1] != 0:
+        diags.append(Diagnostic("RS304", "grading must list grades from the highest at_least down to a last "
+                                "grade at 0", doc.location(("grading",)),
+                                "the last grade is the one vetoes force"))
+    if len({g.id for g in top.grading}) != len(top.grading):
+        diags.append(Diagnostic("RS301", "a grade id is used twice", doc.location(("grading",))))
+    max_points = sum(d.max for d in dimensions)
+    if cuts and cuts[0] > max_points:
+        diags.append(Diagnostic("RS304", f"grade {top.grading[0].id!r} needs {cuts[0]:g} but the maximum is "
+                                f"{max_points:g}", doc.location(("grading", 0, "at_least"))))
+    if top.monotone is not None:
+        known = _monotone_targets(schema)
+        for side in ("increasing", "decreasing"):
+            for j, name in enumerate(getattr(top.monotone, side)):
+                if name not in known:
+                    diags.append(Diagnostic("RS307", f"monotone field {name!r} is not a numeric or true/false "
+                                            "fact field", doc.location(("monotone", side, j)),
+                                            suggest(name, sorted(known))))
+    counts = {"dimensions": len(dimensions), "standards": len(standards), "deductions": len(deductions),
+              "vetoes": len(vetoes)}
+    if top.expect is not None:
+        for key, n in counts.items():
+            want = getattr(top.expect, key)
+            if want is not None and want != n:
+                diags.append(Diagnostic("RS401", f"expected {want} {key} but the rule set (with its includes) "
+                                        f"has {n}", doc.location(("expect", key)),
+                                        "add or remove items, or correct the declared count"))
+    errors = [d for d in diags]
+    if errors:
+        raise _error_class(errors)(errors)
+
+    canonical = dict(sources.canonical)
+    canonical["effective_params"] = {k: params[k] for k in sorted(params)}
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False,
+                                       separators=(",", ":")).encode()).hexdigest()
+    rs = RuleSet(
+        spec=top,
+        schema=schema,
+        params=dict(params),
+        dimensions=tuple(dimensions),
+        standards=tuple(standards),
+        deductions=tuple(deductions),
+        vetoes=tuple(vetoes),
+        grades=tuple(top.grading),
+        applies_to=applies_to,
+        content_hash=digest,
+        files=sources.files,
+        base_params={k: v.spec.value for k, v in sources.params.items()},
+    )
+    object.__setattr__(rs, "_sources", sources)
+    return rs
+
+
+def _monotone_targets(schema: Schema) -> set[str]:
+    out = {n for n, t in schema.subject_fields.items() if t.kind in ("num", "bool")}
+    for cname, coll in schema.collections.items():
+        if coll.from_subject:
+            continue
+        for n, t in coll.fields.items():
+            if t.kind in ("num", "bool"):
+                out.add(f"{cname}.{n}")
+            if t.kind == "model" and t.model is not None:
+                from ..lang.types import model_fields
+
+                for sub, st in model_fields(t.model).items():
+                    if st.kind in ("num", "bool"):
+                        out.add(f"{cname}.{n}.{sub}")
+    out |= {f"annual.{n}" for n, t in schema.annual_fields.items() if t.kind in ("num", "bool")}
+    return out
+
+
+def suggest_name(name: str, names: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, names, n=1)
+    return close[0] if close else None

@@ -1,0 +1,223 @@
+"""The rule-set file format, as pydantic models of the YAML document (before expressions are compiled)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+RuleSetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")]
+ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+Expr = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Points = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
+ParamValue = bool | int | float | str | list[str] | list[float]
+
+SubjectKind = Literal["member", "branch", "community"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+class Title(_Spec):
+    zh: Text
+    en: Text
+
+
+class ParamSpec(_Spec):
+    """A named value the rules use, that a reform or a call may override (``params.<name>`` in expressions)."""
+
+    value: ParamValue
+    zh: Text | None = None
+    en: Text | None = None
+    source: Text | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> ParamSpec:
+        v = self.value
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if self.min is not None and v < self.min:
+                raise ValueError(f"value {v} is below its min {self.min}")
+            if self.max is not None and v > self.max:
+                raise ValueError(f"value {v} is above its max {self.max}")
+        return self
+
+
+class DimensionSpec(_Spec):
+    id: RuleId
+    zh: Text
+    en: Text
+    max: Points
+    source: Text | None = None
+
+
+class RatioSpec(_Spec):
+    numerator: Expr
+    denominator: Expr
+    zero_denominator: Literal["full", "zero"] = "full"
+
+
+class RatioToSpec(_Spec):
+    value: Expr
+    target: Expr
+    zero_target: Literal["full", "zero"] = "full"
+
+
+class BandStep(_Spec):
+    at_least: float = Field(allow_inf_nan=False)
+    points: NonNegative
+
+
+class BandsSpec(_Spec):
+    value: Expr
+    steps: list[BandStep] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _descending(self) -> BandsSpec:
+        cuts = [s.at_least for s in self.steps]
+        if cuts != sorted(cuts, reverse=True) or len(set(cuts)) != len(cuts):
+            raise ValueError("steps must be listed from the highest at_least to the lowest, without repeats")
+        return self
+
+
+class PerOccurrenceSpec(_Spec):
+    count: Expr
+    points: Points
+
+
+METHODS = ("flag", "ratio", "ratio_to", "bands", "per_occurrence")
+
+
+class StandardSpec(_Spec):
+    """A standard (细化标准): earns up to ``points`` by one scoring method."""
+
+    id: RuleId
+    dimension: RuleId
+    zh: Text
+    en: Text
+    source: Text
+    points: Points
+    when: Expr | None = None
+    if_not_applicable: Literal["full", "zero"] = "full"
+    flag: Expr | None = None
+    ratio: RatioSpec | None = None
+    ratio_to: RatioToSpec | None = None
+    bands: BandsSpec | None = None
+    per_occurrence: PerOccurrenceSpec | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_method(self) -> StandardSpec:
+        given = [m for m in METHODS if getattr(self, m) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a standard needs exactly one scoring method ({', '.join(METHODS)}), found "
+                f"{', '.join(given) if given else 'none'}")
+        if self.bands is not None and max(s.points for s in self.bands.steps) > self.points:
+            raise ValueError("a band gives more points than the standard's points")
+        if self.per_occurrence is not None and self.per_occurrence.points > self.points:
+            raise ValueError("per_occurrence points exceed the standard's points (its cap)")
+        return self
+
+    @property
+    def method(self) -> str:
+        return next(m for m in METHODS if getattr(self, m) is not None)
+
+
+class DeductionSpec(_Spec):
+    """A deduction (扣分细则): ``points`` per occurrence, at most ``cap``, never below the dimension's floor of 0."""
+
+    id: RuleId
+    dimension: RuleId
+    zh: Text
+    en: Text
+    source: Text
+    per: Expr
+    points: Points
+    cap: Points
+    when: Expr | None = None
+    note: Text | None = None
+
+
+class VetoSpec(_Spec):
+    """A one-vote veto (一票否决): when it holds, the subject gets the lowest grade whatever its points."""
+
+    id: RuleId
+    zh: Text
+    en: Text
+    source: Text
+    when: Expr
+    dimension: RuleId | None = None
+    note: Text | None = None
+
+
+class GradeSpec(_Spec):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    zh: Text
+    en: Text
+    at_least: NonNegative
+
+
+class ExpectSpec(_Spec):
+    dimensions: int | None = Field(default=None, ge=0)
+    standards: int | None = Field(default=None, ge=0)
+    deductions: int | None = Field(default=None, ge=0)
+    vetoes: int | None = Field(default=None, ge=0)
+
+
+class MonotoneSpec(_Spec):
+    """Fields where more never lowers (``increasing``) or never raises (``decreasing``) the total."""
+
+    increasing: list[str] = Field(default_factory=list, max_length=200)
+    decreasing: list[str] = Field(default_factory=list, max_length=200)
+
+
+class EffectiveSpec(_Spec):
+    from_: date = Field(alias="from", strict=False)
+    until: date | None = Field(default=None, strict=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectiveSpec:
+        if self.until is not None and self.until < self.from_:
+            raise ValueError("'until' is before 'from'")
+        return self
+
+
+class _Body(_Spec):
+    params: dict[ParamName, ParamSpec] = Field(default_factory=dict, max_length=500)
+    dimensions: list[DimensionSpec] = Field(default_factory=list, max_length=100)
+    standards: list[StandardSpec] = Field(default_factory=list, max_length=2000)
+    deductions: list[DeductionSpec] = Field(default_factory=list, max_length=2000)
+    vetoes: list[VetoSpec] = Field(default_factory=list, max_length=500)
+
+
+class FragmentSpec(_Body):
+    """An included file: a piece of a rule set (e.g. the five member vetoes shared by three indices)."""
+
+    fragment: Literal[True]
+    id: RuleSetId | None = None
+    title: Title | None = None
+
+
+class RuleSetSpec(_Body):
+    """A whole rule set: an index for one kind of subject."""
+
+    id: RuleSetId
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    title: Title
+    subject: SubjectKind
+    applies_to: Expr | None = None
+    effective: EffectiveSpec | None = None
+    description: Title | None = None
+    include: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=50)
+    grading: list[GradeSpec] = Field(min_length=1, max_length=20)
+    expect: ExpectSpec | None = None
+    veto_effect: Literal["lowest_grade", "zero_total"] = "lowest_grade"
+    monotone: MonotoneSpec | None = None

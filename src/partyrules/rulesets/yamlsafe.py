@@ -1,0 +1,226 @@
+"""A hardened YAML reader for rule sets written by people who may not be trusted.
+
+It reads the event stream (never PyYAML's recursive composer, which crashes the process on deep nesting) and
+builds plain Python data itself, so that it can:
+- refuse every tag (``!!python/...`` and any other), anchors and aliases (no "billion laughs"), NaN and infinities,
+  duplicate keys and non-string keys;
+- bound the file size, the nesting depth, the number of nodes and the length of a scalar;
+- remember where every value came from (line, column, scalar style), so that errors, including errors inside
+  expressions, point at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+from ..errors import Diagnostic, Location, RuleSetLimitError, RuleSetSyntaxError
+
+try:  # libyaml's event parser is iterative and much faster; fall back to the pure-Python one
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on one rule-set file. The defaults are far above any real rule set."""
+
+    max_bytes: int = 2_000_000
+    max_depth: int = 32
+    max_nodes: int = 200_000
+    max_scalar_chars: int = 20_000
+    max_files: int = 64
+
+
+DEFAULT_LIMITS = Limits()
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+    style: str | None  # None for plain scalars, '"' or "'" for quoted, '|' or '>' for block scalars
+
+
+@dataclass(slots=True)
+class YamlDocument:
+    """Plain data plus the source position of every node, keyed by its path of keys and indices."""
+
+    data: Any
+    marks: dict[Path, Mark]
+    file: str | None
+    key_marks: dict[Path, Mark]
+
+    def location(self, path: Path, *, key: bool = False) -> Location:
+        """The position of ``path`` (of its key when ``key``), or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        if key and probe in self.key_marks:
+            mark = self.key_marks[probe]
+            return Location(self.file, mark.line, mark.column, format_path(path))
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        mark = self.marks.get(probe)
+        return Location(self.file, mark.line if mark else None, mark.column if mark else None, format_path(path))
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+_resolver = Resolver()
+_constructor = SafeConstructor()
+
+
+def _fail(cls: type, code: str, message: str, file: str | None, mark: Any, hint: str | None = None) -> None:
+    loc = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
+    raise cls([Diagnostic(code, message, loc, hint)])
+
+
+def _scalar(event: yaml.ScalarEvent, file: str | None, limits: Limits) -> Any:
+    if event.anchor:
+        _fail(RuleSetSyntaxError, "RS102", "anchors are not allowed in rule sets", file, event.start_mark,
+              "write the value out in full")
+    if len(event.value) > limits.max_scalar_chars:
+        _fail(RuleSetLimitError, "RS110", f"a value of {len(event.value)} characters exceeds the limit of "
+              f"{limits.max_scalar_chars}", file, event.start_mark)
+    explicit = event.tag not in (None, "!")
+    if explicit:
+        _fail(RuleSetSyntaxError, "RS101", f"the YAML tag {event.tag!r} is not allowed in rule sets",
+              file, event.start_mark, "rule sets are plain data: remove the tag")
+    tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag not in _ALLOWED_TAGS:  # pragma: no cover - the resolver only yields the standard tags
+        _fail(RuleSetSyntaxError, "RS101", f"unsupported value type {tag}", file, event.start_mark)
+    if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
+        # dates stay strings: the schema decides how to read them
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    value = _constructor.construct_object(node)
+    if isinstance(value, float) and not math.isfinite(value):
+        _fail(RuleSetSyntaxError, "RS103", f"{event.value!r} is not a finite number", file, event.start_mark,
+              "NaN and infinities are not allowed in rule sets")
+    return value
+
+
+def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """Parse one YAML document into plain data with source marks, enforcing ``limits``."""
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > limits.max_bytes:
+        raise RuleSetLimitError([Diagnostic("RS110", f"the file is {size} bytes, above the limit of "
+                                            f"{limits.max_bytes}", Location(file), "split it into included files")])
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RuleSetSyntaxError([Diagnostic("RS100", f"the file is not UTF-8: {exc}", Location(file))]) from None
+
+    marks: dict[Path, Mark] = {}
+    key_marks: dict[Path, Mark] = {}
+    # Each open container: [container, path, pending key (maps only)]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    nodes = 0
+
+    def place(value: Any, mark: Any, style: str | None) -> Path:
+        nonlocal root
+        if not stack:
+            root = value
+            path: Path = ()
+        else:
+            top = stack[-1]
+            container = top[0]
+            if isinstance(container, list):
+                path = (*top[1], len(container))
+                container.append(value)
+            else:
+                key = top[2]
+                if key is _NO_KEY:
+                    if not isinstance(value, str):
+                        _fail(RuleSetSyntaxError, "RS104", f"keys must be strings, not {value!r}", file, mark)
+                    if value in container:
+                        _fail(RuleSetSyntaxError, "RS105", f"duplicate key {value!r}", file, mark,
+                              "each key may appear once in a mapping")
+                    top[2] = value
+                    key_marks[(*top[1], value)] = Mark(mark.line + 1, mark.column + 1, style)
+                    return top[1]
+                path = (*top[1], key)
+                container[key] = value
+                top[2] = _NO_KEY
+        marks[path] = Mark(mark.line + 1, mark.column + 1, style)
+        return path
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                _fail(RuleSetSyntaxError, "RS102", "aliases are not allowed in rule sets", file, event.start_mark,
+                      "write the value out in full")
+            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                nodes += 1
+                if nodes > limits.max_nodes:
+                    _fail(RuleSetLimitError, "RS111", f"more than {limits.max_nodes} values in one file", file,
+                          event.start_mark, "split it into included files")
+            if isinstance(event, yaml.ScalarEvent):
+                style = event.style if event.style else None
+                place(_scalar(event, file, limits), event.start_mark, style)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                if event.anchor:
+                    _fail(RuleSetSyntaxError, "RS102", "anchors are not allowed in rule sets", file,
+                          event.start_mark, "write the value out in full")
+                if event.tag not in (None, "!") and not event.implicit:
+                    _fail(RuleSetSyntaxError, "RS101", f"the YAML tag {event.tag!r} is not allowed in rule sets",
+                          file, event.start_mark, "rule sets are plain data: remove the tag")
+                if len(stack) >= limits.max_depth:
+                    _fail(RuleSetLimitError, "RS112", f"nesting deeper than {limits.max_depth} levels", file,
+                          event.start_mark, "rule sets never need deep nesting")
+                container: Any = [] if isinstance(event, yaml.SequenceStartEvent) else {}
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
+                    _fail(RuleSetSyntaxError, "RS104", "keys must be strings, not collections", file,
+                          event.start_mark)
+                path = place(container, event.start_mark, None)
+                stack.append([container, path, _NO_KEY])
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    _fail(RuleSetSyntaxError, "RS106", "a rule-set file holds exactly one YAML document", file,
+                          event.start_mark, "remove the extra '---'")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or str(exc)
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        _fail(RuleSetSyntaxError, "RS100", f"not valid YAML: {problem}", file, mark)
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        raise RuleSetSyntaxError([Diagnostic("RS100", f"not valid YAML: {exc}", Location(file))]) from None
+    return YamlDocument(root, marks, file, key_marks)
+
+
+class _NoKey:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no key>"
+
+
+_NO_KEY = _NoKey()

@@ -1,0 +1,292 @@
+"""Turn the engine's firings into points, subtotals, a grade and an explained breakdown.
+
+Semantics (property-tested):
+- a standard earns between 0 and its points; a deduction takes at most its cap;
+- within a dimension, deductions never take the subtotal below 0 (the floor); when the floor binds, the excess is
+  given back by the last-declared deductions first, and their lines say ``floored``;
+- a veto forces the lowest grade whatever the points (and zeroes the total when ``veto_effect: zero_total``);
+- points are rounded to 6 decimals per line and per sum, so results are identical on every platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from ..compile.durable import EngineRule, Plan
+from ..explain.breakdown import (
+    DimensionScore,
+    Evidence,
+    GradeResult,
+    Line,
+    PeriodInfo,
+    ReasonCode,
+    ScoreBreakdown,
+)
+from ..lang import ir as I  # noqa: N812
+from ..lang.interp import Ctx, Fn
+from ..periods import Period
+from ..rulesets.model import Deduction, Standard, Veto
+
+ROUND = 6
+REASONS = 3
+
+
+def _r(x: float) -> float:
+    v = round(x, ROUND)
+    return 0.0 if v == 0 else v  # never print -0.0
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, Enum):
+        return v.value
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    if isinstance(v, float):
+        return _r(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return [jsonable(x) for x in v]
+    return str(v)
+
+
+@dataclass
+class _RulePlan:
+    reads: list[tuple[str, Fn]]  # subject / annual / period fields the rule reads
+    aggs: list[str]  # texts of the aggregations the rule reads
+
+
+def _rule_plan(plan: Plan, exprs: dict[str, Any]) -> _RulePlan:
+    reads: dict[str, Fn] = {}
+    aggs: list[str] = []
+    for e in exprs.values():
+        for node in e.ir.walk():
+            if isinstance(node, I.Agg):
+                if node.text not in aggs:
+                    aggs.append(node.text)
+        for f in _outer_fields(e.ir):
+            if f.dotted not in reads:
+                reads[f.dotted] = plan.closure(f)
+    return _RulePlan(list(reads.items()), aggs)
+
+
+def _outer_fields(node: I.IR) -> list[I.Field]:
+    out: list[I.Field] = []
+    for n in node.walk():
+        if isinstance(n, I.Field) and n.scope != "item":
+            out.append(n)
+    return out
+
+
+class Scorer:
+    """Per-plan scoring tables, built once."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        rs = plan.ruleset
+        self.by_name: dict[str, EngineRule] = {r.name: r for c in plan.chunks for r in c.rules}
+        self.rule_plans = {r.id: _rule_plan(plan, dict(r.exprs)) for r in rs.rules}
+        self.amounts: dict[str, dict[str, Fn]] = {
+            s.id: {k: plan.closure(e.ir) for k, e in s.exprs.items() if k not in ("when", "flag")}
+            for s in rs.standards
+        }
+        self.per_fact = {r.rule_id for c in plan.chunks for r in c.rules if r.source is not None}
+
+    def evidence(self, rule_id: str, ctx: Ctx, counted: list[str]) -> Evidence:
+        rp = self.rule_plans[rule_id]
+        reads = {label: jsonable(fn(ctx, None)) for label, fn in rp.reads}
+        keys = set(counted)
+        ev = ctx.evidence or {}
+        for text in rp.aggs:
+            hit = ev.get(text)
+            if hit is not None:
+                reads[text] = jsonable(hit[0])
+                keys.update(hit[1])
+        return Evidence.model_construct(reads=reads, counted=sorted(keys))
+
+    def score(self, ctx: Ctx, fired: list[dict[str, Any]], subject_id: str, period: Period) -> ScoreBreakdown:
+        plan = self.plan
+        rs = plan.ruleset
+        main: dict[str, list[dict[str, Any]]] = {}
+        applicable: set[str] = set()
+        values: dict[str, float] = {}
+        for firing in fired:
+            for name, facts in firing.items():
+                er = self.by_name[name]
+                if er.role == "applicable":
+                    applicable.add(er.rule_id)
+                    continue
+                main.setdefault(er.rule_id, []).append(facts)
+                if er.value_key is not None:
+                    values[er.rule_id] = values.get(er.rule_id, 0.0) + facts["m"][er.value_key]
+
+        veto_lines = [self._veto(v, ctx, main) for v in rs.vetoes if v.id in main]
+        std_lines = [self._standard(s, ctx, main, applicable) for s in rs.standards]
+        ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
+
+        dimensions: list[DimensionScore] = []
+        final_ded: list[Line] = []
+        for d in rs.dimensions:
+            earned = _r(sum(ln.points for ln in std_lines if ln.dimension == d.id))
+            mine = [ln for ln in ded_lines if ln.dimension == d.id]
+            taken = _r(-sum(ln.points for ln in mine))
+            excess = _r(taken - earned)
+            if excess > 0:
+                # the floor binds: give points back from the last-declared deductions first
+                adjusted: list[Line] = []
+                for ln in reversed(mine):
+                    give = min(-ln.points, excess)
+                    excess = _r(excess - give)
+                    if give > 0:
+                        ln = ln.model_copy(update={"points": _r(ln.points + give), "status": "floored"})
+                    adjusted.append(ln)
+                mine = list(reversed(adjusted))
+                taken = _r(-sum(ln.points for ln in mine))
+            final_ded.extend(mine)
+            subtotal = _r(min(d.max, max(0.0, earned - taken)))
+            dimensions.append(DimensionScore.model_construct(
+                id=d.id, zh=d.zh, en=d.en, subtotal=subtotal, max=d.max, earned=earned, deducted=taken))
+        total = _r(sum(x.subtotal for x in dimensions))
+        vetoed = bool(veto_lines)
+        if vetoed and rs.spec.veto_effect == "zero_total":
+            total = 0.0
+        grade = rs.lowest_grade if vetoed else next(
+            (g for g in rs.grades if total + 1e-9 >= g.at_least), rs.lowest_grade)
+
+        lines = [*std_lines, *[ln for ln in final_ded if ln.points != 0 or ln.status == "floored"]]
+        return ScoreBreakdown.model_construct(
+            subject_kind=rs.subject_kind,
+            subject_id=subject_id,
+            ruleset_id=rs.id,
+            ruleset_version=rs.version,
+            ruleset_hash=rs.content_hash,
+            title_zh=rs.title_zh,
+            title_en=rs.title_en,
+            period=PeriodInfo.model_construct(start=str(period.start), end=str(period.end), label=str(period)),
+            params={k: jsonable(rs.params[k]) for k in sorted(rs.params)},
+            total=total,
+            max_points=_r(rs.max_points),
+            grade=GradeResult.model_construct(id=grade.id, zh=grade.zh, en=grade.en),
+            vetoed=vetoed,
+            veto_effect=rs.spec.veto_effect,
+            vetoes=veto_lines,
+            dimensions=dimensions,
+            lines=lines,
+            reason_codes=self._reasons(veto_lines, std_lines, final_ded),
+        )
+
+    # -- lines -----------------------------------------------------------------------------------------------
+    def _counted(self, rule_id: str, main: dict[str, list[dict[str, Any]]]) -> list[str]:
+        if rule_id not in self.per_fact:
+            return []
+        return [facts["m"]["k"] for facts in main.get(rule_id, ())]
+
+    def _veto(self, v: Veto, ctx: Ctx, main: dict[str, list[dict[str, Any]]]) -> Line:
+        sp = v.spec
+        counted = self._counted(v.id, main)
+        return Line.model_construct(
+            rule_id=v.id, kind="veto", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=0.0, max_points=0.0,
+            before_cap=0.0, occurrences=float(len(counted)) if counted else None, status="vetoed",
+            source=sp.source, evidence=self.evidence(v.id, ctx, counted))
+
+    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]], applicable: set[str]) -> Line:
+        sp = s.spec
+        full = float(sp.points)
+        is_applicable = "when" not in s.exprs or s.id in applicable
+        fired = s.id in main
+        occurrences: float | None = None
+        raw = 0.0
+        if not is_applicable:
+            points = full if sp.if_not_applicable == "full" else 0.0
+            raw = points
+            status = "not_applicable"
+        elif s.method == "flag":
+            points = raw = full if fired else 0.0
+            status = "met" if fired else "not_met"
+        else:
+            fns = self.amounts[s.id]
+            if s.method == "per_occurrence":
+                assert sp.per_occurrence is not None
+                if s.id in self.per_fact:
+                    occurrences = float(len(main.get(s.id, ())))
+                else:
+                    v = fns["count"](ctx, None)
+                    occurrences = float(v) if v is not None and v > 0 else 0.0
+                raw = occurrences * sp.per_occurrence.points
+                points = min(raw, full)
+            elif s.method == "bands":
+                assert sp.bands is not None
+                v = fns["value"](ctx, None)
+                points = 0.0
+                if v is not None:
+                    for step in sp.bands.steps:
+                        if v >= step.at_least:
+                            points = float(step.points)
+                            break
+                raw = points
+            else:
+                if s.method == "ratio":
+                    assert sp.ratio is not None
+                    num, den, zero = fns["numerator"](ctx, None), fns["denominator"](ctx, None), sp.ratio.zero_denominator
+                else:
+                    assert sp.ratio_to is not None
+                    num, den, zero = fns["value"](ctx, None), fns["target"](ctx, None), sp.ratio_to.zero_target
+                if den is None or den <= 0:
+                    frac = 1.0 if zero == "full" else 0.0
+                else:
+                    frac = 0.0 if num is None else min(1.0, max(0.0, num / den))
+                points = raw = full * frac
+            points = _r(points)
+            raw = _r(raw)
+            status = "met" if points >= full else "not_met" if points <= 0 else "partial"
+            if s.method == "per_occurrence" and raw > full:
+                status = "capped"
+        return Line.model_construct(
+            rule_id=s.id, kind="standard", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=_r(points),
+            max_points=full, before_cap=_r(raw), occurrences=occurrences, status=status, source=sp.source,
+            evidence=self.evidence(s.id, ctx, self._counted(s.id, main)))
+
+    def _deduction(self, k: Deduction, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
+                   values: dict[str, float]) -> Line:
+        sp = k.spec
+        counted = self._counted(k.id, main)
+        if k.id in values:
+            occurrences = max(0.0, float(values[k.id]))
+        else:
+            occurrences = float(len(counted))
+        raw = _r(occurrences * sp.points)
+        amount = _r(min(raw, sp.cap))
+        return Line.model_construct(
+            rule_id=k.id, kind="deduction", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=_r(-amount),
+            max_points=float(sp.cap), before_cap=raw, occurrences=occurrences,
+            status="capped" if raw > sp.cap else "applied", source=sp.source,
+            evidence=self.evidence(k.id, ctx, counted))
+
+    def _reasons(self, vetoes: list[Line], standards: list[Line], deductions: list[Line]) -> list[ReasonCode]:
+        out = [ReasonCode.model_construct(code=f"VETO:{v.rule_id}", rule_id=v.rule_id, kind="veto",
+                                          points_lost=0.0, zh=v.zh, en=v.en) for v in vetoes]
+        losses: list[tuple[float, str, Line]] = []
+        for ln in standards:
+            lost = _r(ln.max_points - ln.points)
+            if lost > 0:
+                losses.append((lost, ln.rule_id, ln))
+        for ln in deductions:
+            if ln.points < 0:
+                losses.append((-ln.points, ln.rule_id, ln))
+        losses.sort(key=lambda t: (-t[0], t[1]))
+        for lost, rid, ln in losses[:REASONS]:
+            prefix = "SHORT" if ln.kind == "standard" else "DEDUCT"
+            out.append(ReasonCode.model_construct(code=f"{prefix}:{rid}", rule_id=rid, kind=ln.kind,
+                                                  points_lost=lost, zh=ln.zh, en=ln.en))
+        return out
+
+
+def scorer_for(plan: Plan) -> Scorer:
+    sc = getattr(plan, "_scorer", None)
+    if sc is None:
+        sc = Scorer(plan)
+        object.__setattr__(plan, "_scorer", sc)
+    return sc
