@@ -112,7 +112,7 @@ class Scorer:
         rs = plan.ruleset
         main: dict[str, list[dict[str, Any]]] = {}
         applicable: set[str] = set()
-        values: dict[str, float] = {}
+        parts: dict[str, list[tuple[str, float]]] = {}
         for firing in fired:
             for name, facts in firing.items():
                 er = self.by_name[name]
@@ -121,7 +121,9 @@ class Scorer:
                     continue
                 main.setdefault(er.rule_id, []).append(facts)
                 if er.value_key is not None:
-                    values[er.rule_id] = values.get(er.rule_id, 0.0) + facts["m"][er.value_key]
+                    parts.setdefault(er.rule_id, []).append((facts["m"]["k"], facts["m"][er.value_key]))
+        # sum in key order: the engine's firing order must not change a single bit of the result
+        values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in parts.items()}
 
         veto_lines = [self._veto(v, ctx, main) for v in rs.vetoes if v.id in main]
         std_lines = [self._standard(s, ctx, main, applicable) for s in rs.standards]

@@ -1,0 +1,744 @@
+"""Seeded generators of realistic sample facts, for tests, benchmarks and demonstrations.
+
+The output depends only on the arguments: every random choice comes from one ``random.Random(seed)``, and no
+set or dict of strings is iterated to decide an order. The mixes are plausible, not calibrated to real data:
+
+- members: about 45% retired, 35% in service, 20% new citizens (when no category is asked for); about 5%
+  probationary; about 10% of in-service members are organ staff; about 8% are limited by health;
+- twelve monthly records per subject; most members attend most meetings; volunteering hours are skewed (organ
+  staff volunteer more); a few dues are late; category-specific record fields are set only for the category
+  they belong to, ``None`` otherwise;
+- about 0.3 incidents per subject a year, about 85% verified, mostly minor kinds; veto-grade incidents (e.g.
+  ``crisis_retreat``) for about 0.3% of members; occasional commendations; one annual evaluation each.
+
+Member ids are ``M000001``..., branch ids ``B0001``... (30 members to a branch), incident ids ``I-...`` and
+commendation ids ``K-...``, all unique within one call.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from .bundle import BranchFacts, MemberFacts
+from .enums import (
+    AppraisalLevel,
+    BranchType,
+    CardKind,
+    CommendationLevel,
+    Grade,
+    MeetingKind,
+    MemberCategory,
+    MemberStatus,
+    PostCategory,
+    SecretaryReviewLevel,
+    Severity,
+    SubjectKind,
+)
+from .models import Branch, ChecklistItem, Commendation, MeetingCounts, Member, PostClaim
+from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthRecord
+
+__all__ = ["generate_branch_facts", "generate_member_facts"]
+
+MEMBERS_PER_BRANCH = 30
+
+_CATEGORY_MIX: tuple[tuple[MemberCategory, float], ...] = (
+    (MemberCategory.RETIRED, 0.45),
+    (MemberCategory.IN_SERVICE, 0.35),
+    (MemberCategory.NEW_CITIZEN, 0.20),
+)
+
+# (kind, weight): the common, minor kinds dominate; veto-grade kinds are drawn separately and rarely.
+_MEMBER_KINDS_COMMON: tuple[tuple[str, float], ...] = (
+    ("complaint_substantiated", 6),
+    ("task_refused", 4),
+    ("post_neglect", 6),
+    ("improper_speech", 3),
+    ("refused_commitment", 2),
+    ("public_morality_breach", 3),
+    ("extravagant_ceremony", 3),
+    ("gambling", 2),
+    ("superstition", 2),
+    ("littering", 5),
+    ("domestic_violence_or_neglect", 1),
+    ("illegal_building", 1.5),
+    ("public_space_encroachment", 2),
+    ("discipline_light", 0.7),
+    ("admonishment", 1),
+)
+_MEMBER_KINDS_BY_CATEGORY: dict[MemberCategory, tuple[tuple[str, float], ...]] = {
+    MemberCategory.IN_SERVICE: (("work_error", 4), ("employer_sanction", 1)),
+    MemberCategory.RETIRED: (
+        ("neighbour_dispute_instigation", 2),
+        ("lost_contact", 1),
+        ("unauthorised_profit_activity", 0.5),
+        ("disorderly_expression_verified", 0.5),
+    ),
+    MemberCategory.NEW_CITIZEN: (
+        ("courtyard_rule_breach", 5),
+        ("property_fee_arrears", 4),
+        ("resettlement_contract_breach", 1.5),
+        ("unlicensed_business", 2),
+        ("neighbour_dispute_instigation", 2),
+        ("disinformation_incitement", 0.8),
+        ("compensation_fraud", 0.5),
+        ("violent_obstruction_verified", 0.3),
+        ("subsidy_fraud", 0.5),
+        ("wage_fraud", 0.5),
+        ("illegal_fundraising", 0.3),
+    ),
+}
+_MEMBER_VETO_KINDS: tuple[tuple[str, float], ...] = (
+    ("crisis_retreat", 3),
+    ("discipline_heavy", 2),
+    ("criminal_conviction", 1),
+    ("abuse_of_power_for_gain", 1.5),
+    ("anti_party_speech", 0.7),
+    ("illegal_org_participation", 0.5),
+)
+_BRANCH_KINDS_COMMON: tuple[tuple[str, float], ...] = (
+    ("ledger_incomplete", 6),
+    ("service_delay", 5),
+    ("complaint_substantiated", 5),
+    ("central_task_overdue", 3),
+    ("checklist_commitment_broken", 4),
+    ("joint_meeting_missed", 3),
+    ("disclosure_missing", 2),
+    ("commitment_to_public_broken", 2),
+    ("supervision_criticism", 2),
+    ("lost_contact_member_unhandled", 2),
+    ("member_speech_unaddressed", 1),
+    ("record_falsification", 1),
+    ("mass_incident_minor", 1),
+    ("safety_accident_minor", 1),
+    ("funds_misuse", 1),
+    ("committee_member_disciplined_light", 0.5),
+)
+_BRANCH_VETO_KINDS: tuple[tuple[str, float], ...] = (
+    ("central_task_inaction", 3),
+    ("political_deviation", 1),
+    ("mass_incident_major", 1),
+    ("safety_accident_major", 1),
+    ("assessment_fraud", 1),
+    ("funds_embezzlement", 1),
+    ("committee_member_disciplined_heavy", 1),
+    ("committee_member_criminal", 0.5),
+)
+_CONSEQUENCE = {
+    "crisis_retreat": "造成较大负面影响",
+    "central_task_inaction": "造成不良后果",
+}
+_BRANCH_TYPE_MIX: tuple[tuple[BranchType, float], ...] = (
+    (BranchType.COMMUNITY, 0.40),
+    (BranchType.GRID, 0.20),
+    (BranchType.RESETTLEMENT_AREA, 0.15),
+    (BranchType.NON_PUBLIC_ENTERPRISE, 0.08),
+    (BranchType.SOCIAL_ORG, 0.05),
+    (BranchType.ORGAN, 0.05),
+    (BranchType.RETIRED_CADRES, 0.04),
+    (BranchType.JOINT, 0.03),
+)
+_ROLES_BY_CATEGORY: dict[MemberCategory, tuple[str, ...]] = {
+    MemberCategory.IN_SERVICE: ("policy_promoter", "security_patroller", "grid_worker", "volunteer_leader"),
+    MemberCategory.RETIRED: ("building_head", "unit_head", "group_leader", "mediator", "youth_mentor"),
+    MemberCategory.NEW_CITIZEN: (
+        "courtyard_council",
+        "building_head",
+        "unit_head",
+        "mediator",
+        "grid_worker",
+    ),
+}
+_EMPLOYERS = ("区政府办公室", "街道办事处", "市第一医院", "区教育局", "城投集团", "区税务局", "市供电公司")
+_CHECKLIST_TEXTS = (
+    "走访联系户",
+    "参与环境整治",
+    "组织政策宣讲",
+    "协助矛盾调解",
+    "帮扶困难家庭",
+    "参与安全巡逻",
+)
+_POST_CATEGORIES = tuple(PostCategory)
+_CARDS = tuple(CardKind)
+_VOTE_POINTS = {
+    Grade.EXCELLENT: 100,
+    Grade.QUALIFIED: 80,
+    Grade.BASICALLY_QUALIFIED: 60,
+    Grade.UNQUALIFIED: 0,
+}
+
+
+class _Picker:
+    """Weighted choice by bisection over precomputed cumulative weights (faster than ``choices`` per call)."""
+
+    __slots__ = ("cum", "items", "total")
+
+    def __init__(self, weighted: tuple[tuple[Any, float], ...]) -> None:
+        self.items = [item for item, _ in weighted]
+        self.cum: list[float] = []
+        running = 0.0
+        for _, weight in weighted:
+            running += weight
+            self.cum.append(running)
+        self.total = running
+
+    def pick(self, rng: random.Random) -> Any:
+        x = rng.random() * self.total
+        lo, hi = 0, len(self.cum) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.cum[mid] > x:
+                hi = mid
+            else:
+                lo = mid + 1
+        return self.items[lo]
+
+
+_CATEGORY_PICKER = _Picker(_CATEGORY_MIX)
+_MEMBER_KIND_PICKERS = {
+    category: _Picker(_MEMBER_KINDS_COMMON + extra) for category, extra in _MEMBER_KINDS_BY_CATEGORY.items()
+}
+_MEMBER_VETO_PICKER = _Picker(_MEMBER_VETO_KINDS)
+_BRANCH_KIND_PICKER = _Picker(_BRANCH_KINDS_COMMON)
+_BRANCH_VETO_PICKER = _Picker(_BRANCH_VETO_KINDS)
+_BRANCH_TYPE_PICKER = _Picker(_BRANCH_TYPE_MIX)
+_LEVEL_PICKER = _Picker(
+    (
+        (CommendationLevel.UNIT, 5),
+        (CommendationLevel.STREET, 4),
+        (CommendationLevel.DISTRICT, 2),
+        (CommendationLevel.CITY, 0.7),
+        (CommendationLevel.ABOVE, 0.2),
+    )
+)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's method: exact and fast for the small means used here.
+    limit = math.exp(-mean)
+    k, p = 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _day_in_year(rng: random.Random, year: int) -> date:
+    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    return date(year, 1, 1) + timedelta(days=int(rng.random() * days))
+
+
+def _bernoulli_count(rng: random.Random, n: int, p: float) -> int:
+    return sum(1 for _ in range(n) if rng.random() < p)
+
+
+class _CountsCache:
+    """Reuses one validated MeetingCounts per distinct set of counts: there are few distinct ones."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, ...], MeetingCounts] = {}
+
+    def get(self, counts: tuple[int, ...]) -> MeetingCounts:
+        found = self._cache.get(counts)
+        if found is None:
+            found = MeetingCounts.model_validate(dict(zip(_MEETING_FIELDS, counts, strict=True)))
+            self._cache[counts] = found
+        return found
+
+
+_MEETING_FIELDS = tuple(kind.value for kind in MeetingKind)
+
+
+def _required_meetings(month: int) -> tuple[int, ...]:
+    """What a member is expected to attend: monthly group meeting and theme day, quarterly member meeting and
+    lecture, and the org-life meeting and democratic review in December."""
+    quarter_end = 1 if month % 3 == 0 else 0
+    december = 1 if month == 12 else 0
+    # member_meeting, committee_meeting, group_meeting, party_lecture, theme_day, org_life_meeting, democratic_review
+    return (quarter_end, 0, 1, quarter_end, 1, december, december)
+
+
+def _hours(rng: random.Random, mean: float) -> float:
+    # Skewed: a third of months with no volunteering, the rest log-normal around the member's mean.
+    if rng.random() < 0.3:
+        return 0.0
+    value = rng.lognormvariate(math.log(max(mean, 0.1) / 0.7 / 1.2), 0.6)
+    return min(round(value * 2) / 2, 200.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# members
+
+
+def generate_member_facts(
+    n: int, *, seed: int = 0, year: int = 2026, category: MemberCategory | None = None
+) -> list[MemberFacts]:
+    """Generate ``n`` member bundles for ``year``, each with 12 monthly records, incidents, commendations and an
+    annual evaluation. With ``category`` every member is of that category; otherwise the usual mix."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    rng = random.Random(seed)
+    counts = _CountsCache()
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    required = [counts.get(_required_meetings(m)) for m in range(1, 13)]
+    out: list[MemberFacts] = []
+    for index in range(1, n + 1):
+        member_category = category if category is not None else _CATEGORY_PICKER.pick(rng)
+        member = _member(rng, index, n, member_category, year)
+        engagement = 1.0 - rng.betavariate(1.2, 9.0)  # most members attend most meetings
+        if member.health_limited:
+            engagement *= 0.6
+        records = tuple(
+            _member_record(rng, member, months[m], m + 1, required[m], engagement, counts) for m in range(12)
+        )
+        incidents = _member_incidents(rng, member, year)
+        commendations = _member_commendations(rng, member, year)
+        annual = _member_annual(rng, member, year, engagement, bool(incidents))
+        out.append(
+            MemberFacts(
+                member=member,
+                records=records,
+                incidents=incidents,
+                commendations=commendations,
+                annual=annual,
+            )
+        )
+    return out
+
+
+def _member(rng: random.Random, index: int, n: int, category: MemberCategory, year: int) -> Member:
+    member_id = f"M{index:06d}"
+    branch_number = (index - 1) // MEMBERS_PER_BRANCH + 1
+    branch_id = f"B{branch_number:04d}"
+    if category is MemberCategory.RETIRED:
+        age = 58 + int(rng.random() * 33)
+    elif category is MemberCategory.IN_SERVICE:
+        age = 23 + int(rng.random() * 37)
+    else:
+        age = 20 + int(rng.random() * 56)
+    birth_year = year - age
+    probationary = rng.random() < 0.05
+    if probationary:
+        joined_on = _day_in_year(rng, year - 1)
+    else:
+        first = birth_year + 18
+        joined_year = first + int(rng.random() * max(1, year - 1 - first))
+        joined_on = _day_in_year(rng, joined_year)
+    health_limited = rng.random() < (0.12 if category is MemberCategory.RETIRED else 0.05)
+    in_service = category is MemberCategory.IN_SERVICE
+    organ = in_service and rng.random() < 0.10
+    group = 1 + int(rng.random() * 3)
+    paired_helper_id = None
+    if health_limited:
+        helper = index + 1 if index < n else max(1, index - 1)
+        paired_helper_id = f"M{helper:06d}" if helper != index else None
+    registered = None
+    if in_service and rng.random() < 0.9:
+        registered = _day_in_year(rng, year - 1 - int(rng.random() * 3))
+    households = 5 if rng.random() < 0.7 else int(rng.random() * 7)
+    linked = tuple(f"H{branch_number:04d}-{(index * 7 + k) % 997:03d}" for k in range(households))
+    posts: list[PostClaim] = []
+    post_count = (1 + (rng.random() < 0.3)) if in_service and rng.random() < 0.85 else int(rng.random() < 0.4)
+    for k in range(post_count):
+        posts.append(
+            PostClaim(
+                post_id=f"P-{member_id}-{k + 1}",
+                category=_POST_CATEGORIES[int(rng.random() * len(_POST_CATEGORIES))],
+                claimed_on=_day_in_year(rng, year - 1),
+                active=rng.random() < 0.95,
+            )
+        )
+    cards = _CARDS if rng.random() < 0.8 else tuple(c for c in _CARDS if rng.random() < 0.6)
+    role_pool = _ROLES_BY_CATEGORY[category]
+    roles = tuple(r for r in role_pool if rng.random() < 0.12)
+    checklist = tuple(
+        ChecklistItem(
+            item_id=f"CL-{member_id}-{k + 1}",
+            text=_CHECKLIST_TEXTS[int(rng.random() * len(_CHECKLIST_TEXTS))],
+            due=date(year, 3 * (k + 1) + 3, 30) if k < 3 else None,
+            responsible_id=member_id,
+            done_on=None,
+            accepted=False,
+        )
+        for k in range(int(rng.random() * 4))
+    )
+    return Member(
+        member_id=member_id,
+        branch_id=branch_id,
+        party_group_id=f"{branch_id}-G{group}",
+        category=category,
+        status=MemberStatus.PROBATIONARY if probationary else MemberStatus.FORMAL,
+        joined_on=joined_on,
+        birth_year=birth_year,
+        is_organ_staff=organ,
+        health_limited=health_limited,
+        paired_helper_id=paired_helper_id,
+        employer_unit=_EMPLOYERS[int(rng.random() * len(_EMPLOYERS))] if in_service else None,
+        registered_with_community_on=registered,
+        grid_id=f"GR{branch_number:04d}-{1 + int(rng.random() * 2)}",
+        linked_household_ids=linked,
+        claimed_posts=tuple(posts),
+        cards=cards,
+        placard_displayed=rng.random() < 0.8,
+        roles=roles,
+        checklist=checklist,
+        hardship_certified=category is MemberCategory.NEW_CITIZEN and rng.random() < 0.06,
+    )
+
+
+def _member_record(
+    rng: random.Random,
+    member: Member,
+    month_str: str,
+    month: int,
+    required: MeetingCounts,
+    engagement: float,
+    counts: _CountsCache,
+) -> MemberMonthRecord:
+    req = _required_meetings(month)
+    attended = tuple(_bernoulli_count(rng, r, engagement) for r in req)
+    missed = sum(req) - sum(attended)
+    excused = _bernoulli_count(rng, missed, 0.5) if missed else 0
+    study_required = 1 + (rng.random() < 0.3)
+    study_attended = _bernoulli_count(rng, study_required, engagement) + (rng.random() < 0.03)
+    category = member.category
+    in_service = category is MemberCategory.IN_SERVICE
+    mean_hours = (9.0 if member.is_organ_staff else 4.5) if in_service else 2.5
+    active_posts = any(p.active for p in member.claimed_posts)
+    tasks = int(rng.random() < 0.4) + int(rng.random() < 0.15)
+    spot_checked = rng.random() < 0.1
+    fields: dict[str, Any] = {
+        "member_id": member.member_id,
+        "month": month_str,
+        "meetings_required": required,
+        "meetings_attended": counts.get(attended),
+        "excused_absences": excused,
+        "study_sessions_required": study_required,
+        "study_sessions_attended": study_attended,
+        "notes_submitted": int(rng.random() < 0.2 + 0.5 * engagement),
+        "dues_paid_on_time": rng.random() < 0.985,
+        "volunteer_hours": _hours(rng, mean_hours * (0.5 if member.health_limited else 1.0)),
+        "community_activities": _poisson(rng, 1.0)
+        if in_service and member.registered_with_community_on
+        else 0,
+        "households_contacted": min(len(member.linked_household_ids), _poisson(rng, 2.0)),
+        "difficulties_resolved": int(rng.random() < 0.15),
+        "suggestions_made": int(rng.random() < 0.1),
+        "policy_promotion_events": int(rng.random() < 0.35),
+        "post_duty_performed": active_posts and rng.random() < 0.9,
+        "tasks_assigned": tasks,
+        "tasks_completed": _bernoulli_count(rng, tasks, 0.9),
+        "reported_at_meeting": rng.random() < 0.1,
+        "spot_checked": spot_checked,
+        "spot_check_passed": (rng.random() < 0.95) if spot_checked else None,
+    }
+    if category is MemberCategory.RETIRED:
+        fields["youth_care_activities"] = int(rng.random() < 0.3)
+    elif category is MemberCategory.NEW_CITIZEN:
+        fields["mediation_cases"] = int(rng.random() < 0.1)
+        fields["property_fee_paid"] = member.hardship_certified or rng.random() < 0.95
+        fields["resettlement_milestones_met"] = rng.random() < 0.92
+        fields["courtyard_meetings_attended"] = int(rng.random() < 0.5)
+        fields["training_sessions"] = int(rng.random() < 0.1)
+    return MemberMonthRecord(**fields)
+
+
+def _incident(
+    rng: random.Random,
+    subject_kind: SubjectKind,
+    subject_id: str,
+    number: int,
+    kind: str,
+    year: int,
+    verifier: str,
+    severity: Severity,
+) -> Incident:
+    verified = rng.random() < 0.85
+    return Incident(
+        incident_id=f"I-{subject_id}-{number:02d}",
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        kind=kind,
+        occurred_on=_day_in_year(rng, year),
+        severity=severity,
+        consequence=_CONSEQUENCE.get(kind),
+        verified=verified,
+        verified_by=verifier if verified else None,
+        evidence_ref=f"EV-{year}-{subject_id}-{number:02d}",
+    )
+
+
+def _member_incidents(rng: random.Random, member: Member, year: int) -> tuple[Incident, ...]:
+    verifier = f"GB{member.branch_id[1:]}"
+    incidents: list[Incident] = []
+    if rng.random() < 0.0035:  # 0.3% of members end up with a verified veto-grade incident
+        kind = _MEMBER_VETO_PICKER.pick(rng)
+        incidents.append(
+            _incident(rng, SubjectKind.MEMBER, member.member_id, 1, kind, year, verifier, Severity.SERIOUS)
+        )
+    picker = _MEMBER_KIND_PICKERS[member.category]
+    for _ in range(_poisson(rng, 0.3)):
+        severity = Severity.MINOR if rng.random() < 0.85 else Severity.MAJOR
+        number = len(incidents) + 1
+        incidents.append(
+            _incident(
+                rng, SubjectKind.MEMBER, member.member_id, number, picker.pick(rng), year, verifier, severity
+            )
+        )
+    return tuple(incidents)
+
+
+def _commendations(
+    rng: random.Random,
+    subject_kind: SubjectKind,
+    subject_id: str,
+    kinds: tuple[str, ...],
+    year: int,
+    p: float,
+) -> tuple[Commendation, ...]:
+    count = (rng.random() < p) + (rng.random() < p / 4)
+    return tuple(
+        Commendation(
+            commendation_id=f"K-{subject_id}-{k + 1}",
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            kind=kinds[int(rng.random() * len(kinds))],
+            level=_LEVEL_PICKER.pick(rng),
+            awarded_on=_day_in_year(rng, year),
+            verified=rng.random() < 0.95,
+        )
+        for k in range(count)
+    )
+
+
+def _member_commendations(rng: random.Random, member: Member, year: int) -> tuple[Commendation, ...]:
+    kinds: tuple[str, ...] = ("commendation", "good_deed", "good_deed")
+    if member.category is MemberCategory.NEW_CITIZEN:
+        kinds += ("stood_against_obstruction", "stopped_illegal_building")
+    return _commendations(rng, SubjectKind.MEMBER, member.member_id, kinds, year, 0.15)
+
+
+def _member_annual(
+    rng: random.Random, member: Member, year: int, engagement: float, has_incidents: bool
+) -> AnnualEvaluation:
+    voters = 15 + int(rng.random() * 30)
+    quality = min(1.0, max(0.0, engagement - (0.15 if has_incidents else 0.0) + (rng.random() - 0.5) * 0.1))
+    excellent_share = max(0.0, quality - 0.55)
+    votes = {
+        Grade.EXCELLENT: round(voters * excellent_share),
+        Grade.BASICALLY_QUALIFIED: round(voters * max(0.0, 0.9 - quality) * 0.6),
+        Grade.UNQUALIFIED: round(voters * max(0.0, 0.8 - quality) * 0.3),
+    }
+    votes[Grade.QUALIFIED] = max(0, voters - sum(votes.values()))
+    total = sum(votes.values())
+    score = sum(_VOTE_POINTS[g] * c for g, c in votes.items()) / total if total else 0.0
+    appraisal = None
+    if member.category is MemberCategory.IN_SERVICE:
+        x = rng.random()
+        appraisal = (
+            AppraisalLevel.EXCELLENT
+            if x < 0.2
+            else AppraisalLevel.COMPETENT
+            if x < 0.95
+            else AppraisalLevel.BASICALLY_COMPETENT
+            if x < 0.99
+            else AppraisalLevel.INCOMPETENT
+        )
+    return AnnualEvaluation(
+        subject_kind=SubjectKind.MEMBER,
+        subject_id=member.member_id,
+        year=year,
+        evaluator_org_id=member.branch_id,
+        evaluation_score=round(score, 2),
+        vote_counts=votes,
+        daily_observation_score=round(min(100.0, max(0.0, 55 + 45 * quality + (rng.random() - 0.5) * 10)), 1),
+        satisfaction_rate=round(min(1.0, 0.6 + 0.4 * quality * rng.random() ** 0.2), 3),
+        employer_appraisal=appraisal,
+        org_life_meeting_held=rng.random() < 0.97,
+        democratic_review_held=rng.random() < 0.96,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# branches
+
+
+def generate_branch_facts(n: int, *, seed: int = 0, year: int = 2026) -> list[BranchFacts]:
+    """Generate ``n`` branch bundles for ``year``, each with 12 monthly records, incidents, commendations and an
+    annual evaluation."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    rng = random.Random(seed)
+    counts = _CountsCache()
+    out: list[BranchFacts] = []
+    for index in range(1, n + 1):
+        branch = _branch(rng, index, year)
+        quality = 1.0 - rng.betavariate(1.3, 7.0)
+        records = tuple(_branch_record(rng, branch, year, m, quality, counts) for m in range(1, 13))
+        incidents = _branch_incidents(rng, branch, year)
+        commendations = _commendations(
+            rng, SubjectKind.BRANCH, branch.branch_id, ("commendation", "good_deed"), year, 0.2
+        )
+        annual = _branch_annual(rng, branch, year, quality)
+        out.append(
+            BranchFacts(
+                branch=branch,
+                records=records,
+                incidents=incidents,
+                commendations=commendations,
+                annual=annual,
+            )
+        )
+    return out
+
+
+def _branch(rng: random.Random, index: int, year: int) -> Branch:
+    branch_id = f"B{index:04d}"
+    branch_type: BranchType = _BRANCH_TYPE_PICKER.pick(rng)
+    member_count = max(3, min(120, int(rng.gauss(32, 14))))
+    formal = member_count - _bernoulli_count(rng, member_count, 0.05)
+    has_committee = formal >= 7
+    vacant = rng.random() < 0.03
+    households = 300 + int(rng.random() * 1200)
+    checklist_size = 28 if branch_type is BranchType.RESETTLEMENT_AREA else 8 + int(rng.random() * 8)
+    checklist = tuple(
+        ChecklistItem(
+            item_id=f"BCL-{branch_id}-{k + 1:02d}",
+            text=_CHECKLIST_TEXTS[k % len(_CHECKLIST_TEXTS)],
+            due=date(year, 1 + k % 12, 28),
+            responsible_id=f"M{(index - 1) * MEMBERS_PER_BRANCH + 1 + k % 5:06d}",
+            done_on=None,
+            accepted=False,
+        )
+        for k in range(checklist_size)
+    )
+    return Branch(
+        branch_id=branch_id,
+        name=f"第{index}党支部",
+        parent_org_id=f"GB{index:04d}"[:6],
+        branch_type=branch_type,
+        formal_member_count=formal,
+        member_count=member_count,
+        has_committee=has_committee,
+        committee_size=(3 + int(rng.random() * 3)) if has_committee else 0,
+        secretary_id=None if vacant else f"M{(index - 1) * MEMBERS_PER_BRANCH + 1:06d}",
+        secretary_vacant_since=(date(year, 1, 1) - timedelta(days=int(rng.random() * 300)))
+        if vacant
+        else None,
+        households_covered=households,
+        grid_worker_count=max(1, round(households / 400)),
+        checklist=checklist,
+        flagged_weak_and_lax=rng.random() < 0.03,
+    )
+
+
+def _share(rng: random.Random, total: int, p: float) -> int:
+    """A count out of ``total`` near ``p * total`` (binomial for small totals, rounded normal for large)."""
+    if total <= 20:
+        return _bernoulli_count(rng, total, p)
+    value = round(rng.gauss(total * p, math.sqrt(total * p * (1 - p)) + 1e-9))
+    return min(total, max(0, value))
+
+
+def _branch_record(
+    rng: random.Random, branch: Branch, year: int, month: int, quality: float, counts: _CountsCache
+) -> BranchMonthRecord:
+    quarter_end = month % 3 == 0
+    december = month == 12
+    held = (
+        int(quarter_end and rng.random() < quality + 0.1),
+        int(branch.has_committee and rng.random() < quality + 0.05),
+        int(rng.random() < quality + 0.05),
+        int(quarter_end and rng.random() < quality + 0.05),
+        int(rng.random() < quality + 0.08),
+        int(december and rng.random() < 0.97),
+        int(december and rng.random() < 0.96),
+    )
+    directives = _poisson(rng, 2.5)
+    tasks = _poisson(rng, 1.2)
+    checklist_total = len(branch.checklist)
+    commitments = _poisson(rng, branch.member_count / 6)
+    disputes = _poisson(rng, 1.5)
+    residing = _share(rng, branch.member_count, 0.3)
+    registered = _share(rng, residing, 0.85)
+    issues = _poisson(rng, 4.0)
+    spot_checked = rng.random() < 0.15
+    return BranchMonthRecord(
+        branch_id=branch.branch_id,
+        month=f"{year:04d}-{month:02d}",
+        meetings_held=counts.get(held),
+        study_sessions_held=int(rng.random() < quality + 0.05) + int(rng.random() < 0.2),
+        attendance_rate=round(min(1.0, max(0.0, rng.gauss(0.78 + 0.15 * quality, 0.06))), 3),
+        directives_received=directives,
+        directives_relayed_on_time=_share(rng, directives, 0.85 + 0.14 * quality),
+        central_tasks_assigned=tasks,
+        central_tasks_completed=_share(rng, tasks, 0.8 + 0.19 * quality),
+        checklist_total=checklist_total,
+        checklist_done=min(checklist_total, round(checklist_total * month / 12 * (0.6 + 0.4 * quality))),
+        commitments_total=commitments,
+        commitments_fulfilled=_share(rng, commitments, 0.8 + 0.19 * quality),
+        disputes_found=disputes,
+        disputes_resolved=_share(rng, disputes, 0.85 + 0.14 * quality),
+        dues_collected_in_full=rng.random() < 0.95,
+        cards_complete_members=_share(rng, branch.member_count, 0.7 + 0.29 * quality),
+        joint_meetings_held=int(rng.random() < 0.75 + 0.2 * quality),
+        joint_agreements_active=int(rng.random() * 5),
+        inservice_members_residing=residing,
+        inservice_members_registered=registered,
+        inservice_members_with_posts=_share(rng, registered, 0.8),
+        volunteer_activities=_poisson(rng, 1.5 * quality + 0.3),
+        households_linked=min(branch.households_covered, branch.member_count * (4 + int(rng.random() * 3))),
+        issues_collected=issues,
+        issues_resolved_on_time=_share(rng, issues, 0.8 + 0.19 * quality),
+        practical_deeds_done=_poisson(rng, 0.6),
+        public_disclosure_done=rng.random() < 0.9 + 0.09 * quality,
+        report_submitted=rng.random() < 0.95,
+        spot_check_passed=(rng.random() < 0.9) if spot_checked else None,
+        activists_count=int(rng.random() * 4),
+        reserve_cadres_count=int(rng.random() * 6),
+    )
+
+
+def _branch_incidents(rng: random.Random, branch: Branch, year: int) -> tuple[Incident, ...]:
+    verifier = branch.parent_org_id
+    incidents: list[Incident] = []
+    if rng.random() < 0.005:
+        kind = _BRANCH_VETO_PICKER.pick(rng)
+        incidents.append(
+            _incident(rng, SubjectKind.BRANCH, branch.branch_id, 1, kind, year, verifier, Severity.SERIOUS)
+        )
+    for _ in range(_poisson(rng, 0.3)):
+        severity = Severity.MINOR if rng.random() < 0.85 else Severity.MAJOR
+        number = len(incidents) + 1
+        kind = _BRANCH_KIND_PICKER.pick(rng)
+        incidents.append(
+            _incident(rng, SubjectKind.BRANCH, branch.branch_id, number, kind, year, verifier, severity)
+        )
+    return tuple(incidents)
+
+
+def _branch_annual(rng: random.Random, branch: Branch, year: int, quality: float) -> AnnualEvaluation:
+    x = quality + (rng.random() - 0.5) * 0.2
+    review = (
+        SecretaryReviewLevel.GOOD
+        if x > 0.9
+        else SecretaryReviewLevel.FAIRLY_GOOD
+        if x > 0.75
+        else SecretaryReviewLevel.AVERAGE
+        if x > 0.55
+        else SecretaryReviewLevel.POOR
+    )
+    return AnnualEvaluation(
+        subject_kind=SubjectKind.BRANCH,
+        subject_id=branch.branch_id,
+        year=year,
+        evaluator_org_id=branch.parent_org_id,
+        evaluation_score=round(min(100.0, max(0.0, 60 + 38 * quality + (rng.random() - 0.5) * 8)), 2),
+        secretary_review=None if branch.secretary_id is None else review,
+        daily_observation_score=round(min(100.0, max(0.0, 58 + 40 * quality + (rng.random() - 0.5) * 8)), 1),
+        satisfaction_rate=round(min(1.0, max(0.0, rng.gauss(0.7 + 0.25 * quality, 0.05))), 3),
+        org_life_meeting_held=rng.random() < 0.97,
+        democratic_review_held=rng.random() < 0.96,
+    )
