@@ -14,7 +14,7 @@ from ..compile.durable import FactShape, Plan
 from ..errors import EvaluationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..lang.interp import Ctx, PeriodView
-from ..periods import Month, Period
+from ..periods import Period
 
 SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
 _SUBJECT_ATTR = {"member": "member", "branch": "branch", "community": "community"}
@@ -48,7 +48,8 @@ def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
                               hint=f"use a {kind} rule set")
     subject = subject_of(facts)
     records = tuple(getattr(facts, "records", ()))
-    outside = [r.month for r in records if not period.contains_month(Month.parse(r.month))]
+    first, last = str(period.start), str(period.end)  # YYYY-MM strings order like the months they name
+    outside = [r.month for r in records if not first <= r.month <= last]
     if outside:
         raise EvaluationError(f"{facts.subject_id} has records outside the period {period}: {', '.join(outside)}",
                               hint="select the period's records first, or widen the period")

@@ -72,7 +72,15 @@ class MeetingCounts(FactModel):
     @property
     def total(self) -> int:
         """Meetings of all kinds together."""
-        return sum(getattr(self, kind.value) for kind in MeetingKind)
+        return (
+            self.member_meeting
+            + self.committee_meeting
+            + self.group_meeting
+            + self.party_lecture
+            + self.theme_day
+            + self.org_life_meeting
+            + self.democratic_review
+        )
 
     def as_dict(self) -> dict[MeetingKind, int]:
         """The counts keyed by :class:`MeetingKind`, in the enum's order."""

@@ -90,12 +90,13 @@ class Compiler:
                 return lambda c, it: get(it)
             return lambda c, it: None if c.annual is None else get(c.annual)
 
+        dotted = operator.attrgetter(".".join(path))
+
         def walk(obj: Any) -> Any:
-            for name in path:
-                if obj is None:
-                    return None
-                obj = getattr(obj, name)
-            return obj
+            try:
+                return dotted(obj)
+            except AttributeError:  # an optional part of the path is missing (the schema checked the names)
+                return None
 
         if scope == "subject":
             return lambda c, it: walk(c.subject)

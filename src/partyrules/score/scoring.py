@@ -16,15 +16,7 @@ from enum import Enum
 from typing import Any
 
 from ..compile.durable import EngineRule, Plan
-from ..explain.breakdown import (
-    DimensionScore,
-    Evidence,
-    GradeResult,
-    Line,
-    PeriodInfo,
-    ReasonCode,
-    ScoreBreakdown,
-)
+from ..explain.breakdown import ScoreBreakdown
 from ..lang import ir as I  # noqa: N812
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
@@ -94,8 +86,11 @@ class Scorer:
             for s in rs.standards
         }
         self.per_fact = {r.rule_id for c in plan.chunks for r in c.rules if r.source is not None}
+        self.params_json = {k: jsonable(rs.params[k]) for k in sorted(rs.params)}
+        self.max_points = _r(rs.max_points)
+        self.grades = {g.id: {"id": g.id, "zh": g.zh, "en": g.en} for g in rs.grades}
 
-    def evidence(self, rule_id: str, ctx: Ctx, counted: list[str]) -> Evidence:
+    def evidence(self, rule_id: str, ctx: Ctx, counted: list[str]) -> dict[str, Any]:
         rp = self.rule_plans[rule_id]
         reads = {label: jsonable(fn(ctx, None)) for label, fn in rp.reads}
         keys = set(counted)
@@ -105,7 +100,7 @@ class Scorer:
             if hit is not None:
                 reads[text] = jsonable(hit[0])
                 keys.update(hit[1])
-        return Evidence.model_construct(reads=reads, counted=sorted(keys))
+        return {"reads": reads, "counted": sorted(keys)}
 
     def score(self, ctx: Ctx, fired: list[dict[str, Any]], subject_id: str, period: Period) -> ScoreBreakdown:
         plan = self.plan
@@ -129,56 +124,56 @@ class Scorer:
         std_lines = [self._standard(s, ctx, main, applicable) for s in rs.standards]
         ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
 
-        dimensions: list[DimensionScore] = []
-        final_ded: list[Line] = []
+        dimensions: list[dict[str, Any]] = []
+        final_ded: list[dict[str, Any]] = []
         for d in rs.dimensions:
-            earned = _r(sum(ln.points for ln in std_lines if ln.dimension == d.id))
-            mine = [ln for ln in ded_lines if ln.dimension == d.id]
-            taken = _r(-sum(ln.points for ln in mine))
+            earned = _r(sum(ln["points"] for ln in std_lines if ln["dimension"] == d.id))
+            mine = [ln for ln in ded_lines if ln["dimension"] == d.id]
+            taken = _r(-sum(ln["points"] for ln in mine))
             excess = _r(taken - earned)
             if excess > 0:
                 # the floor binds: give points back from the last-declared deductions first
-                adjusted: list[Line] = []
                 for ln in reversed(mine):
-                    give = min(-ln.points, excess)
+                    give = min(-ln["points"], excess)
                     excess = _r(excess - give)
                     if give > 0:
-                        ln = ln.model_copy(update={"points": _r(ln.points + give), "status": "floored"})
-                    adjusted.append(ln)
-                mine = list(reversed(adjusted))
-                taken = _r(-sum(ln.points for ln in mine))
+                        ln["points"] = _r(ln["points"] + give)
+                        ln["status"] = "floored"
+                taken = _r(-sum(ln["points"] for ln in mine))
             final_ded.extend(mine)
             subtotal = _r(min(d.max, max(0.0, earned - taken)))
-            dimensions.append(DimensionScore.model_construct(
-                id=d.id, zh=d.zh, en=d.en, subtotal=subtotal, max=d.max, earned=earned, deducted=taken))
-        total = _r(sum(x.subtotal for x in dimensions))
+            dimensions.append({"id": d.id, "zh": d.zh, "en": d.en, "subtotal": subtotal, "max": d.max,
+                               "earned": earned, "deducted": taken})
+        total = _r(sum(x["subtotal"] for x in dimensions))
         vetoed = bool(veto_lines)
         if vetoed and rs.spec.veto_effect == "zero_total":
             total = 0.0
         grade = rs.lowest_grade if vetoed else next(
             (g for g in rs.grades if total + 1e-9 >= g.at_least), rs.lowest_grade)
 
-        lines = [*std_lines, *[ln for ln in final_ded if ln.points != 0 or ln.status == "floored"]]
-        return ScoreBreakdown.model_construct(
-            subject_kind=rs.subject_kind,
-            subject_id=subject_id,
-            ruleset_id=rs.id,
-            ruleset_version=rs.version,
-            ruleset_hash=rs.content_hash,
-            title_zh=rs.title_zh,
-            title_en=rs.title_en,
-            period=PeriodInfo.model_construct(start=str(period.start), end=str(period.end), label=str(period)),
-            params={k: jsonable(rs.params[k]) for k in sorted(rs.params)},
-            total=total,
-            max_points=_r(rs.max_points),
-            grade=GradeResult.model_construct(id=grade.id, zh=grade.zh, en=grade.en),
-            vetoed=vetoed,
-            veto_effect=rs.spec.veto_effect,
-            vetoes=veto_lines,
-            dimensions=dimensions,
-            lines=lines,
-            reason_codes=self._reasons(veto_lines, std_lines, final_ded),
-        )
+        lines = [*std_lines, *[ln for ln in final_ded if ln["points"] != 0 or ln["status"] == "floored"]]
+        # one validation of the whole result in pydantic-core is faster than building models piece by piece,
+        # and it checks every number we produce
+        return ScoreBreakdown.model_validate({
+            "subject_kind": rs.subject_kind,
+            "subject_id": subject_id,
+            "ruleset_id": rs.id,
+            "ruleset_version": rs.version,
+            "ruleset_hash": rs.content_hash,
+            "title_zh": rs.title_zh,
+            "title_en": rs.title_en,
+            "period": {"start": str(period.start), "end": str(period.end), "label": str(period)},
+            "params": self.params_json,
+            "total": total,
+            "max_points": self.max_points,
+            "grade": self.grades[grade.id],
+            "vetoed": vetoed,
+            "veto_effect": rs.spec.veto_effect,
+            "vetoes": veto_lines,
+            "dimensions": dimensions,
+            "lines": lines,
+            "reason_codes": self._reasons(veto_lines, std_lines, final_ded),
+        })
 
     # -- lines -----------------------------------------------------------------------------------------------
     def _counted(self, rule_id: str, main: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -186,15 +181,15 @@ class Scorer:
             return []
         return [facts["m"]["k"] for facts in main.get(rule_id, ())]
 
-    def _veto(self, v: Veto, ctx: Ctx, main: dict[str, list[dict[str, Any]]]) -> Line:
+    def _veto(self, v: Veto, ctx: Ctx, main: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         sp = v.spec
         counted = self._counted(v.id, main)
-        return Line.model_construct(
-            rule_id=v.id, kind="veto", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=0.0, max_points=0.0,
-            before_cap=0.0, occurrences=float(len(counted)) if counted else None, status="vetoed",
-            source=sp.source, evidence=self.evidence(v.id, ctx, counted))
+        return {"rule_id": v.id, "kind": "veto", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
+                "points": 0.0, "max_points": 0.0, "before_cap": 0.0,
+                "occurrences": float(len(counted)) if counted else None, "status": "vetoed", "source": sp.source,
+                "evidence": self.evidence(v.id, ctx, counted)}
 
-    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]], applicable: set[str]) -> Line:
+    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]], applicable: set[str]) -> dict[str, Any]:
         sp = s.spec
         full = float(sp.points)
         is_applicable = "when" not in s.exprs or s.id in applicable
@@ -246,13 +241,12 @@ class Scorer:
             status = "met" if points >= full else "not_met" if points <= 0 else "partial"
             if s.method == "per_occurrence" and raw > full:
                 status = "capped"
-        return Line.model_construct(
-            rule_id=s.id, kind="standard", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=_r(points),
-            max_points=full, before_cap=_r(raw), occurrences=occurrences, status=status, source=sp.source,
-            evidence=self.evidence(s.id, ctx, self._counted(s.id, main)))
+        return {"rule_id": s.id, "kind": "standard", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
+                "points": _r(points), "max_points": full, "before_cap": _r(raw), "occurrences": occurrences,
+                "status": status, "source": sp.source, "evidence": self.evidence(s.id, ctx, self._counted(s.id, main))}
 
     def _deduction(self, k: Deduction, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
-                   values: dict[str, float]) -> Line:
+                   values: dict[str, float]) -> dict[str, Any]:
         sp = k.spec
         counted = self._counted(k.id, main)
         if k.id in values:
@@ -261,28 +255,28 @@ class Scorer:
             occurrences = float(len(counted))
         raw = _r(occurrences * sp.points)
         amount = _r(min(raw, sp.cap))
-        return Line.model_construct(
-            rule_id=k.id, kind="deduction", dimension=sp.dimension, zh=sp.zh, en=sp.en, points=_r(-amount),
-            max_points=float(sp.cap), before_cap=raw, occurrences=occurrences,
-            status="capped" if raw > sp.cap else "applied", source=sp.source,
-            evidence=self.evidence(k.id, ctx, counted))
+        return {"rule_id": k.id, "kind": "deduction", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
+                "points": _r(-amount), "max_points": float(sp.cap), "before_cap": raw, "occurrences": occurrences,
+                "status": "capped" if raw > sp.cap else "applied", "source": sp.source,
+                "evidence": self.evidence(k.id, ctx, counted)}
 
-    def _reasons(self, vetoes: list[Line], standards: list[Line], deductions: list[Line]) -> list[ReasonCode]:
-        out = [ReasonCode.model_construct(code=f"VETO:{v.rule_id}", rule_id=v.rule_id, kind="veto",
-                                          points_lost=0.0, zh=v.zh, en=v.en) for v in vetoes]
-        losses: list[tuple[float, str, Line]] = []
+    def _reasons(self, vetoes: list[dict[str, Any]], standards: list[dict[str, Any]],
+                 deductions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = [{"code": f"VETO:{v['rule_id']}", "rule_id": v["rule_id"], "kind": "veto", "points_lost": 0.0,
+                "zh": v["zh"], "en": v["en"]} for v in vetoes]
+        losses: list[tuple[float, str, dict[str, Any]]] = []
         for ln in standards:
-            lost = _r(ln.max_points - ln.points)
+            lost = _r(ln["max_points"] - ln["points"])
             if lost > 0:
-                losses.append((lost, ln.rule_id, ln))
+                losses.append((lost, ln["rule_id"], ln))
         for ln in deductions:
-            if ln.points < 0:
-                losses.append((-ln.points, ln.rule_id, ln))
+            if ln["points"] < 0:
+                losses.append((-ln["points"], ln["rule_id"], ln))
         losses.sort(key=lambda t: (-t[0], t[1]))
         for lost, rid, ln in losses[:REASONS]:
-            prefix = "SHORT" if ln.kind == "standard" else "DEDUCT"
-            out.append(ReasonCode.model_construct(code=f"{prefix}:{rid}", rule_id=rid, kind=ln.kind,
-                                                  points_lost=lost, zh=ln.zh, en=ln.en))
+            prefix = "SHORT" if ln["kind"] == "standard" else "DEDUCT"
+            out.append({"code": f"{prefix}:{rid}", "rule_id": rid, "kind": ln["kind"], "points_lost": lost,
+                        "zh": ln["zh"], "en": ln["en"]})
         return out
 
 

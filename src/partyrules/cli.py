@@ -1,0 +1,227 @@
+"""The ``partyrules`` command line.
+
+Exit codes: 0 success; 2 usage error; 3 a rule set is invalid; 10 some subjects could not be scored (the others
+were); 1 any other error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleSetError
+
+EXIT_INVALID = 3
+EXIT_ROWS_FAILED = 10
+
+
+def _params(pairs: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs or ():
+        if "=" not in pair:
+            raise SystemExit(f"partyrules: --param needs NAME=VALUE, got {pair!r}")
+        name, raw = pair.split("=", 1)
+        try:
+            out[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[name.strip()] = raw
+    return out
+
+
+def _ruleset_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(x for x in p.rglob("*.y*ml") if x.suffix in (".yaml", ".yml")
+                                and not x.name.endswith((".test.yaml", ".test.yml"))))
+        else:
+            files.append(p)
+    return files
+
+
+def _is_fragment(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    return any(line.strip() == "fragment: true" for line in head.splitlines())
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .rulesets.loader import load_ruleset
+
+    results: list[dict[str, Any]] = []
+    problems: list[Diagnostic] = []
+    files = _ruleset_files(args.paths)
+    if not files:
+        print("partyrules validate: no rule-set files found", file=sys.stderr)
+        return 2
+    for f in files:
+        if _is_fragment(f) and Path(f).is_file() and f not in map(Path, args.paths):
+            continue  # fragments are checked through the rule sets that include them
+        try:
+            rs = load_ruleset(f)
+            results.append({"file": str(f), "valid": True, "id": rs.id, "version": rs.version, **rs.counts()})
+        except RuleSetError as exc:
+            problems.extend(exc.diagnostics)
+            results.append({"file": str(f), "valid": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
+        except PartyRulesError as exc:
+            d = Diagnostic("RS000", exc.message, exc.location or Location(str(f)), exc.hint)
+            problems.append(d)
+            results.append({"file": str(f), "valid": False, "diagnostics": [d.to_dict()]})
+    if args.format == "json":
+        print(json.dumps({"valid": not problems, "files": results}, ensure_ascii=False, indent=2))
+    else:
+        for d in problems:
+            print(d.format())
+        ok = sum(1 for r in results if r["valid"])
+        print(f"{ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid", file=sys.stderr)
+    return 0 if not problems else EXIT_INVALID
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .rulesets.loader import load_ruleset
+
+    try:
+        rs = load_ruleset(args.ruleset, params=_params(args.param))
+    except RuleSetError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_INVALID
+    info = rs.describe()
+    if args.format == "json":
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{rs.id} {rs.version}: {rs.title_zh} / {rs.title_en} ({rs.subject_kind})")
+    print(f"  {info['dimensions']} dimensions, {info['standards']} standards, {info['deductions']} deductions, "
+          f"{info['vetoes']} vetoes; max {info['max_points']:g} points")
+    for d in info["dimension_list"]:
+        print(f"  {d['id']:<10} {d['zh']} / {d['en']}: max {d['max']:g} ({d['standards']} standards, "
+              f"{d['deductions']} deductions)")
+    print("  grades: " + ", ".join(f"{g['zh']} >= {g['at_least']:g}" for g in info["grades"]))
+    print(f"  content hash {rs.content_hash}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .evaluate.evaluator import Evaluator
+    from .population import read_facts
+    from .rulesets.loader import load_ruleset
+
+    try:
+        rs = load_ruleset(args.ruleset)
+        evaluator = Evaluator(rs, _params(args.param))
+    except RuleSetError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_INVALID
+    failed = 0
+    out: list[str] = []
+    for row in read_facts(args.facts):
+        if row.error is not None or row.facts is None:
+            failed += 1
+            print(f"row {row.number}: {row.error}", file=sys.stderr)
+            continue
+        try:
+            b = evaluator.evaluate(row.facts, args.period)
+        except PartyRulesError as exc:
+            failed += 1
+            print(f"row {row.number} ({row.facts.subject_id}): {exc}", file=sys.stderr)
+            continue
+        if args.format == "json":
+            out.append(b.to_json())
+        elif args.format == "markdown":
+            out.append(b.to_markdown(args.lang) + "\n")
+        else:
+            out.append(b.to_text(args.lang) + "\n")
+    if out:
+        print("\n".join(out))
+    if failed:
+        print(f"{failed} row{'s' if failed != 1 else ''} could not be scored; the others were", file=sys.stderr)
+        return EXIT_ROWS_FAILED
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .facts import fact_json_schemas
+
+    schemas = fact_json_schemas()
+    if args.list:
+        print("\n".join(sorted(schemas)))
+        return 0
+    if args.name:
+        if args.name not in schemas:
+            from .lang.check import suggest
+
+            print(f"partyrules schema: unknown fact type {args.name!r}; "
+                  f"{suggest(args.name, list(schemas)) or 'see --list'}", file=sys.stderr)
+            return 2
+        print(json.dumps(schemas[args.name], ensure_ascii=False, indent=2))
+    else:
+        print(json.dumps(schemas, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(lang=args.lang, members=args.members, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="partyrules", description="Assessment standards as explainable rule sets.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="score a generated sample population end to end")
+    d.add_argument("--lang", choices=["zh", "en"], default="zh")
+    d.add_argument("--members", type=int, default=600, help="members to generate (default 600)")
+    d.add_argument("--seed", type=int, default=2026)
+    d.set_defaults(func=cmd_demo)
+
+    v = sub.add_parser("validate", help="check rule-set files (or directories of them)")
+    v.add_argument("paths", nargs="+")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.set_defaults(func=cmd_validate)
+
+    i = sub.add_parser("inspect", help="summarise a rule set")
+    i.add_argument("ruleset")
+    i.add_argument("--format", choices=["text", "json"], default="text")
+    i.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    i.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("score", help="score subjects from a JSON or JSON-lines facts file")
+    s.add_argument("--ruleset", required=True)
+    s.add_argument("--facts", required=True)
+    s.add_argument("--period", default=None, help="2026, 2026-Q1, 2026-03 or 2026-01..2026-06")
+    s.add_argument("--format", choices=["json", "text", "markdown"], default="json")
+    s.add_argument("--lang", choices=["zh", "en"], default="zh")
+    s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    s.set_defaults(func=cmd_score)
+
+    c = sub.add_parser("schema", help="print the JSON Schema of the fact types")
+    c.add_argument("name", nargs="?", help="one fact type, e.g. Member or MemberFacts")
+    c.add_argument("--list", action="store_true", help="list the fact types")
+    c.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ParameterError as exc:
+        print(f"partyrules: {exc}", file=sys.stderr)
+        return 2
+    except PartyRulesError as exc:
+        print(f"partyrules: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
