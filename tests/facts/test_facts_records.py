@@ -55,6 +55,8 @@ def test_member_record_needs_only_member_and_month(errors_of):
         ("volunteer_hours", "8", "float_type"),
         ("volunteer_hours", True, "float_type"),
         ("youth_care_activities", -2, "greater_than_equal"),
+        ("youth_care_activities", "3", "int_type"),  # optional fields are just as strict
+        ("youth_care_activities", True, "int_type"),
         ("property_fee_paid", 0, "bool_type"),
     ],
 )

@@ -45,9 +45,6 @@ class FactShape:
     fields: dict[str, Fn] = field(default_factory=dict)  # engine key -> closure giving the value
     derived: dict[str, Fn] = field(default_factory=dict)  # engine key -> closure giving a computed value
 
-    def key_for(self, node: I.IR, prefix: str) -> str:
-        return f"{prefix}{len(self.fields) + len(self.derived)}"
-
 
 @dataclass
 class EngineRule:
@@ -55,7 +52,7 @@ class EngineRule:
 
     name: str
     rule_id: str
-    role: str  # main (the rule's own firing) or applicable (a standard's applicability)
+    role: str  # main (the rule's own firing), applicable (a standard's applicability) or sentinel
     source: str | None  # the list this rule fires once per matching item of; None for the subject
     definition: dict[str, Any]
     value_key: str | None = None  # engine key holding the occurrence amount (sum shape, subject-level deductions)
@@ -333,10 +330,13 @@ class _Builder:
                 raise EngineError(f"rule set {rs.id} reads more than {MAX_FACT_FIELDS} values of one fact",
                                   hint="split the rule set; the engine limits facts to 252 properties")
         chunks: list[Chunk] = []
-        for i in range(0, len(self.rules), CHUNK_RULES):
+        for i in range(0, max(len(self.rules), 1), CHUNK_RULES):
             part = self.rules[i:i + CHUNK_RULES]
-            chunks.append(Chunk(len(chunks), part, {r.source for r in part if r.source},
-                                any(r.source is None or "s" in r.definition["all"][0] for r in part)))
+            # A session in which no fact was stored can neither be deleted (the engine frees a bad pointer) nor
+            # left alive (1024 sessions exhaust the ruleset): a sentinel rule on the subject fact guarantees that
+            # every session stores at least that fact. Its firings are ignored.
+            sentinel = EngineRule(f"z{len(chunks)}", "", "sentinel", None, {"all": [{"m": {"t": self.subject.tag}}]})
+            chunks.append(Chunk(len(chunks), [*part, sentinel], {r.source for r in part if r.source}, True))
         by_id: dict[str, list[EngineRule]] = {}
         for r in self.rules:
             by_id.setdefault(r.rule_id, []).append(r)
@@ -352,6 +352,3 @@ def compile_ruleset(ruleset: RuleSet) -> Plan:
         object.__setattr__(ruleset, "_plan", plan)
     return plan
 
-
-def fact_value(fn: Callable[[Ctx, Any], Any], ctx: Ctx, item: Any) -> Any:
-    return fn(ctx, item)

@@ -117,10 +117,8 @@ class Engine:
             try:
                 fired.extend(assert_and_drain(handle, with_sid(sid, facts), what))
             finally:
-                try:
-                    _E.delete_state(handle, sid)
-                except Exception:  # noqa: S110 - nothing was stored for this chunk
-                    pass
+                # safe: the chunk's sentinel rule always stores the subject fact (see compile.durable)
+                _E.delete_state(handle, sid)
         return fired
 
     # -- live sessions ---------------------------------------------------------------------------------------

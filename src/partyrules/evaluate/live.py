@@ -132,8 +132,7 @@ class LiveSession:
         wanted: dict[FactId, str] = {}
         prefix = '{"sid":"' + self._sid + '",'
         for chunk in plan.chunks:
-            if chunk.needs_subject:
-                wanted[(chunk.index, plan.subject.tag, "s")] = prefix + subject_fact[1:]
+            wanted[(chunk.index, plan.subject.tag, "s")] = prefix + subject_fact[1:]
             for source in sorted(chunk.sources):
                 tag = plan.items[source].tag
                 for key, fact in items.get(source, ()):

@@ -26,6 +26,7 @@ from .enums import (
     Severity,
     SubjectKind,
 )
+from .generate import generate_branch_facts, generate_member_facts
 from .kinds import (
     IncidentKindInfo,
     describe_incident_kind,
@@ -91,6 +92,8 @@ __all__ = [
     "VolunteerTeam",
     "describe_incident_kind",
     "fact_json_schemas",
+    "generate_branch_facts",
+    "generate_member_facts",
     "incident_kinds",
     "is_incident_kind",
     "parse_subject_facts",

@@ -232,6 +232,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _general_branch_id(branch_number: int) -> str:
+    """The community general branch (党总支) over a branch: eight branches to a general branch."""
+    return f"GB{(branch_number - 1) // 8 + 1:03d}"
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     # Knuth's method: exact and fast for the small means used here.
     limit = math.exp(-mean)
@@ -278,7 +283,8 @@ def _required_meetings(month: int) -> tuple[int, ...]:
 
 
 def _hours(rng: random.Random, mean: float) -> float:
-    # Skewed: a third of months with no volunteering, the rest log-normal around the member's mean.
+    # Skewed: 30% of months with no volunteering, the rest log-normal; dividing by 0.7 and by
+    # exp(0.6**2 / 2) ~= 1.2 keeps the overall monthly mean at ``mean``.
     if rng.random() < 0.3:
         return 0.0
     value = rng.lognormvariate(math.log(max(mean, 0.1) / 0.7 / 1.2), 0.6)
@@ -376,17 +382,23 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
     cards = _CARDS if rng.random() < 0.8 else tuple(c for c in _CARDS if rng.random() < 0.6)
     role_pool = _ROLES_BY_CATEGORY[category]
     roles = tuple(r for r in role_pool if rng.random() < 0.12)
-    checklist = tuple(
-        ChecklistItem(
-            item_id=f"CL-{member_id}-{k + 1}",
-            text=_CHECKLIST_TEXTS[int(rng.random() * len(_CHECKLIST_TEXTS))],
-            due=date(year, 3 * (k + 1) + 3, 30) if k < 3 else None,
-            responsible_id=member_id,
-            done_on=None,
-            accepted=False,
+    checklist: list[ChecklistItem] = []
+    for k in range(int(rng.random() * 4)):
+        due = date(year, 3 * k + 6, 30) if k < 3 else None  # end of June, September, December
+        done_on = None
+        if rng.random() < 0.8:
+            last = due or date(year, 12, 31)
+            done_on = last - timedelta(days=int(rng.random() * 120))
+        checklist.append(
+            ChecklistItem(
+                item_id=f"CL-{member_id}-{k + 1}",
+                text=_CHECKLIST_TEXTS[int(rng.random() * len(_CHECKLIST_TEXTS))],
+                due=due,
+                responsible_id=member_id,
+                done_on=done_on,
+                accepted=done_on is not None and rng.random() < 0.95,
+            )
         )
-        for k in range(int(rng.random() * 4))
-    )
     return Member(
         member_id=member_id,
         branch_id=branch_id,
@@ -406,7 +418,7 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
         cards=cards,
         placard_displayed=rng.random() < 0.8,
         roles=roles,
-        checklist=checklist,
+        checklist=tuple(checklist),
         hardship_certified=category is MemberCategory.NEW_CITIZEN and rng.random() < 0.06,
     )
 
@@ -428,6 +440,13 @@ def _member_records(
     active_posts = any(p.active for p in member.claimed_posts)
     community_member = in_service and member.registered_with_community_on is not None
     households = len(member.linked_household_ids)
+    done_in_month: dict[int, tuple[str, ...]] = {}
+    for item in member.checklist:
+        if item.done_on is not None:
+            done_in_month[item.done_on.month - 1] = (
+                *done_in_month.get(item.done_on.month - 1, ()),
+                item.item_id,
+            )
     notes_p = 0.2 + 0.5 * engagement
     required_totals = [counts_.total for counts_ in required]
     out = []
@@ -445,9 +464,11 @@ def _member_records(
             review = int(rnd() < engagement)
         attended = (meeting, 0, group, lecture, theme, org_life, review)
         missed = required_totals[m] - (meeting + group + lecture + theme + org_life + review)
-        excused = sum(1 for _ in range(missed) if rnd() < 0.5)
+        excused = sum(1 for _ in range(missed) if rnd() < 0.5) if missed else 0
         study_required = 2 if rnd() < 0.3 else 1
-        study_attended = sum(1 for _ in range(study_required) if rnd() < engagement) + int(rnd() < 0.03)
+        # attended can exceed required: make-up sessions
+        study_attended = int(rnd() < engagement) + int(study_required == 2 and rnd() < engagement)
+        study_attended += int(rnd() < 0.03)
         tasks = int(rnd() < 0.4) + int(rnd() < 0.15)
         spot_checked = rnd() < 0.1
         fields: dict[str, Any] = {
@@ -467,8 +488,9 @@ def _member_records(
             "suggestions_made": int(rnd() < 0.1),
             "policy_promotion_events": int(rnd() < 0.35),
             "post_duty_performed": active_posts and rnd() < 0.9,
+            "checklist_items_done": done_in_month.get(m, ()),
             "tasks_assigned": tasks,
-            "tasks_completed": sum(1 for _ in range(tasks) if rnd() < 0.9),
+            "tasks_completed": sum(1 for _ in range(tasks) if rnd() < 0.9) if tasks else 0,
             "reported_at_meeting": rnd() < 0.1,
             "spot_checked": spot_checked,
             "spot_check_passed": (rnd() < 0.95) if spot_checked else None,
@@ -511,7 +533,7 @@ def _incident(
 
 
 def _member_incidents(rng: random.Random, member: Member, year: int) -> tuple[Incident, ...]:
-    verifier = f"GB{member.branch_id[1:]}"
+    verifier = _general_branch_id(int(member.branch_id[1:]))
     incidents: list[Incident] = []
     if rng.random() < 0.0035:  # 0.3% of members end up with a verified veto-grade incident
         kind = _MEMBER_VETO_PICKER.pick(rng)
@@ -656,7 +678,7 @@ def _branch(rng: random.Random, index: int, year: int) -> Branch:
     return Branch(
         branch_id=branch_id,
         name=f"第{index}党支部",
-        parent_org_id=f"GB{index:04d}"[:6],
+        parent_org_id=_general_branch_id(index),
         branch_type=branch_type,
         formal_member_count=formal,
         member_count=member_count,

@@ -30,10 +30,11 @@ class PeriodView:
 class Ctx:
     """What closures read: the subject, its annual evaluation, the period, and the lists aggregations range over.
 
-    ``evidence`` (when not None) collects, per aggregation text, the keys of the items it counted.
+    ``evidence`` (when not None) caches, per aggregation text, its value and the items it counted (with a function
+    giving their keys), so that explanations can name them and each aggregation is computed once per context.
     """
 
-    __slots__ = ("annual", "collections", "evidence", "period", "subject")
+    __slots__ = ("annual", "collections", "evidence", "keys", "period", "subject")
 
     def __init__(
         self,
@@ -41,13 +42,14 @@ class Ctx:
         collections: Mapping[str, Sequence[Any]],
         annual: Any = None,
         period: PeriodView | None = None,
-        evidence: dict[str, list[str]] | None = None,
+        evidence: dict[str, Any] | None = None,
     ) -> None:
         self.subject = subject
         self.collections = collections
         self.annual = annual
         self.period = period
         self.evidence = evidence
+        self.keys: dict[str, dict[int, str]] = {}  # per list: id(item) -> evidence key, built on first use
 
 
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -259,29 +261,52 @@ class Compiler:
         project = self.compile(node.project) if node.project is not None else None
         func = node.func
 
+        # Fast paths: a plain field projection is read with attrgetter (C speed); results are cached per
+        # context by the aggregation's text, so an aggregation shared by several rules is computed once.
+        direct = None
+        if isinstance(node.project, I.Field) and node.project.scope == "item":
+            direct = operator.attrgetter(".".join(node.project.path))
+
+        def keys_of(c: Ctx, sel: list[Any]) -> list[str]:
+            known = c.keys.get(source)
+            if known is None:
+                known = c.keys[source] = {id(x): key(x) for x in c.collections[source]}
+            return [known[id(x)] for x in sel]
+
         def matched(c: Ctx) -> list[Any]:
             items = c.collections[source]
-            return list(items) if where is None else [x for x in items if where(c, x) is True]
+            return items if where is None else [x for x in items if where(c, x) is True]  # type: ignore[return-value]
 
         def record(c: Ctx, value: Any, sel: list[Any]) -> Any:
             if c.evidence is not None:
-                c.evidence[label] = (value, [key(x) for x in sel])
+                c.evidence[label] = (value, sel, keys_of)
             return value
 
+        def cached(compute: Callable[[Ctx], Any]) -> Fn:
+            def fn(c: Ctx, it: Any) -> Any:
+                ev = c.evidence
+                if ev is not None:
+                    hit = ev.get(label)
+                    if hit is not None:
+                        return hit[0]
+                return compute(c)
+
+            return fn
+
         if func == "count":
-            def fn_count(c: Ctx, it: Any) -> Any:
+            def fn_count(c: Ctx) -> Any:
                 sel = matched(c)
                 return record(c, len(sel), sel)
 
-            return fn_count
+            return cached(fn_count)
         if func == "exists":
-            def fn_exists(c: Ctx, it: Any) -> Any:
+            def fn_exists(c: Ctx) -> Any:
                 sel = matched(c)
                 return record(c, bool(sel), sel)
 
-            return fn_exists
+            return cached(fn_exists)
         if func == "longest_run":
-            def fn_run(c: Ctx, it: Any) -> Any:
+            def fn_run(c: Ctx) -> Any:
                 best = run = 0
                 prev = None
                 hits = []
@@ -296,20 +321,34 @@ class Compiler:
                     best = max(best, run)
                 return record(c, best, hits)
 
-            return fn_run
+            return cached(fn_run)
         assert project is not None
 
-        def reduce(c: Ctx, op: Callable[[list[Any]], Any]) -> Any:
-            sel = matched(c)
-            vs = [v for v in (project(c, x) for x in sel) if v is not None]
-            return record(c, op(vs), sel)
+        def values(c: Ctx, sel: list[Any]) -> list[Any]:
+            raw = map(direct, sel) if direct is not None else (project(c, x) for x in sel)  # type: ignore[misc]
+            return [v for v in raw if v is not None]
 
         if func == "sum":
-            return lambda c, it: reduce(c, sum)
+            def fn_sum(c: Ctx) -> Any:
+                sel = matched(c)
+                return record(c, sum(values(c, sel)), sel)
+
+            return cached(fn_sum)
         if func == "mean":
-            return lambda c, it: reduce(c, lambda vs: sum(vs) / len(vs) if vs else None)
+            def fn_mean(c: Ctx) -> Any:
+                sel = matched(c)
+                vs = values(c, sel)
+                return record(c, sum(vs) / len(vs) if vs else None, sel)
+
+            return cached(fn_mean)
         pick = min if func == "min" else max
-        return lambda c, it: reduce(c, lambda vs: pick(vs) if vs else None)
+
+        def fn_pick(c: Ctx) -> Any:
+            sel = matched(c)
+            vs = values(c, sel)
+            return record(c, pick(vs) if vs else None, sel)
+
+        return cached(fn_pick)
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:

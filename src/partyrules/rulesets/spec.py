@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
 RuleSetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")]
 ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
-Expr = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+def _expr_text(value: object) -> object:
+    """A bare YAML number or boolean is a valid expression; keep its text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return value
+
+
+Expr = Annotated[str, BeforeValidator(_expr_text), StringConstraints(min_length=1, max_length=4000)]
 Points = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
 ParamValue = bool | int | float | str | list[str] | list[float]

@@ -99,7 +99,7 @@ class Scorer:
             hit = ev.get(text)
             if hit is not None:
                 reads[text] = jsonable(hit[0])
-                keys.update(hit[1])
+                keys.update(hit[2](ctx, hit[1]))
         return {"reads": reads, "counted": sorted(keys)}
 
     def score(self, ctx: Ctx, fired: list[dict[str, Any]], subject_id: str, period: Period) -> ScoreBreakdown:
@@ -111,6 +111,8 @@ class Scorer:
         for firing in fired:
             for name, facts in firing.items():
                 er = self.by_name[name]
+                if er.role == "sentinel":
+                    continue
                 if er.role == "applicable":
                     applicable.add(er.rule_id)
                     continue

@@ -1,0 +1,101 @@
+"""Shared test configuration: hypothesis profiles and the example rule set."""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import partyrules as pr
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+EXAMPLE_DIR = Path(pr.__file__).parent / "data" / "example"
+
+
+@pytest.fixture(scope="session")
+def example_dir() -> Path:
+    """The directory of the shipped example rule set (and its included vetoes)."""
+    return EXAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def example_ruleset(example_dir: Path) -> pr.RuleSet:
+    """The example member index, loaded once per test session."""
+    return pr.load_ruleset(example_dir / "member-example.yaml")
+
+
+class Isolated:
+    """Runs a test body in a forked child, so that a crash of the rule engine's C core (a segfault, an abort)
+    fails that one test, with the Python stack at the crash, instead of killing the whole pytest run.
+
+    ``note(text)`` (called in the child) records what the body is about to do, e.g. the rule set and facts of
+    the current hypothesis example; it is shown if the child crashes.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self._note = workdir / "note.txt"
+        self._stderr = workdir / "stderr.txt"
+
+    def note(self, text: str) -> None:
+        self._note.write_text(text, encoding="utf-8")
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run the body, report by the pipe, never return into pytest
+            status = 0
+            try:
+                os.close(read_end)
+                with open(self._stderr, "wb") as err:
+                    os.dup2(err.fileno(), 2)
+                faulthandler.enable(file=open(self._stderr, "ab"))  # noqa: SIM115 - lives until _exit
+                try:
+                    fn(*args, **kwargs)
+                    message = b"OK"
+                except BaseException:
+                    message = ("FAIL\n" + traceback.format_exc()).encode("utf-8", "replace")
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(message)
+            except BaseException:
+                status = 3
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read()
+        _, wait_status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(wait_status):
+            sig = signal.Signals(os.WTERMSIG(wait_status)).name
+            note = self._note.read_text(encoding="utf-8") if self._note.exists() else "(no note)"
+            err = self._stderr.read_text(encoding="utf-8", errors="replace") if self._stderr.exists() else ""
+            pytest.fail(f"the process CRASHED with {sig} (it would have killed the whole test run)\n"
+                        f"--- stderr of the crashed process (last 3000 characters) ---\n{err[-3000:]}\n"
+                        f"--- what it was doing ---\n{note}", pytrace=False)
+        if message != b"OK":
+            text = message.decode("utf-8", "replace")
+            pytest.fail(text.removeprefix("FAIL\n") or f"the child exited with status {wait_status}",
+                        pytrace=False)
+
+
+@pytest.fixture
+def isolated() -> Isolated:
+    """Run a test body in a forked process: ``isolated.run(body)``; see :class:`Isolated`."""
+    return Isolated(Path(tempfile.mkdtemp(prefix="partyrules-isolated-")))

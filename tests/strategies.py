@@ -1,0 +1,387 @@
+"""Hypothesis strategies: valid member facts, and valid small rule sets written as YAML text.
+
+Facts are built through the pydantic models, so everything drawn here passes validation. Values stay in the
+ranges the models allow, with the edges (0 and very large counts, 0 and 744 volunteering hours) drawn often.
+
+Rule sets are drawn from pools of expressions over a handful of fact fields. Every expression in the pools is
+monotone non-decreasing in ``records.volunteer_hours`` and ``records.households_contacted`` (the fields the
+generated rule sets declare as ``monotone.increasing``), so the monotonicity property holds by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import yaml
+from hypothesis import strategies as st
+
+import partyrules as pr
+from partyrules.facts import COMMENDATION_KINDS, incident_kinds
+from partyrules.facts.enums import (
+    AppraisalLevel,
+    CardKind,
+    CommendationLevel,
+    Grade,
+    MemberCategory,
+    MemberStatus,
+    PostCategory,
+    Severity,
+)
+
+MEMBER_KINDS: tuple[str, ...] = tuple(sorted(incident_kinds("member")))
+# kinds the example rule set and the generated rule sets read: drawn more often than the rest
+READ_KINDS: tuple[str, ...] = (
+    "crisis_retreat",
+    "complaint_substantiated",
+    "criminal_conviction",
+    "anti_party_speech",
+    "gambling",
+    "littering",
+)
+VERIFIER = "B1-committee"
+
+# -- scalars -----------------------------------------------------------------------------------------------------
+small_counts = st.integers(min_value=0, max_value=4)
+counts = st.one_of(small_counts, small_counts, st.just(0), st.integers(min_value=10**6, max_value=10**9))
+hours = st.one_of(
+    st.floats(min_value=0, max_value=744, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, 0.5, 8.0, 744.0]),
+)
+percent = st.one_of(st.floats(min_value=0, max_value=100, allow_nan=False), st.sampled_from([0.0, 100.0]))
+
+
+def _dates(year: int) -> st.SearchStrategy[date]:
+    return st.dates(min_value=date(year, 1, 1), max_value=date(year, 12, 31))
+
+
+@st.composite
+def meeting_counts(draw: st.DrawFn) -> pr.facts.MeetingCounts:
+    names = ("member_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day",
+             "org_life_meeting", "democratic_review")
+    return pr.facts.MeetingCounts(**{n: draw(counts) for n in names})
+
+
+# -- subjects and records ----------------------------------------------------------------------------------------
+@st.composite
+def members(
+    draw: st.DrawFn,
+    *,
+    member_id: str = "M1",
+    category: str | None = "in_service",
+    organ_staff: bool | None = None,
+) -> pr.Member:
+    cat = category if category is not None else draw(st.sampled_from([c.value for c in MemberCategory]))
+    posts = draw(st.lists(st.tuples(st.sampled_from([p.value for p in PostCategory]), st.booleans()),
+                          max_size=3))
+    return pr.Member.model_validate({
+        "member_id": member_id,
+        "branch_id": "B1",
+        "category": cat,
+        "status": draw(st.sampled_from([s.value for s in MemberStatus])),
+        "joined_on": draw(st.dates(min_value=date(1960, 1, 1), max_value=date(2025, 12, 31))),
+        "birth_year": draw(st.integers(min_value=1930, max_value=2005)),
+        "is_organ_staff": draw(st.booleans()) if organ_staff is None else organ_staff,
+        "health_limited": draw(st.booleans()),
+        "placard_displayed": draw(st.booleans()),
+        "cards": draw(st.lists(st.sampled_from([c.value for c in CardKind]), unique=True)),
+        "linked_household_ids": draw(st.lists(st.sampled_from([f"H{i}" for i in range(8)]), unique=True)),
+        "claimed_posts": [
+            {"post_id": f"P{i}", "category": c, "claimed_on": "2025-06-01", "active": a}
+            for i, (c, a) in enumerate(posts)
+        ],
+    })
+
+
+@st.composite
+def member_records(draw: st.DrawFn, *, member_id: str = "M1", month: str = "2026-01") -> pr.MemberMonthRecord:
+    spot_checked = draw(st.booleans())
+    return pr.MemberMonthRecord(
+        member_id=member_id,
+        month=month,
+        meetings_required=draw(meeting_counts()),
+        meetings_attended=draw(meeting_counts()),
+        excused_absences=draw(counts),
+        study_sessions_required=draw(small_counts),
+        study_sessions_attended=draw(counts),
+        notes_submitted=draw(small_counts),
+        dues_paid_on_time=draw(st.booleans()),
+        volunteer_hours=draw(hours),
+        community_activities=draw(small_counts),
+        households_contacted=draw(counts),
+        difficulties_resolved=draw(counts),
+        suggestions_made=draw(small_counts),
+        post_duty_performed=draw(st.booleans()),
+        tasks_assigned=draw(small_counts),
+        tasks_completed=draw(small_counts),
+        spot_checked=spot_checked,
+        spot_check_passed=draw(st.none() | st.booleans()) if spot_checked else None,
+        mediation_cases=draw(st.none() | small_counts),
+    )
+
+
+@st.composite
+def incidents(
+    draw: st.DrawFn,
+    *,
+    member_id: str = "M1",
+    incident_id: str = "I1",
+    year: int = 2026,
+    kind: str | None = None,
+    verified: bool | None = None,
+) -> pr.Incident:
+    is_verified = draw(st.booleans()) if verified is None else verified
+    return pr.Incident(
+        incident_id=incident_id,
+        subject_kind="member",
+        subject_id=member_id,
+        kind=kind if kind is not None else draw(st.sampled_from(READ_KINDS) | st.sampled_from(MEMBER_KINDS)),
+        occurred_on=draw(_dates(year)),
+        severity=draw(st.sampled_from([s.value for s in Severity])),
+        consequence=draw(st.none() | st.sampled_from(["较大负面影响", "造成不良后果"])),
+        verified=is_verified,
+        verified_by=VERIFIER if is_verified else None,
+        evidence_ref=f"doc/{incident_id}",
+    )
+
+
+def veto_incident(incident_id: str = "IV", *, member_id: str = "M1", verified: bool = True,
+                  occurred_on: str = "2026-08-01") -> pr.Incident:
+    """A crisis_retreat with a consequence: the example rule set's veto EX.V1 when verified."""
+    return pr.Incident(
+        incident_id=incident_id, subject_kind="member", subject_id=member_id, kind="crisis_retreat",
+        occurred_on=occurred_on, severity="serious", consequence="较大负面影响", verified=verified,
+        verified_by=VERIFIER if verified else None, evidence_ref=f"doc/{incident_id}",
+    )
+
+
+@st.composite
+def commendations(draw: st.DrawFn, *, member_id: str = "M1", commendation_id: str = "C1",
+                  year: int = 2026) -> pr.Commendation:
+    return pr.Commendation(
+        commendation_id=commendation_id,
+        subject_kind="member",
+        subject_id=member_id,
+        kind=draw(st.sampled_from(COMMENDATION_KINDS)),
+        level=draw(st.sampled_from([lv.value for lv in CommendationLevel])),
+        awarded_on=draw(_dates(year)),
+        verified=draw(st.booleans()),
+    )
+
+
+@st.composite
+def annual_evaluations(draw: st.DrawFn, *, member_id: str = "M1", year: int = 2026) -> pr.AnnualEvaluation:
+    votes = draw(st.none() | st.dictionaries(st.sampled_from([g.value for g in Grade]), small_counts))
+    return pr.AnnualEvaluation.model_validate({
+        "subject_kind": "member",
+        "subject_id": member_id,
+        "year": year,
+        "evaluator_org_id": "B1",
+        "evaluation_score": draw(percent),
+        "daily_observation_score": draw(percent),
+        "vote_counts": votes,
+        "employer_appraisal": draw(st.none() | st.sampled_from([a.value for a in AppraisalLevel])),
+        "org_life_meeting_held": draw(st.none() | st.booleans()),
+        "democratic_review_held": draw(st.none() | st.booleans()),
+    })
+
+
+@st.composite
+def member_facts(
+    draw: st.DrawFn,
+    *,
+    category: str | None = "in_service",
+    year: int = 2026,
+    months: Iterable[int] = range(1, 13),
+    member_id: str = "M1",
+    organ_staff: bool | None = None,
+    max_records: int = 12,
+    max_incidents: int = 6,
+    max_commendations: int = 3,
+    annual: bool | None = None,
+    kinds: tuple[str, ...] | None = None,
+    verified: bool | None = None,
+) -> pr.MemberFacts:
+    """A valid member bundle: 0-12 records in distinct months of ``year``, 0-6 incidents (verified or not, some
+    with a consequence), 0-3 commendations and an optional annual evaluation.
+
+    ``kinds`` restricts the incident kinds and ``verified`` fixes their verification (e.g. for heavy deductions).
+    """
+    month_pool = sorted(set(months))
+    chosen = draw(st.lists(st.sampled_from(month_pool), unique=True, max_size=min(max_records, len(month_pool))))
+    records = [draw(member_records(member_id=member_id, month=f"{year:04d}-{m:02d}")) for m in chosen]
+    n_inc = draw(st.integers(min_value=0, max_value=max_incidents))
+    incs = [draw(incidents(member_id=member_id, incident_id=f"I{i}", year=year, verified=verified,
+                           kind=draw(st.sampled_from(kinds)) if kinds else None))
+            for i in range(n_inc)]
+    n_com = draw(st.integers(min_value=0, max_value=max_commendations))
+    coms = [draw(commendations(member_id=member_id, commendation_id=f"C{i}", year=year)) for i in range(n_com)]
+    with_annual = draw(st.booleans()) if annual is None else annual
+    return pr.MemberFacts(
+        draw(members(member_id=member_id, category=category, organ_staff=organ_staff)),
+        records=tuple(records),
+        incidents=tuple(incs),
+        commendations=tuple(coms),
+        annual=draw(annual_evaluations(member_id=member_id, year=year)) if with_annual else None,
+    )
+
+
+# -- rule sets ---------------------------------------------------------------------------------------------------
+MONOTONE_FIELDS = ("records.volunteer_hours", "records.households_contacted")
+
+FLAGS = (
+    "placard_displayed",
+    "placard_displayed and len(cards) >= 2",
+    "is_organ_staff or placard_displayed",
+    "count(records where dues_paid_on_time) >= 6",
+    'exists(commendations where level in ["city", "above"])',
+    "sum(records.households_contacted) >= 10",
+    "exists(claimed_posts where active)",
+)
+RATIOS = (
+    ("sum(records.meetings_attended.member_meeting)", "sum(records.meetings_required.member_meeting)"),
+    ("count(records where dues_paid_on_time)", "period.months"),
+    ("count(records where households_contacted > 0)", "count(records)"),
+    ("sum(records.study_sessions_attended)", "sum(records.study_sessions_required)"),
+)
+RATIOS_TO = (
+    ("sum(records.volunteer_hours)", "params.hours"),
+    ("sum(records.households_contacted)", "params.contacts * period.months / 12"),
+    ("count(records where post_duty_performed)", "6"),
+    ("sum(records.volunteer_hours)", "params.hours if is_organ_staff else params.hours / 2"),
+)
+BAND_VALUES = (
+    "count(records where dues_paid_on_time)",
+    "sum(records.volunteer_hours)",
+    "len(linked_household_ids)",
+    "annual.evaluation_score",
+    "sum(records.households_contacted)",
+)
+PER_OCCURRENCE = (
+    'count(commendations where level in ["district", "city", "above"])',
+    "count(records where households_contacted >= 3)",
+    "count(claimed_posts where active)",
+    "sum(records.difficulties_resolved)",
+    "count(commendations) * 2",
+)
+WHENS = ('status == "formal"', "not health_limited", "is_organ_staff", "annual.evaluation_score >= 50")
+DEDUCTION_PERS = (
+    'count(incidents where kind == "complaint_substantiated")',
+    'count(incidents where kind in ["gambling", "littering"] and severity != "minor")',
+    "count(records where not dues_paid_on_time)",
+    "sum(records.(meetings_required.member_meeting - meetings_attended.member_meeting))",
+    "1 if longest_run(records where households_contacted == 0) >= 3 else 0",
+    "count(records where households_contacted == 0)",
+    "sum(records.excused_absences)",
+)
+# (veto expression, the incident kind that triggers it, or None for a veto on records or the annual evaluation)
+VETOES: tuple[tuple[str, str | None], ...] = (
+    ('exists(incidents where kind == "crisis_retreat" and consequence != none)', "crisis_retreat"),
+    ('count(incidents where kind == "criminal_conviction") > 0', "criminal_conviction"),
+    ('count(incidents where kind in ["anti_party_speech", "illegal_org_participation"]) >= 1', "anti_party_speech"),
+    ("longest_run(records where not dues_paid_on_time) >= 6", None),
+    ("annual.evaluation_score < 10", None),
+)
+CRISIS_VETO = 0
+
+_amounts = st.sampled_from([0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10, 12, 15, 20])
+
+
+@dataclass
+class GeneratedRuleSet:
+    """A drawn rule set: its YAML text and what its vetoes react to."""
+
+    text: str
+    veto_effect: str
+    veto_kinds: dict[str, str | None] = field(default_factory=dict)  # veto id -> triggering incident kind
+
+    def load(self) -> pr.RuleSet:
+        return pr.loads_ruleset(self.text, file="generated.yaml")
+
+
+def _text(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+@st.composite
+def _standard(draw: st.DrawFn, sid: str, dim: str, points: float) -> dict[str, object]:
+    out: dict[str, object] = {"id": sid, "dimension": dim, **_text(f"标准{sid}", f"Standard {sid}"),
+                              "source": "generated", "points": points}
+    if draw(st.integers(0, 3)) == 0:
+        out["when"] = draw(st.sampled_from(WHENS))
+        out["if_not_applicable"] = draw(st.sampled_from(["full", "zero"]))
+    method = draw(st.sampled_from(["flag", "ratio", "ratio_to", "bands", "per_occurrence"]))
+    if method == "flag":
+        out["flag"] = draw(st.sampled_from(FLAGS))
+    elif method == "ratio":
+        num, den = draw(st.sampled_from(RATIOS))
+        out["ratio"] = {"numerator": num, "denominator": den,
+                        "zero_denominator": draw(st.sampled_from(["full", "zero"]))}
+    elif method == "ratio_to":
+        value, target = draw(st.sampled_from(RATIOS_TO))
+        out["ratio_to"] = {"value": value, "target": target, "zero_target": draw(st.sampled_from(["full", "zero"]))}
+    elif method == "bands":
+        cuts = sorted(draw(st.lists(st.integers(0, 400), min_size=1, max_size=4, unique=True)), reverse=True)
+        pts = sorted(draw(st.lists(st.floats(0, points).map(lambda x: round(x, 1)), min_size=len(cuts),
+                                   max_size=len(cuts))), reverse=True)
+        out["bands"] = {"value": draw(st.sampled_from(BAND_VALUES)),
+                        "steps": [{"at_least": c, "points": p} for c, p in zip(cuts, pts, strict=True)]}
+    else:
+        per = draw(st.sampled_from([a for a in (0.5, 1, 2, 3, 5, 10) if a <= points]))
+        out["per_occurrence"] = {"count": draw(st.sampled_from(PER_OCCURRENCE)), "points": per}
+    return out
+
+
+@st.composite
+def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False) -> GeneratedRuleSet:
+    """A valid member rule set of 1-3 dimensions, with every scoring method, deductions and 0-2 vetoes."""
+    n_dims = draw(st.integers(1, 3))
+    dims: list[dict[str, object]] = []
+    standards: list[dict[str, object]] = []
+    sid = 0
+    for d in range(1, n_dims + 1):
+        dim_id = f"G.D{d}"
+        pts = draw(st.lists(_amounts, min_size=1, max_size=4))
+        for p in pts:
+            sid += 1
+            standards.append(draw(_standard(f"G.S{sid}", dim_id, p)))
+        dims.append({"id": dim_id, **_text(f"维度{d}", f"Dimension {d}"), "max": sum(pts)})
+    deductions: list[dict[str, object]] = []
+    for k in range(1, draw(st.integers(0, 4)) + 1):
+        points = draw(_amounts)
+        cap = points * draw(st.integers(1, 6))
+        ded: dict[str, object] = {"id": f"G.K{k}", "dimension": f"G.D{draw(st.integers(1, n_dims))}",
+                                  **_text(f"扣分{k}", f"Deduction {k}"), "source": "generated",
+                                  "per": draw(st.sampled_from(DEDUCTION_PERS)), "points": points, "cap": cap}
+        if draw(st.booleans()):
+            ded["when"] = draw(st.sampled_from(WHENS))
+        deductions.append(ded)
+    picked = draw(st.lists(st.integers(0, len(VETOES) - 1), unique=True, max_size=2))
+    if with_crisis_veto and CRISIS_VETO not in picked:
+        picked = [CRISIS_VETO, *picked]
+    vetoes = [{"id": f"G.V{j}", **_text(f"否决{j}", f"Veto {j}"), "source": "generated", "when": VETOES[i][0]}
+              for j, i in enumerate(picked, start=1)]
+    veto_kinds = {f"G.V{j}": VETOES[i][1] for j, i in enumerate(picked, start=1)}
+    max_points = sum(float(d["max"]) for d in dims)  # type: ignore[arg-type]
+    fractions = draw(st.lists(st.floats(0.05, 1.0), max_size=3))
+    cuts = sorted({c for c in (round(max_points * f, 1) for f in fractions) if c > 0}, reverse=True)
+    grading = [{"id": f"g{i}", **_text(f"等级{i}", f"Grade {i}"), "at_least": c} for i, c in enumerate(cuts)]
+    grading.append({"id": "lowest", **_text("最低", "Lowest"), "at_least": 0})
+    veto_effect = draw(st.sampled_from(["lowest_grade", "zero_total"]))
+    doc = {
+        "id": "generated",
+        "version": "1",
+        "title": _text("生成的规则集", "Generated rule set"),
+        "subject": "member",
+        "params": {"hours": draw(st.integers(1, 200)), "contacts": draw(st.integers(1, 50))},
+        "monotone": {"increasing": list(MONOTONE_FIELDS)},
+        "veto_effect": veto_effect,
+        "dimensions": dims,
+        "standards": standards,
+        "deductions": deductions,
+        "vetoes": vetoes,
+        "grading": grading,
+    }
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    return GeneratedRuleSet(text, veto_effect, veto_kinds)
