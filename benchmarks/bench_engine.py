@@ -84,7 +84,7 @@ def main() -> None:
     fired = [0]
     points = [0.0]
 
-    def action(c) -> None:  # noqa: ANN001 - durable's closure type
+    def action(c) -> None:
         fired[0] += 1
         points[0] += 1.0
 
@@ -144,7 +144,7 @@ def main() -> None:
     # -- memory per breakdown --------------------------------------------------------------------------------
     tracemalloc.start()
     kept = [ev.evaluate(f, period) for f in members[:1000]]
-    current, peak = tracemalloc.get_traced_memory()
+    current, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"breakdown_memory: {current / len(kept) / 1024:.1f} KiB per breakdown")
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 import yaml
-from docsexamples import FIXTURES, Example, appendix_tables, facts, read_document
 from pydantic import BaseModel
 
 import partyrules as pr
-from partyrules.lang import ir as I  # noqa: N812
+from docsexamples import FIXTURES, Example, appendix_tables, facts, read_document
+from partyrules.lang import ir as I
 from partyrules.lang.ast import AGGREGATES
 from partyrules.lang.check import FUNCTIONS
 from partyrules.rulesets import spec as S

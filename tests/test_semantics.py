@@ -16,6 +16,8 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
+import partyrules as pr
 from strategies import (
     MONOTONE_FIELDS,
     VERIFIER,
@@ -24,8 +26,6 @@ from strategies import (
     rulesets,
     veto_incident,
 )
-
-import partyrules as pr
 
 PERIOD = "2026"
 STANDARD_STATUSES = {"met", "partial", "not_met", "not_applicable", "capped"}

@@ -34,7 +34,8 @@ def run_demo(*, lang: str = "zh", members: int = 600, seed: int = 2026) -> int:
            "{d} dimensions, {s} standards, {k} deductions, {v} vetoes, max {m:g}").format(
         d=c["dimensions"], s=c["standards"], k=c["deductions"], v=c["vetoes"], m=rs.max_points))
     print(("评分 {n} 名在职党员 (生成 {g:.2f}s, 评分 {e:.2f}s, {r:,.0f} 人/秒)" if zh else
-           "Scored {n} in-service members (generated in {g:.2f}s, scored in {e:.2f}s, {r:,.0f} members/s)").format(
+           "Scored {n} in-service members (generated in {g:.2f}s, scored in {e:.2f}s, {r:,.0f} members/s)"
+           ).format(
         n=len(scored), g=t1 - t0, e=t2 - t1, r=len(scored) / max(t2 - t1, 1e-9)))
     for f in result.failures:
         print(f"  ! {f}")
@@ -48,7 +49,8 @@ def run_demo(*, lang: str = "zh", members: int = 600, seed: int = 2026) -> int:
 
     ranked = sorted(scored, key=lambda b: (b.vetoed, -b.total, b.subject_id))
     print("\n" + ("排名 (前 8 名与后 4 名)" if zh else "Ranking (top 8 and bottom 4)"))
-    header = ("名次", "党员", "总分", "等次", "主要失分") if zh else ("rank", "member", "total", "grade", "lost most at")
+    header = (("名次", "党员", "总分", "等次", "主要失分") if zh
+              else ("rank", "member", "total", "grade", "lost most at"))
     print(f"  {header[0]:>5}  {header[1]:<10} {header[2]:>8}  {header[3]:<20} {header[4]}")
     shown = [*enumerate(ranked[:8], 1), *[(len(ranked) - 3 + i, b) for i, b in enumerate(ranked[-4:])]]
     for rank, b in shown:

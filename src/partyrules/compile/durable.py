@@ -15,11 +15,10 @@ fails on more than 64 sibling conditions under one node and hangs at 512 rules.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..lang import ir as I  # noqa: N812
+from ..lang import ir as I
 from ..lang.interp import Compiler, Ctx, Fn
 from ..lang.types import BOOL, Type
 from ..rulesets.model import Deduction, RuleSet, Standard, Veto
@@ -94,7 +93,8 @@ class Plan:
 class _Translator:
     """Turns conditions into engine JSON over one fact, hoisting what the engine must not decide."""
 
-    def __init__(self, shape: FactShape, scope: str, compiler: Compiler, ctx_fields: dict[tuple[str, tuple[str, ...]], str]):
+    def __init__(self, shape: FactShape, scope: str, compiler: Compiler,
+                 ctx_fields: dict[tuple[str, tuple[str, ...]], str]) -> None:
         self.shape = shape
         self.scope = scope  # "subject" or "item"
         self.compiler = compiler

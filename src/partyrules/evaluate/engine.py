@@ -12,6 +12,7 @@ delete their session state at once, live sessions release theirs on ``close()``.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -38,10 +39,8 @@ def _create(plan: Plan, chunk: Chunk) -> int:
 
 def _delete(handles: Iterable[int]) -> None:
     for h in handles:
-        try:
+        with contextlib.suppress(Exception):
             _E.delete_ruleset(h)
-        except Exception:  # noqa: S110 - best effort when the interpreter is shutting down
-            pass
 
 
 class _HandleSet:
@@ -136,10 +135,8 @@ class Engine:
     def release(self, hs: _HandleSet, sid: str) -> None:
         with hs.lock:
             for h in hs.handles:
-                try:
+                with contextlib.suppress(Exception):
                     _E.delete_state(h, sid)
-                except Exception:  # noqa: S110 - nothing was ever stored in this chunk
-                    pass
         with self._pool_lock:
             hs.live -= 1
 

@@ -51,7 +51,7 @@ def _evidence(line: Line, limit: int = 6) -> str:
 
 
 def render_text(b: ScoreBreakdown, lang: str = "zh") -> str:
-    L = _labels(lang)  # noqa: N806
+    L = _labels(lang)
     title = b.title_zh if lang == "zh" else b.title_en
     out = [
         f"{title} — {L['subject']} {b.subject_id} — {L['period']} {b.period.label}",
@@ -83,7 +83,7 @@ def _md(s: str) -> str:
 
 
 def render_markdown(b: ScoreBreakdown, lang: str = "zh") -> str:
-    L = _labels(lang)  # noqa: N806
+    L = _labels(lang)
     title = b.title_zh if lang == "zh" else b.title_en
     grade = b.grade.zh if lang == "zh" else b.grade.en
     out = [f"### {_md(title)}: {b.subject_id} ({b.period.label})", "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class ExprProblem(Exception):  # noqa: N818 - internal carrier, converted to ExpressionError with a file location
+class ExprProblem(Exception):
     """A problem in one expression, with its character span; the rule-set loader adds the file position."""
 
     def __init__(self, code: str, message: str, start: int, end: int | None = None, hint: str | None = None):

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import ast
-from . import ir as I  # noqa: N812 - the IR module reads best as a short prefix
+from . import ir as I
 from .ast import ExprProblem
 from .types import BOOL, DATE, NONE, NUM, STR, Type, model_fields
 
@@ -81,12 +81,12 @@ class Checker:
         method = getattr(self, "v_" + type(node).__name__)
         return method(node, item)
 
-    def v_Literal(self, node: ast.Literal, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Literal(self, node: ast.Literal, item: Collection | None) -> I.IR:
         v = node.value
         t = BOOL if isinstance(v, bool) else NUM if isinstance(v, (int, float)) else STR if isinstance(v, str) else NONE
         return I.Const(t, node.start, node.end, v)
 
-    def v_ListLit(self, node: ast.ListLit, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_ListLit(self, node: ast.ListLit, item: Collection | None) -> I.IR:
         items = tuple(self.visit(x, item) for x in node.items)
         kinds = {x.type.kind for x in items if x.type.kind != "none"}
         if len(kinds) > 1:
@@ -95,7 +95,7 @@ class Checker:
         return I.ListValue(Type("list", elem=elem), node.start, node.end, items)
 
     # -- names -----------------------------------------------------------------------------------------------
-    def v_Name(self, node: ast.Name, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Name(self, node: ast.Name, item: Collection | None) -> I.IR:
         name = node.name
         if item is not None and name in item.fields:
             return I.Field(item.fields[name], node.start, node.end, "item", (name,))
@@ -125,7 +125,7 @@ class Checker:
         }[scope]
         return ("for example " + ", ".join(f"{scope}.{n}" for n in names[:3])) if names else None
 
-    def v_Attr(self, node: ast.Attr, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Attr(self, node: ast.Attr, item: Collection | None) -> I.IR:
         if isinstance(node.obj, ast.Name) and node.obj.name in _SCOPES and not (
             item is not None and node.obj.name in item.fields
         ):
@@ -159,7 +159,7 @@ class Checker:
         return I.Field(t, node.start, node.end, base.scope, (*base.path, node.name))
 
     # -- operators -------------------------------------------------------------------------------------------
-    def v_Unary(self, node: ast.Unary, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Unary(self, node: ast.Unary, item: Collection | None) -> I.IR:
         x = self.visit(node.operand, item)
         if node.op == "not":
             self._want(x, "bool", node.operand)
@@ -171,7 +171,7 @@ class Checker:
             return I.Const(NUM, node.start, node.end, -x.value, x.param)  # type: ignore[operator]
         return I.Neg(NUM.as_nullable(x.type.nullable), node.start, node.end, x)
 
-    def v_Binary(self, node: ast.Binary, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Binary(self, node: ast.Binary, item: Collection | None) -> I.IR:
         op = node.op
         left = self.visit(node.left, item)
         right = self.visit(node.right, item)
@@ -251,7 +251,7 @@ class Checker:
             raise ExprProblem("EX201", f"expected {want} but {self.text[node.start:node.end]!r} is "
                               f"{x.type.describe()}", node.start, node.end)
 
-    def v_IfElse(self, node: ast.IfElse, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_IfElse(self, node: ast.IfElse, item: Collection | None) -> I.IR:
         test = self.visit(node.test, item)
         self._want(test, "bool", node.test)
         then = self.visit(node.then, item)
@@ -267,7 +267,7 @@ class Checker:
         return I.IfElse(t, node.start, node.end, test, then, orelse)
 
     # -- calls -----------------------------------------------------------------------------------------------
-    def v_Call(self, node: ast.Call, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Call(self, node: ast.Call, item: Collection | None) -> I.IR:
         name = node.func
         if name in ast.AGGREGATES and name not in ("min", "max"):
             raise ExprProblem("EX211", f"{name}(...) needs a list to aggregate, e.g. {name}(records where ...)",
@@ -316,7 +316,7 @@ class Checker:
             raise ExprProblem("EX213", "round()'s digits must be a constant", node.start, node.end)
         return I.Func(NUM.as_nullable(nullable), node.start, node.end, name, args)
 
-    def v_Aggregate(self, node: ast.Aggregate, item: Collection | None) -> I.IR:  # noqa: N802
+    def v_Aggregate(self, node: ast.Aggregate, item: Collection | None) -> I.IR:
         if item is not None:
             raise ExprProblem("EX214", "aggregations cannot be nested", node.start, node.end,
                               "compute the inner one as a separate rule or parameter")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import ir as I  # noqa: N812
+from . import ir as I
 from .check import Schema
 
 Fn = Callable[["Ctx", Any], Any]
@@ -67,18 +67,18 @@ class Compiler:
         return getattr(self, "c_" + type(node).__name__)(node)
 
     # -- leaves ----------------------------------------------------------------------------------------------
-    def c_Const(self, node: I.Const) -> Fn:  # noqa: N802
+    def c_Const(self, node: I.Const) -> Fn:
         value = node.value
         return lambda c, it: value
 
-    def c_ListValue(self, node: I.ListValue) -> Fn:  # noqa: N802
+    def c_ListValue(self, node: I.ListValue) -> Fn:
         if all(isinstance(x, I.Const) for x in node.items):
             values = tuple(x.value for x in node.items)  # type: ignore[attr-defined]
             return lambda c, it: values
         fns = [self.compile(x) for x in node.items]
         return lambda c, it: tuple(f(c, it) for f in fns)
 
-    def c_Field(self, node: I.Field) -> Fn:  # noqa: N802
+    def c_Field(self, node: I.Field) -> Fn:
         path = node.path
         scope = node.scope
         if scope == "period":
@@ -107,7 +107,7 @@ class Compiler:
         return lambda c, it: walk(c.annual)
 
     # -- logic -----------------------------------------------------------------------------------------------
-    def c_Not(self, node: I.Not) -> Fn:  # noqa: N802
+    def c_Not(self, node: I.Not) -> Fn:
         f = self.compile(node.operand)
 
         def fn(c: Ctx, it: Any) -> Any:
@@ -116,7 +116,7 @@ class Compiler:
 
         return fn
 
-    def c_BoolOp(self, node: I.BoolOp) -> Fn:  # noqa: N802
+    def c_BoolOp(self, node: I.BoolOp) -> Fn:
         fns = [self.compile(x) for x in node.items]
         if node.op == "and":
             def fn_and(c: Ctx, it: Any) -> Any:
@@ -143,7 +143,7 @@ class Compiler:
 
         return fn_or
 
-    def c_Compare(self, node: I.Compare) -> Fn:  # noqa: N802
+    def c_Compare(self, node: I.Compare) -> Fn:
         lf, rf = self.compile(node.left), self.compile(node.right)
         op = node.op
         if op == "==":
@@ -169,7 +169,7 @@ class Compiler:
 
         return fn
 
-    def c_In(self, node: I.In) -> Fn:  # noqa: N802
+    def c_In(self, node: I.In) -> Fn:
         vf = self.compile(node.item)
         negate = node.negate
         if isinstance(node.container, I.ListValue) and all(isinstance(x, I.Const) for x in node.container.items):
@@ -194,7 +194,7 @@ class Compiler:
         return fn
 
     # -- arithmetic ------------------------------------------------------------------------------------------
-    def c_Neg(self, node: I.Neg) -> Fn:  # noqa: N802
+    def c_Neg(self, node: I.Neg) -> Fn:
         f = self.compile(node.operand)
 
         def fn(c: Ctx, it: Any) -> Any:
@@ -203,7 +203,7 @@ class Compiler:
 
         return fn
 
-    def c_Arith(self, node: I.Arith) -> Fn:  # noqa: N802
+    def c_Arith(self, node: I.Arith) -> Fn:
         lf, rf = self.compile(node.left), self.compile(node.right)
         op = node.op
 
@@ -225,11 +225,11 @@ class Compiler:
 
         return fn
 
-    def c_IfElse(self, node: I.IfElse) -> Fn:  # noqa: N802
+    def c_IfElse(self, node: I.IfElse) -> Fn:
         tf, af, bf = self.compile(node.test), self.compile(node.then), self.compile(node.orelse)
         return lambda c, it: af(c, it) if tf(c, it) is True else bf(c, it)
 
-    def c_Func(self, node: I.Func) -> Fn:  # noqa: N802
+    def c_Func(self, node: I.Func) -> Fn:
         fns = [self.compile(a) for a in node.args]
         name = node.name
         if name == "coalesce":
@@ -252,7 +252,7 @@ class Compiler:
         return fn
 
     # -- aggregations ----------------------------------------------------------------------------------------
-    def c_Agg(self, node: I.Agg) -> Fn:  # noqa: N802
+    def c_Agg(self, node: I.Agg) -> Fn:
         coll = self.schema.collections[node.source]
         key = coll.key
         source = node.source

@@ -32,7 +32,8 @@ from ..lang.parser import parse
 from . import spec as S
 from .model import Deduction, Dimension, Expression, RuleSet, Standard, Veto
 from .schema import schema_for
-from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, Path as YPath, YamlDocument, load_yaml
+from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, YamlDocument, load_yaml
+from .yamlsafe import Path as YPath
 
 _ALL_KEYS = sorted({name for cls in (S.RuleSetSpec, S.FragmentSpec, S.StandardSpec, S.DeductionSpec, S.VetoSpec,
                                      S.DimensionSpec, S.GradeSpec, S.ParamSpec, S.RatioSpec, S.RatioToSpec,
@@ -185,10 +186,9 @@ def _data_path(data: Any, loc: tuple[Any, ...], prefix: YPath) -> YPath:
         node = node[p] if isinstance(node, (dict, list)) else None
     out: list[str | int] = []
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_map or in_list:
             out.append(part)
             node = node[part]
         elif isinstance(node, dict) and part == "from_" and "from" in node:
@@ -353,7 +353,8 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
     def unique(kind: str, ident: str, item: _Item) -> None:
         loc = item.doc.location((*item.path, "id"))
         if ident in seen:
-            diags.append(Diagnostic("RS301", f"{kind} id {ident!r} is used twice", loc, f"first used at {seen[ident]}"))
+            diags.append(Diagnostic("RS301", f"{kind} id {ident!r} is used twice", loc,
+                                    f"first used at {seen[ident]}"))
         else:
             seen[ident] = loc
 

@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import Location
-from ..lang import ir as I  # noqa: N812
+from ..lang import ir as I
 from ..lang.check import Schema
-from .spec import DeductionSpec, DimensionSpec, GradeSpec, RuleSetSpec, StandardSpec, VetoSpec
+from .spec import DeductionSpec, GradeSpec, RuleSetSpec, StandardSpec, VetoSpec
 
 
 @dataclass(frozen=True, eq=False)

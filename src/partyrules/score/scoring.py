@@ -17,7 +17,7 @@ from typing import Any
 
 from ..compile.durable import EngineRule, Plan
 from ..explain.breakdown import ScoreBreakdown
-from ..lang import ir as I  # noqa: N812
+from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
 from ..rulesets.model import Deduction, Standard, Veto
@@ -56,9 +56,8 @@ def _rule_plan(plan: Plan, exprs: dict[str, Any]) -> _RulePlan:
     aggs: list[str] = []
     for e in exprs.values():
         for node in e.ir.walk():
-            if isinstance(node, I.Agg):
-                if node.text not in aggs:
-                    aggs.append(node.text)
+            if isinstance(node, I.Agg) and node.text not in aggs:
+                aggs.append(node.text)
         for f in _outer_fields(e.ir):
             if f.dotted not in reads:
                 reads[f.dotted] = plan.closure(f)
@@ -191,7 +190,8 @@ class Scorer:
                 "occurrences": float(len(counted)) if counted else None, "status": "vetoed", "source": sp.source,
                 "evidence": self.evidence(v.id, ctx, counted)}
 
-    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]], applicable: set[str]) -> dict[str, Any]:
+    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
+                  applicable: set[str]) -> dict[str, Any]:
         sp = s.spec
         full = float(sp.points)
         is_applicable = "when" not in s.exprs or s.id in applicable
@@ -229,7 +229,8 @@ class Scorer:
             else:
                 if s.method == "ratio":
                     assert sp.ratio is not None
-                    num, den, zero = fns["numerator"](ctx, None), fns["denominator"](ctx, None), sp.ratio.zero_denominator
+                    num, den = fns["numerator"](ctx, None), fns["denominator"](ctx, None)
+                    zero = sp.ratio.zero_denominator
                 else:
                     assert sp.ratio_to is not None
                     num, den, zero = fns["value"](ctx, None), fns["target"](ctx, None), sp.ratio_to.zero_target
@@ -245,16 +246,14 @@ class Scorer:
                 status = "capped"
         return {"rule_id": s.id, "kind": "standard", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
                 "points": _r(points), "max_points": full, "before_cap": _r(raw), "occurrences": occurrences,
-                "status": status, "source": sp.source, "evidence": self.evidence(s.id, ctx, self._counted(s.id, main))}
+                "status": status, "source": sp.source,
+                "evidence": self.evidence(s.id, ctx, self._counted(s.id, main))}
 
     def _deduction(self, k: Deduction, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
                    values: dict[str, float]) -> dict[str, Any]:
         sp = k.spec
         counted = self._counted(k.id, main)
-        if k.id in values:
-            occurrences = max(0.0, float(values[k.id]))
-        else:
-            occurrences = float(len(counted))
+        occurrences = max(0.0, float(values[k.id])) if k.id in values else float(len(counted))
         raw = _r(occurrences * sp.points)
         amount = _r(min(raw, sp.cap))
         return {"rule_id": k.id, "kind": "deduction", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
