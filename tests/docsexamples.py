@@ -14,7 +14,8 @@ Conventions in the document (also described in its "How to read the examples" se
     ``<!-- expect: ITEM, ITEM, ... -->`` where an item is one of ``total=N``, ``grade=ID``, ``veto=ID`` (or
     ``veto=none``), ``line RULE=POINTS``, ``status RULE=STATUS``, ``occurrences RULE=N``,
     ``counted RULE=KEY KEY ...``, ``dimension DIM=SUBTOTAL``, ``absent=RULE``, ``reason=CODE``,
-    ``raises=ErrorClass``.
+    ``raises=ErrorClass``. Any number of ``<!-- rerun: NAME [period=P] [params={json}] => ITEM, ... -->``
+    comments may follow: each evaluates the same rule set again, on other facts or with other parameters.
 ``yaml error``
     a rule set that must not load, followed by ``<!-- error: CODE [at LINE:COL] [hint: TEXT] -->``.
 ``yaml fragment NAME``
@@ -281,7 +282,7 @@ def appendix_tables() -> list[str]:
 # reading the document
 
 _FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
-_COMMENT = re.compile(r"<!--\s*(facts|expect|error):(.*?)-->", re.S)
+_COMMENT = re.compile(r"<!--\s*(facts|expect|error|rerun):(.*?)-->", re.S)
 
 
 @dataclass
@@ -296,11 +297,13 @@ class Example:
     error_code: str | None = None
     error_at: tuple[int, int] | None = None
     error_hint: str | None = None
+    rerun: int = 0  # 0 for the block's own run, n for its n-th <!-- rerun: ... --> comment
 
     @property
     def id(self) -> str:
         first = next((ln for ln in self.yaml.splitlines() if ln.startswith("id:")), "id: ?")
-        return f"L{self.line}-{self.kind}-{first[3:].strip()}"
+        again = f"-rerun{self.rerun}" if self.rerun else ""
+        return f"L{self.line}-{self.kind}-{first[3:].strip()}{again}"
 
 
 @dataclass
@@ -369,32 +372,45 @@ def read_document(text: str) -> Document:
         before_start = fences[i - 1].end() if i else 0
         after_end = fences[i + 1].start() if i + 1 < len(fences) else len(text)
         before = [c for c in _COMMENT.finditer(text, before_start, m.start()) if c.group(1) == "facts"]
-        after = [c for c in _COMMENT.finditer(text, m.end(), after_end) if c.group(1) in ("expect", "error")]
+        after = [c for c in _COMMENT.finditer(text, m.end(), after_end)
+                 if c.group(1) in ("expect", "error", "rerun")]
         if ex.kind == "example":
             if len(before) != 1:
                 problems.append(f"{where}: a yaml example needs exactly one <!-- facts: NAME --> before it")
             else:
                 _parse_facts(before[-1].group(2), ex, where, problems)
             expects = [c for c in after if c.group(1) == "expect"]
-            if len(expects) != 1 or len(after) != 1:
+            reruns = [c for c in after if c.group(1) == "rerun"]
+            if len(expects) != 1 or len(after) != len(expects) + len(reruns):
                 problems.append(f"{where}: a yaml example needs exactly one <!-- expect: ... --> after it")
             else:
                 ex.expect = _parse_expect(" ".join(expects[0].group(2).split()), where, problems)
                 if not ex.expect:
                     problems.append(f"{where}: the expectation is empty")
+            examples.append(ex)
+            for n, c in enumerate(reruns, 1):
+                # <!-- rerun: NAME [period=P] [params={json}] => ITEM, ITEM, ... -->
+                head, sep, tail = c.group(2).partition("=>")
+                again = Example("example", body, line, rerun=n)
+                if not sep:
+                    problems.append(f"{where}: a rerun comment needs '=> expectations'")
+                    continue
+                _parse_facts(head, again, where, problems)
+                again.expect = _parse_expect(" ".join(tail.split()), where, problems)
+                examples.append(again)
+            continue
+        errors = [c for c in after if c.group(1) == "error"]
+        if len(errors) != 1 or len(after) != 1 or before:
+            problems.append(f"{where}: a yaml error needs exactly one <!-- error: CODE --> after it")
         else:
-            errors = [c for c in after if c.group(1) == "error"]
-            if len(errors) != 1 or len(after) != 1 or before:
-                problems.append(f"{where}: a yaml error needs exactly one <!-- error: CODE --> after it")
+            em = re.match(r"^\s*([A-Z]{2}\d{3})(?:\s+at\s+(\d+):(\d+))?(?:\s+hint:\s*(.*?))?\s*$",
+                          errors[0].group(2), re.S)
+            if not em:
+                problems.append(f"{where}: cannot read the error comment {errors[0].group(0)!r}")
             else:
-                em = re.match(r"^\s*([A-Z]{2}\d{3})(?:\s+at\s+(\d+):(\d+))?(?:\s+hint:\s*(.*?))?\s*$",
-                              errors[0].group(2), re.S)
-                if not em:
-                    problems.append(f"{where}: cannot read the error comment {errors[0].group(0)!r}")
-                else:
-                    ex.error_code = em.group(1)
-                    if em.group(2):
-                        ex.error_at = (int(em.group(2)), int(em.group(3)))
-                    ex.error_hint = em.group(4)
+                ex.error_code = em.group(1)
+                if em.group(2):
+                    ex.error_at = (int(em.group(2)), int(em.group(3)))
+                ex.error_hint = em.group(4)
         examples.append(ex)
     return Document(examples, fragments, problems)

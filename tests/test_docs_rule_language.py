@@ -226,22 +226,35 @@ def test_error_examples_are_complete_apart_from_their_error():
             assert codes <= {ex.error_code, "RS121"}, (ex.id, str(exc))
 
 
-def test_rule_set_where_nothing_fires():
-    """A flag that is not met, alone in a rule set, scores 0. Kept out of the document while it crashes.
+NOTHING_FIRES = """\
+id: doc-nothing-fires
+version: "1"
+title: {zh: 无, en: Nothing fires}
+subject: member
+dimensions:
+  - {id: D1, zh: 维度, en: Dimension, max: 10}
+standards:
+  - {id: S1, dimension: D1, zh: 标准, en: Standard, source: test, points: 10, flag: health_limited}
+grading:
+  - {id: good, zh: 好, en: Good, at_least: 5}
+  - {id: poor, zh: 差, en: Poor, at_least: 0}
+"""
 
-    durable-rules aborts the process (``free(): invalid pointer``) in ``delete_state`` for a session in which no
-    rule fired, and ``Engine.run_once`` deletes every one-shot session. When that is fixed this test passes and
-    its ``xfail`` marker must go (``xfail_strict`` is on).
+
+def test_rule_set_where_nothing_fires():
+    """A flag that is not met, alone in a rule set, earns 0 (the document's examples avoid this case).
+
+    Known bug: durable-rules frees an invalid pointer in ``delete_state`` for a session in which no rule fired,
+    and ``Engine.run_once`` deletes every one-shot session, so this evaluation aborts the process. While it does,
+    the test is an expected failure; once fixed it must pass.
     """
-    text = next(ex.yaml for ex in EXAMPLES if ex.id.endswith("-flag-basic"))
-    text = text.replace("flag: placard_displayed", "flag: health_limited")
 
     def run() -> float:
-        return pr.evaluate(pr.loads_ruleset(text), facts("member_year"), period="2026").total
+        return pr.evaluate(pr.loads_ruleset(NOTHING_FIRES), facts("member_year"), period="2026").total
 
     result = isolated(run)
     if "crashed" in result:
-        pytest.xfail(f"durable-rules crashes ({result['crashed']}) when no rule of a chunk fires")
+        pytest.xfail(f"known bug: the engine crashes ({result['crashed']}) when no rule of a chunk fires")
     assert result == {"ok": 0.0}
 
 
@@ -381,8 +394,8 @@ def test_every_fact_field_is_documented(kind: str):
     names = [*schema.subject_fields, *schema.collections, *(f"annual.{n}" for n in schema.annual_fields)]
     for coll in schema.collections.values():
         names += [f"{coll.name}.{n}" for n in coll.fields]
-    section = TEXT.split("<!-- fields: " + kind + " -->", 1)
-    assert len(section) == 2, f"no <!-- fields: {kind} --> section"
+    section = TEXT.split("<!-- fields -->", 1)
+    assert len(section) == 2, "no <!-- fields --> section"
     body = section[1].split("<!-- /fields -->", 1)[0]
     missing = [n for n in names if f"`{n.rsplit('.', 1)[-1]}`" not in body
                and f"`{n}`" not in body]
@@ -392,19 +405,3 @@ def test_every_fact_field_is_documented(kind: str):
 def test_the_example_facts_are_shown_in_the_appendix():
     for table in appendix_tables():
         assert table in TEXT, "regenerate the appendix table:\n" + table
-
-
-def test_incident_and_commendation_visibility_matches_the_appendix():
-    """The appendix says which incidents and commendations of member_year a rule can see; check it."""
-    from partyrules.compile.durable import compile_ruleset
-    from partyrules.evaluate.context import build_context
-    from partyrules.periods import Period
-
-    rs = pr.loads_ruleset(next(ex.yaml for ex in EXAMPLES if ex.facts == "member_year"), root=None)
-    ctx = build_context(compile_ruleset(rs), facts("member_year"), Period.parse("2026"))
-    seen = sorted(x.incident_id for x in ctx.collections["incidents"])
-    praised = sorted(x.commendation_id for x in ctx.collections["commendations"])
-    m = re.search(r"<!-- visible: incidents=(\S+) commendations=(\S+) -->", TEXT)
-    assert m, "no <!-- visible: ... --> note in the appendix"
-    assert seen == m.group(1).split(",")
-    assert praised == m.group(2).split(",")

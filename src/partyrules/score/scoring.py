@@ -122,7 +122,7 @@ class Scorer:
         values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in parts.items()}
 
         veto_lines = [self._veto(v, ctx, main) for v in rs.vetoes if v.id in main]
-        std_lines = [self._standard(s, ctx, main, applicable) for s in rs.standards]
+        std_lines = [self._standard(s, ctx, main, applicable, values) for s in rs.standards]
         ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
 
         dimensions: list[dict[str, Any]] = []
@@ -191,7 +191,7 @@ class Scorer:
                 "evidence": self.evidence(v.id, ctx, counted)}
 
     def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
-                  applicable: set[str]) -> dict[str, Any]:
+                  applicable: set[str], values: dict[str, float]) -> dict[str, Any]:
         sp = s.spec
         full = float(sp.points)
         is_applicable = "when" not in s.exprs or s.id in applicable
@@ -209,7 +209,9 @@ class Scorer:
             fns = self.amounts[s.id]
             if s.method == "per_occurrence":
                 assert sp.per_occurrence is not None
-                if s.id in self.per_fact:
+                if s.id in values:  # summed amounts, one firing per contributing item
+                    occurrences = max(0.0, float(values[s.id]))
+                elif s.id in self.per_fact:
                     occurrences = float(len(main.get(s.id, ())))
                 else:
                     v = fns["count"](ctx, None)
