@@ -108,3 +108,12 @@ def test_demo_runs_end_to_end(capsys):
     out = capsys.readouterr().out
     assert "Scored 120 in-service members" in out
     assert "Grade distribution" in out and "One member's full explained breakdown" in out
+
+
+def test_effective_dates_are_enforced():
+    import partyrules as pr
+
+    rs = pr.load_ruleset(EXAMPLE)  # effective from 2026-01-01
+    member = generate_member_facts(1, seed=4, category="in_service", year=2025)[0]
+    with pytest.raises(pr.EvaluationError, match="effective 2026-01-01"):
+        pr.evaluate(rs, member, period="2025")

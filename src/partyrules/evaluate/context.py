@@ -46,6 +46,12 @@ def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     if kind != rs.subject_kind:
         raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but {facts.subject_id} is a {kind}",
                               hint=f"use a {kind} rule set")
+    eff = rs.spec.effective
+    if eff is not None and (period.start_date < eff.from_ or (eff.until is not None and period.end_date > eff.until)):
+        until = eff.until.isoformat() if eff.until else "open-ended"
+        raise EvaluationError(f"rule set {rs.id} {rs.version} is effective {eff.from_.isoformat()} to {until}, "
+                              f"which does not cover the period {period}",
+                              hint="use the rule set in force for that period")
     subject = subject_of(facts)
     records = tuple(getattr(facts, "records", ()))
     first, last = str(period.start), str(period.end)  # YYYY-MM strings order like the months they name

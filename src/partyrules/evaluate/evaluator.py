@@ -97,7 +97,7 @@ def evaluate(
 ) -> ScoreBreakdown:
     """Score one subject: the short form of ``Evaluator(ruleset, params).evaluate(facts, period)``."""
     if params:
-        return Evaluator(ruleset, params).evaluate(facts, period)
+        ruleset = ruleset.with_params(**params)  # cached per parameter set, so repeated calls compile once
     evaluator = getattr(ruleset, "_evaluator", None)
     if evaluator is None:
         evaluator = Evaluator(ruleset)

@@ -100,10 +100,23 @@ def loads_ruleset(
     return _build(doc, reader, params or {})
 
 
+_VARIANTS = 16  # parameter variants remembered per rule set: a notebook's reforms, not an unbounded cache
+
+
 def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleSet:
     sources: _Sources = ruleset._sources  # type: ignore[attr-defined]
     merged = {**ruleset.params, **_check_overrides(sources, overrides)}
-    return _assemble(sources, merged, overrides_given=True)
+    if merged == dict(ruleset.params):
+        return ruleset
+    key = json.dumps(merged, sort_keys=True, ensure_ascii=False)
+    cache: dict[str, RuleSet] = ruleset.__dict__.setdefault("_variants", {})
+    hit = cache.get(key)
+    if hit is None:
+        hit = _assemble(sources, merged, overrides_given=True)
+        if len(cache) >= _VARIANTS:
+            cache.pop(next(iter(cache)))
+        cache[key] = hit
+    return hit
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
