@@ -87,7 +87,7 @@ class Isolated:
             note = self._note.read_text(encoding="utf-8") if self._note.exists() else "(no note)"
             err = self._stderr.read_text(encoding="utf-8", errors="replace") if self._stderr.exists() else ""
             pytest.fail(f"the process CRASHED with {sig} (it would have killed the whole test run)\n"
-                        f"--- stderr of the crashed process (last 3000 characters) ---\n{err[-3000:]}\n"
+                        f"--- stderr of the crashed process (first 4000 characters) ---\n{err[:4000]}\n"
                         f"--- what it was doing ---\n{note}", pytrace=False)
         if message != b"OK":
             text = message.decode("utf-8", "replace")

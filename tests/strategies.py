@@ -10,9 +10,10 @@ generated rule sets declare as ``monotone.increasing``), so the monotonicity pro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import yaml
 from hypothesis import strategies as st
@@ -230,60 +231,144 @@ def member_facts(
 # -- rule sets ---------------------------------------------------------------------------------------------------
 MONOTONE_FIELDS = ("records.volunteer_hours", "records.households_contacted")
 
-FLAGS = (
-    "placard_displayed",
-    "placard_displayed and len(cards) >= 2",
-    "is_organ_staff or placard_displayed",
-    "count(records where dues_paid_on_time) >= 6",
-    'exists(commendations where level in ["city", "above"])',
-    "sum(records.households_contacted) >= 10",
-    "exists(claimed_posts where active)",
+
+@dataclass
+class View:
+    """What the rules of a generated rule set may see, computed independently of the library: the subject, its
+    records, its *verified* incidents and commendations *within the period*, its annual evaluation."""
+
+    member: pr.Member
+    records: tuple[pr.MemberMonthRecord, ...]
+    incidents: tuple[pr.Incident, ...]
+    commendations: tuple[pr.Commendation, ...]
+    annual: pr.AnnualEvaluation | None
+    months: int
+    params: dict[str, float]
+
+
+def view_of(facts: pr.MemberFacts, period: pr.Period, params: dict[str, float]) -> View:
+    first, last = period.start_date, period.end_date
+    return View(
+        member=facts.member,
+        records=tuple(sorted(facts.records, key=lambda r: r.month)),
+        incidents=tuple(i for i in facts.incidents if i.verified and first <= i.occurred_on <= last),
+        commendations=tuple(c for c in facts.commendations if c.verified and first <= c.awarded_on <= last),
+        annual=facts.annual,
+        months=period.months,
+        params=params,
+    )
+
+
+def _longest_run(records: tuple[pr.MemberMonthRecord, ...], pred: Any) -> int:
+    best = run = 0
+    prev = None
+    for r in records:
+        idx = int(r.month[:4]) * 12 + int(r.month[5:7])
+        consecutive = prev is not None and idx == prev + 1
+        run = (run + 1 if consecutive and run > 0 else 1) if pred(r) else 0
+        prev = idx
+        best = max(best, run)
+    return best
+
+
+def _score(v: View) -> float | None:
+    return None if v.annual is None else v.annual.evaluation_score
+
+
+def _mm(r: pr.MemberMonthRecord) -> tuple[int, int]:
+    return r.meetings_required.member_meeting, r.meetings_attended.member_meeting
+
+
+Meaning = Callable[[View], Any]
+# Each pool entry: (expression text, its meaning in plain Python, None standing for the language's "none")
+FLAGS: tuple[tuple[str, Meaning], ...] = (
+    ("placard_displayed", lambda v: v.member.placard_displayed),
+    ("placard_displayed and len(cards) >= 2", lambda v: v.member.placard_displayed and len(v.member.cards) >= 2),
+    ("is_organ_staff or placard_displayed", lambda v: v.member.is_organ_staff or v.member.placard_displayed),
+    ("count(records where dues_paid_on_time) >= 6", lambda v: sum(r.dues_paid_on_time for r in v.records) >= 6),
+    ('exists(commendations where level in ["city", "above"])',
+     lambda v: any(c.level in ("city", "above") for c in v.commendations)),
+    ("sum(records.households_contacted) >= 10", lambda v: sum(r.households_contacted for r in v.records) >= 10),
+    ("exists(claimed_posts where active)", lambda v: any(p.active for p in v.member.claimed_posts)),
 )
-RATIOS = (
-    ("sum(records.meetings_attended.member_meeting)", "sum(records.meetings_required.member_meeting)"),
-    ("count(records where dues_paid_on_time)", "period.months"),
-    ("count(records where households_contacted > 0)", "count(records)"),
-    ("sum(records.study_sessions_attended)", "sum(records.study_sessions_required)"),
+RATIOS: tuple[tuple[str, str, Meaning, Meaning], ...] = (
+    ("sum(records.meetings_attended.member_meeting)", "sum(records.meetings_required.member_meeting)",
+     lambda v: sum(_mm(r)[1] for r in v.records), lambda v: sum(_mm(r)[0] for r in v.records)),
+    ("count(records where dues_paid_on_time)", "period.months",
+     lambda v: sum(r.dues_paid_on_time for r in v.records), lambda v: v.months),
+    ("count(records where households_contacted > 0)", "count(records)",
+     lambda v: sum(r.households_contacted > 0 for r in v.records), lambda v: len(v.records)),
+    ("sum(records.study_sessions_attended)", "sum(records.study_sessions_required)",
+     lambda v: sum(r.study_sessions_attended for r in v.records),
+     lambda v: sum(r.study_sessions_required for r in v.records)),
 )
-RATIOS_TO = (
-    ("sum(records.volunteer_hours)", "params.hours"),
-    ("sum(records.households_contacted)", "params.contacts * period.months / 12"),
-    ("count(records where post_duty_performed)", "6"),
-    ("sum(records.volunteer_hours)", "params.hours if is_organ_staff else params.hours / 2"),
+RATIOS_TO: tuple[tuple[str, str, Meaning, Meaning], ...] = (
+    ("sum(records.volunteer_hours)", "params.hours",
+     lambda v: sum(r.volunteer_hours for r in v.records), lambda v: v.params["hours"]),
+    ("sum(records.households_contacted)", "params.contacts * period.months / 12",
+     lambda v: sum(r.households_contacted for r in v.records), lambda v: v.params["contacts"] * v.months / 12),
+    ("count(records where post_duty_performed)", "6",
+     lambda v: sum(r.post_duty_performed for r in v.records), lambda v: 6),
+    ("sum(records.volunteer_hours)", "params.hours if is_organ_staff else params.hours / 2",
+     lambda v: sum(r.volunteer_hours for r in v.records),
+     lambda v: v.params["hours"] if v.member.is_organ_staff else v.params["hours"] / 2),
 )
-BAND_VALUES = (
-    "count(records where dues_paid_on_time)",
-    "sum(records.volunteer_hours)",
-    "len(linked_household_ids)",
-    "annual.evaluation_score",
-    "sum(records.households_contacted)",
+BAND_VALUES: tuple[tuple[str, Meaning], ...] = (
+    ("count(records where dues_paid_on_time)", lambda v: sum(r.dues_paid_on_time for r in v.records)),
+    ("sum(records.volunteer_hours)", lambda v: sum(r.volunteer_hours for r in v.records)),
+    ("len(linked_household_ids)", lambda v: len(v.member.linked_household_ids)),
+    ("annual.evaluation_score", _score),
+    ("sum(records.households_contacted)", lambda v: sum(r.households_contacted for r in v.records)),
 )
-PER_OCCURRENCE = (
-    'count(commendations where level in ["district", "city", "above"])',
-    "count(records where households_contacted >= 3)",
-    "count(claimed_posts where active)",
-    "sum(records.difficulties_resolved)",
-    "count(commendations) * 2",
+PER_OCCURRENCE: tuple[tuple[str, Meaning], ...] = (
+    ('count(commendations where level in ["district", "city", "above"])',
+     lambda v: sum(c.level in ("district", "city", "above") for c in v.commendations)),
+    ("count(records where households_contacted >= 3)", lambda v: sum(r.households_contacted >= 3 for r in v.records)),
+    ("count(claimed_posts where active)", lambda v: sum(p.active for p in v.member.claimed_posts)),
+    ("sum(records.difficulties_resolved)", lambda v: sum(r.difficulties_resolved for r in v.records)),
+    ("count(commendations) * 2", lambda v: len(v.commendations) * 2),
 )
-WHENS = ('status == "formal"', "not health_limited", "is_organ_staff", "annual.evaluation_score >= 50")
-DEDUCTION_PERS = (
-    'count(incidents where kind == "complaint_substantiated")',
-    'count(incidents where kind in ["gambling", "littering"] and severity != "minor")',
-    "count(records where not dues_paid_on_time)",
-    "sum(records.(meetings_required.member_meeting - meetings_attended.member_meeting))",
-    "1 if longest_run(records where households_contacted == 0) >= 3 else 0",
-    "count(records where households_contacted == 0)",
-    "sum(records.excused_absences)",
+WHENS: tuple[tuple[str, Meaning], ...] = (
+    ('status == "formal"', lambda v: v.member.status == "formal"),
+    ("not health_limited", lambda v: not v.member.health_limited),
+    ("is_organ_staff", lambda v: v.member.is_organ_staff),
+    ("annual.evaluation_score >= 50", lambda v: None if _score(v) is None else _score(v) >= 50),
 )
-# (veto expression, the incident kind that triggers it, or None for a veto on records or the annual evaluation)
-VETOES: tuple[tuple[str, str | None], ...] = (
-    ('exists(incidents where kind == "crisis_retreat" and consequence != none)', "crisis_retreat"),
-    ('count(incidents where kind == "criminal_conviction") > 0', "criminal_conviction"),
-    ('count(incidents where kind in ["anti_party_speech", "illegal_org_participation"]) >= 1', "anti_party_speech"),
-    ("longest_run(records where not dues_paid_on_time) >= 6", None),
-    ("annual.evaluation_score < 10", None),
+DEDUCTION_PERS: tuple[tuple[str, Meaning], ...] = (
+    ('count(incidents where kind == "complaint_substantiated")',
+     lambda v: sum(i.kind == "complaint_substantiated" for i in v.incidents)),
+    ('count(incidents where kind in ["gambling", "littering"] and severity != "minor")',
+     lambda v: sum(i.kind in ("gambling", "littering") and i.severity != "minor" for i in v.incidents)),
+    ("count(records where not dues_paid_on_time)", lambda v: sum(not r.dues_paid_on_time for r in v.records)),
+    ("sum(records.(meetings_required.member_meeting - meetings_attended.member_meeting))",
+     lambda v: sum(_mm(r)[0] - _mm(r)[1] for r in v.records)),
+    ("1 if longest_run(records where households_contacted == 0) >= 3 else 0",
+     lambda v: 1 if _longest_run(v.records, lambda r: r.households_contacted == 0) >= 3 else 0),
+    ("count(records where households_contacted == 0)", lambda v: sum(r.households_contacted == 0 for r in v.records)),
+    ("sum(records.excused_absences)", lambda v: sum(r.excused_absences for r in v.records)),
+)
+# (veto expression, its meaning, the incident kind that triggers it or None for a veto on records or the annual)
+VETOES: tuple[tuple[str, Meaning, str | None], ...] = (
+    ('exists(incidents where kind == "crisis_retreat" and consequence != none)',
+     lambda v: any(i.kind == "crisis_retreat" and i.consequence is not None for i in v.incidents), "crisis_retreat"),
+    ('count(incidents where kind == "criminal_conviction") > 0',
+     lambda v: sum(i.kind == "criminal_conviction" for i in v.incidents) > 0, "criminal_conviction"),
+    ('count(incidents where kind in ["anti_party_speech", "illegal_org_participation"]) >= 1',
+     lambda v: sum(i.kind in ("anti_party_speech", "illegal_org_participation") for i in v.incidents) >= 1,
+     "anti_party_speech"),
+    ("longest_run(records where not dues_paid_on_time) >= 6",
+     lambda v: _longest_run(v.records, lambda r: not r.dues_paid_on_time) >= 6, None),
+    ("annual.evaluation_score < 10", lambda v: None if _score(v) is None else _score(v) < 10, None),
 )
 CRISIS_VETO = 0
+
+MEANINGS: dict[str, Meaning] = {}
+for _pool in (FLAGS, BAND_VALUES, PER_OCCURRENCE, WHENS, DEDUCTION_PERS):
+    MEANINGS.update(_pool)
+for _num, _den, _fnum, _fden in (*RATIOS, *RATIOS_TO):
+    MEANINGS[_num], MEANINGS[_den] = _fnum, _fden
+for _text, _fn, _ in VETOES:
+    MEANINGS[_text] = _fn
 
 _amounts = st.sampled_from([0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10, 12, 15, 20])
 
@@ -293,6 +378,7 @@ class GeneratedRuleSet:
     """A drawn rule set: its YAML text and what its vetoes react to."""
 
     text: str
+    doc: dict[str, Any]
     veto_effect: str
     veto_kinds: dict[str, str | None] = field(default_factory=dict)  # veto id -> triggering incident kind
 
@@ -309,60 +395,64 @@ def _standard(draw: st.DrawFn, sid: str, dim: str, points: float) -> dict[str, o
     out: dict[str, object] = {"id": sid, "dimension": dim, **_text(f"标准{sid}", f"Standard {sid}"),
                               "source": "generated", "points": points}
     if draw(st.integers(0, 3)) == 0:
-        out["when"] = draw(st.sampled_from(WHENS))
+        out["when"] = draw(st.sampled_from(WHENS))[0]
         out["if_not_applicable"] = draw(st.sampled_from(["full", "zero"]))
     method = draw(st.sampled_from(["flag", "ratio", "ratio_to", "bands", "per_occurrence"]))
     if method == "flag":
-        out["flag"] = draw(st.sampled_from(FLAGS))
+        out["flag"] = draw(st.sampled_from(FLAGS))[0]
     elif method == "ratio":
-        num, den = draw(st.sampled_from(RATIOS))
+        num, den, _, _ = draw(st.sampled_from(RATIOS))
         out["ratio"] = {"numerator": num, "denominator": den,
                         "zero_denominator": draw(st.sampled_from(["full", "zero"]))}
     elif method == "ratio_to":
-        value, target = draw(st.sampled_from(RATIOS_TO))
+        value, target, _, _ = draw(st.sampled_from(RATIOS_TO))
         out["ratio_to"] = {"value": value, "target": target, "zero_target": draw(st.sampled_from(["full", "zero"]))}
     elif method == "bands":
         cuts = sorted(draw(st.lists(st.integers(0, 400), min_size=1, max_size=4, unique=True)), reverse=True)
         pts = sorted(draw(st.lists(st.floats(0, points).map(lambda x: round(x, 1)), min_size=len(cuts),
                                    max_size=len(cuts))), reverse=True)
-        out["bands"] = {"value": draw(st.sampled_from(BAND_VALUES)),
+        out["bands"] = {"value": draw(st.sampled_from(BAND_VALUES))[0],
                         "steps": [{"at_least": c, "points": p} for c, p in zip(cuts, pts, strict=True)]}
     else:
         per = draw(st.sampled_from([a for a in (0.5, 1, 2, 3, 5, 10) if a <= points]))
-        out["per_occurrence"] = {"count": draw(st.sampled_from(PER_OCCURRENCE)), "points": per}
+        out["per_occurrence"] = {"count": draw(st.sampled_from(PER_OCCURRENCE))[0], "points": per}
     return out
 
 
 @st.composite
-def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False) -> GeneratedRuleSet:
-    """A valid member rule set of 1-3 dimensions, with every scoring method, deductions and 0-2 vetoes."""
-    n_dims = draw(st.integers(1, 3))
+def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False, large: bool = False) -> GeneratedRuleSet:
+    """A valid member rule set of 1-3 dimensions, with every scoring method, deductions and 0-2 vetoes.
+
+    ``large`` draws 3 dimensions of 8-14 standards and 10-16 deductions: more engine rules than fit in one
+    engine ruleset (chunk), so that rules and facts are split across several.
+    """
+    n_dims = draw(st.integers(3, 3) if large else st.integers(1, 3))
     dims: list[dict[str, object]] = []
     standards: list[dict[str, object]] = []
     sid = 0
     for d in range(1, n_dims + 1):
         dim_id = f"G.D{d}"
-        pts = draw(st.lists(_amounts, min_size=1, max_size=4))
+        pts = draw(st.lists(_amounts, min_size=8, max_size=14) if large else st.lists(_amounts, min_size=1, max_size=4))
         for p in pts:
             sid += 1
             standards.append(draw(_standard(f"G.S{sid}", dim_id, p)))
         dims.append({"id": dim_id, **_text(f"维度{d}", f"Dimension {d}"), "max": sum(pts)})
     deductions: list[dict[str, object]] = []
-    for k in range(1, draw(st.integers(0, 4)) + 1):
+    for k in range(1, draw(st.integers(10, 16) if large else st.integers(0, 4)) + 1):
         points = draw(_amounts)
         cap = points * draw(st.integers(1, 6))
         ded: dict[str, object] = {"id": f"G.K{k}", "dimension": f"G.D{draw(st.integers(1, n_dims))}",
                                   **_text(f"扣分{k}", f"Deduction {k}"), "source": "generated",
-                                  "per": draw(st.sampled_from(DEDUCTION_PERS)), "points": points, "cap": cap}
+                                  "per": draw(st.sampled_from(DEDUCTION_PERS))[0], "points": points, "cap": cap}
         if draw(st.booleans()):
-            ded["when"] = draw(st.sampled_from(WHENS))
+            ded["when"] = draw(st.sampled_from(WHENS))[0]
         deductions.append(ded)
     picked = draw(st.lists(st.integers(0, len(VETOES) - 1), unique=True, max_size=2))
     if with_crisis_veto and CRISIS_VETO not in picked:
         picked = [CRISIS_VETO, *picked]
     vetoes = [{"id": f"G.V{j}", **_text(f"否决{j}", f"Veto {j}"), "source": "generated", "when": VETOES[i][0]}
               for j, i in enumerate(picked, start=1)]
-    veto_kinds = {f"G.V{j}": VETOES[i][1] for j, i in enumerate(picked, start=1)}
+    veto_kinds = {f"G.V{j}": VETOES[i][2] for j, i in enumerate(picked, start=1)}
     max_points = sum(float(d["max"]) for d in dims)  # type: ignore[arg-type]
     fractions = draw(st.lists(st.floats(0.05, 1.0), max_size=3))
     cuts = sorted({c for c in (round(max_points * f, 1) for f in fractions) if c > 0}, reverse=True)
@@ -384,4 +474,4 @@ def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False) -> GeneratedRul
         "grading": grading,
     }
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
-    return GeneratedRuleSet(text, veto_effect, veto_kinds)
+    return GeneratedRuleSet(text, doc, veto_effect, veto_kinds)

@@ -19,12 +19,14 @@ from pydantic import ValidationError
 
 import partyrules as pr
 from strategies import (
+    MEANINGS,
     MONOTONE_FIELDS,
     VERIFIER,
     GeneratedRuleSet,
     member_facts,
     rulesets,
     veto_incident,
+    view_of,
 )
 
 PERIOD = "2026"
@@ -134,6 +136,19 @@ def test_generated_breakdown_invariants(isolated):
     isolated.run(body)
 
 
+def test_generated_large_rulesets_across_engine_chunks(isolated):
+    @given(g=rulesets(large=True), facts=member_facts(category=None), seed=st.integers(0, 2**32))
+    def body(g, facts, seed):
+        note_example(isolated, g, facts)
+        rs = g.load()
+        assert len(rs.standards) + len(rs.deductions) > 32
+        b = pr.evaluate(rs, facts, period=PERIOD)
+        assert_invariants(rs, b)
+        assert pr.evaluate(rs, _shuffled(facts, seed), period=PERIOD).to_json() == b.to_json()
+
+    isolated.run(body)
+
+
 def test_generated_heavy_deductions_never_go_below_zero(isolated):
     heavy = member_facts(category=None, kinds=("complaint_substantiated", "gambling", "littering"),
                          verified=True)
@@ -144,6 +159,114 @@ def test_generated_heavy_deductions_never_go_below_zero(isolated):
         rs = g.load()
         b = pr.evaluate(rs, facts, period=PERIOD)
         assert_invariants(rs, b)
+
+    isolated.run(body)
+
+
+# -- an independent oracle for generated rule sets --------------------------------------------------------------
+def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> dict[str, Any]:
+    """Score a generated rule set by reading its document and the plain-Python meaning of each expression,
+    without the engine, the expression compiler or the scorer: what the design says the numbers must be."""
+    doc = g.doc
+    v = view_of(facts, pr.Period.parse(period), doc["params"])
+
+    def ev(text: str) -> Any:
+        return MEANINGS[text](v)
+
+    standards: dict[str, float] = {}
+    for s in doc["standards"]:
+        full = float(s["points"])
+        if "when" in s and ev(s["when"]) is not True:
+            pts = full if s.get("if_not_applicable", "full") == "full" else 0.0
+        elif "flag" in s:
+            pts = full if ev(s["flag"]) is True else 0.0
+        elif "ratio" in s or "ratio_to" in s:
+            spec = s.get("ratio") or s["ratio_to"]
+            num = ev(spec.get("numerator", spec.get("value")))
+            den = ev(spec.get("denominator", spec.get("target")))
+            zero = spec.get("zero_denominator", spec.get("zero_target", "full"))
+            if den is None or den <= 0:
+                pts = full if zero == "full" else 0.0
+            else:
+                pts = full * (0.0 if num is None else min(1.0, max(0.0, num / den)))
+        elif "bands" in s:
+            value = ev(s["bands"]["value"])
+            pts = 0.0 if value is None else next(
+                (float(st_["points"]) for st_ in s["bands"]["steps"] if value >= st_["at_least"]), 0.0)
+        else:
+            count = ev(s["per_occurrence"]["count"])
+            occ = count if count is not None and count > 0 else 0
+            pts = min(occ * s["per_occurrence"]["points"], full)
+        standards[s["id"]] = round(pts, 6)
+    taken: dict[str, float] = {}
+    for k in doc["deductions"]:
+        if "when" in k and ev(k["when"]) is not True:
+            continue
+        per = ev(k["per"])
+        occ = max(0, per) if per is not None else 0
+        if occ > 0:
+            taken[k["id"]] = round(min(occ * k["points"], k["cap"]), 6)
+    deductions: dict[str, float] = {}
+    subtotals: dict[str, float] = {}
+    for d in doc["dimensions"]:
+        earned = sum(p for s in doc["standards"] if s["dimension"] == d["id"] for p in [standards[s["id"]]])
+        mine = [k["id"] for k in doc["deductions"] if k["dimension"] == d["id"] and k["id"] in taken]
+        excess = sum(taken[k] for k in mine) - earned
+        for kid in reversed(mine):  # the floor: the last declared deductions give back first
+            give = min(taken[kid], max(0.0, excess))
+            excess -= give
+            deductions[kid] = -(taken[kid] - give)
+        subtotals[d["id"]] = max(0.0, earned - sum(taken[k] for k in mine))
+    vetoes = [x["id"] for x in doc["vetoes"] if ev(x["when"]) is True]
+    total = sum(subtotals.values())
+    if vetoes and doc["veto_effect"] == "zero_total":
+        total = 0.0
+    return {"standards": standards, "deductions": deductions, "subtotals": subtotals, "vetoes": vetoes,
+            "total": total}
+
+
+def assert_matches_oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, b: pr.ScoreBreakdown,
+                          period: str = PERIOD) -> None:
+    want = oracle(g, facts, period)
+    got_std = {ln.rule_id: ln.points for ln in b.lines if ln.kind == "standard"}
+    got_ded = {ln.rule_id: ln.points for ln in b.lines if ln.kind == "deduction"}
+    assert got_std == pytest.approx(want["standards"], abs=1e-6)
+    want_ded = {k: p for k, p in want["deductions"].items() if abs(p) > 1e-9 or k in got_ded}
+    assert got_ded == pytest.approx(want_ded, abs=1e-6)
+    assert {d.id: d.subtotal for d in b.dimensions} == pytest.approx(want["subtotals"], abs=1e-6)
+    assert [x.rule_id for x in b.vetoes] == want["vetoes"]
+    assert b.total == pytest.approx(want["total"], abs=1e-6)
+
+
+def test_generated_rulesets_match_an_independent_oracle(isolated):
+    @given(g=rulesets(), facts=member_facts(category=None))
+    def body(g, facts):
+        note_example(isolated, g, facts)
+        b = pr.evaluate(g.load(), facts, period=PERIOD)
+        assert_matches_oracle(g, facts, b)
+
+    isolated.run(body)
+
+
+def test_large_generated_rulesets_match_an_independent_oracle(isolated):
+    @given(g=rulesets(large=True), facts=member_facts(category=None))
+    def body(g, facts):
+        note_example(isolated, g, facts)
+        b = pr.evaluate(g.load(), facts, period=PERIOD)
+        assert_matches_oracle(g, facts, b)
+
+    isolated.run(body)
+
+
+def test_generated_rulesets_match_the_oracle_for_a_quarter(isolated):
+    @given(g=rulesets(), facts=member_facts(category=None, months=range(4, 7)), quarter=st.sampled_from(["Q2"]))
+    def body(g, facts, quarter):
+        note_example(isolated, g, facts)
+        period = f"2026-{quarter}"
+        b = pr.evaluate(g.load(), facts, period=period)
+        assert b.period.label == period
+        assert_invariants(g.load(), b)
+        assert_matches_oracle(g, facts, b, period)
 
     isolated.run(body)
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import threading
 import weakref
 from collections.abc import Iterable
-from typing import Any
 
 import durable_rules_engine as _E
 
@@ -59,7 +57,7 @@ def with_sid(sid: str, facts: list[str]) -> str:
     return "[" + ",".join(prefix + f[1:] for f in facts) + "]"
 
 
-def assert_and_drain(handle: int, payload: str, what: str) -> list[dict[str, Any]]:
+def assert_and_drain(handle: int, payload: str, what: str) -> list[str]:
     """Assert a JSON array of facts into one session and run every action they trigger; return the firings."""
     try:
         code, state = _E.assert_facts(handle, payload)
@@ -70,8 +68,10 @@ def assert_and_drain(handle: int, payload: str, what: str) -> list[dict[str, Any
     return drain(handle, state, what)
 
 
-def drain(handle: int, state: int, what: str) -> list[dict[str, Any]]:
-    fired: list[dict[str, Any]] = []
+def drain(handle: int, state: int, what: str) -> list[str]:
+    """Run every pending action of one session; return the firings as the engine's JSON messages (undecoded:
+    most firings only need their rule's name, and decoding the facts they carry is the costliest step)."""
+    fired: list[str] = []
     try:
         while True:
             started = _E.start_action_for_state(handle, state)
@@ -79,7 +79,7 @@ def drain(handle: int, state: int, what: str) -> list[dict[str, Any]]:
                 return fired
             msg = started[1]
             while msg:
-                fired.append(json.loads(msg))
+                fired.append(msg)
                 msg = _E.complete_and_start_action(handle, state)
     except EngineError:
         raise
@@ -105,11 +105,11 @@ class Engine:
             self._local.sids = itertools.count(1)
         return hs, self._local.sids
 
-    def run_once(self, chunk_facts: list[list[str]], what: str) -> list[dict[str, Any]]:
+    def run_once(self, chunk_facts: list[list[str]], what: str) -> list[str]:
         """Evaluate one subject: assert its facts chunk by chunk, drain, then delete the session state."""
         hs, sids = self._thread_handles()
         sid = str(next(sids))
-        fired: list[dict[str, Any]] = []
+        fired: list[str] = []
         for handle, facts in zip(hs.handles, chunk_facts, strict=True):
             if not facts:
                 continue

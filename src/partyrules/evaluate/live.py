@@ -9,6 +9,7 @@ engine fires only the rules those facts touch. The breakdown always equals a fre
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Mapping
@@ -151,8 +152,8 @@ class LiveSession:
                     continue
                 _, state = assert_one(handles[fid[0]], fact, self.subject_id)
                 self._asserted[fid] = fact
-                for firing in drain(handles[fid[0]], state, self.subject_id):
-                    for name, matched in firing.items():
+                for message in drain(handles[fid[0]], state, self.subject_id):
+                    for name, matched in json.loads(message).items():
                         ident = tuple(sorted((f["t"], f["k"]) for f in matched.values()))
                         self._firings[(f"{fid[0]}:{name}", ident)] = {name: matched}
 

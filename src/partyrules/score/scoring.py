@@ -10,6 +10,7 @@ Semantics (property-tested):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -24,6 +25,7 @@ from ..rulesets.model import Deduction, Standard, Veto
 
 ROUND = 6
 REASONS = 3
+_FIRED: dict[str, Any] = {}  # stands for a subject-level firing whose facts scoring does not need
 
 
 def _r(x: float) -> float:
@@ -101,14 +103,29 @@ class Scorer:
                 keys.update(hit[2](ctx, hit[1]))
         return {"reads": reads, "counted": sorted(keys)}
 
-    def score(self, ctx: Ctx, fired: list[dict[str, Any]], subject_id: str, period: Period) -> ScoreBreakdown:
+    def score(self, ctx: Ctx, fired: list[str] | list[dict[str, Any]], subject_id: str,
+              period: Period) -> ScoreBreakdown:
         plan = self.plan
         rs = plan.ruleset
         main: dict[str, list[dict[str, Any]]] = {}
         applicable: set[str] = set()
         parts: dict[str, list[tuple[str, float]]] = {}
         for firing in fired:
-            for name, facts in firing.items():
+            if isinstance(firing, str):  # an undecoded engine message: {"<rule name>": {<alias>: <fact>...}}
+                name = firing[2:firing.index('"', 2)]
+                er = self.by_name[name]
+                if er.role == "sentinel":
+                    continue
+                if er.role == "applicable":
+                    applicable.add(er.rule_id)
+                    continue
+                if er.source is None and er.value_key is None:
+                    main.setdefault(er.rule_id, []).append(_FIRED)
+                    continue
+                items = json.loads(firing).items()
+            else:
+                items = firing.items()
+            for name, facts in items:
                 er = self.by_name[name]
                 if er.role == "sentinel":
                     continue
