@@ -20,7 +20,7 @@ from typing import Any
 
 from ..lang import ir as I
 from ..lang.interp import Compiler, Ctx, Fn
-from ..lang.types import BOOL, Type
+from ..lang.types import BOOL
 from ..rulesets.model import Deduction, RuleSet, Standard, Veto
 
 CHUNK_RULES = 32
@@ -267,16 +267,15 @@ class _Builder:
     def per_fact_rule(self, rule_id: str, guard: I.IR | None, shape: tuple[str, I.IR | None, I.IR | None]) -> None:
         source, where, amount = shape
         tr = self.item_tr(source)
-        cond: I.IR | None = where
+        item_cond = tr.cond(where)
         value_key = None
-        if amount is not None:
-            # only items that contribute fire; the amount travels in the fact so the firing carries its evidence
-            nonzero = I.Compare(BOOL, amount.start, amount.end, "!=", amount,
-                                I.Const(Type("num"), amount.start, amount.end, 0))
-            cond = nonzero if where is None else I.BoolOp(BOOL.as_nullable(where.type.nullable), where.start,
-                                                           where.end, "and", (where, nonzero))
+        if amount is not None and item_cond is not NEVER:
+            # only items that contribute fire (a none amount counts as 0, as in sum()); the amount travels in the
+            # fact, so the firing carries its own evidence
             value_key = tr.hoist_value(amount)
-        self.add(rule_id, "main", self.subject_tr().cond(guard), source, tr.cond(cond), value_key)
+            nonzero = {"$neq": {value_key: 0}}
+            item_cond = nonzero if item_cond is None else {"$and": [item_cond, nonzero]}
+        self.add(rule_id, "main", self.subject_tr().cond(guard), source, item_cond, value_key)
 
     def standard(self, s: Standard) -> None:
         when = s.exprs.get("when")

@@ -26,6 +26,9 @@ def subject_of(facts: SubjectFacts) -> Any:
 
 def default_period(facts: SubjectFacts) -> Period:
     """The calendar year of the records, when they all fall in one year."""
+    if not isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)):
+        raise EvaluationError(f"expected a subject's facts, got {type(facts).__name__}",
+                              hint="read raw data with partyrules.parse_subject_facts")
     records = getattr(facts, "records", ())
     years = {int(r.month[:4]) for r in records}
     annual = getattr(facts, "annual", None)
@@ -42,6 +45,9 @@ def default_period(facts: SubjectFacts) -> Period:
 
 def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     rs = plan.ruleset
+    if not isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)):
+        raise EvaluationError(f"expected a subject's facts (MemberFacts, BranchFacts or CommunityFacts), got "
+                              f"{type(facts).__name__}", hint="read raw data with partyrules.parse_subject_facts")
     kind = str(type(facts).subject_kind)
     if kind != rs.subject_kind:
         raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but {facts.subject_id} is a {kind}",

@@ -209,7 +209,7 @@ class Checker:
         elif lk != rk:
             raise ExprProblem("EX208", f"cannot compare {left.type.describe()} with {right.type.describe()}",
                               node.start, node.end)
-        elif lk in ("list", "model"):
+        elif lk in ("list", "model", "map"):
             raise ExprProblem("EX208", f"cannot compare {left.type.describe()} values", node.start, node.end)
         elif lk == "bool" and op not in ("==", "!="):
             raise ExprProblem("EX208", f"'{op}' does not apply to true/false values", node.start, node.end)

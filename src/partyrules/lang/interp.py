@@ -324,29 +324,31 @@ class Compiler:
             return cached(fn_run)
         assert project is not None
 
-        def values(c: Ctx, sel: list[Any]) -> list[Any]:
-            raw = map(direct, sel) if direct is not None else (project(c, x) for x in sel)  # type: ignore[misc]
-            return [v for v in raw if v is not None]
+        def values(c: Ctx, sel: list[Any]) -> tuple[list[Any], list[Any]]:
+            """The projected values that are not none, and the items they came from (only those are evidence)."""
+            raw = list(map(direct, sel)) if direct is not None else [project(c, x) for x in sel]  # type: ignore[misc]
+            if None not in raw:
+                return raw, sel
+            kept = [(v, x) for v, x in zip(raw, sel, strict=True) if v is not None]
+            return [v for v, _ in kept], [x for _, x in kept]
 
         if func == "sum":
             def fn_sum(c: Ctx) -> Any:
-                sel = matched(c)
-                return record(c, sum(values(c, sel)), sel)
+                vs, used = values(c, matched(c))
+                return record(c, sum(vs), used)
 
             return cached(fn_sum)
         if func == "mean":
             def fn_mean(c: Ctx) -> Any:
-                sel = matched(c)
-                vs = values(c, sel)
-                return record(c, sum(vs) / len(vs) if vs else None, sel)
+                vs, used = values(c, matched(c))
+                return record(c, sum(vs) / len(vs) if vs else None, used)
 
             return cached(fn_mean)
         pick = min if func == "min" else max
 
         def fn_pick(c: Ctx) -> Any:
-            sel = matched(c)
-            vs = values(c, sel)
-            return record(c, pick(vs) if vs else None, sel)
+            vs, used = values(c, matched(c))
+            return record(c, pick(vs) if vs else None, used)
 
         return cached(fn_pick)
 

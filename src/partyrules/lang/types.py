@@ -64,6 +64,8 @@ def type_of_annotation(annotation: Any, enum_override: tuple[str, ...] | None = 
             return Type("str", nullable=nullable)  # pragma: no cover - fact models avoid wide unions
         break
     origin = typing.get_origin(ann)
+    if origin is dict:  # e.g. vote counts by grade: not something an expression can compare
+        return Type("map", nullable=nullable, name="mapping")
     if origin in (tuple, list, set, frozenset):
         args = [a for a in typing.get_args(ann) if a is not Ellipsis]
         elem = type_of_annotation(args[0]) if args else STR

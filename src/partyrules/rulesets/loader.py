@@ -150,7 +150,9 @@ class _Reader:
         if Path(name).is_absolute() or "\\" in name or name.startswith("~"):
             raise IncludeError.single("RS122", f"include {name!r} must be a relative path", at,
                                       "write the path relative to the including file")
-        base = Path(from_doc.file).parent if from_doc.file and from_doc.file != "<string>" else self.root
+        # a document read from disk includes beside itself; one given as a string includes from the root
+        read_from_disk = from_doc.file is not None and from_doc.file in self.files
+        base = Path(from_doc.file).parent if read_from_disk else self.root  # type: ignore[arg-type]
         target = (base / name).resolve()
         try:
             target.relative_to(self.root)
@@ -174,7 +176,8 @@ def _pydantic_diagnostics(exc: ValidationError, doc: YamlDocument, prefix: YPath
         if kind == "extra_forbidden":
             key = str(err["loc"][-1])
             message = f"unknown key {key!r}"
-            hint = suggest(key, _ALL_KEYS)
+            allowed = _keys_at(tuple(err["loc"][:-1]), doc)
+            hint = suggest(key, allowed) or ("allowed here: " + ", ".join(allowed))
             location = doc.location((*prefix, *loc), key=True)
         elif kind == "missing":
             message = f"missing required key {str(err['loc'][-1])!r}"
@@ -190,6 +193,37 @@ def _pydantic_diagnostics(exc: ValidationError, doc: YamlDocument, prefix: YPath
             location = doc.location((*prefix, *loc))
         out.append(Diagnostic("RS200", message, location, hint))
     return out
+
+
+_NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
+    S.RuleSetSpec: {"title": S.Title, "description": S.Title, "effective": S.EffectiveSpec, "expect": S.ExpectSpec,
+                    "monotone": S.MonotoneSpec, "dimensions": S.DimensionSpec, "standards": S.StandardSpec,
+                    "deductions": S.DeductionSpec, "vetoes": S.VetoSpec, "grading": S.GradeSpec,
+                    "params": S.ParamSpec},
+    S.StandardSpec: {"ratio": S.RatioSpec, "ratio_to": S.RatioToSpec, "bands": S.BandsSpec,
+                     "per_occurrence": S.PerOccurrenceSpec},
+    S.BandsSpec: {"steps": S.BandStep},
+}
+_NESTED[S.FragmentSpec] = {**_NESTED[S.RuleSetSpec], "title": S.Title}
+
+
+def _keys_at(loc: tuple[Any, ...], doc: YamlDocument) -> list[str]:
+    """The keys allowed in the mapping at ``loc``, so a hint never suggests a key that is valid elsewhere."""
+    model: type[BaseModel] = S.FragmentSpec if isinstance(doc.data, dict) and doc.data.get("fragment") else \
+        S.RuleSetSpec
+    skip_name = False
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if skip_name:  # the parameter's own name
+            skip_name = False
+            continue
+        nxt = _NESTED.get(model, {}).get(str(part))
+        if nxt is None:
+            break
+        skip_name = model in (S.RuleSetSpec, S.FragmentSpec) and part == "params"
+        model = nxt
+    return sorted("from" if n == "from_" else n for n in model.model_fields)
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], prefix: YPath) -> YPath:
@@ -322,18 +356,30 @@ def _error_class(diags: list[Diagnostic]) -> type[RuleSetError]:
     return RuleSetSchemaError
 
 
-def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int) -> Location:
+def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: int | None = None) -> Location:
     mark: Mark | None = doc.marks.get(path)
     loc = doc.location(path)
     if mark is None:
         return loc
-    if mark.style in ("|", ">"):
-        before = text[:offset]
-        line = mark.line + 1 + before.count("\n")
-        col = len(before) - (before.rfind("\n") + 1) + 1
-        return Location(doc.file, line, col, loc.path)
+    lines = doc.text.splitlines()
+    first = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     shift = 1 if mark.style in ('"', "'") else 0
-    return Location(doc.file, mark.line, mark.column + shift + offset, loc.path)
+    single_line = mark.style not in ("|", ">") and first[mark.column - 1 + shift:].startswith(text)
+    if single_line or not lines:
+        return Location(doc.file, mark.line, mark.column + shift + offset, loc.path)
+    # A block, folded or multi-line value: YAML has removed its indentation and folded its lines, so find the
+    # token itself in the source, counting the same occurrences of it that come before it in the value.
+    token = text[offset:end if end is not None and end > offset else offset + 1]
+    nth = text[:offset].count(token)
+    seen = 0
+    for i in range(mark.line - 1, len(lines)):
+        col = lines[i].find(token, mark.column - 1 if i == mark.line - 1 else 0)
+        while col != -1:
+            if seen == nth:
+                return Location(doc.file, i + 1, col + 1, loc.path)
+            seen += 1
+            col = lines[i].find(token, col + 1)
+    return Location(doc.file, mark.line, mark.column, loc.path)
 
 
 def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: bool) -> RuleSet:
@@ -349,7 +395,7 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
             node = parse(text)
             out = check(node, text, schema, params, expected)
         except ExprProblem as p:
-            diags.append(Diagnostic(p.code, p.message, _expr_location(item.doc, path, text, p.start), p.hint))
+            diags.append(Diagnostic(p.code, p.message, _expr_location(item.doc, path, text, p.start, p.end), p.hint))
             return None
         except RecursionError:
             diags.append(Diagnostic("EX111", "expression nested too deeply", item.doc.location(path),

@@ -58,6 +58,7 @@ class YamlDocument:
     marks: dict[Path, Mark]
     file: str | None
     key_marks: dict[Path, Mark]
+    text: str = ""  # the source, to place errors inside multi-line values
 
     def location(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path`` (of its key when ``key``), or of its nearest ancestor that has one."""
@@ -213,7 +214,7 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
         _fail(RuleSetSyntaxError, "RS100", f"not valid YAML: {problem}", file, mark)
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise RuleSetSyntaxError([Diagnostic("RS100", f"not valid YAML: {exc}", Location(file))]) from None
-    return YamlDocument(root, marks, file, key_marks)
+    return YamlDocument(root, marks, file, key_marks, text)
 
 
 class _NoKey:
