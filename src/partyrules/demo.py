@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,12 @@ from .explain.breakdown import ScoreBreakdown
 from .facts import MemberCategory
 from .facts.generate import generate_member_facts
 from .rulesets.loader import load_ruleset
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align by display width: CJK characters take two terminal columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 def example_ruleset_path() -> Path:
@@ -45,19 +52,20 @@ def run_demo(*, lang: str = "zh", members: int = 600, seed: int = 2026) -> int:
     for g in rs.grades:
         n = grades.get(g.id, 0)
         bar = "█" * round(40 * n / max(1, len(scored)))
-        print(f"  {(g.zh if zh else g.en):<20} {n:>5}  {bar}")
+        print(f"  {_pad(g.zh if zh else g.en, 20)} {n:>5}  {bar}")
 
     ranked = sorted(scored, key=lambda b: (b.vetoed, -b.total, b.subject_id))
     print("\n" + ("排名 (前 8 名与后 4 名)" if zh else "Ranking (top 8 and bottom 4)"))
     header = (("名次", "党员", "总分", "等次", "主要失分") if zh
               else ("rank", "member", "total", "grade", "lost most at"))
-    print(f"  {header[0]:>5}  {header[1]:<10} {header[2]:>8}  {header[3]:<20} {header[4]}")
+    print(f"  {_pad(header[0], 5)}  {_pad(header[1], 10)} {_pad(header[2], 8)}  {_pad(header[3], 20)} {header[4]}")
     shown = [*enumerate(ranked[:8], 1), *[(len(ranked) - 3 + i, b) for i, b in enumerate(ranked[-4:])]]
     for rank, b in shown:
         if rank == len(ranked) - 3:
             print("  " + "·" * 5)
         reasons = ", ".join(r.code for r in b.reason_codes[:2])
-        print(f"  {rank:>5}  {b.subject_id:<10} {b.total:>8.2f}  {(b.grade.zh if zh else b.grade.en):<20} {reasons}")
+        grade = _pad(b.grade.zh if zh else b.grade.en, 20)
+        print(f"  {rank:>5}  {b.subject_id:<10} {b.total:>8.2f}  {grade} {reasons}")
 
     example = _pick_example(scored)
     if example is not None:
