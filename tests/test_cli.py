@@ -117,3 +117,17 @@ def test_effective_dates_are_enforced():
     member = generate_member_facts(1, seed=4, category="in_service", year=2025)[0]
     with pytest.raises(pr.EvaluationError, match="effective 2026-01-01"):
         pr.evaluate(rs, member, period="2025")
+
+
+def test_parameter_choices_are_enforced():
+    import partyrules as pr
+
+    text = Path(EXAMPLE).read_text(encoding="utf-8").replace(
+        "  lapse_months: 6", "  lapse_months: 6\n  reading: {value: per_team, choices: [per_team, total]}")
+    rs = pr.loads_ruleset(text, root=Path(EXAMPLE).parent)
+    assert rs.with_params(reading="total").params["reading"] == "total"
+    with pytest.raises(pr.ParameterError, match="not one of") as info:
+        rs.with_params(reading="per_teams")
+    assert info.value.hint == "did you mean 'per_team'?"
+    with pytest.raises(pr.RuleSetError, match="not one of its choices"):
+        pr.loads_ruleset(text.replace("value: per_team,", "value: per_tem,"), root=Path(EXAMPLE).parent)

@@ -336,6 +336,9 @@ def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[st
         if not ok:
             raise ParameterError(f"parameter {name!r} must be like {old!r}, not {value!r}",
                                  hint="give a value of the declared type")
+        if declared.choices is not None and value not in declared.choices:
+            raise ParameterError(f"parameter {name!r} = {value!r} is not one of {declared.choices}",
+                                 hint=suggest(str(value), [str(c) for c in declared.choices]))
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if declared.min is not None and value < declared.min:
                 raise ParameterError(f"parameter {name!r} = {value} is below its min {declared.min}")

@@ -46,10 +46,13 @@ class ParamSpec(_Spec):
     source: Text | None = None
     min: float | None = None
     max: float | None = None
+    choices: list[str] | list[float] | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _in_range(self) -> ParamSpec:
         v = self.value
+        if self.choices is not None and v not in self.choices:
+            raise ValueError(f"value {v!r} is not one of its choices {self.choices}")
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             if self.min is not None and v < self.min:
                 raise ValueError(f"value {v} is below its min {self.min}")
