@@ -166,6 +166,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .rulesets.docs import write_ruleset_docs
+    from .rulesets.loader import load_ruleset
+
+    files = [f for f in _ruleset_files(args.paths) if not _is_fragment(f)]
+    try:
+        rulesets = [load_ruleset(f) for f in files]
+    except RuleSetError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_INVALID
+    for path in write_ruleset_docs(rulesets, args.out):
+        print(path)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -201,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["zh", "en"], default="zh")
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     s.set_defaults(func=cmd_score)
+
+    g = sub.add_parser("docs", help="write each rule set as Markdown tables in Chinese and English")
+    g.add_argument("paths", nargs="+", help="rule-set files or directories")
+    g.add_argument("--out", default="docs/rulesets")
+    g.set_defaults(func=cmd_docs)
 
     c = sub.add_parser("schema", help="print the JSON Schema of the fact types")
     c.add_argument("name", nargs="?", help="one fact type, e.g. Member or MemberFacts")
