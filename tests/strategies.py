@@ -86,6 +86,8 @@ def members(
         "is_organ_staff": draw(st.booleans()) if organ_staff is None else organ_staff,
         "health_limited": draw(st.booleans()),
         "placard_displayed": draw(st.booleans()),
+        "employer_unit": draw(st.none() | st.sampled_from(["District Office", "Water Works"])),
+        "grid_id": draw(st.none() | st.sampled_from(["GR1", "GR2"])),
         "cards": draw(st.lists(st.sampled_from([c.value for c in CardKind]), unique=True)),
         "linked_household_ids": draw(st.lists(st.sampled_from([f"H{i}" for i in range(8)]), unique=True)),
         "claimed_posts": [
@@ -475,3 +477,205 @@ def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False, large: bool = F
     }
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     return GeneratedRuleSet(text, doc, veto_effect, veto_kinds)
+
+
+# -- random conditions with a three-valued meaning ------------------------------------------------------------------
+# The expression language's logic (lang/interp.py): an ordering comparison with none is unknown (None); == and !=
+# compare values (none == none holds); "not unknown" is unknown; "false and unknown" is false, "true or unknown" is
+# true; a condition holds only when it is exactly true. Each condition below carries that meaning in plain Python,
+# over a dict of named values, so that the engine's translation of conditions can be checked against it.
+@dataclass(frozen=True)
+class Cond:
+    text: str
+    meaning: Callable[[dict[str, Any]], bool | None]
+
+    def holds(self, env: dict[str, Any]) -> bool:
+        return self.meaning(env) is True
+
+
+_ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _lit(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _compare(name: str, op: str, const: Any) -> Cond:
+    def meaning(env: dict[str, Any]) -> bool | None:
+        v = env[name]
+        if op == "==":
+            return v == const
+        if op == "!=":
+            return v != const
+        return None if v is None else _ORDER_OPS[op](v, const)
+
+    return Cond(f"{name} {op} {_lit(const)}", meaning)
+
+
+def _member_of(name: str, values: list[Any], negate: bool) -> Cond:
+    def meaning(env: dict[str, Any]) -> bool | None:
+        v = env[name]
+        return None if v is None else (v in values) != negate
+
+    return Cond(f"{name} {'not in' if negate else 'in'} [{', '.join(_lit(x) for x in values)}]", meaning)
+
+
+def _truth(name: str) -> Cond:
+    return Cond(name, lambda env: env[name])
+
+
+# (name, kind, nullable, sample constants) of what a condition may read, per scope
+SUBJECT_VALUES: tuple[tuple[str, str, bool, tuple[Any, ...]], ...] = (
+    ("placard_displayed", "bool", False, (True, False)),
+    ("is_organ_staff", "bool", False, (True, False)),
+    ("health_limited", "bool", False, (True, False)),
+    ("birth_year", "num", False, (1930, 1960, 1975, 1975.5, 2005)),
+    ("category", "enum", False, ("in_service", "retired", "new_citizen")),
+    ("status", "enum", False, ("formal", "probationary")),
+    ("employer_unit", "str", True, ("District Office", "Water Works", "Nowhere")),
+    ("grid_id", "str", True, ("GR1", "GR9")),
+    ("len(cards)", "num", False, (0, 1, 2, 4)),
+    ("count(records where dues_paid_on_time)", "num", False, (0, 1, 6, 12)),
+    ("sum(records.volunteer_hours)", "num", False, (0, 0.5, 10, 100.25)),
+    ('exists(incidents where kind == "gambling")', "bool", False, (True, False)),
+    ("annual.evaluation_score", "num", True, (0, 50, 50.5, 100)),
+    ("annual.org_life_meeting_held", "bool", True, (True, False)),
+)
+RECORD_VALUES: tuple[tuple[str, str, bool, tuple[Any, ...]], ...] = (
+    ("dues_paid_on_time", "bool", False, (True, False)),
+    ("post_duty_performed", "bool", False, (True, False)),
+    ("households_contacted", "num", False, (0, 1, 3, 1000000)),
+    ("volunteer_hours", "num", False, (0, 0.5, 8, 744)),
+    ("meetings_attended.member_meeting", "num", False, (0, 1, 2)),
+    ("month", "str", False, ("2026-01", "2026-06", "2026-12")),
+    ("spot_check_passed", "bool", True, (True, False)),
+    ("mediation_cases", "num", True, (0, 1, 3)),
+)
+INCIDENT_VALUES: tuple[tuple[str, str, bool, tuple[Any, ...]], ...] = (
+    ("kind", "enum", False, ("gambling", "littering", "crisis_retreat", "complaint_substantiated")),
+    ("severity", "enum", False, ("minor", "major", "serious")),
+    ("consequence", "str", True, ("较大负面影响", "造成不良后果")),
+    ("occurred_on", "date", False, ()),
+)
+
+
+@st.composite
+def _atom(draw: st.DrawFn, values: tuple[tuple[str, str, bool, tuple[Any, ...]], ...]) -> Cond:
+    name, kind, nullable, consts = draw(st.sampled_from([v for v in values if v[1] != "date"]))
+    shape = draw(st.sampled_from(["compare", "in", "truth", "none"]))
+    if kind == "bool" and shape == "truth":
+        return _truth(name)
+    if nullable and shape == "none":
+        return _compare(name, draw(st.sampled_from(["==", "!="])), None)
+    if shape == "in" and kind != "bool":
+        picked = draw(st.lists(st.sampled_from(consts), min_size=1, max_size=3, unique=True))
+        return _member_of(name, picked, draw(st.booleans()))
+    ops = ["==", "!="] if kind in ("bool", "enum") else ["==", "!=", "<", "<=", ">", ">="]
+    return _compare(name, draw(st.sampled_from(ops)), draw(st.sampled_from(consts)))
+
+
+def _not(c: Cond) -> Cond:
+    def meaning(env: dict[str, Any]) -> bool | None:
+        v = c.meaning(env)
+        return None if v is None else not v
+
+    return Cond(f"not ({c.text})", meaning)
+
+
+def _join(op: str, a: Cond, b: Cond) -> Cond:
+    stop = op == "or"  # the value that decides: true for or, false for and
+
+    def meaning(env: dict[str, Any]) -> bool | None:
+        va, vb = a.meaning(env), b.meaning(env)
+        if va is stop or vb is stop:
+            return stop
+        return None if va is None or vb is None else not stop
+
+    return Cond(f"({a.text}) {op} ({b.text})", meaning)
+
+
+def conditions(values: tuple[tuple[str, str, bool, tuple[Any, ...]], ...]) -> st.SearchStrategy[Cond]:
+    """Random conditions over ``values`` (SUBJECT_VALUES, RECORD_VALUES or INCIDENT_VALUES)."""
+    return st.recursive(
+        _atom(values),
+        lambda inner: st.one_of(
+            inner.map(_not),
+            st.tuples(st.sampled_from(["and", "or"]), inner, inner).map(lambda t: _join(*t)),
+        ),
+        max_leaves=5,
+    )
+
+
+def subject_env(v: View) -> dict[str, Any]:
+    m, a = v.member, v.annual
+    return {
+        "placard_displayed": m.placard_displayed, "is_organ_staff": m.is_organ_staff,
+        "health_limited": m.health_limited, "birth_year": m.birth_year, "category": m.category,
+        "status": m.status, "employer_unit": m.employer_unit, "grid_id": m.grid_id, "len(cards)": len(m.cards),
+        "count(records where dues_paid_on_time)": sum(r.dues_paid_on_time for r in v.records),
+        "sum(records.volunteer_hours)": sum(r.volunteer_hours for r in v.records),
+        'exists(incidents where kind == "gambling")': any(i.kind == "gambling" for i in v.incidents),
+        "annual.evaluation_score": None if a is None else a.evaluation_score,
+        "annual.org_life_meeting_held": None if a is None else a.org_life_meeting_held,
+    }
+
+
+def record_env(r: pr.MemberMonthRecord) -> dict[str, Any]:
+    return {"dues_paid_on_time": r.dues_paid_on_time, "post_duty_performed": r.post_duty_performed,
+            "households_contacted": r.households_contacted, "volunteer_hours": r.volunteer_hours,
+            "meetings_attended.member_meeting": r.meetings_attended.member_meeting, "month": r.month,
+            "spot_check_passed": r.spot_check_passed, "mediation_cases": r.mediation_cases}
+
+
+def incident_env(i: pr.Incident) -> dict[str, Any]:
+    return {"kind": i.kind, "severity": i.severity, "consequence": i.consequence}
+
+
+@dataclass
+class ConditionRuleSet:
+    """A rule set whose rules test random conditions: a flag (S1), a standard's applicability (S2), a veto (V1), a
+    deduction per matching record (K1) and one per matching incident (K2)."""
+
+    text: str
+    flag: Cond
+    when: Cond
+    veto: Cond
+    records: Cond
+    incidents: Cond
+
+    def load(self) -> pr.RuleSet:
+        return pr.loads_ruleset(self.text, file="conditions.yaml")
+
+
+@st.composite
+def condition_rulesets(draw: st.DrawFn) -> ConditionRuleSet:
+    subject = conditions(SUBJECT_VALUES)
+    flag, when, veto = draw(subject), draw(subject), draw(subject)
+    records, incidents = draw(conditions(RECORD_VALUES)), draw(conditions(INCIDENT_VALUES))
+    text = yaml.safe_dump({
+        "id": "conditions", "version": "1", "title": _text("条件", "Conditions"), "subject": "member",
+        "dimensions": [{"id": "D1", **_text("一", "One"), "max": 100}, {"id": "D2", **_text("二", "Two"), "max": 50}],
+        "standards": [
+            {"id": "S1", "dimension": "D1", **_text("甲", "A"), "source": "t", "points": 50, "flag": flag.text},
+            {"id": "S2", "dimension": "D1", **_text("乙", "B"), "source": "t", "points": 50, "flag": "true",
+             "when": when.text, "if_not_applicable": "zero"},
+            {"id": "S3", "dimension": "D2", **_text("丙", "C"), "source": "t", "points": 50, "flag": "true"},
+        ],
+        "deductions": [
+            {"id": "K1", "dimension": "D2", **_text("丁", "D"), "source": "t", "points": 1, "cap": 20,
+             "per": f"count(records where {records.text})"},
+            {"id": "K2", "dimension": "D2", **_text("戊", "E"), "source": "t", "points": 1, "cap": 20,
+             "per": f"count(incidents where {incidents.text})"},
+        ],
+        "vetoes": [{"id": "V1", **_text("否", "V"), "source": "t", "when": veto.text}],
+        "grading": [{"id": "good", **_text("好", "Good"), "at_least": 60},
+                    {"id": "low", **_text("差", "Low"), "at_least": 0}],
+    }, allow_unicode=True, sort_keys=False)
+    return ConditionRuleSet(text, flag, when, veto, records, incidents)

@@ -103,11 +103,14 @@ def test_schema_lists_and_prints(capsys):
     assert "Member" in capsys.readouterr().err
 
 
-def test_demo_runs_end_to_end(capsys):
-    assert main(["demo", "--members", "120", "--lang", "en"]) == 0
+def test_demo_scores_the_sample_subdistrict_with_the_shipped_rule_sets(capsys):
+    assert main(["demo", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "Scored 120 in-service members" in out
-    assert "Grade distribution" in out and "One member's full explained breakdown" in out
+    assert "19 communities, 175 Party organisations, 2972 members" in out
+    assert "scored 3166 subjects" in out  # 2,972 members + 175 branches + 19 communities, none failed
+    for needle in ("Grade distribution", "Branch ranking", "Member ranking", "One member's full explained breakdown",
+                   "One branch's full explained breakdown", "branch-combat-effectiveness", "community-six-star"):
+        assert needle in out
 
 
 def test_effective_dates_are_enforced():

@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import partyrules as pr
-from strategies import commendations, incidents, member_facts, member_records, rulesets, veto_incident
+from strategies import (
+    annual_evaluations,
+    commendations,
+    condition_rulesets,
+    incidents,
+    member_facts,
+    member_records,
+    rulesets,
+    veto_incident,
+)
 
 PERIOD = "2026"
 
@@ -19,7 +28,8 @@ PERIOD = "2026"
 @st.composite
 def scenarios(draw: st.DrawFn, category: str | None = "in_service") -> tuple[pr.MemberFacts, list[tuple]]:
     """Initial facts and a stream of changes: additions of the rest of a drawn bundle, interleaved with record
-    corrections, new incidents, verification changes, retractions (appeals) and commendation withdrawals."""
+    corrections, new incidents, verification changes, retractions (appeals), commendation withdrawals, changes
+    of the member's own record and of the annual evaluation."""
     full = draw(member_facts(category=category))
 
     def split(items: tuple) -> tuple[list, list]:
@@ -36,8 +46,14 @@ def scenarios(draw: st.DrawFn, category: str | None = "in_service") -> tuple[pr.
         ("commendation", c) for c in c_add]
     ops = list(draw(st.permutations(ops)))
     for n in range(draw(st.integers(0, 6))):
-        kind = draw(st.sampled_from(["correct", "retract", "verify", "veto", "new_incident", "retract_commendation"]))
-        if kind == "correct":
+        kind = draw(st.sampled_from(["correct", "retract", "verify", "veto", "new_incident", "retract_commendation",
+                                     "subject", "annual"]))
+        if kind == "subject":
+            flags = ("placard_displayed", "is_organ_staff", "health_limited")
+            op = ("subject", {name: draw(st.booleans()) for name in draw(st.sets(st.sampled_from(flags)))})
+        elif kind == "annual":
+            op = ("annual", draw(st.none() | annual_evaluations()))
+        elif kind == "correct":
             month = f"2026-{draw(st.integers(1, 12)):02d}"
             op: tuple = ("record", draw(member_records(month=month)))
         elif kind == "veto":
@@ -50,10 +66,17 @@ def scenarios(draw: st.DrawFn, category: str | None = "in_service") -> tuple[pr.
     return initial, ops
 
 
-def apply(session: pr.LiveSession, model: dict[str, dict], op: tuple) -> None:
+def apply(session: pr.LiveSession, model: dict[str, Any], op: tuple) -> None:
     """Apply one change to the session and to ``model`` (our own account of what the facts should be)."""
     kind, arg = op
-    if kind == "record":
+    if kind == "subject":
+        member = pr.Member.model_validate({**model["member"].model_dump(), **arg})
+        session.update_subject(member)
+        model["member"] = member
+    elif kind == "annual":
+        session.set_annual(arg)
+        model["annual"] = arg
+    elif kind == "record":
         session.add_record(arg)
         model["records"][arg.month] = arg
     elif kind == "incident":
@@ -78,16 +101,16 @@ def apply(session: pr.LiveSession, model: dict[str, dict], op: tuple) -> None:
         del model["commendations"][cid]
 
 
-def model_of(facts: pr.MemberFacts) -> dict[str, dict]:
-    return {"records": {r.month: r for r in facts.records},
+def model_of(facts: pr.MemberFacts) -> dict[str, Any]:
+    return {"member": facts.member, "annual": facts.annual, "records": {r.month: r for r in facts.records},
             "incidents": {i.incident_id: i for i in facts.incidents},
             "commendations": {c.commendation_id: c for c in facts.commendations}}
 
 
-def facts_of(member: pr.Member, annual: Any, model: dict[str, dict]) -> pr.MemberFacts:
-    return pr.MemberFacts(member, records=tuple(model["records"].values()),
+def facts_of(model: dict[str, Any]) -> pr.MemberFacts:
+    return pr.MemberFacts(model["member"], records=tuple(model["records"].values()),
                           incidents=tuple(model["incidents"].values()),
-                          commendations=tuple(model["commendations"].values()), annual=annual)
+                          commendations=tuple(model["commendations"].values()), annual=model["annual"])
 
 
 def run_stream(rs: pr.RuleSet, initial: pr.MemberFacts, ops: list[tuple]) -> None:
@@ -96,7 +119,7 @@ def run_stream(rs: pr.RuleSet, initial: pr.MemberFacts, ops: list[tuple]) -> Non
         assert session.breakdown().to_json() == pr.evaluate(rs, initial, period=PERIOD).to_json()
         for step, op in enumerate(ops):
             apply(session, model, op)
-            expected_facts = facts_of(initial.member, initial.annual, model)
+            expected_facts = facts_of(model)
             assert session.facts == expected_facts, f"step {step}: {op[0]}"
             live = session.breakdown().to_json()
             fresh = pr.evaluate(rs, session.facts, period=PERIOD).to_json()
@@ -125,6 +148,16 @@ def test_live_session_equals_fresh_evaluation_on_large_generated_rulesets(isolat
         initial, ops = scenario
         isolated.note(f"rule set:\n{g.text}\ninitial:\n{initial.model_dump_json(indent=1)}\nops: {ops!r}")
         run_stream(g.load(), initial, ops)
+
+    isolated.run(body)
+
+
+def test_live_session_equals_fresh_evaluation_with_random_conditions(isolated):
+    @given(c=condition_rulesets(), scenario=scenarios(category=None))
+    def body(c, scenario):
+        initial, ops = scenario
+        isolated.note(f"rule set:\n{c.text}\ninitial:\n{initial.model_dump_json(indent=1)}\nops: {ops!r}")
+        run_stream(c.load(), initial, ops)
 
     isolated.run(body)
 

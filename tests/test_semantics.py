@@ -8,7 +8,11 @@ fixture): the engine's C core can crash the process, and a crash must fail one t
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +27,12 @@ from strategies import (
     MONOTONE_FIELDS,
     VERIFIER,
     GeneratedRuleSet,
+    condition_rulesets,
+    incident_env,
     member_facts,
+    record_env,
     rulesets,
+    subject_env,
     veto_incident,
     view_of,
 )
@@ -271,6 +279,71 @@ def test_generated_rulesets_match_the_oracle_for_a_quarter(isolated):
     isolated.run(body)
 
 
+# -- conditions: the engine's matching against the language's three-valued logic -----------------------------------
+def test_engine_conditions_follow_three_valued_logic(isolated):
+    @given(c=condition_rulesets(), facts=member_facts(category=None))
+    def body(c, facts):
+        isolated.note(f"rule set:\n{c.text}\nfacts:\n{facts.model_dump_json(indent=1)}")
+        rs = c.load()
+        b = pr.evaluate(rs, facts, period=PERIOD)
+        assert_invariants(rs, b)
+        v = view_of(facts, pr.Period.parse(PERIOD), {})
+        env = subject_env(v)
+        assert b.line("S1").points == (50.0 if c.flag.holds(env) else 0.0), c.flag.text
+        assert b.line("S2").points == (50.0 if c.when.holds(env) else 0.0), c.when.text
+        assert b.vetoed == c.veto.holds(env), c.veto.text
+        want_records = sorted(f"record:{r.month}" for r in v.records if c.records.holds(record_env(r)))
+        want_incidents = sorted(f"incident:{i.incident_id}" for i in v.incidents
+                                if c.incidents.holds(incident_env(i)))
+        lines = {ln.rule_id: ln for ln in b.lines}
+        assert (lines["K1"].evidence.counted if "K1" in lines else []) == want_records, c.records.text
+        assert (lines["K2"].evidence.counted if "K2" in lines else []) == want_incidents, c.incidents.text
+        # one occurrence per matching item, however many parts of the condition it satisfies
+        assert (lines["K1"].occurrences if "K1" in lines else 0) == len(want_records), c.records.text
+        assert (lines["K2"].occurrences if "K2" in lines else 0) == len(want_incidents), c.incidents.text
+        assert b.dimension("D2").subtotal == 50 - len(want_records) - len(want_incidents)
+
+    isolated.run(body)
+
+
+def test_an_item_matching_both_sides_of_or_is_one_occurrence(isolated):
+    def body():
+        rs = tiny(GOOD_FLAG, [{"id": "K1", "per": 'count(incidents where kind == "littering" or severity == "minor")',
+                               "points": 1, "cap": 5}])
+        facts = _facts(_member(placard_displayed=True), incidents=[_incident("I1", "littering", severity="minor")])
+        ln = _score(rs, facts).line("K1")
+        assert (ln.occurrences, ln.points, ln.evidence.counted) == (1.0, -1.0, ["incident:I1"])
+
+    isolated.run(body)
+
+
+@pytest.mark.parametrize("hours", [1e-10, 5e-324, 0.00005])
+def test_numbers_python_writes_with_an_exponent_are_matched(isolated, hours):
+    # json.dumps writes 1e-10; every record of the batch must still be seen by the engine
+    def body():
+        rs = tiny(GOOD_FLAG, [{"id": "K1", "per": "count(records where volunteer_hours >= 0)", "points": 1,
+                               "cap": 5}])
+        records = [_record("2026-01"), _record("2026-02", volunteer_hours=hours), _record("2026-03")]
+        ln = _score(rs, _facts(_member(placard_displayed=True), records=records)).line("K1")
+        assert ln.evidence.counted == ["record:2026-01", "record:2026-02", "record:2026-03"]
+        assert ln.occurrences == 3.0
+
+    isolated.run(body)
+
+
+def test_small_amounts_of_a_summed_deduction_are_counted(isolated):
+    def body():
+        rs = tiny(GOOD_FLAG, [{"id": "K1", "per": "sum(records.(volunteer_hours / 100000))", "points": 5,
+                               "cap": 5}])
+        records = [_record("2026-01", volunteer_hours=1.0), _record("2026-02", volunteer_hours=2.0)]
+        b = _score(rs, _facts(_member(placard_displayed=True), records=records))
+        assert [ln.rule_id for ln in b.lines] == ["S1", "K1"]
+        assert b.line("K1").occurrences == pytest.approx(3e-05)
+        assert b.line("K1").points == -0.00015
+
+    isolated.run(body)
+
+
 # -- vetoes and fairness -------------------------------------------------------------------------------------------
 @given(facts=member_facts())
 def test_example_verified_veto_forces_the_lowest_grade(example_ruleset, facts):
@@ -418,6 +491,37 @@ def test_generated_breakdowns_are_byte_identical(isolated):
         assert back == first and back.to_json() == text
 
     isolated.run(body)
+
+
+_PROCESS_SCRIPT = """
+import hashlib, sys
+import partyrules as pr
+from partyrules.facts.enums import MemberCategory
+from partyrules.facts.generate import generate_member_facts
+rs = pr.load_ruleset(sys.argv[1])
+digest = hashlib.sha256()
+for f in generate_member_facts(150, seed=5, category=MemberCategory.IN_SERVICE):
+    digest.update(pr.evaluate(rs, f, period="2026").to_json().encode())
+print(rs.content_hash, digest.hexdigest())
+"""
+
+
+def test_breakdowns_are_identical_across_processes_and_hash_seeds(example_dir, tmp_path):
+    # another process, another string hash seed, another copy of the files: the same bytes
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("member-example.yaml", "member-vetoes.yaml"):
+        (copy / name).write_bytes((example_dir / name).read_bytes())
+    src = str(Path(pr.__file__).resolve().parents[1])
+    outputs = set()
+    for seed, path in (("0", example_dir), ("1", copy), ("4242", example_dir)):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": src}
+        done = subprocess.run([sys.executable, "-c", _PROCESS_SCRIPT, str(path / "member-example.yaml")],
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout.strip())
+    assert len(outputs) == 1, outputs
+    assert outputs.pop().split()[0] == pr.load_ruleset(example_dir / "member-example.yaml").content_hash
 
 
 # -- parameter overrides -------------------------------------------------------------------------------------------

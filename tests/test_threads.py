@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -187,3 +188,40 @@ def test_a_session_created_in_one_thread_used_and_closed_in_others(example_rules
         pool.submit(s.close).result()
     with pytest.raises(pr.EvaluationError):
         s.breakdown()
+
+
+# -- parameter variants ------------------------------------------------------------------------------------------
+class _SlowDict(dict):
+    """A dict that yields the GIL while iterators are handed out and after items are removed, so that a cache
+    built on it shows any unsynchronised use from several threads deterministically instead of once in a while."""
+
+    def __iter__(self):
+        it = super().__iter__()
+        time.sleep(0.02)
+        return it
+
+    def pop(self, *args):
+        value = super().pop(*args)
+        time.sleep(0.02)
+        return value
+
+
+def test_parameter_variants_from_several_threads(example_dir):
+    # an analyst's notebook asks for many reforms at once: more variants than the rule set remembers
+    rs = pr.load_ruleset(example_dir / "member-example.yaml")
+    rs.__dict__["_variants"] = _SlowDict()  # white box: the variant cache, made slow (see _SlowDict)
+    errors: list[str] = []
+    start = threading.Barrier(THREADS)
+
+    def work(t: int) -> None:
+        start.wait()
+        for h in range(25):
+            value = 1000 + t * 100 + h
+            try:
+                assert rs.with_params(organ_volunteer_hours=value).params["organ_volunteer_hours"] == value
+            except Exception as exc:  # collect every failure, report them together
+                errors.append(repr(exc))
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(work, range(THREADS)))
+    assert errors == []

@@ -185,16 +185,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(lang=args.lang, members=args.members, seed=args.seed)
+    return run_demo(lang=args.lang, seed=args.seed)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="partyrules", description="Assessment standards as explainable rule sets.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", help="score a generated sample population end to end")
+    d = sub.add_parser("demo", help="score a generated sample sub-district end to end with the shipped rule sets")
     d.add_argument("--lang", choices=["zh", "en"], default="zh")
-    d.add_argument("--members", type=int, default=600, help="members to generate (default 600)")
     d.add_argument("--seed", type=int, default=2026)
     d.set_defaults(func=cmd_demo)
 

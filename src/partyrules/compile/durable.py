@@ -6,7 +6,9 @@ per-occurrence deduction), and incremental change. What its condition language c
 period, arithmetic between fields, dates, anything involving a missing value) is computed by the expression
 closures into a derived field of the fact, which the engine then matches. Two engine traps shape this module:
 - negation inside the engine is order dependent, so ``not`` is pushed down into comparisons, or computed;
-- the engine compares missing fields in its own way, so every nullable comparison is computed, never matched.
+- the engine compares missing fields in its own way, so every nullable comparison is computed, never matched;
+- the engine fires once per matching branch of an ``$or``, so a disjunction is computed, never matched (``in``
+  over distinct constants stays in the engine: a value equals at most one of them).
 
 Rules are split into chunks of at most ``CHUNK_RULES`` engine rules, one durable ruleset each, because the engine
 fails on more than 64 sibling conditions under one node and hangs at 512 rules.
@@ -145,7 +147,13 @@ class _Translator:
             if any(p is None for p in parts):
                 return None
             kept = [p for p in parts if p is not NEVER]
-            return NEVER if not kept else kept[0] if len(kept) == 1 else {"$or": kept}
+            if not kept:
+                return NEVER
+            if len(kept) == 1:
+                return kept[0]
+            # The engine fires once per matching branch of an $or: an item matching both sides would count twice.
+            # So a disjunction is computed, and the engine matches its single true/false value.
+            return self.hoist(node)
         if isinstance(node, I.Not):
             pushed = self.negate(node.operand)
             return self.hoist(node) if pushed is None else self.cond(pushed)

@@ -144,7 +144,10 @@ _BRANCH_TYPE_MIX: tuple[tuple[BranchType, float], ...] = (
     (BranchType.JOINT, 0.03),
 )
 _ROLES_BY_CATEGORY: dict[MemberCategory, tuple[str, ...]] = {
-    MemberCategory.IN_SERVICE: ("policy_promoter", "security_patroller", "grid_worker", "volunteer_leader"),
+    # the role names the shipped rule sets read (seed H8's six grid roles, seed H5's building and unit heads,
+    # the new-citizen employment roles)
+    MemberCategory.IN_SERVICE: ("policy_promoter", "security_patrol", "grid_worker", "volunteer_server",
+                                "mediator", "opinion_collector", "environment_monitor"),
     MemberCategory.RETIRED: ("building_head", "unit_head", "group_leader", "mediator", "youth_mentor"),
     MemberCategory.NEW_CITIZEN: (
         "courtyard_council",
@@ -382,6 +385,8 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
     cards = _CARDS if rng.random() < 0.8 else tuple(c for c in _CARDS if rng.random() < 0.6)
     role_pool = _ROLES_BY_CATEGORY[category]
     roles = tuple(r for r in role_pool if rng.random() < 0.12)
+    if category == MemberCategory.NEW_CITIZEN and rng.random() < 0.6:  # most resettled members work again
+        roles = (*roles, rng.choice(("employed", "employed", "entrepreneur", "collective_economy")))
     checklist: list[ChecklistItem] = []
     for k in range(int(rng.random() * 4)):
         due = date(year, 3 * k + 6, 30) if k < 3 else None  # end of June, September, December

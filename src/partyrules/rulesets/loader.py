@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,7 @@ def loads_ruleset(
 
 
 _VARIANTS = 16  # parameter variants remembered per rule set: a notebook's reforms, not an unbounded cache
+_VARIANTS_LOCK = threading.Lock()
 
 
 def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleSet:
@@ -109,13 +111,15 @@ def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleS
     if merged == dict(ruleset.params):
         return ruleset
     key = json.dumps(merged, sort_keys=True, ensure_ascii=False)
-    cache: dict[str, RuleSet] = ruleset.__dict__.setdefault("_variants", {})
-    hit = cache.get(key)
+    with _VARIANTS_LOCK:
+        cache: dict[str, RuleSet] = ruleset.__dict__.setdefault("_variants", {})
+        hit = cache.get(key)
     if hit is None:
-        hit = _assemble(sources, merged, overrides_given=True)
-        if len(cache) >= _VARIANTS:
-            cache.pop(next(iter(cache)))
-        cache[key] = hit
+        built = _assemble(sources, merged, overrides_given=True)
+        with _VARIANTS_LOCK:
+            hit = cache.setdefault(key, built)  # two threads may build it; both get the same one
+            while len(cache) > _VARIANTS:
+                cache.pop(next(iter(cache)))
     return hit
 
 

@@ -1,0 +1,40 @@
+"""Where the shipped rule sets are: inside the installed package, or in rulesets/ of a source checkout."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import PartyRulesError
+
+SHIPPED = {
+    "branch": "branch-combat-effectiveness.yaml",
+    "in_service": "member-in-service.yaml",
+    "retired": "member-retired.yaml",
+    "new_citizen": "member-new-citizen.yaml",
+    "community": "community-six-star.yaml",
+}
+
+
+def shipped_ruleset_dir() -> Path:
+    """The directory of the shipped rule sets (the installed ``partyrules/shipped`` or the checkout's rulesets/)."""
+    try:
+        installed = Path(str(resources.files("partyrules.shipped")))
+        if (installed / SHIPPED["branch"]).is_file():
+            return installed
+    except (ModuleNotFoundError, TypeError):
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "rulesets"
+    if checkout.is_dir():
+        return checkout
+    raise PartyRulesError("the shipped rule sets are missing from this installation",
+                          hint="reinstall partyrules (pip install .)")
+
+
+def shipped_ruleset_path(name: str) -> Path:
+    """The file of a shipped rule set by key (branch, in_service, retired, new_citizen, community) or file name."""
+    file = SHIPPED.get(name, name)
+    path = shipped_ruleset_dir() / file
+    if not path.is_file():
+        raise PartyRulesError(f"no shipped rule set {name!r}", hint="one of: " + ", ".join(SHIPPED))
+    return path
