@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from .errors import PartyRulesError
@@ -18,12 +17,9 @@ SHIPPED = {
 
 def shipped_ruleset_dir() -> Path:
     """The directory of the shipped rule sets (the installed ``partyrules/shipped`` or the checkout's rulesets/)."""
-    try:
-        installed = Path(str(resources.files("partyrules.shipped")))
-        if (installed / SHIPPED["branch"]).is_file():
-            return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
+    installed = Path(__file__).resolve().parent / "shipped"  # the wheel maps rulesets/ here (pyproject.toml)
+    if (installed / SHIPPED["branch"]).is_file():
+        return installed
     checkout = Path(__file__).resolve().parents[2] / "rulesets"
     if checkout.is_dir():
         return checkout
