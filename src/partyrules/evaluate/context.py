@@ -8,6 +8,7 @@ conduct or a lawful objection is simply not a fact any rule can see.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from ..compile.durable import FactShape, Plan
@@ -83,14 +84,35 @@ def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     return Ctx(subject, collections, annual, view, evidence={})
 
 
+def engine_number(v: float) -> str:
+    """A float as JSON the engine reads exactly: its parser mis-reads exponent notation (1e-10, 5e-05), which
+    Python's json writes for small and large floats, so those are written out in full."""
+    text = repr(v)
+    if "e" not in text and "E" not in text:
+        return text
+    full = format(Decimal(text), "f")
+    return full if "." in full else full + ".0"
+
+
+def _json_value(v: Any) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if type(v) is float:
+        return engine_number(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
 def fact_json(shape: FactShape, ctx: Ctx, item: Any, key: str) -> str:
-    """One engine fact as JSON, without its session id (added per session)."""
-    data: dict[str, Any] = {"t": shape.tag, "k": key}
+    """One engine fact as JSON, without its session id (added per session). Field names are our own identifiers
+    (letters, digits, underscores), so they are written without escaping."""
+    parts = ['"t":"', shape.tag, '","k":', json.dumps(key, ensure_ascii=False)]
     for name, fn in shape.fields.items():
-        data[name] = fn(ctx, item)
+        parts += [',"', name, '":', _json_value(fn(ctx, item))]
     for name, fn in shape.derived.items():
-        data[name] = fn(ctx, item)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        parts += [',"', name, '":', _json_value(fn(ctx, item))]
+    return "{" + "".join(parts) + "}"
 
 
 def engine_facts(plan: Plan, ctx: Ctx) -> tuple[str, dict[str, list[tuple[str, str]]]]:
