@@ -49,6 +49,8 @@ from .facts import (
     Member,
     MemberFacts,
     MemberMonthRecord,
+    SubDistrict,
+    generate_subdistrict,
     parse_subject_facts,
     register_incident_kind,
 )
@@ -56,6 +58,7 @@ from .periods import Month, Period
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet
 from .rulesets.yamlsafe import Limits
+from .shipped_rulesets import shipped_ruleset_path
 
 __version__ = "0.1.0"
 
@@ -101,10 +104,13 @@ __all__ = [
     "RuleSetSchemaError",
     "RuleSetSyntaxError",
     "ScoreBreakdown",
+    "SubDistrict",
     "__version__",
     "evaluate",
+    "generate_subdistrict",
     "load_ruleset",
     "loads_ruleset",
     "parse_subject_facts",
     "register_incident_kind",
+    "shipped_ruleset_path",
 ]

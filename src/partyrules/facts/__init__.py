@@ -49,6 +49,7 @@ from .models import (
 )
 from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthRecord, Objection
 from .schema import FACT_MODELS, fact_json_schemas
+from .subdistrict import SubDistrict, generate_subdistrict
 
 __all__ = [
     "COMMENDATION_KINDS",
@@ -87,6 +88,7 @@ __all__ = [
     "PostClaim",
     "SecretaryReviewLevel",
     "Severity",
+    "SubDistrict",
     "SubjectFacts",
     "SubjectKind",
     "VolunteerTeam",
@@ -94,6 +96,7 @@ __all__ = [
     "fact_json_schemas",
     "generate_branch_facts",
     "generate_member_facts",
+    "generate_subdistrict",
     "incident_kinds",
     "is_incident_kind",
     "parse_subject_facts",
