@@ -96,6 +96,7 @@ def summarise(b: pr.ScoreBreakdown) -> dict[str, Any]:
                                "counted": ln.evidence.counted} for ln in (*b.vetoes, *b.lines)},
         "dimensions": {d.id: d.subtotal for d in b.dimensions},
         "reasons": [r.code for r in b.reason_codes],
+        "warnings": [w.id for w in b.warnings],
     }
 
 
@@ -177,6 +178,11 @@ def test_example(ex: Example, root: Path):
                 assert not got["vetoed"] and got["vetoes"] == [], ("veto", got)
             else:
                 assert got["vetoed"] and value in got["vetoes"], ("veto", got)
+        elif what == "warning":
+            if value == "none":
+                assert got["warnings"] == [], ("warnings", got["warnings"])
+            else:
+                assert value in got["warnings"], ("warnings", got["warnings"])
         elif what == "absent":
             assert value not in got["lines"], (f"{value} should have no line", got["lines"].get(value))
         elif what == "reason":

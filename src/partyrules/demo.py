@@ -106,6 +106,12 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _distribution(rulesets["community"].title_zh if zh else rulesets["community"].title_en, rulesets["community"],
                   community_result.breakdowns, zh)
 
+    every = [*[b for v in members.values() for b in v], *branch_result.breakdowns, *community_result.breakdowns]
+    warned = Counter((w.id, w.zh if zh else w.en) for b in every for w in b.warnings)
+    print("\n" + ("结构提示 (不影响得分)" if zh else "Structure warnings (never change the points)"))
+    for (wid, text), n in sorted(warned.items()):
+        print(f"  {wid:<5} {n:>5}  {text}")
+
     ranked_branches = _rank(branch_result.breakdowns)
     _table("党支部战斗力指数排名" if zh else "Branch ranking (combat-effectiveness index)", ranked_branches, zh)
     for cat in CATEGORIES:

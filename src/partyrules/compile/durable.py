@@ -23,7 +23,7 @@ from typing import Any
 from ..lang import ir as I
 from ..lang.interp import Compiler, Ctx, Fn
 from ..lang.types import BOOL
-from ..rulesets.model import Deduction, RuleSet, Standard, Veto
+from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 
 CHUNK_RULES = 32
 MAX_FACT_FIELDS = 240  # the engine refuses facts with more than 252 properties
@@ -316,7 +316,8 @@ class _Builder:
         cond = positive if g is None else NEVER if g is NEVER else {"$and": [g, positive]}
         self.add(k.id, "main", cond, value_key=value_key)
 
-    def veto(self, v: Veto) -> None:
+    def veto(self, v: Veto | Check) -> None:
+        """Vetoes and structure checks: fire once per offending item when they are about items, else once."""
         when = v.exprs["when"].ir
         shape = _occurrence_shape(when)
         if shape is not None:
@@ -332,6 +333,8 @@ class _Builder:
             self.standard(s)
         for k in rs.deductions:
             self.deduction(k)
+        for c in rs.checks:
+            self.veto(c)
         for shape in (self.subject, *self.items.values()):
             if len(shape.fields) + len(shape.derived) > MAX_FACT_FIELDS:
                 from ..errors import EngineError

@@ -72,6 +72,18 @@ class ReasonCode(_Model):
     en: str
 
 
+class StructureWarning(_Model):
+    """A structure check that holds (e.g. a branch of 100 members should become a general branch): a warning
+    for the organisation to consider, never a change to the points."""
+
+    id: str
+    severity: Literal["warning", "info"]
+    zh: str
+    en: str
+    source: str
+    evidence: Evidence
+
+
 class PeriodInfo(_Model):
     start: str
     end: str
@@ -99,6 +111,7 @@ class ScoreBreakdown(_Model):
     dimensions: list[DimensionScore]
     lines: list[Line]
     reason_codes: list[ReasonCode]
+    warnings: list[StructureWarning] = Field(default_factory=list)
 
     # -- serialisation ---------------------------------------------------------------------------------------
     def to_json(self, *, indent: int | None = None) -> str:

@@ -61,6 +61,9 @@ def render_text(b: ScoreBreakdown, lang: str = "zh") -> str:
     ]
     for v in b.vetoes:
         out.append(f"!! {L['veto']} {v.rule_id}: {_text(v, lang)}  <- {_evidence(v)}")
+    for w in b.warnings:
+        label = ("结构提示" if lang == "zh" else "Structure") + ("" if w.severity == "warning" else " (info)")
+        out.append(f"?? {label} {w.id}: {w.zh if lang == 'zh' else w.en}")
     for d in b.dimensions:
         out.append(f"{d.id} {d.zh if lang == 'zh' else d.en}: {_num(d.subtotal)} / {_num(d.max)}")
         for ln in b.lines:
@@ -91,6 +94,10 @@ def render_markdown(b: ScoreBreakdown, lang: str = "zh") -> str:
     if b.vetoes:
         for v in b.vetoes:
             out.append(f"> **{L['veto']} {v.rule_id}**: {_md(_text(v, lang))} — {_md(_evidence(v))}")
+        out.append("")
+    for w in b.warnings:
+        out.append(f"> {w.severity} {w.id}: {_md(w.zh if lang == 'zh' else w.en)}")
+    if b.warnings:
         out.append("")
     out += [f"| {L['dimension']} | {L['rule']} | {L['points']} | {L['max']} | {L['status']} | {L['evidence']} |",
             "|---|---|---:|---:|---|---|"]

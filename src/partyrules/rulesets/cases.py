@@ -28,7 +28,7 @@ from .yamlsafe import YamlDocument, load_yaml
 _SUBJECTS = ("member", "branch", "community")
 _CASE_KEYS = {"name", "description", "member", "branch", "community", "record", "months", "drop_months", "annual",
               "incidents", "commendations", "grids", "params", "period", "expect"}
-_EXPECT_KEYS = {"total", "grade", "vetoed", "dimensions", "lines", "status", "vetoes", "absent", "raises"}
+_EXPECT_KEYS = {"total", "grade", "vetoed", "dimensions", "lines", "status", "vetoes", "absent", "raises", "warnings"}
 TOLERANCE = 1e-6
 
 
@@ -153,6 +153,10 @@ def check_expectations(b: ScoreBreakdown, expect: dict[str, Any]) -> list[str]:
         got = sorted(v.rule_id for v in b.vetoes)
         if got != sorted(expect["vetoes"] or ()):
             problems.append(f"vetoes: expected {sorted(expect['vetoes'] or ())}, got {got}")
+    if "warnings" in expect:
+        got = sorted(w.id for w in b.warnings)
+        if got != sorted(expect["warnings"] or ()):
+            problems.append(f"warnings: expected {sorted(expect['warnings'] or ())}, got {got}")
     for rid in expect.get("absent") or ():
         if rid in lines:
             problems.append(f"absent {rid}: expected no line, got {lines[rid].points} ({lines[rid].status})")
@@ -223,12 +227,13 @@ def coverage(path: str | Path) -> dict[str, list[str]]:
         capped |= {k for k, v in (e.get("status") or {}).items() if v == "capped"}
         # a deduction whose cap is one occurrence's points can only reach its cap, not exceed it
         capped |= {k for k, v in (e.get("lines") or {}).items() if k in caps and _close(-float(v), caps[k])}
-        vetoes |= set(e.get("vetoes") or ())
+        vetoes |= set(e.get("vetoes") or ()) | set(e.get("warnings") or ())
     return {
         "standards": [s.id for s in rs.standards if s.id not in named],
         "deductions": [k.id for k in rs.deductions if k.id not in named],
         "deduction_caps": [k.id for k in rs.deductions if k.id not in capped],
         "vetoes": [v.id for v in rs.vetoes if v.id not in vetoes],
+        "checks": [c.id for c in rs.checks if c.id not in vetoes],
     }
 
 

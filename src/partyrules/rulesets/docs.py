@@ -92,6 +92,13 @@ def render_ruleset_markdown(rs: RuleSet) -> str:
                 out.append(f"| {k.id} | {_cell(k.spec.zh)} | {_cell(k.spec.en)} | {_num(k.spec.points)} | "
                            f"{_num(k.spec.cap)} | `{_cell(k.exprs['per'].text)}`{when} | {_cell(k.spec.source)} |")
         out.append("")
+    if rs.checks:
+        out += ["## 结构提示 Structure checks", "", "Warnings for the organisation to consider; they never change the "
+                "points.", "", "| id | 中文 | English | severity | condition | source |", "|---|---|---|---|---|---|"]
+        for c in rs.checks:
+            out.append(f"| {c.id} | {_cell(c.spec.zh)} | {_cell(c.spec.en)} | {c.spec.severity} | "
+                       f"`{_cell(c.exprs['when'].text)}` | {_cell(c.spec.source)} |")
+        out.append("")
     out += ["## 等次 Grades", "", "| grade | 中文 | English | at least |", "|---|---|---|---:|"]
     for g in rs.grades:
         out.append(f"| {g.id} | {g.zh} | {g.en} | {_num(g.at_least)} |")

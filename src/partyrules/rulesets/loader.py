@@ -31,12 +31,13 @@ from ..lang.ast import ExprProblem
 from ..lang.check import Schema, check, suggest
 from ..lang.parser import parse
 from . import spec as S
-from .model import Deduction, Dimension, Expression, RuleSet, Standard, Veto
+from .model import Check, Deduction, Dimension, Expression, RuleSet, Standard, Veto
 from .schema import schema_for
 from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, YamlDocument, load_yaml
 from .yamlsafe import Path as YPath
 
 _ALL_KEYS = sorted({name for cls in (S.RuleSetSpec, S.FragmentSpec, S.StandardSpec, S.DeductionSpec, S.VetoSpec,
+                                     S.CheckSpec,
                                      S.DimensionSpec, S.GradeSpec, S.ParamSpec, S.RatioSpec, S.RatioToSpec,
                                      S.BandsSpec, S.BandStep, S.PerOccurrenceSpec, S.ExpectSpec, S.MonotoneSpec,
                                      S.Title)
@@ -65,6 +66,7 @@ class _Sources:
     vetoes: list[_Item]
     files: tuple[str, ...]
     canonical: dict[str, Any]
+    checks: list[_Item]
 
 
 # -- public API ------------------------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
     S.RuleSetSpec: {"title": S.Title, "description": S.Title, "effective": S.EffectiveSpec, "expect": S.ExpectSpec,
                     "monotone": S.MonotoneSpec, "dimensions": S.DimensionSpec, "standards": S.StandardSpec,
                     "deductions": S.DeductionSpec, "vetoes": S.VetoSpec, "grading": S.GradeSpec,
-                    "params": S.ParamSpec},
+                    "params": S.ParamSpec, "checks": S.CheckSpec},
     S.StandardSpec: {"ratio": S.RatioSpec, "ratio_to": S.RatioToSpec, "bands": S.BandsSpec,
                      "per_occurrence": S.PerOccurrenceSpec},
     S.BandsSpec: {"steps": S.BandStep},
@@ -278,7 +280,7 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
     top: S.RuleSetSpec | None = _validate(S.RuleSetSpec, doc, diags)
     if top is None:
         raise RuleSetSchemaError(diags)
-    items: dict[str, list[_Item]] = {k: [] for k in ("dimensions", "standards", "deductions", "vetoes")}
+    items: dict[str, list[_Item]] = {k: [] for k in ("dimensions", "standards", "deductions", "vetoes", "checks")}
     params: dict[str, _Item] = {}
     docs = [(top, doc)]
     for i, name in enumerate(top.include):
@@ -307,12 +309,12 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
     files = tuple(reader.files) if reader.files else (doc.file or "<string>",)
     canonical = {
         "ruleset": top.model_dump(mode="json", by_alias=True, exclude={"params", "dimensions", "standards",
-                                                                        "deductions", "vetoes", "include"}),
+                                                                        "deductions", "vetoes", "checks", "include"}),
         **{k: [it.spec.model_dump(mode="json") for it in v] for k, v in items.items()},
         "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(params.items())},
     }
     sources = _Sources(top, doc, params, items["dimensions"], items["standards"], items["deductions"],
-                       items["vetoes"], files, canonical)
+                       items["vetoes"], files, canonical, items["checks"])
     base = {k: v.spec.value for k, v in params.items()}
     effective = {**base, **_check_overrides(sources, overrides)}
     return _assemble(sources, effective, overrides_given=bool(overrides))
@@ -480,6 +482,13 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
         ex = {"when": compile_expr(it, ("when",), v.when, "bool")}
         vetoes.append(Veto(v, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
 
+    checks: list[Check] = []
+    for it in sources.checks:
+        c: S.CheckSpec = it.spec
+        unique("rule", c.id, it)
+        ex = {"when": compile_expr(it, ("when",), c.when, "bool")}
+        checks.append(Check(c, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
+
     doc = sources.top_doc
     for d in dimensions:
         total = sum(s.points for s in standards if s.dimension == d.id)
@@ -513,7 +522,7 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
                                             "fact field", doc.location(("monotone", side, j)),
                                             suggest(name, sorted(known))))
     counts = {"dimensions": len(dimensions), "standards": len(standards), "deductions": len(deductions),
-              "vetoes": len(vetoes)}
+              "vetoes": len(vetoes), "checks": len(checks)}
     if top.expect is not None:
         for key, n in counts.items():
             want = getattr(top.expect, key)
@@ -542,6 +551,7 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
         content_hash=digest,
         files=sources.files,
         base_params={k: v.spec.value for k, v in sources.params.items()},
+        checks=tuple(checks),
     )
     object.__setattr__(rs, "_sources", sources)
     return rs

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import Location
 from ..lang import ir as I
 from ..lang.check import Schema
-from .spec import DeductionSpec, GradeSpec, RuleSetSpec, StandardSpec, VetoSpec
+from .spec import CheckSpec, DeductionSpec, GradeSpec, RuleSetSpec, StandardSpec, VetoSpec
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +90,20 @@ class Veto:
     kind = "veto"
 
 
+@dataclass(frozen=True, eq=False)
+class Check:
+    spec: CheckSpec
+    exprs: Mapping[str, Expression]  # keys: when
+    location: Location | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    dimension = None
+    kind = "check"
+
+
 Rule = Standard | Deduction | Veto
 
 
@@ -115,6 +129,7 @@ class RuleSet:
     root: str | None = None
     base_params: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Any, ...] = ()
+    checks: tuple[Check, ...] = ()
 
     @property
     def id(self) -> str:
@@ -179,6 +194,7 @@ class RuleSet:
             "title": {"zh": self.title_zh, "en": self.title_en},
             "content_hash": self.content_hash,
             **self.counts(),
+            "checks": len(self.checks),
             "max_points": self.max_points,
             "dimension_list": [
                 {"id": d.id, "zh": d.zh, "en": d.en, "max": d.max,

@@ -169,6 +169,18 @@ class VetoSpec(_Spec):
     note: Text | None = None
 
 
+class CheckSpec(_Spec):
+    """A structure check (结构提示): a warning about the subject's organisation. It never changes the points."""
+
+    id: RuleId
+    zh: Text
+    en: Text
+    source: Text
+    when: Expr
+    severity: Literal["warning", "info"] = "warning"
+    note: Text | None = None
+
+
 class GradeSpec(_Spec):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     zh: Text
@@ -181,6 +193,7 @@ class ExpectSpec(_Spec):
     standards: int | None = Field(default=None, ge=0)
     deductions: int | None = Field(default=None, ge=0)
     vetoes: int | None = Field(default=None, ge=0)
+    checks: int | None = Field(default=None, ge=0)
 
 
 class MonotoneSpec(_Spec):
@@ -207,6 +220,7 @@ class _Body(_Spec):
     standards: list[StandardSpec] = Field(default_factory=list, max_length=2000)
     deductions: list[DeductionSpec] = Field(default_factory=list, max_length=2000)
     vetoes: list[VetoSpec] = Field(default_factory=list, max_length=500)
+    checks: list[CheckSpec] = Field(default_factory=list, max_length=500)
 
 
 class FragmentSpec(_Body):

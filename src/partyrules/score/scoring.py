@@ -81,7 +81,7 @@ class Scorer:
         self.plan = plan
         rs = plan.ruleset
         self.by_name: dict[str, EngineRule] = {r.name: r for c in plan.chunks for r in c.rules}
-        self.rule_plans = {r.id: _rule_plan(plan, dict(r.exprs)) for r in rs.rules}
+        self.rule_plans = {r.id: _rule_plan(plan, dict(r.exprs)) for r in (*rs.rules, *rs.checks)}
         self.amounts: dict[str, dict[str, Fn]] = {
             s.id: {k: plan.closure(e.ir) for k, e in s.exprs.items() if k not in ("when", "flag")}
             for s in rs.standards
@@ -139,6 +139,9 @@ class Scorer:
         values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in parts.items()}
 
         veto_lines = [self._veto(v, ctx, main) for v in rs.vetoes if v.id in main]
+        warnings = [{"id": c.id, "severity": c.spec.severity, "zh": c.spec.zh, "en": c.spec.en,
+                     "source": c.spec.source, "evidence": self.evidence(c.id, ctx, self._counted(c.id, main))}
+                    for c in rs.checks if c.id in main]
         std_lines = [self._standard(s, ctx, main, applicable, values) for s in rs.standards]
         ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
 
@@ -191,6 +194,7 @@ class Scorer:
             "dimensions": dimensions,
             "lines": lines,
             "reason_codes": self._reasons(veto_lines, std_lines, final_ded),
+            "warnings": warnings,
         })
 
     # -- lines -----------------------------------------------------------------------------------------------
