@@ -63,8 +63,7 @@ class EngineRule:
 class Chunk:
     index: int
     rules: list[EngineRule]
-    sources: set[str]  # lists whose items must be asserted into this chunk
-    needs_subject: bool
+    sources: set[str]  # lists whose items must be asserted into this chunk (the subject fact always is)
 
     @property
     def definition_json(self) -> str:
@@ -348,7 +347,7 @@ class _Builder:
             # left alive (1024 sessions exhaust the ruleset): a sentinel rule on the subject fact guarantees that
             # every session stores at least that fact. Its firings are ignored.
             sentinel = EngineRule(f"z{len(chunks)}", "", "sentinel", None, {"all": [{"m": {"t": self.subject.tag}}]})
-            chunks.append(Chunk(len(chunks), [*part, sentinel], {r.source for r in part if r.source}, True))
+            chunks.append(Chunk(len(chunks), [*part, sentinel], {r.source for r in part if r.source}))
         by_id: dict[str, list[EngineRule]] = {}
         for r in self.rules:
             by_id.setdefault(r.rule_id, []).append(r)

@@ -19,7 +19,7 @@ from .engine import engine_for
 def chunk_payloads(plan: Plan, subject_fact: str, items: Mapping[str, list[tuple[str, str]]]) -> list[list[str]]:
     out: list[list[str]] = []
     for chunk in plan.chunks:
-        facts = [subject_fact] if chunk.needs_subject else []
+        facts = [subject_fact]
         for source in sorted(chunk.sources):
             facts.extend(f for _, f in items.get(source, ()))
         out.append(facts)
