@@ -46,7 +46,8 @@ class LiveSession:
         self._hs: _HandleSet
         self._hs, self._sid = self._ev.engine.acquire()
         self._asserted: dict[FactId, str] = {}
-        self._firings: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+        # engine messages kept as received, keyed by rule and the facts they matched
+        self._firings: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self._closed = False
         self._finalizer = weakref.finalize(self, self._ev.engine.release, self._hs, self._sid)
         self._sync()
@@ -155,7 +156,7 @@ class LiveSession:
                 for message in drain(handles[fid[0]], state, self.subject_id):
                     for name, matched in json.loads(message).items():
                         ident = tuple(sorted((f["t"], f["k"]) for f in matched.values()))
-                        self._firings[(f"{fid[0]}:{name}", ident)] = {name: matched}
+                        self._firings[(f"{fid[0]}:{name}", ident)] = message
 
     def breakdown(self) -> ScoreBreakdown:
         """The current explained score; equal to a fresh evaluation of :attr:`facts`."""

@@ -385,10 +385,3 @@ def check(node: ast.Node, text: str, schema: Schema, params: Mapping[str, object
     """Resolve and type-check a parsed expression, or raise :class:`ExprProblem`."""
     return Checker(schema, params).check(node, text, expected)
 
-
-def collection_for(schema: Schema, name: str) -> Collection:
-    return schema.collections[name]
-
-
-def subject_fields_of(model: type[BaseModel], overrides: dict[str, tuple[str, ...]] | None = None) -> dict[str, Type]:
-    return model_fields(model, overrides)

@@ -137,16 +137,3 @@ class Agg(IR):
 
     def children(self) -> tuple[IR, ...]:
         return tuple(x for x in (self.project, self.where) if x is not None)
-
-
-def fields_read(node: IR) -> list[Field]:
-    """Every field a node reads, in order of appearance, without duplicates."""
-    seen: dict[tuple[str, tuple[str, ...]], Field] = {}
-    for n in node.walk():
-        if isinstance(n, Field):
-            seen.setdefault((n.scope, n.path), n)
-    return list(seen.values())
-
-
-def params_used(node: IR) -> set[str]:
-    return {n.param for n in node.walk() if isinstance(n, Const) and n.param}

@@ -6,7 +6,6 @@ All problems found in a file are reported together (one :class:`~partyrules.erro
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import threading
@@ -117,7 +116,7 @@ def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleS
         cache: dict[str, RuleSet] = ruleset.__dict__.setdefault("_variants", {})
         hit = cache.get(key)
     if hit is None:
-        built = _assemble(sources, merged, overrides_given=True)
+        built = _assemble(sources, merged)
         with _VARIANTS_LOCK:
             hit = cache.setdefault(key, built)  # two threads may build it; both get the same one
             while len(cache) > _VARIANTS:
@@ -193,7 +192,6 @@ def _pydantic_diagnostics(exc: ValidationError, doc: YamlDocument, prefix: YPath
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             msg = err["msg"].removeprefix("Value error, ")
             message = f"{msg} (got {shown})" if kind != "value_error" else msg
-            where = S.__name__  # noqa: F841 - keep lint quiet about the module import used for keys
             if loc and loc[-1] == "version":
                 hint = 'quote the version, e.g. version: "2026.1"'
             location = doc.location((*prefix, *loc))
@@ -317,7 +315,7 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
                        items["vetoes"], files, canonical, items["checks"])
     base = {k: v.spec.value for k, v in params.items()}
     effective = {**base, **_check_overrides(sources, overrides)}
-    return _assemble(sources, effective, overrides_given=bool(overrides))
+    return _assemble(sources, effective)
 
 
 def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -391,7 +389,7 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     return Location(doc.file, mark.line, mark.column, loc.path)
 
 
-def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: bool) -> RuleSet:
+def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
     top = sources.top
     schema: Schema = schema_for(top.subject)
     diags: list[Diagnostic] = []
@@ -530,9 +528,8 @@ def _assemble(sources: _Sources, params: dict[str, Any], *, overrides_given: boo
                 diags.append(Diagnostic("RS401", f"expected {want} {key} but the rule set (with its includes) "
                                         f"has {n}", doc.location(("expect", key)),
                                         "add or remove items, or correct the declared count"))
-    errors = [d for d in diags]
-    if errors:
-        raise _error_class(errors)(errors)
+    if diags:
+        raise _error_class(diags)(diags)
 
     canonical = dict(sources.canonical)
     canonical["effective_params"] = {k: params[k] for k in sorted(params)}
@@ -574,7 +571,3 @@ def _monotone_targets(schema: Schema) -> set[str]:
     out |= {f"annual.{n}" for n, t in schema.annual_fields.items() if t.kind in ("num", "bool")}
     return out
 
-
-def suggest_name(name: str, names: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, names, n=1)
-    return close[0] if close else None

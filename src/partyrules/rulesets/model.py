@@ -128,7 +128,6 @@ class RuleSet:
     files: tuple[str, ...]
     root: str | None = None
     base_params: Mapping[str, Any] = field(default_factory=dict)
-    warnings: tuple[Any, ...] = ()
     checks: tuple[Check, ...] = ()
 
     @property

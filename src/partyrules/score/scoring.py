@@ -103,38 +103,28 @@ class Scorer:
                 keys.update(hit[2](ctx, hit[1]))
         return {"reads": reads, "counted": sorted(keys)}
 
-    def score(self, ctx: Ctx, fired: list[str] | list[dict[str, Any]], subject_id: str,
+    def score(self, ctx: Ctx, fired: list[str], subject_id: str,
               period: Period) -> ScoreBreakdown:
         plan = self.plan
         rs = plan.ruleset
         main: dict[str, list[dict[str, Any]]] = {}
         applicable: set[str] = set()
         parts: dict[str, list[tuple[str, float]]] = {}
-        for firing in fired:
-            if isinstance(firing, str):  # an undecoded engine message: {"<rule name>": {<alias>: <fact>...}}
-                name = firing[2:firing.index('"', 2)]
-                er = self.by_name[name]
-                if er.role == "sentinel":
-                    continue
-                if er.role == "applicable":
-                    applicable.add(er.rule_id)
-                    continue
-                if er.source is None and er.value_key is None:
-                    main.setdefault(er.rule_id, []).append(_FIRED)
-                    continue
-                items = json.loads(firing).items()
-            else:
-                items = firing.items()
-            for name, facts in items:
-                er = self.by_name[name]
-                if er.role == "sentinel":
-                    continue
-                if er.role == "applicable":
-                    applicable.add(er.rule_id)
-                    continue
-                main.setdefault(er.rule_id, []).append(facts)
-                if er.value_key is not None:
-                    parts.setdefault(er.rule_id, []).append((facts["m"]["k"], facts["m"][er.value_key]))
+        for message in fired:  # engine messages: {"<rule name>": {<alias>: <fact>, ...}}
+            name = message[2:message.index('"', 2)]
+            er = self.by_name[name]
+            if er.role == "sentinel":
+                continue
+            if er.role == "applicable":
+                applicable.add(er.rule_id)
+                continue
+            if er.source is None and er.value_key is None:  # only that it fired matters: skip decoding
+                main.setdefault(er.rule_id, []).append(_FIRED)
+                continue
+            facts = json.loads(message)[name]
+            main.setdefault(er.rule_id, []).append(facts)
+            if er.value_key is not None:
+                parts.setdefault(er.rule_id, []).append((facts["m"]["k"], facts["m"][er.value_key]))
         # sum in key order: the engine's firing order must not change a single bit of the result
         values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in parts.items()}
 
