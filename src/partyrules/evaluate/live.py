@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import EvaluationError, NotApplicableError
+from ..errors import EvaluationError
 from ..explain.breakdown import ScoreBreakdown
 from ..facts import AnnualEvaluation, Commendation, Incident
 from ..periods import Month, Period
@@ -131,7 +131,6 @@ class LiveSession:
         plan = self._ev.plan
         ctx = build_context(plan, self._facts, self.period)
         subject_fact, items = engine_facts(plan, ctx)
-        self._ctx = ctx  # the context of the current facts, its derived values already computed
         wanted: dict[FactId, str] = {}
         prefix = '{"sid":"' + self._sid + '",'
         for chunk in plan.chunks:
@@ -164,9 +163,15 @@ class LiveSession:
         with self._lock:
             self._check_open()
             plan = self._ev.plan
-            if plan.applies_to is not None and plan.applies_to(self._ctx, None) is not True:
+            ctx = build_context(plan, self._facts, self.period)
+            if plan.applies_to is not None and plan.applies_to(ctx, None) is not True:
+                from ..errors import NotApplicableError
+
                 raise NotApplicableError(f"rule set {plan.ruleset.id} does not apply to {self.subject_id}")
-            return self._ev.scorer.score(self._ctx, list(self._firings.values()), self.subject_id, self.period)
+            # the amounts read aggregations at scoring time; evaluating the derived fields first fills the
+            # evidence exactly as a fresh evaluation does
+            engine_facts(plan, ctx)
+            return self._ev.scorer.score(ctx, list(self._firings.values()), self.subject_id, self.period)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def _check_open(self) -> None:
