@@ -137,3 +137,8 @@ class Agg(IR):
 
     def children(self) -> tuple[IR, ...]:
         return tuple(x for x in (self.project, self.where) if x is not None)
+
+
+def params_used(node: IR) -> set[str]:
+    """The parameters an expression reads (their values are folded into constants)."""
+    return {n.param for n in node.walk() if isinstance(n, Const) and n.param}
