@@ -1,7 +1,8 @@
 """The ``partyrules`` command line.
 
-Exit codes: 0 success; 2 usage error; 3 a rule set is invalid; 10 some subjects could not be scored (the others
-were); 1 any other error.
+Exit codes (distinct, so CI can tell failures apart): 0 success; 1 any other error; 2 usage error; 3 a rule set is
+invalid; 4 a rule-set test case failed; 5 a property check failed; 6 a diff gate was exceeded; 10 some subjects could
+not be scored (the others were).
 """
 
 from __future__ import annotations
@@ -13,42 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .commands import register_commands
+from .commands.common import EXIT_INVALID, EXIT_ROWS_FAILED, _is_fragment, _params, _ruleset_files
 from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleSetError
-
-EXIT_INVALID = 3
-EXIT_ROWS_FAILED = 10
-
-
-def _params(pairs: Sequence[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs or ():
-        if "=" not in pair:
-            raise SystemExit(f"partyrules: --param needs NAME=VALUE, got {pair!r}")
-        name, raw = pair.split("=", 1)
-        try:
-            out[name.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[name.strip()] = raw
-    return out
-
-
-def _ruleset_files(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*.y*ml") if x.suffix in (".yaml", ".yml")
-                                and not x.name.endswith((".test.yaml", ".test.yml"))))
-        else:
-            files.append(p)
-    return files
-
-
-def _is_fragment(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    except OSError:
-        return False
-    return any(line.strip() == "fragment: true" for line in head.splitlines())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -226,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name", nargs="?", help="one fact type, e.g. Member or MemberFacts")
     c.add_argument("--list", action="store_true", help="list the fact types")
     c.set_defaults(func=cmd_schema)
+    register_commands(sub)
     return p
 
 
