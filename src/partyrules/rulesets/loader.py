@@ -203,7 +203,8 @@ _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
     S.RuleSetSpec: {"title": S.Title, "description": S.Title, "effective": S.EffectiveSpec, "expect": S.ExpectSpec,
                     "monotone": S.MonotoneSpec, "dimensions": S.DimensionSpec, "standards": S.StandardSpec,
                     "deductions": S.DeductionSpec, "vetoes": S.VetoSpec, "grading": S.GradeSpec,
-                    "params": S.ParamSpec, "checks": S.CheckSpec},
+                    "params": S.ParamSpec, "checks": S.CheckSpec, "annual": S.AnnualSpec},
+    S.AnnualSpec: {"weights": S.AnnualWeightsSpec, "quota": S.QuotaSpec},
     S.StandardSpec: {"ratio": S.RatioSpec, "ratio_to": S.RatioToSpec, "bands": S.BandsSpec,
                      "per_occurrence": S.PerOccurrenceSpec},
     S.BandsSpec: {"steps": S.BandStep},
@@ -519,6 +520,8 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
                     diags.append(Diagnostic("RS307", f"monotone field {name!r} is not a numeric or true/false "
                                             "fact field", doc.location(("monotone", side, j)),
                                             suggest(name, sorted(known))))
+    if top.annual is not None:
+        diags.extend(_annual_diagnostics(top.annual, params, {g.id for g in top.grading}, top.subject, doc))
     counts = {"dimensions": len(dimensions), "standards": len(standards), "deductions": len(deductions),
               "vetoes": len(vetoes), "checks": len(checks)}
     if top.expect is not None:
@@ -552,6 +555,34 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
     )
     object.__setattr__(rs, "_sources", sources)
     return rs
+
+
+def _annual_diagnostics(annual: S.AnnualSpec, params: Mapping[str, Any], grades: set[str], subject: str,
+                        doc: YamlDocument) -> list[Diagnostic]:
+    refs: list[tuple[tuple[Any, ...], str | None]] = [
+        (("annual", "weights", k), getattr(annual.weights, k)) for k in type(annual.weights).model_fields]
+    refs += [(("annual", "quota", "share"), annual.quota.share if annual.quota else None),
+             (("annual", "correction_months"), annual.correction_months)]
+    out: list[Diagnostic] = []
+    for path, name in refs:
+        if name is None:
+            continue
+        value = params.get(name)
+        if name not in params:
+            out.append(Diagnostic("RS308", f"{'.'.join(map(str, path))} names the parameter {name!r}, which is not "
+                                  "declared", doc.location(path), suggest(name, sorted(params)) or "declare it under "
+                                  "params:"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            out.append(Diagnostic("RS308", f"{'.'.join(map(str, path))} needs a non-negative number, but parameter "
+                                  f"{name!r} is {value!r}", doc.location(path)))
+    if annual.quota is not None and annual.quota.grade not in grades:
+        out.append(Diagnostic("RS308", f"the quota names the grade {annual.quota.grade!r}, which is not graded",
+                              doc.location(("annual", "quota", "grade")), suggest(annual.quota.grade, sorted(grades))))
+    if (annual.weights.secretary_review is not None) != (subject == "branch"):
+        out.append(Diagnostic("RS308", "the secretary's report review is an input of a branch's annual result only",
+                              doc.location(("annual", "weights")),
+                              "give weights.secretary_review for branches, and not for members"))
+    return out
 
 
 def _monotone_targets(schema: Schema) -> set[str]:

@@ -167,6 +167,10 @@ class VetoSpec(_Spec):
     when: Expr
     dimension: RuleId | None = None
     note: Text | None = None
+    # Which follow-up the annual result recommends for a member veto: the correction path (mentor, time-limited
+    # correction, then persuasion to withdraw, then removal) or, for a lapse of Party life (党章 Art. 9), removal as
+    # having left the Party of one's own accord. Branch vetoes always recommend rectification.
+    follow_up: Literal["correction", "self_departure"] = "correction"
 
 
 class CheckSpec(_Spec):
@@ -214,6 +218,32 @@ class EffectiveSpec(_Spec):
         return self
 
 
+class AnnualWeightsSpec(_Spec):
+    """The weight of each input of the annual result (C5). Each names a parameter, so a what-if can change it."""
+
+    quarterly: ParamName
+    annual_evaluation: ParamName
+    daily_observation: ParamName
+    secretary_review: ParamName | None = None  # branches only: the review of the secretary's report
+
+
+class QuotaSpec(_Spec):
+    """At most ``share`` (a parameter) of the graded members of each branch may get ``grade``."""
+
+    grade: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    share: ParamName
+
+
+class AnnualSpec(_Spec):
+    """How the year's result is composed from the quarterly scores and the year-end inputs."""
+
+    weights: AnnualWeightsSpec
+    secretary_review_scores: dict[Literal["good", "fairly_good", "average", "poor"], NonNegative] = Field(
+        default_factory=lambda: {"good": 100.0, "fairly_good": 85.0, "average": 70.0, "poor": 50.0})
+    quota: QuotaSpec | None = None
+    correction_months: ParamName | None = None  # members: the time limit of a correction recommendation
+
+
 class _Body(_Spec):
     params: dict[ParamName, ParamSpec] = Field(default_factory=dict, max_length=500)
     dimensions: list[DimensionSpec] = Field(default_factory=list, max_length=100)
@@ -247,3 +277,4 @@ class RuleSetSpec(_Body):
     expect: ExpectSpec | None = None
     veto_effect: Literal["lowest_grade", "zero_total"] = "lowest_grade"
     monotone: MonotoneSpec | None = None
+    annual: AnnualSpec | None = None
