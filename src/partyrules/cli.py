@@ -20,6 +20,11 @@ from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleS
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Load every rule set given (files or directories), lint those that load, and report every finding at once.
+
+    Errors make the exit code 3; warnings are printed but only fail with ``--strict``.
+    """
+    from .rulesets.lint import lint_ruleset
     from .rulesets.loader import load_ruleset
 
     results: list[dict[str, Any]] = []
@@ -31,24 +36,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in files:
         if _is_fragment(f) and Path(f).is_file() and f not in map(Path, args.paths):
             continue  # fragments are checked through the rule sets that include them
+        info: dict[str, Any] = {"file": str(f)}
         try:
             rs = load_ruleset(f)
-            results.append({"file": str(f), "valid": True, "id": rs.id, "version": rs.version, **rs.counts()})
+            found = lint_ruleset(rs)
+            info.update({"id": rs.id, "version": rs.version, **rs.counts()})
         except RuleSetError as exc:
-            problems.extend(exc.diagnostics)
-            results.append({"file": str(f), "valid": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
+            found = list(exc.diagnostics)
         except PartyRulesError as exc:
-            d = Diagnostic("RS000", exc.message, exc.location or Location(str(f)), exc.hint)
-            problems.append(d)
-            results.append({"file": str(f), "valid": False, "diagnostics": [d.to_dict()]})
+            found = [Diagnostic("RS000", exc.message, exc.location or Location(str(f)), exc.hint)]
+        errors = sum(d.severity == "error" for d in found)
+        info.update({"valid": errors == 0, "errors": errors, "warnings": len(found) - errors,
+                     "diagnostics": [d.to_dict() for d in found]})
+        results.append(info)
+        problems.extend(found)
+    n_errors = sum(d.severity == "error" for d in problems)
+    n_warnings = len(problems) - n_errors
+    failed = n_errors > 0 or (args.strict and n_warnings > 0)
     if args.format == "json":
-        print(json.dumps({"valid": not problems, "files": results}, ensure_ascii=False, indent=2))
+        print(json.dumps({"valid": n_errors == 0, "strict": args.strict, "errors": n_errors,
+                          "warnings": n_warnings, "files": results}, ensure_ascii=False, indent=2))
     else:
         for d in problems:
-            print(d.format())
+            print(_finding(d))
         ok = sum(1 for r in results if r["valid"])
-        print(f"{ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid", file=sys.stderr)
-    return 0 if not problems else EXIT_INVALID
+        print(f"{ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid; {n_errors} "
+              f"error{'s' if n_errors != 1 else ''}, {n_warnings} warning{'s' if n_warnings != 1 else ''}"
+              + (" (--strict: warnings fail)" if args.strict and n_warnings else ""), file=sys.stderr)
+    return EXIT_INVALID if failed else 0
+
+
+def _finding(d: Diagnostic) -> str:
+    """``file:line:col: CODE: message (hint: ...)``; a warning says so before its message."""
+    if d.severity == "error":
+        return d.format()
+    return Diagnostic(d.code, f"{d.severity}: {d.message}", d.location, d.hint, d.severity).format()
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -168,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check rule-set files (or directories of them)")
     v.add_argument("paths", nargs="+")
     v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--strict", action="store_true", help="warnings fail too (exit 3)")
     v.set_defaults(func=cmd_validate)
 
     i = sub.add_parser("inspect", help="summarise a rule set")

@@ -198,6 +198,7 @@ class ExpectSpec(_Spec):
     deductions: int | None = Field(default=None, ge=0)
     vetoes: int | None = Field(default=None, ge=0)
     checks: int | None = Field(default=None, ge=0)
+    max_points: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)  # checked by lint
 
 
 class MonotoneSpec(_Spec):
