@@ -32,10 +32,19 @@ def _ruleset_files(paths: Sequence[str]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             files.extend(sorted(x for x in p.rglob("*.y*ml") if x.suffix in (".yaml", ".yml")
-                                and not x.name.endswith((".test.yaml", ".test.yml"))))
+                                and not x.name.endswith((".test.yaml", ".test.yml")) and not _is_data_file(x)))
         else:
             files.append(p)
     return files
+
+
+def _is_data_file(path: Path) -> bool:
+    """A YAML data file beside the rule sets that is not one (``kind: star-targets``): rule sets have no kind."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    return any(line.startswith("kind:") for line in head.splitlines())
 
 
 def _is_fragment(path: Path) -> bool:
