@@ -1,0 +1,1 @@
+"""Analysis over populations: comparing rule sets, what-ifs and reforms."""
