@@ -123,3 +123,26 @@ grading:
     assert Analyzer(rs.schema, infos, over_params=True).for_text(e.text).outcomes(e.ir, {}) == {True, False}
     # never true now, but an override within the bounds makes it true: a warning, not an error
     assert [d.code for d in lint_ruleset(rs)] == ["RS515"]
+
+
+def test_a_rule_switched_off_by_a_parameter_is_a_warning_not_an_error():
+    # 'not params.p' and 'x if params.p else false' are folded by the loader with the current value of p
+    for flag in ("'not params.switched_off and placard_displayed'",
+                 "'placard_displayed if params.switched_on else false'"):
+        rs = pr.loads_ruleset(f"""\
+id: switch
+version: "1"
+title: {{zh: 开关, en: Switch}}
+subject: member
+params:
+  switched_off: {{value: true, zh: 关闭, en: Switched off, source: 例}}
+  switched_on: {{value: false, zh: 开启, en: Switched on, source: 例}}
+dimensions:
+  - {{id: D1, zh: 维度, en: Dimension, max: 10}}
+standards:
+  - {{id: S1, dimension: D1, zh: 标准, en: Standard, source: 例, points: 10, flag: {flag}}}
+grading:
+  - {{id: good, zh: 好, en: Good, at_least: 5}}
+  - {{id: poor, zh: 差, en: Poor, at_least: 0}}
+""", file="switch.yaml")
+        assert [d.code for d in lint_ruleset(rs) if d.code.startswith("RS51")] == ["RS515"], flag

@@ -298,6 +298,8 @@ class Analyzer:
 
     def _const(self, node: I.Const) -> AV:
         v = node.value
+        if self.over_params and node.param is None and self.text and _reads_params(self.text[node.start:node.end]):
+            return _top(node.type)  # folded from parameters (e.g. 'not params.p') without keeping their names
         if node.param is not None and self.over_params:
             span = self.text[node.start:node.end]
             info = self.params.get(node.param)
@@ -400,6 +402,8 @@ class Analyzer:
                       integer=all(a.integer for a in args), none=none)
         if name == "round":
             x = args[0]
+            if len(args) == 2:  # round(x, -2) may move x past the next whole number
+                return AV("num", none=none)
             return AV("num", math.floor(x.lo) if x.lo != -INF else -INF, math.ceil(x.hi) if x.hi != INF else INF,
                       none=none)
         return AV("num", none=none)
@@ -584,6 +588,30 @@ class Analyzer:
         if not narrowed.has_value():
             return None
         return _with(env, node.item, narrowed)
+
+
+@lru_cache(maxsize=1024)
+def _reads_params(span: str) -> bool:
+    """Whether a piece of expression text reads a parameter (its value was folded into a constant)."""
+    from .ast import Attr, Name, Node
+    from .parser import parse
+
+    try:
+        root = parse(span)
+    except Exception:  # not an expression on its own: assume the worst
+        return "params" in span
+    stack: list[Any] = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Attr) and isinstance(n.obj, Name) and n.obj.name == "params":
+            return True
+        for slot in getattr(n, "__slots__", ()):
+            child = getattr(n, slot, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c for c in child if isinstance(c, Node))
+    return False
 
 
 def _set(env: dict[tuple[Any, ...], AV], node: I.IR, value: AV) -> None:
