@@ -110,7 +110,7 @@ subject: member
 params:
   share: {value: 0.5, zh: 比例, en: Share, source: 例, min: 0, max: 2}
 dimensions:
-  - {id: D1, zh: 维度, en: Dimension, max: 10}
+  - {id: D1, zh: 维度, en: Dimension, max: 10, source: 例}
 standards:
   - {id: S1, dimension: D1, zh: 标准, en: Standard, source: 例, points: 10, flag: 'params.share > 1'}
 grading:

@@ -357,6 +357,11 @@ class _Linter:
                 self.add("RS540", f"parameter {name!r} has no {', '.join(missing)}: a reform that changes it "
                          "cannot say what it changes, or on what authority", it.doc.location(it.path, key=True),
                          "write it in full: {value: ..., zh: ..., en: ..., source: ...}", "warning")
+        for d, it in zip(self.rs.dimensions, self.src.dimensions, strict=True):
+            if d.source is None:
+                self.add("RS540", f"dimension {d.id} has no source: a report cannot say which policy text sets its "
+                         f"{d.max:g} points", it.doc.location(it.path), "add source: the policy text (文件依据)",
+                         "warning")
         labelled: list[tuple[str, Any, Any]] = [("title", self.rs.spec.title, (self.src.top_doc, ("title",)))]
         for d, it in zip(self.rs.dimensions, self.src.dimensions, strict=True):
             labelled.append((f"dimension {d.id}", it.spec, (it.doc, it.path)))
