@@ -737,7 +737,9 @@ class Ledger:
                                (objection_id,)).fetchone()
             corrected = self._publication_in(conn, row[0])
             current = self._current_in(conn, rec.key)
-            if current.publication_id != corrected.publication_id:
+            # The correction must be what stands now (the same facts and result; its publication or a later one
+            # restoring it, after a later correction was itself reversed).
+            if (current.breakdown_hash, current.facts_hash) != (corrected.breakdown_hash, corrected.facts_hash):
                 raise LedgerStateError(
                     f"the correction of objection {objection_id} (publication {corrected.publication_id}) has "
                     f"been superseded by publication {current.publication_id} ({current.cause}"
