@@ -3,7 +3,12 @@
 A case file ``<rule set>.test.yaml`` beside a rule set holds shared ``base`` facts and ``cases`` that override
 parts of them and state what the breakdown must show. The format is described in ``docs/testing-rulesets.md``.
 
-    python -m partyrules.rulesets.cases rulesets/*.test.yaml
+One case: :func:`run_case` (its failed assertions as :class:`Mismatch` es). A whole run, as ``partyrules test``
+does it: :func:`discover` groups rule sets with their case files into suites, :func:`run_suite` checks the case
+files (:mod:`.caselint`), runs every valid case and measures :func:`rule_coverage` (which rules the cases made
+fire); :func:`run_tests` does both.
+
+    partyrules test rulesets/ --min-coverage 100
 """
 
 from __future__ import annotations
@@ -293,8 +298,9 @@ def iter_cases(path: str | Path) -> Iterator[tuple[CaseFile, int, dict[str, Any]
 
 
 def coverage(path: str | Path) -> dict[str, list[str]]:
-    """Rules no case exercises: standards and deductions named in no ``lines``/``status``, deductions never
-    ``capped``, vetoes in no ``vetoes`` list."""
+    """Rules no case *asserts* anything about: standards and deductions named in no ``lines``/``status``,
+    deductions never ``capped``, vetoes in no ``vetoes`` list. (:func:`rule_coverage` measures instead which
+    rules the cases make fire.)"""
     cf = load_case_file(path)
     rs = cf.ruleset
     caps = {k.id: k.spec.cap for k in rs.deductions}
