@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.lang import ir as I
@@ -20,10 +21,14 @@ from strategies import (
     RECORD_VALUES,
     SUBJECT_VALUES,
     Cond,
+    ConditionRuleSet,
+    GeneratedRuleSet,
+    condition_rulesets,
     conditions,
     incident_env,
     member_facts,
     record_env,
+    rulesets,
     subject_env,
     view_of,
 )
@@ -146,3 +151,12 @@ grading:
   - {{id: poor, zh: 差, en: Poor, at_least: 0}}
 """, file="switch.yaml")
         assert [d.code for d in lint_ruleset(rs) if d.code.startswith("RS51")] == ["RS515"], flag
+
+
+@given(g=st.one_of(rulesets(), condition_rulesets()))
+def test_every_finding_on_a_generated_rule_set_is_placed_and_explained(g: GeneratedRuleSet | ConditionRuleSet):
+    lines = g.text.splitlines()
+    for d in lint_ruleset(g.load()):
+        assert d.code.startswith("RS5") and d.severity in ("error", "warning") and d.message and d.hint, d
+        assert d.location is not None and d.location.line is not None and d.location.column is not None, d
+        assert 1 <= d.location.line <= len(lines) and 1 <= d.location.column <= len(lines[d.location.line - 1]), d
