@@ -78,11 +78,7 @@ class _Linter:
         self.unused_params()
         self.texts()
         self.monotone()
-        key = {"error": 0, "warning": 1}
-        return sorted(self.out, key=lambda d: (d.location.file or "" if d.location else "",
-                                               d.location.line or 0 if d.location else 0,
-                                               d.location.column or 0 if d.location else 0,
-                                               key.get(d.severity, 2), d.code))
+        return sorted(self.out, key=_position)
 
     # -- items and their expressions ---------------------------------------------------------------------------
     def items(self) -> Iterator[tuple[str, Any, Any]]:
@@ -408,6 +404,12 @@ class _Linter:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
+def _position(d: Diagnostic) -> tuple[str, int, int, int, str]:
+    """File order: findings read top to bottom, errors before warnings at one place."""
+    loc = d.location or Location()
+    return (loc.file or "", loc.line or 0, loc.column or 0, 0 if d.severity == "error" else 1, d.code)
+
+
 def _counted(agg: I.Agg) -> tuple[Any, ...]:
     """What an aggregation counts: its list, its condition and what it adds up."""
     return (agg.source, agg.func, sig(agg.where) if agg.where else None, sig(agg.project) if agg.project else None)
