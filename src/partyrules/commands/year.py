@@ -1,0 +1,120 @@
+"""``partyrules year``: run an assessment year for a population from files and write the result tables."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import RuleSetError
+from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params
+
+
+def _fen(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount of yuan: {text!r}") from None
+    fen = value * 100
+    if fen != fen.to_integral_value() or fen < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative amount in whole fen (0.01 yuan)")
+    return int(fen)
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a share: {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, got {text}")
+    return v
+
+
+def _ruleset_params(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs or ():
+        rid, sep, rest = pair.partition(":")
+        if not sep:
+            raise SystemExit(f"partyrules year: --param needs RULESET_ID:NAME=VALUE, got {pair!r}")
+        out.setdefault(rid, {}).update(_params([rest]))
+    return out
+
+
+def cmd_year(args: argparse.Namespace) -> int:
+    from ..cycle.tables import write_tables
+    from ..cycle.targets import load_star_targets
+    from ..cycle.year import YearOptions, run_year, shipped_rulesets
+    from ..population import read_facts
+    from ..rulesets.loader import load_ruleset
+
+    try:
+        rulesets = [load_ruleset(p) for p in args.ruleset] if args.ruleset else list(shipped_rulesets().values())
+    except RuleSetError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_INVALID
+    params = _ruleset_params(args.param)
+    known = {rs.id for rs in rulesets}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        print(f"partyrules year: --param names rule sets that are not loaded: {', '.join(unknown)} "
+              f"(loaded: {', '.join(sorted(known))})", file=sys.stderr)
+        return 2
+    bad = 0
+    population: dict[str, list[Any]] = {"member": [], "branch": [], "community": []}
+    for path in args.population:
+        for row in read_facts(path):
+            if row.facts is None:
+                bad += 1
+                print(f"{path}: row {row.number}: {row.error}", file=sys.stderr)
+                continue
+            population[str(type(row.facts).subject_kind)].append(row.facts)
+    options = YearOptions(
+        warning_share=args.warning_share, priority_share=args.priority_share,
+        funding_pool_fen=args.funding_pool_yuan, vetoed_floor_fen=args.vetoed_floor_yuan or 0,
+        funding_basis=args.funding_basis, funding_min_score=args.funding_min_score,
+        star_targets=load_star_targets(args.targets) if args.targets else None, star_targets_year=args.targets_year)
+    result = run_year(population["member"], population["branch"], population["community"], year=args.year,
+                      rulesets=rulesets, params=params, options=options)
+    for f in result.failures:
+        bad += 1
+        print(f"{f.subject_id or 'row'}: {f.error}", file=sys.stderr)
+    paths = write_tables(result.tables(), args.out, args.format)
+    print(f"{len(result.members)} members, {len(result.branches)} branches, {len(result.communities)} communities "
+          f"scored for {args.year}; {len(result.member_warnings) + len(result.branch_warnings)} warned, "
+          f"{len(result.branch_priority)} branches on the priority list, {len(result.pairings.pairs)} pairings")
+    for p in paths:
+        print(p)
+    if bad:
+        print(f"{bad} subject{'s' if bad != 1 else ''} could not be scored; the others were", file=sys.stderr)
+        return EXIT_ROWS_FAILED
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    y = sub.add_parser("year", help="run an assessment year for a population and write the result tables",
+                       description="Score every member's and branch's quarters and year, apply the 优秀 quota, rank "
+                       "within layers and categories, cut the warning and priority lists, pair branches, share a "
+                       "funding pool and check the six-star targets. Subjects that cannot be scored are reported "
+                       "(exit 10) and the rest of the year still runs.")
+    y.add_argument("population", nargs="+", help="JSON or JSON-lines files of member, branch and community facts")
+    y.add_argument("--year", type=int, required=True)
+    y.add_argument("--out", required=True, help="directory for the tables")
+    y.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
+                   help="parquet needs the analysis extra (polars)")
+    y.add_argument("--ruleset", action="append", help="rule-set file (repeatable; default: the shipped ones)")
+    y.add_argument("--param", action="append", metavar="RULESET_ID:NAME=VALUE",
+                   help="override a parameter of one rule set (repeatable)")
+    y.add_argument("--warning-share", type=_share, default=0.10, help="bottom share of each pool warned (0.10)")
+    y.add_argument("--priority-share", type=_share, default=0.10, help="top share of branches prioritised (0.10)")
+    y.add_argument("--funding-pool-yuan", type=_fen, default=None, help="the 以奖代补 pool to share among branches")
+    y.add_argument("--funding-basis", choices=["score", "excess"], default="score")
+    y.add_argument("--funding-min-score", type=float, default=0.0)
+    y.add_argument("--vetoed-floor-yuan", type=_fen, default=None, help="what a vetoed branch still gets (0)")
+    y.add_argument("--targets", help="six-star targets file (default: the shipped one)")
+    y.add_argument("--targets-year", type=int, default=None,
+                   help="the year of the targets to check (default: the latest not after --year)")
+    y.set_defaults(func=cmd_year)
+

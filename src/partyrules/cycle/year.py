@@ -1,0 +1,231 @@
+"""Run an assessment year for a population: every member's and branch's annual result, the 优秀 quota, rankings
+within layers and categories, the warning and priority lists, pairings, funding and the six-star targets.
+
+The steps follow the source's cycle (C, D): quarters are scored and combined into annual results, the quota is
+applied per branch, then rankings run across the sub-district per kind and within pools; the bottom share of each
+pool is warned (branches and members, D2), the top share of branches gets priority support (D6) and each bottom
+branch is paired with a top branch of its type; the funding pool is shared among branches by their annual
+composite (D5); communities are rated with six stars and checked against the year's targets (E10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..evaluate.context import SubjectFacts
+from ..evaluate.evaluator import Evaluator, Failure
+from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..periods import Period
+from ..rulesets.loader import load_ruleset
+from ..rulesets.model import RuleSet
+from ..shipped_rulesets import shipped_ruleset_path
+from .annual import AnnualResult
+from .funding import Allocation, allocate
+from .hashing import breakdown_hash
+from .quota import apply_quota
+from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, pair, priority_list, rank, warning_list
+from .scoring import SubjectYear, score_year
+from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
+
+SHIPPED_KEYS = ("in_service", "retired", "new_citizen", "branch", "community")
+
+
+def shipped_rulesets() -> dict[str, RuleSet]:
+    """The shipped rule sets by key: in_service, retired, new_citizen, branch, community."""
+    return {k: load_ruleset(shipped_ruleset_path(k)) for k in SHIPPED_KEYS}
+
+
+@dataclass(frozen=True)
+class YearOptions:
+    """The choices a sub-district makes for its year (each has the documented default)."""
+
+    warning_share: float = DEFAULT_SHARE
+    priority_share: float = DEFAULT_SHARE
+    funding_pool_fen: int | None = None  # no funding step without a pool
+    funding_basis: str = "score"
+    funding_min_score: float = 0.0
+    vetoed_floor_fen: int = 0
+    star_targets: StarTargets | None = None  # default: the shipped targets
+    star_targets_year: int | None = None  # default: the latest target year not after the assessment year
+
+
+@dataclass(frozen=True)
+class CommunityYear:
+    """A community's six-star rating for the year."""
+
+    subject_id: str
+    stars: int
+    grade_zh: str
+    grade_en: str
+    breakdown_hash: str
+
+
+@dataclass
+class YearResult:
+    """Everything a year produced, with a flat table view for files and dataframes."""
+
+    year: int
+    members: list[AnnualResult]
+    branches: list[AnnualResult]
+    communities: list[CommunityYear]
+    member_ranks: list[Rank]
+    branch_ranks: list[Rank]
+    member_warnings: RankList
+    branch_warnings: RankList
+    branch_priority: RankList
+    pairings: Pairings
+    funding: Allocation | None
+    star_targets: TargetReport | None
+    failures: list[Failure] = field(default_factory=list)
+    subject_years: list[SubjectYear] = field(default_factory=list, repr=False)
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The result as flat tables: members, branches, communities, rankings, warning_list, priority_list,
+        pairings, funding, recommendations, star_targets and failures."""
+        ranks = {(r.kind, r.subject_id): r for r in (*self.member_ranks, *self.branch_ranks)}
+        warned = {("member", e.subject_id) for e in self.member_warnings.entries} | {
+            ("branch", e.subject_id) for e in self.branch_warnings.entries}
+        prio = {e.subject_id for e in self.branch_priority.entries}
+        amounts = self.funding.amounts() if self.funding else {}
+
+        def subject_row(r: AnnualResult) -> dict[str, Any]:
+            rk = ranks.get((r.subject_kind, r.subject_id))
+            row: dict[str, Any] = {
+                "subject_id": r.subject_id, "kind": r.subject_kind, "pool": "/".join(r.pool), "group_id": r.group_id,
+                "ruleset_id": r.ruleset_id, "ruleset_version": r.ruleset_version,
+                **{f"q{i + 1}_percent": q.percent for i, q in enumerate(r.quarters)},
+                **{f"input_{i.name}": i.value for i in r.inputs},
+                "percent": r.percent, "score": r.score, "max_points": r.max_points,
+                "grade": r.grade.id if r.grade else None, "grade_zh": r.grade.zh if r.grade else None,
+                "graded": r.graded, "demoted_by_quota": r.demoted_by_quota, "vetoed": r.vetoed,
+                "vetoes": ",".join(v.rule_id for v in r.vetoes), "missing_inputs": ",".join(r.missing),
+                "overall_rank": rk.overall_rank if rk else None, "pool_rank": rk.pool_rank if rk else None,
+                "pool_size": rk.pool_size if rk else None,
+                "warning_list": (r.subject_kind, r.subject_id) in warned,
+            }
+            if r.subject_kind == "branch":
+                row["priority_list"] = r.subject_id in prio
+                row["funding_fen"] = amounts.get(r.subject_id)
+            return row
+
+        return {
+            "members": [subject_row(r) for r in self.members],
+            "branches": [subject_row(r) for r in self.branches],
+            "communities": [{"subject_id": c.subject_id, "stars": c.stars, "level_zh": c.grade_zh,
+                             "level_en": c.grade_en, "breakdown_hash": c.breakdown_hash} for c in self.communities],
+            "rankings": [{"subject_id": r.subject_id, "kind": r.kind, "score": str(r.score), "vetoed": r.vetoed,
+                          "pool": "/".join(r.pool), "overall_rank": r.overall_rank, "overall_size": r.overall_size,
+                          "pool_rank": r.pool_rank, "pool_size": r.pool_size, "percentile": r.percentile,
+                          "tied_with": ",".join(r.tied_with), "explanation_zh": r.explanation_zh,
+                          "explanation_en": r.explanation_en} for r in (*self.branch_ranks, *self.member_ranks)],
+            "warning_list": [_list_row(e, "warning") for e in (*self.branch_warnings.entries,
+                                                               *self.member_warnings.entries)],
+            "priority_list": [_list_row(e, "priority") for e in self.branch_priority.entries],
+            "pairings": [{"bottom_id": p.bottom_id, "top_id": p.top_id, "group": p.group, "top_group": p.top_group,
+                          "fallback": p.fallback, "explanation_zh": p.explanation_zh,
+                          "explanation_en": p.explanation_en} for p in self.pairings.pairs],
+            "funding": [ln.to_dict() for ln in self.funding.lines] if self.funding else [],
+            "recommendations": [{"subject_id": x.subject_id, "kind": r.subject_kind, "step": x.step,
+                                 "measure": x.kind, "zh": x.zh, "en": x.en, "because_of": ",".join(x.because_of),
+                                 "condition_zh": x.condition_zh, "months": x.months, "status": x.status,
+                                 "decision_ref": x.decision_ref}
+                                for r in (*self.branches, *self.members) for x in r.recommendations],
+            "star_targets": [{"year": self.star_targets.year, "stars": ln.stars, "share": str(ln.share),
+                              "count": ln.count, "required": ln.required, "actual": ln.actual, "met": ln.met,
+                              "shortfall": ln.shortfall, "candidates": ",".join(ln.candidates),
+                              "explanation_zh": ln.explanation_zh, "explanation_en": ln.explanation_en}
+                             for ln in self.star_targets.lines] if self.star_targets else [],
+            "failures": [{"row": f.index + 1, "subject_id": f.subject_id, "error": str(f.error)}
+                         for f in self.failures],
+        }
+
+
+def _list_row(e: Any, name: str) -> dict[str, Any]:
+    return {"list": name, "subject_id": e.subject_id, "kind": e.rank.kind, "pool": "/".join(e.rank.pool),
+            "pool_rank": e.rank.pool_rank, "pool_size": e.rank.pool_size, "reason": e.reason,
+            "explanation_zh": e.explanation_zh, "explanation_en": e.explanation_en}
+
+
+def ranked_of(r: AnnualResult) -> Ranked:
+    """The ranking entry of an annual result: the composite on 0..100, pooled by kind, layer and category."""
+    return Ranked(subject_id=r.subject_id, kind=r.subject_kind, score=r.percent,  # type: ignore[arg-type]
+                  layer=r.subject_kind, category=r.pool[-1], vetoed=r.vetoed,
+                  group=r.pool[-1] if r.subject_kind == "branch" else None,
+                  community_id=r.group_id if r.subject_kind == "branch" else None)
+
+
+def _targets_for(options: YearOptions, year: int) -> Any:
+    targets = options.star_targets or load_star_targets()
+    years = sorted(y.year for y in targets.years)
+    wanted = options.star_targets_year
+    if wanted is None:
+        earlier = [y for y in years if y <= year]
+        if not earlier:
+            return None
+        wanted = earlier[-1]
+    return targets.for_year(wanted)
+
+
+def run_year(
+    members: Iterable[MemberFacts] = (),
+    branches: Iterable[BranchFacts] = (),
+    communities: Iterable[CommunityFacts] = (),
+    *,
+    year: int,
+    rulesets: Sequence[RuleSet] | Mapping[str, RuleSet] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    options: YearOptions | None = None,
+) -> YearResult:
+    """Run the assessment year ``year`` for a population (by default with the shipped rule sets).
+
+    ``params`` overrides parameters per rule-set id (a what-if: ``{"member-in-service": {"annual_weight_daily":
+    0.3}}``). A subject that cannot be scored is reported in ``failures`` and the rest of the year still runs.
+    """
+    options = options or YearOptions()
+    if rulesets is None:
+        rulesets = shipped_rulesets()
+    rs_list = list(rulesets.values()) if isinstance(rulesets, Mapping) else list(rulesets)
+    scorable = [rs for rs in rs_list if rs.subject_kind != "community"]
+    people: list[SubjectFacts] = [*members, *branches]
+    scored = score_year(people, scorable, year, params)
+    by_id = {rs.id: rs for rs in scorable}
+    results = apply_quota([s.result for s in scored.subjects], by_id)
+    member_results = [r for r in results if r.subject_kind == "member"]
+    branch_results = [r for r in results if r.subject_kind == "branch"]
+
+    member_ranks = rank([ranked_of(r) for r in member_results if r.graded])
+    branch_ranks = rank([ranked_of(r) for r in branch_results])
+    branch_top = priority_list(branch_ranks, options.priority_share)
+    branch_bottom = warning_list(branch_ranks, options.warning_share)
+    funding = None
+    if options.funding_pool_fen is not None:
+        funding = allocate(options.funding_pool_fen, [ranked_of(r) for r in branch_results],
+                           basis=options.funding_basis,  # type: ignore[arg-type]
+                           vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score)
+
+    failures = list(scored.failures)
+    community_years: list[CommunityYear] = []
+    community_rs = [rs for rs in rs_list if rs.subject_kind == "community"]
+    comms = list(communities)
+    if comms and community_rs:
+        ev = Evaluator(community_rs[0], (params or {}).get(community_rs[0].id))
+        batch = ev.evaluate_many(comms, Period.year(year))
+        for f in batch.failures:
+            failures.append(Failure(len(people) + f.index, f.subject_id, f.error))
+        community_years = [CommunityYear(b.subject_id, round(b.total), b.grade.zh, b.grade.en, breakdown_hash(b))
+                           for b in batch.breakdowns]
+    report = None
+    if community_years:
+        yt = _targets_for(options, year)
+        if yt is not None:
+            report = check_star_targets({c.subject_id: c.stars for c in community_years}, yt)
+
+    return YearResult(
+        year=year, members=member_results, branches=branch_results, communities=community_years,
+        member_ranks=member_ranks, branch_ranks=branch_ranks,
+        member_warnings=warning_list(member_ranks, options.warning_share), branch_warnings=branch_bottom,
+        branch_priority=branch_top, pairings=pair(branch_bottom, branch_top), funding=funding,
+        star_targets=report, failures=failures, subject_years=scored.subjects,
+    )
