@@ -491,3 +491,22 @@ def test_the_trail_records_who_and_what_for_every_step_and_a_blank_actor_is_refu
             ledger.publish(facts, facts, actor="c")  # type: ignore[arg-type]
         with pytest.raises(LedgerNotFoundError, match="nothing is published for 2026-Q1 in scope 'all'"):
             ledger.finalise(Q1, actor="s")
+
+
+def test_a_writer_blocked_beyond_its_timeout_gets_a_typed_error_and_writes_nothing(tmp_path: Path):
+    facts, _ = pool()[0]
+    path = tmp_path / "locked.db"
+    Ledger(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write transaction, held open
+    try:
+        with Ledger(path, timeout=0.05) as ledger:  # opening and reading need no write lock
+            assert ledger.publications() == []
+            with pytest.raises(LedgerError, match="cannot write to the ledger") as err:
+                ledger.publish(evaluator().evaluate(facts, Q1), facts, actor="c")
+        assert "timeout=" in (err.value.hint or "")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Ledger(path) as ledger:
+        assert ledger.audit_trail() == []

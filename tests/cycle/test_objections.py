@@ -153,6 +153,16 @@ def test_an_objection_blocks_finalisation_until_it_is_upheld_and_the_corrected_s
     assert ledger.current(facts.subject_id, Q1).status == "final" and ledger.is_final(Q1)
 
 
+def test_a_long_list_of_open_objections_is_shortened_in_the_message_but_complete_in_the_error(published):
+    ledger, facts, _, _ = published
+    ref = f"{facts.subject_id}/{Q1}/member-in-service"
+    for n in range(12):
+        ledger.file_objection(1, objection(f"OB{n}", facts, ref, target="score"), actor="m")
+    with pytest.raises(ObjectionsPendingError, match=r"12 objection\(s\) still open: OB0 .*OB9 .* and 2 more") as err:
+        ledger.finalise(Q1, actor="s")
+    assert err.value.pending == tuple(f"OB{n}" for n in range(12))  # in order of filing
+
+
 def test_a_rejected_objection_restores_published_and_changes_no_hash(published):
     ledger, facts, incident, original = published
     ledger.file_objection(1, objection("OB1", facts, incident), actor=facts.subject_id)

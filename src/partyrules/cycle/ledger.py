@@ -185,7 +185,7 @@ CREATE VIEW current_publications AS
     SELECT p.* FROM publications p
     WHERE NOT EXISTS (SELECT 1 FROM publications s WHERE s.supersedes = p.publication_id);
 CREATE VIEW objection_status AS
-    SELECT o.objection_id, o.publication_id,
+    SELECT o.objection_id, o.publication_id, o.rowid AS filed_order,
            CASE (SELECT e.action FROM events e WHERE e.objection_id = o.objection_id ORDER BY e.seq DESC LIMIT 1)
                WHEN 'objection_filed' THEN 'pending'
                WHEN 'investigation_recorded' THEN 'investigating'
@@ -457,7 +457,13 @@ class Ledger:
         conn.execute("PRAGMA synchronous = FULL")  # a committed step survives a power cut, not only a crash
 
     def _ensure_schema(self) -> None:
-        with self._write() as conn:
+        # Read first, so that opening an existing ledger never waits for another process's write lock.
+        with self._read() as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "schema_version" in tables:
+                self._check_version(conn)
+                return
+        with self._write() as conn:  # look again under the lock: another process may have created it meanwhile
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "schema_version" not in tables:
                 if tables:
@@ -471,13 +477,16 @@ class Ledger:
                 conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                              (SCHEMA_VERSION, _iso(self._now(None)), _library_version()))
                 return
-            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                newer = version is not None and version > SCHEMA_VERSION
-                raise LedgerIntegrityError(
-                    f"{self.path} has ledger schema version {version}, this library reads version {SCHEMA_VERSION}",
-                    location=self._where(),
-                    hint="upgrade partyrules" if newer else "the file is damaged or from an unreleased version")
+            self._check_version(conn)
+
+    def _check_version(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            newer = version is not None and version > SCHEMA_VERSION
+            raise LedgerIntegrityError(
+                f"{self.path} has ledger schema version {version}, this library reads version {SCHEMA_VERSION}",
+                location=self._where(),
+                hint="upgrade partyrules" if newer else "the file is damaged or from an unreleased version")
 
     def close(self) -> None:
         """Close the connection (the data is already committed)."""
@@ -496,13 +505,19 @@ class Ledger:
         # BEGIN IMMEDIATE takes the write lock before the first read, so the checks a step makes still hold when
         # its rows are appended, even with another process writing the same file.
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise LedgerError(f"cannot write to the ledger: {exc}", location=self._where(),
+                                  hint="another process held the write lock longer than the timeout; retry, or "
+                                       "open the ledger with a longer timeout=") from exc
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # a failed COMMIT leaves the transaction open
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -784,7 +799,8 @@ class Ledger:
                                           hint=_scopes_hint(conn, label))
             pending = self._open_objections_in(conn, label, scope)
             if pending:
-                listed = ", ".join(f"{oid} ({ref})" for oid, ref in pending)
+                listed = ", ".join(f"{oid} ({ref})" for oid, ref in pending[:10])
+                listed += f" and {len(pending) - 10} more (see .pending)" if len(pending) > 10 else ""
                 raise ObjectionsPendingError(
                     f"{label} ({scope}) cannot be finalised: {len(pending)} objection(s) still open: {listed}",
                     [oid for oid, _ in pending], location=where,
@@ -1089,7 +1105,7 @@ class Ledger:
         rows = conn.execute(
             "SELECT s.objection_id, p.subject_id, p.ruleset_id FROM objection_status s JOIN publications p "
             "ON p.publication_id = s.publication_id WHERE p.period = ? AND p.scope = ? "
-            "AND s.status IN ('pending', 'investigating') ORDER BY s.objection_id", (period, scope)).fetchall()
+            "AND s.status IN ('pending', 'investigating') ORDER BY s.filed_order", (period, scope)).fetchall()
         return [(r[0], f"{r[1]}/{period}/{r[2]}") for r in rows]
 
     def _finalised_in(self, conn: sqlite3.Connection, period: str, scope: str) -> bool:
