@@ -127,3 +127,11 @@ def test_documented_finding_example(m: re.Match[str], tmp_path: Path):
     got = lint_ruleset(pr.load_ruleset(path))
     assert [(d.code, d.location.line, d.location.column) for d in got] == [
         (m.group(2), int(m.group(3)), int(m.group(4)))]
+
+
+def test_declaring_no_maximum_leaves_the_content_hash_as_it_was():
+    with_max = pr.load_ruleset(BROKEN / "RS501.yaml")
+    assert with_max.spec.expect is not None and with_max.spec.expect.model_dump() == {
+        "dimensions": None, "standards": None, "deductions": None, "vetoes": None, "checks": None, "max_points": 100}
+    counts_only = pr.load_ruleset(BROKEN / "RS401.yaml")
+    assert counts_only.spec.expect is not None and "max_points" not in counts_only.spec.expect.model_dump()

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
 RuleSetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")]
@@ -199,6 +208,14 @@ class ExpectSpec(_Spec):
     vetoes: int | None = Field(default=None, ge=0)
     checks: int | None = Field(default=None, ge=0)
     max_points: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)  # checked by lint
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # max_points came later: leaving it out when unset keeps the content hash of every earlier rule set
+        out: dict[str, Any] = handler(self)
+        if out.get("max_points") is None:
+            out.pop("max_points", None)
+        return out
 
 
 class MonotoneSpec(_Spec):
