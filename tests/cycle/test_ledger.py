@@ -275,18 +275,20 @@ def test_the_audit_trail_survives_a_restart(tmp_path: Path):
             assert current.cause == "reversed"
 
 
-def test_a_writer_killed_mid_way_leaves_a_consistent_ledger(tmp_path: Path):
+def test_writers_killed_mid_way_leave_a_consistent_ledger_that_later_writers_continue(tmp_path: Path):
     db = tmp_path / "killed.db"
-    proc = child(db, write_subjects(tmp_path / "s.json", pool()[:2]), "publish", "K")
-    assert proc.stdout is not None
     committed = 0
-    while committed < 25:  # every line is printed after its step committed
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else "the writer stopped"
-        committed += 1
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    # Three writers in turn on the same file, each killed at some point of its loop; the later ones work on other
+    # subjects, so they start from whatever the killed ones left.
+    for tag, part, lines in (("K1", pool()[:2], 25), ("K2", pool()[2:3], 13), ("K3", pool()[3:4], 7)):
+        proc = child(db, write_subjects(tmp_path / f"{tag}.json", part), "publish", tag)
+        assert proc.stdout is not None
+        for _ in range(lines):  # every line is printed after its step committed
+            assert proc.stdout.readline(), proc.stderr.read() if proc.stderr else "the writer stopped"
+        committed += lines
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
 
     with Ledger(db) as ledger:
         report = ledger.verify()
@@ -294,6 +296,10 @@ def test_a_writer_killed_mid_way_leaves_a_consistent_ledger(tmp_path: Path):
         assert len(trail) >= committed
         pubs = ledger.publications()
         objections = ledger.objections()
+        for facts, _ in pool():  # each subject's steps are whole workflow steps, in order
+            steps = [e.action for e in ledger.history(facts.subject_id)]
+            cycle = ["objection_filed", "investigation_recorded", "objection_upheld", "uphold_reversed"]
+            assert steps[0] == "published" and steps[1:] == (cycle * len(steps))[: len(steps) - 1]
     actions = [e.action for e in trail]
     # Each step's rows are all there or not at all: a publishing event per publication, a filing per objection.
     assert report.publications == len(pubs) == sum(a in {"published", "objection_upheld", "uphold_reversed"}

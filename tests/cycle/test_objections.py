@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -87,7 +88,8 @@ def objection(oid: str, facts: pr.MemberFacts, incident_id: str, **changes: obje
     return Objection.model_validate({**data, **changes})
 
 
-def clock() -> object:
+def clock() -> Callable[[], datetime]:
+    """A clock that advances one minute per reading, from 2026-04-05 08:00 UTC."""
     state = {"now": datetime(2026, 4, 5, 8, 0, tzinfo=UTC)}
 
     def tick() -> datetime:
@@ -98,9 +100,9 @@ def clock() -> object:
 
 
 @pytest.fixture
-def ledger() -> Ledger:
-    with Ledger(":memory:", clock=clock()) as opened:  # type: ignore[arg-type]
-        yield opened  # type: ignore[misc]
+def ledger() -> Iterator[Ledger]:
+    with Ledger(":memory:", clock=clock()) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -360,7 +362,7 @@ def test_upheld_then_reversed_restores_the_original_result(which: int, retract: 
         record = facts.records[month]
         changed = {**record.model_dump(), "volunteer_hours": min(744.0, record.volunteer_hours + hours)}
         corrected = correct_record(facts, type(record).model_validate(changed))
-    with Ledger(":memory:", clock=clock()) as ledger:  # type: ignore[arg-type]
+    with Ledger(":memory:", clock=clock()) as ledger:
         original = ledger.publish(evaluator().evaluate(facts, Q1), facts, actor="c")
         ledger.file_objection(1, objection("OB", facts, incident), actor="m")
         ledger.record_investigation("OB", actor="i", findings="f")
@@ -379,7 +381,7 @@ class Workflow(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ledger = Ledger(":memory:", clock=clock())  # type: ignore[arg-type]
+        self.ledger = Ledger(":memory:", clock=clock())
         self.hash: dict[tuple[str, str], str] = {}  # (subject, period) -> current breakdown hash
         self.facts: dict[tuple[str, str], pr.MemberFacts] = {}
         self.status: dict[str, str] = {}  # objection -> pending, investigating, upheld, rejected
