@@ -172,7 +172,14 @@ def test_a_rejected_objection_restores_published_and_changes_no_hash(published):
     again = ledger.record_investigation("OB1", actor="inspector", findings="the incident is confirmed")
     assert again.status is ObjectionStatus.INVESTIGATING and [e.note for e in again.events[1:]] == [
         "the neighbours were out", "the incident is confirmed"]
-    rejected = ledger.reject("OB1", actor="review-panel", note="confirmed by two witnesses")
+    with pytest.raises(LedgerError, match="reviewed_on must be a date, got datetime"):
+        ledger.reject("OB1", actor="p", note="n", reviewed_on=datetime(2026, 4, 4, tzinfo=UTC))  # type: ignore[arg-type]
+    with pytest.raises(LedgerError, match=r"reviewed_on \(2026-04-01\) is before raised_on \(2026-04-02\)"):
+        ledger.reject("OB1", actor="p", note="n", reviewed_on=date(2026, 4, 1))
+    rejected = ledger.reject("OB1", actor="review-panel", note="confirmed by two witnesses",
+                             reviewed_on=date(2026, 4, 4), reference="minutes 12")
+    assert rejected.objection.reviewed_on == date(2026, 4, 4)
+    assert rejected.events[-1].payload == {"reference": "minutes 12", "reviewed_on": "2026-04-04"}
     assert rejected.status is ObjectionStatus.REJECTED and not rejected.reversed and not rejected.is_open
     assert ledger.publication(1).status == "published"
     assert ledger.current(facts.subject_id, Q1).breakdown_hash == sha(original)

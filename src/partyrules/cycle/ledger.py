@@ -663,12 +663,14 @@ class Ledger:
         actor: str,
         note: str,
         reference: str | None = None,
+        reviewed_on: date | None = None,
         at: datetime | None = None,
     ) -> Publication:
         """Record the review's decision to uphold an investigated objection: ``corrected_facts`` (e.g. from
         :func:`~partyrules.cycle.objections.retract_incident` or ``correct_record`` applied to the current
         publication's facts) are re-evaluated with the rule set the score was published with, and the corrected
-        score is published, superseding the current one. ``reference`` names the decision on file (e.g. minutes)."""
+        score is published, superseding the current one. ``reference`` names the decision on file (e.g. minutes);
+        ``reviewed_on`` is the date of the review (情况复核), by default the date of this step."""
         actor = _text(actor, "actor", self._where())
         where = self._where(f"objections/{objection_id}")
         note = _text(note, "note", where)
@@ -677,7 +679,8 @@ class Ledger:
         with self._write() as conn:
             rec = self._objection_in(conn, objection_id)
             self._check_open_period(conn, rec.key, "uphold an objection to")
-            decided = advance(rec.objection, ObjectionAction.UPHELD, on=when.date(), note=note, where=where)
+            decided = advance(rec.objection, ObjectionAction.UPHELD, on=_review_date(reviewed_on, when, where),
+                              note=note, where=where)
             current = self._current_in(conn, rec.key)
             _check_subject(corrected_facts, current.subject_kind, current.subject_id, where)
             _check_ruleset(evaluator.ruleset, current, where)
@@ -708,9 +711,11 @@ class Ledger:
         actor: str,
         note: str,
         reference: str | None = None,
+        reviewed_on: date | None = None,
         at: datetime | None = None,
     ) -> ObjectionRecord:
-        """Record the review's decision to reject an investigated objection; the score stands as published."""
+        """Record the review's decision to reject an investigated objection; the score stands as published.
+        ``reference`` and ``reviewed_on`` as for :meth:`uphold`."""
         actor = _text(actor, "actor", self._where())
         where = self._where(f"objections/{objection_id}")
         note = _text(note, "note", where)
@@ -718,7 +723,8 @@ class Ledger:
         with self._write() as conn:
             rec = self._objection_in(conn, objection_id)
             self._check_open_period(conn, rec.key, "reject an objection to")
-            decided = advance(rec.objection, ObjectionAction.REJECTED, on=when.date(), note=note, where=where)
+            decided = advance(rec.objection, ObjectionAction.REJECTED, on=_review_date(reviewed_on, when, where),
+                              note=note, where=where)
             current = self._current_in(conn, rec.key)
             self._append(conn, at=when, actor=actor, action=ObjectionAction.REJECTED.value, key=rec.key,
                          what=f"objection {objection_id} rejected; {rec.key.ref} stands at "
@@ -735,11 +741,13 @@ class Ledger:
         actor: str,
         note: str,
         reference: str | None = None,
+        reviewed_on: date | None = None,
         at: datetime | None = None,
     ) -> Publication:
         """Record that an upheld objection was reversed on review: the facts and the breakdown it replaced are
         published again (the same breakdown hash), and the objection ends rejected. Only the latest correction
-        of a score can be reversed; reverse later ones first."""
+        of a score can be reversed; reverse later ones first. ``reference`` and ``reviewed_on`` as for
+        :meth:`uphold`."""
         actor = _text(actor, "actor", self._where())
         where = self._where(f"objections/{objection_id}")
         note = _text(note, "note", where)
@@ -747,7 +755,8 @@ class Ledger:
         with self._write() as conn:
             rec = self._objection_in(conn, objection_id)
             self._check_open_period(conn, rec.key, "reverse an objection to")
-            decided = advance(rec.objection, ObjectionAction.REVERSED, on=when.date(), note=note, where=where)
+            decided = advance(rec.objection, ObjectionAction.REVERSED, on=_review_date(reviewed_on, when, where),
+                              note=note, where=where)
             row = conn.execute("SELECT publication_id FROM publications WHERE objection_id = ? AND cause = 'upheld'",
                                (objection_id,)).fetchone()
             corrected = self._publication_in(conn, row[0])
@@ -1298,6 +1307,15 @@ def _scopes_hint(conn: sqlite3.Connection, period: str) -> str:
 
 def _score_text(total: float, grade: str) -> str:
     return f"{total:g} ({grade})"
+
+
+def _review_date(reviewed_on: date | None, when: datetime, where: Location) -> date:
+    if reviewed_on is None:
+        return when.date()
+    if isinstance(reviewed_on, datetime) or not isinstance(reviewed_on, date):
+        raise LedgerError(f"reviewed_on must be a date, got {reviewed_on!r}", location=where,
+                          hint="pass datetime.date(...); leave it out to use the date of the step")
+    return reviewed_on
 
 
 def _date(value: date | None) -> str | None:

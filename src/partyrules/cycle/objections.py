@@ -187,7 +187,7 @@ def advance(
             f"objection {objection.objection_id} cannot be {action.value.split('_')[-1]} on {on.isoformat()}: "
             f"{first['msg']}",
             location=where,
-            hint="the review date must not be before the objection was raised; pass at= or the review date",
+            hint="the review date must not be before the objection was raised; pass reviewed_on= (or at=)",
         ) from exc
 
 
