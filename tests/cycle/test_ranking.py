@@ -86,10 +86,10 @@ def test_pools_by_layer_and_category_and_percentile():
                br("C3", 80, category="community"), br("C4", 50, category="community"),
                br("G1", 85, category="grid"), br("G2", 70, category="grid", layer="general_branch")]
     ranks = {r.subject_id: r for r in rank(entries)}
-    assert ranks["C2"].pool == ("branch", "branch", "community")
+    assert ranks["C2"].pool == ("branch", "community")
     assert (ranks["C2"].pool_rank, ranks["C2"].pool_size) == (2, 4)
     assert (ranks["C2"].overall_rank, ranks["C2"].overall_size) == (3, 6)
-    assert ranks["G2"].pool == ("branch", "general_branch", "grid") and ranks["G2"].pool_size == 1
+    assert ranks["G2"].pool == ("general_branch", "grid") and ranks["G2"].pool_size == 1
     # mid-rank percentile: (below + half of the level ones, itself included) / size
     assert ranks["C1"].percentile == 100 * (3 + 0.5) / 4
     assert ranks["C2"].percentile == ranks["C3"].percentile == 100 * (1 + 1) / 4
@@ -215,6 +215,13 @@ def test_pairing_same_type_spread_and_fallback():
     # no top branch at all: unpaired, said so
     none = pair([r for r in alone if r.subject_id == "R0"], [])
     assert none.unpaired == ("R0",) and "unpaired" in none.pairs[0].explanation_en
+    # a vetoed bottom branch is paired like the others, and the pairing says it is vetoed
+    vetoed = rank([br("V0", 99, vetoed=True), br("C1", 90)])
+    vp = pair([vetoed[1]], [vetoed[0]]).pairs[0]
+    assert (vp.bottom_id, vp.top_id) == ("V0", "C1") and "vetoed" in vp.explanation_en
+    assert "一票否决" in vp.explanation_zh
+    # a vetoed subject never mentors
+    assert pair([vetoed[0]], [vetoed[1]]).unpaired == ("C1",)
 
 
 def test_pairing_gives_the_weakest_the_strongest_mentor():
@@ -240,7 +247,7 @@ def test_rank_is_one_plus_the_number_strictly_ahead(entries):
     ranks = {(r.kind, r.subject_id): r for r in rank(entries)}
     pools = defaultdict(list)
     for e in entries:
-        pools[(e.kind, e.layer, e.category)].append(e)
+        pools[(e.kind, e.layer, e.category)].append(e)  # the default pool, always within a kind
     for e in entries:
         r = ranks[(e.kind, e.subject_id)]
         same_kind = [o for o in entries if o.kind == e.kind]

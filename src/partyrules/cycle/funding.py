@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
@@ -80,11 +80,15 @@ def fmt_yuan(fen: int) -> str:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
+def _ratio(num: int, den: int, places: int) -> str:
+    """``num / den`` (both >= 0) with ``places`` decimals, rounded half up, in integers (exact for any size)."""
+    scaled = (2 * num * 10**places + den) // (2 * den)
+    digits = str(scaled).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}" if places else digits
+
+
 def _fmt_fraction(value: Fraction, places: int) -> str:
-    with localcontext() as ctx:
-        ctx.prec = max(28, len(str(abs(value.numerator))) + places + 2)
-        q = Decimal(value.numerator) / Decimal(value.denominator)
-        return f"{q.quantize(Decimal(1).scaleb(-places)):f}"
+    return _ratio(value.numerator, value.denominator, places)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,8 +324,8 @@ def _explain(vetoed: bool, eligible: bool, k: Decimal, weight: Decimal, share: F
             return (f"得分 {s} 未超过门槛 {m},按超出部分分配时份额为 0,得 0 元",
                     f"score {s} does not exceed the threshold {m}: nothing above it to reward, 0 yuan")
         return (f"得分 {s},计分为 0,得 0 元", f"score {s} gives a weight of 0: 0 yuan")
-    pct = _fmt_fraction(share * 100, 4)
-    q_yuan = _fmt_fraction(quota / 100, 4)
+    pct = _ratio(share.numerator * 100, share.denominator, 4)
+    q_yuan = _ratio(quota.numerator, quota.denominator * 100, 4)
     weight_zh = f"计分 {fmt_score(weight)}" + (f"(超出门槛 {m} 的部分)" if basis == "excess" else "")
     weight_en = f"weight {fmt_score(weight)}" + (f" (the part above {m})" if basis == "excess" else "")
     zh = (f"得分 {s},{weight_zh},占可分配资金 {fmt_yuan(rest)} 元的 {pct}%,按比例应得 {q_yuan} 元,"

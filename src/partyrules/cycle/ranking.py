@@ -12,7 +12,7 @@ Definitions (the source gives none of these numbers: gap J3; they are documented
   competition ranking: 1, 2, 2, 4) and the explanation names who shares it. Branches and members are never ranked
   against each other.
 - **Pools.** The overall rank runs across the sub-district per kind; the pool rank runs within the pool key, a tuple
-  of strings (by default kind, layer, category).
+  of strings (by default layer and category), always within one kind.
 - **Percentile** (within the pool): ``100 * (ranked below + half of the others level) / pool size``, the mid-rank
   percentile, so that tied subjects share it and a pool of one is at 50.
 - **Lists.** Per pool, the quota is ``ceil(share * pool size)``, computed exactly (7% of 100 is 7, not 8), so at
@@ -25,12 +25,14 @@ Definitions (the source gives none of these numbers: gap J3; they are documented
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 from ..errors import PartyRulesError
@@ -58,7 +60,7 @@ PoolKey = tuple[str, ...]
 PoolSpec = Sequence[str] | Callable[["Ranked"], PoolKey]
 
 DEFAULT_SHARE = 0.10  # the bottom and top share of each pool (D2, D6: the source gives no cut-off; gap J3)
-DEFAULT_POOL: tuple[str, ...] = ("kind", "layer", "category")
+DEFAULT_POOL: tuple[str, ...] = ("layer", "category")  # always within one kind: pools never mix kinds
 POOL_FIELDS = ("kind", "layer", "category", "group", "community_id")
 _MICRO = Decimal("0.000001")
 _NAMES_SHOWN = 5  # tied subjects named in an explanation before "and N more"
@@ -99,6 +101,7 @@ class Ranked:
     vetoed: bool = False
     group: str | None = None
     community_id: str | None = None
+    key: Decimal = field(init=False, repr=False, compare=False)  # the score as compared (see score_key)
 
     def __post_init__(self) -> None:
         where = f"subject {self.subject_id!r}"
@@ -108,9 +111,11 @@ class Ranked:
             raise RankingError(f"{where}: kind must be 'branch' or 'member', got {self.kind!r}")
         if isinstance(self.score, bool) or not isinstance(self.score, (int, float)) or not math.isfinite(self.score):
             raise RankingError(f"{where}: the score must be a finite number, got {self.score!r}")
-        if not 0 <= score_key(self.score) <= 100:
+        key = score_key(self.score)
+        if not 0 <= key <= 100:
             raise RankingError(f"{where}: the score {self.score!r} is outside 0..100",
                                hint="rank the annual composite, which is on a 0..100 scale")
+        object.__setattr__(self, "key", key)
         if not isinstance(self.vetoed, bool):
             raise RankingError(f"{where}: vetoed must be true or false, got {self.vetoed!r}")
         for name in ("layer", "category"):
@@ -170,19 +175,20 @@ def _names(ids: Sequence[str], lang: str) -> str:
     return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
+@lru_cache(maxsize=4096)
 def _pool_label(pool: PoolKey) -> str:
     return "/".join(p or "-" for p in pool) or "-"
 
 
 def _competition_ranks(entries: Sequence[Ranked]) -> dict[str, tuple[int, tuple[str, ...]]]:
     """Standard competition ranks (1, 2, 2, 4) of ``entries``, and who shares each, by subject id."""
-    keyed = sorted(entries, key=lambda e: ((e.vetoed, -score_key(e.score)), e.subject_id))
+    keyed = sorted(entries, key=lambda e: ((e.vetoed, -e.key), e.subject_id))
     out: dict[str, tuple[int, tuple[str, ...]]] = {}
     i = 0
     while i < len(keyed):
         j = i
-        position = (keyed[i].vetoed, score_key(keyed[i].score))
-        while j < len(keyed) and (keyed[j].vetoed, score_key(keyed[j].score)) == position:
+        position = (keyed[i].vetoed, keyed[i].key)
+        while j < len(keyed) and (keyed[j].vetoed, keyed[j].key) == position:
             j += 1
         ids = tuple(e.subject_id for e in keyed[i:j])
         for sid in ids:
@@ -195,7 +201,8 @@ def rank(entries: Iterable[Ranked], *, pool: PoolSpec = DEFAULT_POOL) -> list[Ra
     """Rank subjects across the sub-district and within their pools (分层分类、拉通排名).
 
     ``pool`` is either field names of :class:`Ranked` (``kind``, ``layer``, ``category``, ``group``,
-    ``community_id``; a missing value counts as ``""``) or a function from a subject to a tuple of strings.
+    ``community_id``; a missing value counts as ``""``) or a function from a subject to a tuple of strings; pools
+    never mix kinds, whatever the key.
     The result is sorted by kind, overall rank and subject id, whatever the input order. Raises
     :class:`RankingError` for a duplicate subject id within a kind or an unknown pool field.
     """
@@ -237,7 +244,7 @@ def rank(entries: Iterable[Ranked], *, pool: PoolSpec = DEFAULT_POOL) -> list[Ra
         tied = tuple(s for s in p_tied if s != e.subject_id)
         o_tied_others = tuple(s for s in o_tied if s != e.subject_id)
         zh, en = _explain_rank(e, key, o_rank, o_size, p_rank, p_size, tied, o_tied_others)
-        out.append(Rank(e.subject_id, e.kind, score_key(e.score), e.vetoed, e.group, e.community_id, key, o_rank,
+        out.append(Rank(e.subject_id, e.kind, e.key, e.vetoed, e.group, e.community_id, key, o_rank,
                         o_size, p_rank, p_size, percentile, tied, o_tied_others, zh, en))
     out.sort(key=lambda r: (r.kind, r.overall_rank, r.subject_id))
     return out
@@ -245,7 +252,7 @@ def rank(entries: Iterable[Ranked], *, pool: PoolSpec = DEFAULT_POOL) -> list[Ra
 
 def _explain_rank(e: Ranked, key: PoolKey, o_rank: int, o_size: int, p_rank: int, p_size: int,
                   tied: tuple[str, ...], o_tied: tuple[str, ...]) -> tuple[str, str]:
-    s = fmt_score(score_key(e.score))
+    s = fmt_score(e.key)
     noun_zh = "党支部" if e.kind == "branch" else "党员"
     noun_en = "branches" if e.kind == "branch" else "members"
     zh = [f"得分 {s};全街道{noun_zh}第 {o_rank} 名(共 {o_size} 个);{_pool_label(key)} 中第 {p_rank} 名(共 {p_size} 个)"]
@@ -520,27 +527,45 @@ def pair(bottom: RankList | Iterable[ListEntry | Rank], top: RankList | Iterable
             pending.extend(weakest_first)
             continue
         cap = math.ceil(len(members) / len(mentors))
-        in_group = {m.subject_id: 0 for m in mentors}
+        # the least loaded in this group, best first: a round-robin from the best when nobody is excluded
+        heap = [(0, m.position, m.subject_id) for m in mentors]
+        heapq.heapify(heap)
+        by_id = {m.subject_id: m for m in mentors}
         for b in weakest_first:
-            choices = [m for m in mentors if m.subject_id != b.subject_id]
-            if not choices:
+            chosen = _take(heap, b.subject_id)
+            if chosen is None:
                 pending.append(b)
                 continue
-            # the least loaded in this group, best first: round-robin from the best when nobody is excluded
-            m = min(choices, key=lambda t: (in_group[t.subject_id], order(t)))
-            in_group[m.subject_id] += 1
+            m = by_id[chosen]
             load[m.subject_id] += 1
             pairs.append(_pairing(b, m, False, cap))
+    fallback_heaps: dict[str, list[tuple[int, tuple[bool, Decimal], str]]] = defaultdict(list)
+    for t in tops:
+        fallback_heaps[t.kind].append((load[t.subject_id], t.position, t.subject_id))
+    for heap in fallback_heaps.values():
+        heapq.heapify(heap)
+    top_by_id = {(t.kind, t.subject_id): t for t in tops}
     for b in sorted(pending, key=order, reverse=True):
-        candidates = [t for t in tops if t.kind == b.kind and t.subject_id != b.subject_id]
-        if not candidates:
+        chosen = _take(fallback_heaps[b.kind], b.subject_id)
+        if chosen is None:
             pairs.append(_pairing(b, None, True, 0))
             continue
-        m = min(candidates, key=lambda t: (load[t.subject_id], order(t)))
-        load[m.subject_id] += 1
-        pairs.append(_pairing(b, m, True, 0))
+        load[chosen] += 1
+        pairs.append(_pairing(b, top_by_id[(b.kind, chosen)], True, 0))
     pairs.sort(key=lambda p: (p.kind, p.bottom_id))
     return Pairings(tuple(pairs), dict(sorted(load.items())))
+
+
+def _take(heap: list[tuple[int, tuple[bool, Decimal], str]], exclude: str) -> str | None:
+    """Pop the least loaded, best placed subject other than ``exclude``, count one more for it, push it back."""
+    held = heapq.heappop(heap) if heap and heap[0][2] == exclude else None
+    chosen = heapq.heappop(heap) if heap else None
+    if held is not None:
+        heapq.heappush(heap, held)
+    if chosen is None:
+        return None
+    heapq.heappush(heap, (chosen[0] + 1, chosen[1], chosen[2]))
+    return chosen[2]
 
 
 def _pairing(b: Rank, m: Rank | None, fallback: bool, cap: int) -> Pairing:
@@ -550,15 +575,19 @@ def _pairing(b: Rank, m: Rank | None, fallback: bool, cap: int) -> Pairing:
         en = f"{b.subject_id} ({g}): no top {b.kind} to pair with; left unpaired for the higher level to assign"
         return Pairing(b.subject_id, None, b.kind, b.group, None, True, zh, en)
     ms, bs = fmt_score(m.score), fmt_score(b.score)
+    if b.vetoed:  # say so: a vetoed branch is paired like any other, besides its rectification
+        bs_zh, bs_en = f"{bs},一票否决", f"{bs}, vetoed"
+    else:
+        bs_zh = bs_en = bs
     if not fallback:
-        zh = f"{b.subject_id}(得分 {bs})与同类型({g})的 {m.subject_id}(得分 {ms},第 {m.overall_rank} 名)结对," \
+        zh = f"{b.subject_id}(得分 {bs_zh})与同类型({g})的 {m.subject_id}(得分 {ms},第 {m.overall_rank} 名)结对," \
              f"先进带后进;每个先进对象至多带 {cap} 个"
-        en = f"{b.subject_id} (score {bs}) paired with {m.subject_id} of the same type {g} (score {ms}, " \
+        en = f"{b.subject_id} (score {bs_en}) paired with {m.subject_id} of the same type {g} (score {ms}, " \
              f"rank {m.overall_rank}); each top {m.kind} mentors at most {cap}"
     else:
         mg = m.group or "-"
-        zh = f"{b.subject_id}(得分 {bs})所属类型 {g} 没有先进对象,改与其他类型({mg})中带教最少者里最好的 " \
+        zh = f"{b.subject_id}(得分 {bs_zh})所属类型 {g} 没有先进对象,改与其他类型({mg})中带教最少者里最好的 " \
              f"{m.subject_id}(得分 {ms})结对"
-        en = f"{b.subject_id} (score {bs}): no top {b.kind} of its type {g}, so paired instead with " \
+        en = f"{b.subject_id} (score {bs_en}): no top {b.kind} of its type {g}, so paired instead with " \
              f"{m.subject_id} of type {mg} (score {ms}), the best of those mentoring the fewest"
     return Pairing(b.subject_id, m.subject_id, b.kind, b.group, m.group, fallback, zh, en)
