@@ -108,8 +108,10 @@ def test_demo_scores_the_sample_subdistrict_with_the_shipped_rule_sets(capsys):
     out = capsys.readouterr().out
     assert "19 communities, 175 Party organisations, 2972 members" in out
     assert "scored 3166 subjects" in out  # 2,972 members + 175 branches + 19 communities, none failed
-    for needle in ("Grade distribution", "Branch ranking", "Member ranking", "One member's full explained breakdown",
-                   "One branch's full explained breakdown", "branch-combat-effectiveness", "community-six-star"):
+    for needle in ("Annual grades", "Branch ranking", "Member ranking", "One member's explained breakdown",
+                   "One branch's explained breakdown", "branch-combat-effectiveness", "community-six-star",
+                   "Warning list", "Priority list", "Pairings", "funds of 500000.00 yuan", "total 500000.00 yuan",
+                   "Six-star targets", "quota"):
         assert needle in out
 
 

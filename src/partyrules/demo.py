@@ -1,8 +1,10 @@
 """``partyrules demo``: score a generated sample sub-district end to end with the shipped rule sets.
 
 19 communities, 175 branches and 2,972 members (the main seed's proportions), a year of monthly records,
-incidents and commendations: every member scored with the index of their category, every branch with the
-combat-effectiveness index, every community with the six-star rating.
+incidents and commendations, run through the assessment year: every member scored with the index of their
+category and every branch with the combat-effectiveness index, for each quarter and the year; annual results with
+the 优秀 quota; rankings, warning and priority lists, pairings and funding; every community rated with six stars
+and checked against the targets.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
-from .evaluate.evaluator import Evaluator
+from .cycle.annual import AnnualResult
+from .cycle.funding import fmt_yuan
+from .cycle.ranking import Rank
+from .cycle.year import YearOptions, run_year, shipped_rulesets
 from .explain.breakdown import ScoreBreakdown
 from .facts.subdistrict import generate_subdistrict
-from .rulesets.loader import load_ruleset
 from .rulesets.model import RuleSet
-from .shipped_rulesets import shipped_ruleset_path
 
 CATEGORIES = ("in_service", "retired", "new_citizen")
 
@@ -34,62 +37,56 @@ def example_ruleset_path() -> Path:
     return Path(str(resources.files("partyrules") / "data" / "example" / "member-example.yaml"))
 
 
-def _rank(scored: list[ScoreBreakdown]) -> list[ScoreBreakdown]:
-    # vetoed subjects rank below everyone; ties by total are broken by id, so the order never depends on input
-    return sorted(scored, key=lambda b: (b.vetoed, -b.total, b.subject_id))
-
-
-def _table(title: str, ranked: list[ScoreBreakdown], zh: bool, top: int = 8, bottom: int = 4) -> None:
-    print("\n" + title)
-    head = ("名次", "对象", "总分", "等次", "主要失分") if zh else ("rank", "subject", "total", "grade", "lost most at")
-    print(f"  {_pad(head[0], 5)}  {_pad(head[1], 10)} {_pad(head[2], 8)}  {_pad(head[3], 14)} {head[4]}")
-    n = len(ranked)
-    rows = [(i + 1, b) for i, b in enumerate(ranked[:top])]
-    if n > top:
-        rows += [(n - bottom + 1 + i, b) for i, b in enumerate(ranked[-bottom:]) if n - bottom + i >= top]
-    last = 0
-    for rank, b in rows:
-        if rank > last + 1:
-            print("  " + "·" * 5)
-        last = rank
-        reasons = ", ".join(r.code for r in b.reason_codes[:2])
-        grade = _pad(b.grade.zh if zh else b.grade.en, 14)
-        print(f"  {rank:>5}  {b.subject_id:<10} {b.total:>8.2f}  {grade} {reasons}")
-
-
-def _distribution(title: str, rs: RuleSet, scored: list[ScoreBreakdown], zh: bool) -> None:
-    counts = Counter(b.grade.id for b in scored)
+def _distribution(title: str, rs: RuleSet, grades: list[str | None], zh: bool) -> None:
+    counts = Counter(grades)
     print(f"  {title}")
     for g in rs.grades:
         n = counts.get(g.id, 0)
-        bar = "█" * round(30 * n / max(1, len(scored)))
+        bar = "█" * round(30 * n / max(1, len(grades)))
         print(f"    {_pad(g.zh if zh else g.en, 20)} {n:>5}  {bar}")
+    if counts.get(None):
+        print(f"    {_pad('不定等次(预备党员)' if zh else 'not graded (probationary)', 20)} {counts[None]:>5}")
+
+
+def _ranking(title: str, ranks: list[Rank], results: dict[str, AnnualResult], zh: bool, top: int = 8,
+             bottom: int = 4, *, in_pool: bool = False) -> None:
+    print("\n" + title)
+    head = ("名次", "对象", "综合得分", "等次", "否决") if zh else ("rank", "subject", "composite", "grade", "veto")
+    print(f"  {_pad(head[0], 5)}  {_pad(head[1], 10)} {_pad(head[2], 10)} {_pad(head[3], 14)} {head[4]}")
+    ordered = sorted(ranks, key=lambda r: (r.pool_rank if in_pool else r.overall_rank, r.subject_id))
+    n = len(ordered)
+    shown = [(i, r) for i, r in enumerate(ordered) if i < top or i >= n - bottom]
+    last = -1
+    for i, r in shown:
+        if i > last + 1:
+            print("  " + "·" * 5)
+        last = i
+        res = results[r.subject_id]
+        grade = (res.grade.zh if zh else res.grade.en) if res.grade else "-"
+        note = ("(名额调整)" if zh else " (quota)") if res.demoted_by_quota else ""
+        print(f"  {r.pool_rank if in_pool else r.overall_rank:>5}  {r.subject_id:<10} {res.percent:>10.2f} {_pad(grade + note, 14)} "
+              f"{','.join(v.rule_id for v in res.vetoes)}")
 
 
 def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     zh = lang == "zh"
     t0 = time.perf_counter()
-    rulesets = {k: load_ruleset(shipped_ruleset_path(k)) for k in (*CATEGORIES, "branch", "community")}
+    rulesets = shipped_rulesets()
     area = generate_subdistrict(seed=seed)
     t1 = time.perf_counter()
-    members: dict[str, list[ScoreBreakdown]] = {}
-    failures = []
-    for cat in CATEGORIES:
-        result = Evaluator(rulesets[cat]).evaluate_many(area.members_in(cat), str(area.year))
-        members[cat] = result.breakdowns
-        failures += result.failures
-    branch_result = Evaluator(rulesets["branch"]).evaluate_many(area.branches, str(area.year))
-    community_result = Evaluator(rulesets["community"]).evaluate_many(area.communities, str(area.year))
-    failures += branch_result.failures + community_result.failures
+    pool_fen = 50_000_000  # 500,000 yuan of 以奖代补 funds for the sub-district's branches
+    year = run_year(area.members, area.branches, area.communities, year=area.year, rulesets=rulesets,
+                    options=YearOptions(funding_pool_fen=pool_fen))
     t2 = time.perf_counter()
 
-    scored = sum(len(v) for v in members.values()) + len(branch_result.breakdowns) + len(community_result.breakdowns)
+    scored = len(year.members) + len(year.branches) + len(year.communities)
     print("示例街道 (生成数据)" if zh else "Sample sub-district (generated)")
-    print(("{c} 个社区, {b} 个党组织, {m} 名党员; 生成并载入 {g:.1f}s, 评分 {s} 个对象 {e:.1f}s" if zh else
-           "{c} communities, {b} Party organisations, {m} members; generated and loaded in {g:.1f}s, "
-           "scored {s} subjects in {e:.1f}s").format(
-        c=len(area.communities), b=len(area.branches), m=len(area.members), g=t1 - t0, s=scored, e=t2 - t1))
-    for f in failures:
+    print(("{c} 个社区, {b} 个党组织, {m} 名党员; 生成并载入 {g:.1f}s; {y} 年度: 每季度及全年评分 {s} 个对象 {e:.1f}s"
+           if zh else "{c} communities, {b} Party organisations, {m} members; generated and loaded in {g:.1f}s; "
+           "year {y}: scored {s} subjects for each quarter and the year in {e:.1f}s").format(
+        c=len(area.communities), b=len(area.branches), m=len(area.members), g=t1 - t0, s=scored, e=t2 - t1,
+        y=area.year))
+    for f in year.failures:
         print(f"  ! {f}")
 
     print("\n" + ("规则集" if zh else "Rule sets"))
@@ -98,35 +95,74 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
         print(f"  {rs.id:<30} {c['dimensions']:>2} dims {c['standards']:>3} std {c['deductions']:>3} ded "
               f"{c['vetoes']:>2} vetoes  {rs.title_zh if zh else rs.title_en}")
 
-    print("\n" + ("等次分布" if zh else "Grade distribution"))
+    print("\n" + ("年度等次分布 (季度评分、年度测评、书记述职评议、日常掌握情况综合)" if zh else
+                  "Annual grades (quarterly scores, annual evaluation, secretary's report review, daily observation)"))
     for cat in CATEGORIES:
-        _distribution(rulesets[cat].title_zh if zh else rulesets[cat].title_en, rulesets[cat], members[cat], zh)
+        rs = rulesets[cat]
+        _distribution(rs.title_zh if zh else rs.title_en, rs,
+                      [r.grade.id if r.grade else None for r in year.members if r.pool[-1] == cat], zh)
     _distribution(rulesets["branch"].title_zh if zh else rulesets["branch"].title_en, rulesets["branch"],
-                  branch_result.breakdowns, zh)
-    _distribution(rulesets["community"].title_zh if zh else rulesets["community"].title_en, rulesets["community"],
-                  community_result.breakdowns, zh)
+                  [r.grade.id if r.grade else None for r in year.branches], zh)
+    stars = Counter(c.stars for c in year.communities)
+    print(f"  {rulesets['community'].title_zh if zh else rulesets['community'].title_en}")
+    for n in range(6, -1, -1):
+        if stars.get(n):
+            print(f"    {n}{'星' if zh else ' stars'}: {stars[n]}")
+    demoted = sum(1 for r in year.members if r.demoted_by_quota)
+    print(("  优秀名额 (不超过本支部参评党员的1/3): {d} 名党员按排名调整为合格" if zh else
+           "  优秀 quota (at most 1/3 of a branch's graded members): {d} members moved down by rank").format(d=demoted))
 
-    every = [*[b for v in members.values() for b in v], *branch_result.breakdowns, *community_result.breakdowns]
+    every = [b for sy in year.subject_years for b in (sy.year,)]
     warned = Counter((w.id, w.zh if zh else w.en) for b in every for w in b.warnings)
     print("\n" + ("结构提示 (不影响得分)" if zh else "Structure warnings (never change the points)"))
     for (wid, text), n in sorted(warned.items()):
         print(f"  {wid:<5} {n:>5}  {text}")
 
-    ranked_branches = _rank(branch_result.breakdowns)
-    _table("党支部战斗力指数排名" if zh else "Branch ranking (combat-effectiveness index)", ranked_branches, zh)
+    results = {r.subject_id: r for r in (*year.members, *year.branches)}
+    _ranking("党支部年度排名 (拉通排名)" if zh else "Branch ranking for the year (across the sub-district)",
+             year.branch_ranks, results, zh)
     for cat in CATEGORIES:
-        title = rulesets[cat].title_zh + "排名" if zh else f"Member ranking: {rulesets[cat].title_en}"
-        _table(title, _rank(members[cat]), zh, top=5, bottom=3)
+        title = rulesets[cat].title_zh + "年度排名" if zh else f"Member ranking: {rulesets[cat].title_en}"
+        _ranking(title, [r for r in year.member_ranks if r.pool[-1] == cat], results, zh, top=5, bottom=3,
+                 in_pool=True)
 
-    member = _pick_example(members["in_service"])
+    print("\n" + ("结果运用" if zh else "Uses of the results"))
+    print(("  诫勉名单 (各类别排名后10%及一票否决): {b} 个党支部, {m} 名党员" if zh else
+           "  Warning list (bottom 10% of each pool, and every veto): {b} branches, {m} members").format(
+        b=len(year.branch_warnings), m=len(year.member_warnings)))
+    print(("  重点支持名单 (各类别排名前10%): {p} 个党支部" if zh else
+           "  Priority list (top 10% of each pool): {p} branches").format(p=len(year.branch_priority)))
+    print("  " + ("结对子 (先进带后进):" if zh else "Pairings (the advanced help the lagging):"))
+    for pairing in year.pairings.pairs[:6]:
+        print("    " + pairing.explanation(lang))
+    if len(year.pairings.pairs) > 6:
+        print(f"    … {len(year.pairings.pairs) - 6} " + ("对" if zh else "more"))
+    if year.funding is not None:
+        lines = sorted(year.funding.lines, key=lambda ln: (-ln.amount_fen, ln.subject_id))
+        print(("  以奖代补经费 {t} 元, 按战斗力指数分配 (合计 {s} 元, 一票否决的支部不拨付):" if zh else
+               "  以奖代补 funds of {t} yuan shared by index (total {s} yuan; vetoed branches get nothing):").format(
+            t=fmt_yuan(year.funding.pool_fen), s=fmt_yuan(sum(ln.amount_fen for ln in lines))))
+        for ln in [*lines[:3], *lines[-2:]]:
+            print(f"    {ln.subject_id:<8} {fmt_yuan(ln.amount_fen):>12}  {ln.explanation(lang)}")
+    recs = [x for r in (*year.branches, *year.members) for x in r.recommendations]
+    print(("  一票否决后的建议措施 {n} 项 (均为建议, 须经会议表决方可成为决定)" if zh else
+           "  {n} follow-up measures recommended after vetoes (recommendations only; a meeting vote decides)")
+          .format(n=len(recs)))
+    if year.star_targets is not None:
+        print("  " + ("六星级创建目标对照:" if zh else "Six-star targets:"))
+        for tl in year.star_targets.lines:
+            print("    " + tl.explanation(lang))
+
+    by_id = {sy.facts.subject_id: sy for sy in year.subject_years}
+    member = _pick_example([by_id[r.subject_id].year for r in year.members if r.pool[-1] == "in_service"])
     if member is not None:
-        print("\n" + ("一名党员的完整得分说明" if zh else "One member's full explained breakdown"))
+        print("\n" + ("一名党员的全年得分说明" if zh else "One member's explained breakdown for the year"))
         print(member.to_text(lang))
-    branch = _pick_example(branch_result.breakdowns)
+    branch = _pick_example([by_id[r.subject_id].year for r in year.branches])
     if branch is not None:
-        print("\n" + ("一个党支部的完整得分说明" if zh else "One branch's full explained breakdown"))
+        print("\n" + ("一个党支部的全年得分说明" if zh else "One branch's explained breakdown for the year"))
         print(branch.to_text(lang))
-    return 0 if not failures else 10
+    return 0 if not year.failures else 10
 
 
 def _pick_example(scored: list[ScoreBreakdown]) -> ScoreBreakdown | None:
