@@ -64,7 +64,8 @@ def _ranking(title: str, ranks: list[Rank], results: dict[str, AnnualResult], zh
         res = results[r.subject_id]
         grade = (res.grade.zh if zh else res.grade.en) if res.grade else "-"
         note = ("(名额调整)" if zh else " (quota)") if res.demoted_by_quota else ""
-        print(f"  {r.pool_rank if in_pool else r.overall_rank:>5}  {r.subject_id:<10} {res.percent:>10.2f} {_pad(grade + note, 14)} "
+        shown_rank = r.pool_rank if in_pool else r.overall_rank
+        print(f"  {shown_rank:>5}  {r.subject_id:<10} {res.percent:>10.2f} {_pad(grade + note, 14)} "
               f"{','.join(v.rule_id for v in res.vetoes)}")
 
 
