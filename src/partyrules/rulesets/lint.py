@@ -158,6 +158,8 @@ class _Linter:
                     self.condition(x, env_over, env_cur)
                 elif key in _AMOUNTS:
                     self.amount(x, env_over, env_cur)
+                elif key in ("denominator", "target"):
+                    self.divisor(rule, x, env_over, env_cur)
                 elif not (key == "value" and rule.spec.bands is not None):  # bands() checks its value
                     self.wheres(x, env_over, env_cur)
             if kind == "standard" and rule.spec.bands is not None:
@@ -233,6 +235,20 @@ class _Linter:
         elif _never_positive(cur):
             self.add("RS515", f"the {x.key} of {x.owner} can never be above 0 with the current parameter values: "
                      f"the rule always {what}", loc, "check the parameters it reads", "warning")
+
+    def divisor(self, rule: Any, x: _Expr, env_over: Env, env_cur: Env) -> None:
+        """A ratio whose denominator (or target) is never above 0 always gives the same share of the points."""
+        if self.wheres(x, env_over, env_cur):
+            return
+        v = self.over.for_text(x.expr.text).value(x.expr.ir, env_over)
+        if not _exact(x.expr.text) or not _never_positive(v):
+            return
+        zero = rule.spec.ratio.zero_denominator if x.key == "denominator" else rule.spec.ratio_to.zero_target
+        self.add("RS516", f"the {x.key} of {x.owner} can never be above 0: the standard always earns "
+                 f"{'all' if zero == 'full' else 'none'} of its points (zero_{x.key}: {zero})",
+                 self.where(x, x.expr.ir),
+                 "divide by what the standard measures against (e.g. period.months, a count of required items)",
+                 "warning")
 
     def bands(self, rule: Any, item: Any, x: _Expr, env: Env) -> None:
         if self.wheres(x, env, env):
