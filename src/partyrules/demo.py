@@ -9,6 +9,7 @@ and checked against the targets.
 
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
 from collections import Counter
@@ -19,6 +20,7 @@ from .cycle.annual import AnnualResult
 from .cycle.funding import fmt_yuan
 from .cycle.ranking import Rank
 from .cycle.year import YearOptions, run_year, shipped_rulesets
+from .evaluate.evaluator import Evaluator
 from .explain.breakdown import ScoreBreakdown
 from .facts.subdistrict import generate_subdistrict
 from .rulesets.model import RuleSet
@@ -77,7 +79,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     t1 = time.perf_counter()
     pool_fen = 50_000_000  # 500,000 yuan of 以奖代补 funds for the sub-district's branches
     year = run_year(area.members, area.branches, area.communities, year=area.year, rulesets=rulesets,
-                    options=YearOptions(funding_pool_fen=pool_fen))
+                    options=YearOptions(funding_pool_fen=pool_fen), workers=os.cpu_count())
     t2 = time.perf_counter()
 
     scored = len(year.members) + len(year.branches) + len(year.communities)
@@ -113,8 +115,8 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     print(("  优秀名额 (不超过本支部参评党员的1/3): {d} 名党员按排名调整为合格" if zh else
            "  优秀 quota (at most 1/3 of a branch's graded members): {d} members moved down by rank").format(d=demoted))
 
-    every = [b for sy in year.subject_years for b in (sy.year,)]
-    warned = Counter((w.id, w.zh if zh else w.en) for b in every for w in b.warnings)
+    texts = {c.id: (c.spec.zh if zh else c.spec.en) for rs in rulesets.values() for c in rs.checks}
+    warned = Counter((w, texts[w]) for r in (*year.members, *year.branches) for w in r.warnings)
     print("\n" + ("结构提示 (不影响得分)" if zh else "Structure warnings (never change the points)"))
     for (wid, text), n in sorted(warned.items()):
         print(f"  {wid:<5} {n:>5}  {text}")
@@ -154,12 +156,13 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
         for tl in year.star_targets.lines:
             print("    " + tl.explanation(lang))
 
-    by_id = {sy.facts.subject_id: sy for sy in year.subject_years}
-    member = _pick_example([by_id[r.subject_id].year for r in year.members if r.pool[-1] == "in_service"])
+    whole = str(area.year)
+    member = _pick_example([Evaluator(rulesets["in_service"]).evaluate(m, whole)
+                            for m in area.members_in("in_service")[:60]])
     if member is not None:
         print("\n" + ("一名党员的全年得分说明" if zh else "One member's explained breakdown for the year"))
         print(member.to_text(lang))
-    branch = _pick_example([by_id[r.subject_id].year for r in year.branches])
+    branch = _pick_example([Evaluator(rulesets["branch"]).evaluate(b, whole) for b in area.branches[:60]])
     if branch is not None:
         print("\n" + ("一个党支部的全年得分说明" if zh else "One branch's explained breakdown for the year"))
         print(branch.to_text(lang))

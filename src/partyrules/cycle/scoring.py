@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,20 +73,76 @@ def score_subject_year(evaluator: Evaluator, facts: SubjectFacts, year: int) -> 
 
 @dataclass
 class ScoredYear:
-    subjects: list[SubjectYear] = field(default_factory=list)
+    results: list[AnnualResult] = field(default_factory=list)  # in population order, without the failures
     failures: list[Failure] = field(default_factory=list)
+    subjects: list[SubjectYear] = field(default_factory=list)  # only when the breakdowns are kept
 
 
-def score_year(population: Sequence[SubjectFacts], rulesets: Iterable[RuleSet], year: int,
-               params: Mapping[str, Mapping[str, Any]] | None = None) -> ScoredYear:
-    """Score every subject's year; a subject that cannot be scored is reported and the others are still scored."""
+# What forked workers score: set just before the fork, so the children inherit the compiled rule sets and the
+# population instead of receiving them pickled (compiled expressions are closures, which do not pickle).
+_FORKED: tuple[RuleSetChooser, int, Sequence[SubjectFacts]] | None = None
+
+
+def _score_one(chooser: RuleSetChooser, facts: SubjectFacts, year: int) -> SubjectYear:
+    return score_subject_year(chooser.evaluator_for(facts, Period.year(year)), facts, year)
+
+
+def _score_slice(bounds: tuple[int, int]) -> list[tuple[int, AnnualResult | None, Failure | None]]:
+    assert _FORKED is not None
+    chooser, year, population = _FORKED
+    out: list[tuple[int, AnnualResult | None, Failure | None]] = []
+    for i in range(*bounds):
+        facts = population[i]
+        try:
+            out.append((i, _score_one(chooser, facts, year).result, None))
+        except PartyRulesError as exc:
+            out.append((i, None, Failure(i, getattr(facts, "subject_id", None), exc)))
+    return out
+
+
+def _worker_count(workers: int | None, n: int) -> int:
+    if workers is None or workers <= 1 or n < 200 or sys.platform != "linux":
+        return 1  # forking is cheap and safe only on Linux; small populations are faster in-process
+    return min(workers, os.cpu_count() or 1)
+
+
+def score_year(population: Iterable[SubjectFacts], rulesets: Iterable[RuleSet], year: int,
+               params: Mapping[str, Mapping[str, Any]] | None = None, *, workers: int | None = None,
+               keep_breakdowns: bool = True) -> ScoredYear:
+    """Score every subject's year; a subject that cannot be scored is reported and the others are still scored.
+
+    With ``workers`` > 1 (on Linux, for populations of 200 or more) the subjects are scored in forked processes and
+    only the annual results come back: ``subjects`` (the breakdowns) is then empty, whatever ``keep_breakdowns``.
+    The results are identical either way, in population order.
+    """
+    global _FORKED
+    people = list(population)
     chooser = RuleSetChooser(rulesets, params)
     out = ScoredYear()
-    whole = Period.year(year)
-    for i, facts in enumerate(population):
-        try:
-            ev = chooser.evaluator_for(facts, whole)
-            out.subjects.append(score_subject_year(ev, facts, year))
-        except PartyRulesError as exc:
-            out.failures.append(Failure(i, getattr(facts, "subject_id", None), exc))
+    n = _worker_count(workers, len(people))
+    if n == 1:
+        for i, facts in enumerate(people):
+            try:
+                sy = _score_one(chooser, facts, year)
+            except PartyRulesError as exc:
+                out.failures.append(Failure(i, getattr(facts, "subject_id", None), exc))
+                continue
+            out.results.append(sy.result)
+            if keep_breakdowns:
+                out.subjects.append(sy)
+        return out
+    slices = 8 * n  # several slices per worker, so one slow slice does not leave a core idle
+    bounds = [(k * len(people) // slices, (k + 1) * len(people) // slices) for k in range(slices)]
+    _FORKED = (chooser, year, people)
+    try:
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            parts = pool.map(_score_slice, bounds)
+    finally:
+        _FORKED = None
+    for part in parts:
+        for _, result, failure in part:
+            if failure is not None:
+                out.failures.append(failure)
+            elif result is not None:
+                out.results.append(result)
     return out

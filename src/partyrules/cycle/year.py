@@ -177,11 +177,15 @@ def run_year(
     rulesets: Sequence[RuleSet] | Mapping[str, RuleSet] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     options: YearOptions | None = None,
+    workers: int | None = None,
+    keep_breakdowns: bool = True,
 ) -> YearResult:
     """Run the assessment year ``year`` for a population (by default with the shipped rule sets).
 
     ``params`` overrides parameters per rule-set id (a what-if: ``{"member-in-service": {"annual_weight_daily":
     0.3}}``). A subject that cannot be scored is reported in ``failures`` and the rest of the year still runs.
+    ``workers`` > 1 scores in that many forked processes (Linux); the breakdowns of each quarter and year are then
+    not kept (``subject_years`` is empty), only the annual results, which are identical.
     """
     options = options or YearOptions()
     if rulesets is None:
@@ -189,9 +193,9 @@ def run_year(
     rs_list = list(rulesets.values()) if isinstance(rulesets, Mapping) else list(rulesets)
     scorable = [rs for rs in rs_list if rs.subject_kind != "community"]
     people: list[SubjectFacts] = [*members, *branches]
-    scored = score_year(people, scorable, year, params)
+    scored = score_year(people, scorable, year, params, workers=workers, keep_breakdowns=keep_breakdowns)
     by_id = {rs.id: rs for rs in scorable}
-    results = apply_quota([s.result for s in scored.subjects], by_id)
+    results = apply_quota(scored.results, by_id)
     member_results = [r for r in results if r.subject_kind == "member"]
     branch_results = [r for r in results if r.subject_kind == "branch"]
 
