@@ -16,6 +16,25 @@ Typical use::
 
 from __future__ import annotations
 
+from .analyse.diff import RulesetDiff, diff_rulesets
+from .cycle.annual import AnnualResult
+from .cycle.followup import FollowUpError, Recommendation
+from .cycle.funding import Allocation, FundingError, allocate
+from .cycle.ledger import AuditEvent, Finalisation, Ledger, ObjectionRecord, Publication
+from .cycle.objections import (
+    LedgerError,
+    LedgerIntegrityError,
+    LedgerNotFoundError,
+    LedgerStateError,
+    ObjectionsPendingError,
+    PeriodFinalisedError,
+    ReproductionError,
+    correct_record,
+    retract_incident,
+)
+from .cycle.ranking import Rank, Ranked, RankingError, pair, priority_list, rank, warning_list
+from .cycle.targets import StarTargets, check_star_targets, load_star_targets
+from .cycle.year import YearOptions, YearResult, publish_quarters, run_year
 from .errors import (
     Diagnostic,
     EngineError,
@@ -49,12 +68,14 @@ from .facts import (
     Member,
     MemberFacts,
     MemberMonthRecord,
+    Objection,
     SubDistrict,
     generate_subdistrict,
     parse_subject_facts,
     register_incident_kind,
 )
 from .periods import Month, Period
+from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet
 from .rulesets.yamlsafe import Limits
@@ -63,7 +84,10 @@ from .shipped_rulesets import shipped_ruleset_path
 __version__ = "0.1.0"
 
 __all__ = [
+    "Allocation",
     "AnnualEvaluation",
+    "AnnualResult",
+    "AuditEvent",
     "BatchResult",
     "Branch",
     "BranchFacts",
@@ -80,10 +104,18 @@ __all__ = [
     "ExpressionError",
     "FactError",
     "Failure",
+    "Finalisation",
+    "FollowUpError",
+    "FundingError",
     "GradeResult",
     "Grid",
     "Incident",
     "IncludeError",
+    "Ledger",
+    "LedgerError",
+    "LedgerIntegrityError",
+    "LedgerNotFoundError",
+    "LedgerStateError",
     "Limits",
     "Line",
     "LiveSession",
@@ -93,24 +125,51 @@ __all__ = [
     "MemberMonthRecord",
     "Month",
     "NotApplicableError",
+    "Objection",
+    "ObjectionRecord",
+    "ObjectionsPendingError",
     "ParameterError",
     "PartyRulesError",
     "Period",
+    "PeriodFinalisedError",
     "PopulationError",
+    "Publication",
+    "Rank",
+    "Ranked",
+    "RankingError",
     "ReasonCode",
+    "Recommendation",
+    "ReproductionError",
     "RuleSet",
     "RuleSetError",
     "RuleSetLimitError",
     "RuleSetSchemaError",
     "RuleSetSyntaxError",
+    "RulesetDiff",
     "ScoreBreakdown",
+    "StarTargets",
     "SubDistrict",
+    "YearOptions",
+    "YearResult",
     "__version__",
+    "allocate",
+    "check_star_targets",
+    "correct_record",
+    "diff_rulesets",
     "evaluate",
     "generate_subdistrict",
+    "lint_ruleset",
     "load_ruleset",
+    "load_star_targets",
     "loads_ruleset",
+    "pair",
     "parse_subject_facts",
+    "priority_list",
+    "publish_quarters",
+    "rank",
     "register_incident_kind",
+    "retract_incident",
+    "run_year",
     "shipped_ruleset_path",
+    "warning_list",
 ]

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.cli import main
-from partyrules.cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
+from partyrules.cycle.hashing import breakdown_hash
+from partyrules.cycle.scoring import score_year
+from partyrules.cycle.year import YearOptions, YearResult, publish_quarters, run_year, shipped_rulesets
 
 YEAR = 2026
 POOL_FEN = 12_345_678  # 123,456.78 yuan: not a multiple of anything convenient
@@ -161,3 +163,27 @@ def test_tables_as_json_and_parquet(tmp_path: Path):
     frame = pl.read_parquet(tmp_path / "q" / "members.parquet")
     assert frame.height == len(rows) == 20
     assert frame["percent"].to_list() == [r["percent"] for r in rows]
+
+
+def test_forked_workers_give_the_same_results_in_the_same_order():
+    a = pr.generate_subdistrict(seed=9, communities=2, organisations=6, members=230)
+    people = [*a.members, *a.branches]
+    one = score_year(people, rulesets()[:4], YEAR)
+    two = score_year(people, rulesets()[:4], YEAR, workers=2)
+    assert len(one.results) == len(people) and not one.failures
+    assert [r.model_dump_json() for r in two.results] == [r.model_dump_json() for r in one.results]
+    assert two.subjects == []  # only the annual results come back from the workers
+
+
+def test_quarterly_scores_are_published_to_the_ledger_where_they_can_be_found():
+    a = area()
+    y = run_year(a.members[:12], a.branches[:2], (), year=YEAR, rulesets=rulesets())
+    with pr.Ledger(":memory:") as ledger:
+        assert publish_quarters(y, ledger, actor="sub-district office", quarter=1) == 14
+        first = a.members[0].subject_id
+        pub = ledger.current(first, f"{YEAR}-Q1")
+        assert pub is not None and pub.breakdown_hash == breakdown_hash(y.subject_years[0].quarters[0])
+        events = len(ledger.audit_trail())
+        assert publish_quarters(y, ledger, actor="sub-district office") == 14 * 4
+        assert len(ledger.audit_trail()) == events + 14 * 3  # Q1 was already published: nothing new for it
+        assert ledger.current(first, f"{YEAR}-Q1") == pub

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import PartyRulesError
 from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
@@ -24,6 +25,8 @@ from ..shipped_rulesets import shipped_ruleset_path
 from .annual import AnnualResult
 from .funding import Allocation, allocate
 from .hashing import breakdown_hash
+from .ledger import Ledger
+from .quarterly import facts_for_period, quarters
 from .quota import apply_quota
 from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, pair, priority_list, rank, warning_list
 from .scoring import SubjectYear, score_year
@@ -146,6 +149,22 @@ def _list_row(e: Any, name: str) -> dict[str, Any]:
     return {"list": name, "subject_id": e.subject_id, "kind": e.rank.kind, "pool": "/".join(e.rank.pool),
             "pool_rank": e.rank.pool_rank, "pool_size": e.rank.pool_size, "reason": e.reason,
             "explanation_zh": e.explanation_zh, "explanation_en": e.explanation_en}
+
+
+def publish_quarters(result: YearResult, ledger: Ledger, *, actor: str, quarter: int | None = None,
+                     scope: str = "all") -> int:
+    """Publish the quarterly scores of a year run (with the facts each was computed from) in the ledger, where they
+    can be objected to; all of a quarter or the whole year in one transaction. Needs the breakdowns, so the year
+    must have been run with ``keep_breakdowns=True`` and one worker. Returns the number of scores published."""
+    if not result.subject_years and (result.members or result.branches):
+        raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
+                              hint="run_year(..., workers=1, keep_breakdowns=True)")
+    items = []
+    for sy in result.subject_years:
+        for q, b in zip(quarters(result.year), sy.quarters, strict=True):
+            if quarter is None or str(q).endswith(f"Q{quarter}"):
+                items.append((b, facts_for_period(sy.facts, q)))
+    return len(ledger.publish_many(items, actor=actor, scope=scope))
 
 
 def ranked_of(r: AnnualResult) -> Ranked:
