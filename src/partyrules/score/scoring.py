@@ -11,7 +11,7 @@ Semantics (property-tested):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -25,7 +25,6 @@ from ..rulesets.model import Deduction, Standard, Veto
 
 ROUND = 6
 REASONS = 3
-_FIRED: dict[str, Any] = {}  # stands for a subject-level firing whose facts scoring does not need
 
 
 def _r(x: float) -> float:
@@ -74,6 +73,20 @@ def _outer_fields(node: I.IR) -> list[I.Field]:
     return out
 
 
+@dataclass
+class Firings:
+    """What a backend matched for one subject, in a form independent of the backend.
+
+    ``main``: per rule id, one entry per firing: the key of the list item it fired on (``None`` for a firing on the
+    subject that carries nothing). ``applicable``: the standards whose ``when`` held. ``amounts``: per rule id,
+    ``(fact key, amount)`` for each firing that carries an amount (summed items, subject-level deductions).
+    """
+
+    main: dict[str, list[str | None]] = field(default_factory=dict)
+    applicable: set[str] = field(default_factory=set)
+    amounts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+
+
 class Scorer:
     """Per-plan scoring tables, built once."""
 
@@ -105,28 +118,34 @@ class Scorer:
 
     def score(self, ctx: Ctx, fired: list[str], subject_id: str,
               period: Period) -> ScoreBreakdown:
-        plan = self.plan
-        rs = plan.ruleset
-        main: dict[str, list[dict[str, Any]]] = {}
-        applicable: set[str] = set()
-        parts: dict[str, list[tuple[str, float]]] = {}
-        for message in fired:  # engine messages: {"<rule name>": {<alias>: <fact>, ...}}
+        """Score the engine's firing messages (``{"<rule name>": {<alias>: <fact>, ...}}``) for one subject."""
+        by_name = self.by_name
+        firings = Firings()
+        for message in fired:
             name = message[2:message.index('"', 2)]
-            er = self.by_name[name]
+            er = by_name[name]
             if er.role == "sentinel":
                 continue
             if er.role == "applicable":
-                applicable.add(er.rule_id)
+                firings.applicable.add(er.rule_id)
                 continue
             if er.source is None and er.value_key is None:  # only that it fired matters: skip decoding
-                main.setdefault(er.rule_id, []).append(_FIRED)
+                firings.main.setdefault(er.rule_id, []).append(None)
                 continue
-            facts = json.loads(message)[name]
-            main.setdefault(er.rule_id, []).append(facts)
+            fact = json.loads(message)[name]["m"]
+            firings.main.setdefault(er.rule_id, []).append(fact["k"])
             if er.value_key is not None:
-                parts.setdefault(er.rule_id, []).append((facts["m"]["k"], facts["m"][er.value_key]))
-        # sum in key order: the engine's firing order must not change a single bit of the result
-        values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in parts.items()}
+                firings.amounts.setdefault(er.rule_id, []).append((fact["k"], fact[er.value_key]))
+        return self.score_firings(ctx, firings, subject_id, period)
+
+    def score_firings(self, ctx: Ctx, firings: Firings, subject_id: str, period: Period) -> ScoreBreakdown:
+        """Score firings decided by any backend: the single place where matches become points and lines."""
+        plan = self.plan
+        rs = plan.ruleset
+        main = firings.main
+        applicable = firings.applicable
+        # sum in key order: the order in which a backend reports firings must not change a single bit of the result
+        values = {rid: sum(v for _, v in sorted(ps)) for rid, ps in firings.amounts.items()}
 
         veto_lines = [self._veto(v, ctx, main) for v in rs.vetoes if v.id in main]
         warnings = [{"id": c.id, "severity": c.spec.severity, "zh": c.spec.zh, "en": c.spec.en,
@@ -188,12 +207,12 @@ class Scorer:
         })
 
     # -- lines -----------------------------------------------------------------------------------------------
-    def _counted(self, rule_id: str, main: dict[str, list[dict[str, Any]]]) -> list[str]:
+    def _counted(self, rule_id: str, main: dict[str, list[str | None]]) -> list[str]:
         if rule_id not in self.per_fact:
             return []
-        return [facts["m"]["k"] for facts in main.get(rule_id, ())]
+        return [k for k in main.get(rule_id, ()) if k is not None]
 
-    def _veto(self, v: Veto, ctx: Ctx, main: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    def _veto(self, v: Veto, ctx: Ctx, main: dict[str, list[str | None]]) -> dict[str, Any]:
         sp = v.spec
         counted = self._counted(v.id, main)
         return {"rule_id": v.id, "kind": "veto", "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
@@ -201,7 +220,7 @@ class Scorer:
                 "occurrences": float(len(counted)) if counted else None, "status": "vetoed", "source": sp.source,
                 "evidence": self.evidence(v.id, ctx, counted)}
 
-    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
+    def _standard(self, s: Standard, ctx: Ctx, main: dict[str, list[str | None]],
                   applicable: set[str], values: dict[str, float]) -> dict[str, Any]:
         sp = s.spec
         full = float(sp.points)
@@ -262,7 +281,7 @@ class Scorer:
                 "status": status, "source": sp.source,
                 "evidence": self.evidence(s.id, ctx, self._counted(s.id, main))}
 
-    def _deduction(self, k: Deduction, ctx: Ctx, main: dict[str, list[dict[str, Any]]],
+    def _deduction(self, k: Deduction, ctx: Ctx, main: dict[str, list[str | None]],
                    values: dict[str, float]) -> dict[str, Any]:
         sp = k.spec
         counted = self._counted(k.id, main)
