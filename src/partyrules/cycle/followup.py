@@ -44,6 +44,8 @@ _REF = re.compile(r"^\S(.{0,198}\S)?$")
 class FollowUpError(PartyRulesError):
     """A follow-up cannot be recorded as asked (e.g. a decision without a meeting-vote reference)."""
 
+    code = "PR070"
+
 
 class Recommendation(BaseModel):
     """One recommended measure. ``status`` is ``decided`` only with the reference of the meeting vote."""
