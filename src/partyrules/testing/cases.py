@@ -41,8 +41,8 @@ def case_for(facts: Any, period: Period, *, name: str, expect: dict[str, Any],
         common = {k: v for k, v in rows[0].items() if all(r[k] == v for r in rows[1:])} if rows else {}
         if common:
             case["record"] = common
-        case["months"] = {m: {k: v for k, v in by_month[m].items() if k not in common}
-                          for m in all_months if m in by_month}
+        diffs = {m: {k: v for k, v in by_month[m].items() if k not in common} for m in all_months if m in by_month}
+        case["months"] = {m: d for m, d in diffs.items() if d}
         case["drop_months"] = [m for m in all_months if m not in by_month]
         annual = data.get("annual")
         case["annual"] = None if annual is None else _strip(annual, "subject_kind", "subject_id")

@@ -13,7 +13,7 @@ from ..lang import ir as I
 from ..rulesets.model import RuleSet
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: strategies built from one Edges are cached
 class Edges:
     """Edge values of one rule set.
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import random
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotated_types import Le
 from hypothesis import HealthCheck, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -266,8 +268,26 @@ def _bump(value: Any, data: st.DataObject) -> Any:
     return None
 
 
+def _upper_bound(model: type[BaseModel], name: str) -> float | None:
+    """The ``le`` bound of a numeric field, if any (e.g. 744 volunteering hours in a month)."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    metadata = list(info.metadata)
+    annotation = info.annotation
+    while True:  # look inside Optional[...] and Annotated[...]
+        args = typing.get_args(annotation)
+        metadata += list(getattr(annotation, "__metadata__", ()))
+        inner = [a for a in args if a is not type(None)]
+        if not inner or annotation in (int, float):
+            break
+        annotation = inner[0]
+    bounds = [m.le for m in metadata if isinstance(m, Le)]
+    return float(bounds[0]) if bounds else None
+
+
 def _with_path(model: BaseModel, path: list[str], data: st.DataObject) -> BaseModel | None:
-    """``model`` with the field at ``path`` raised (clipped to the model's bounds by validation), or None."""
+    """``model`` with the field at ``path`` raised (at most to the field's maximum), or None."""
     head, rest = path[0], path[1:]
     current = getattr(model, head, None)
     if rest:
@@ -277,6 +297,11 @@ def _with_path(model: BaseModel, path: list[str], data: st.DataObject) -> BaseMo
         value: Any = None if new is None else new.model_dump()
     else:
         value = _bump(current, data)
+        top = _upper_bound(type(model), head)
+        if value is not None and top is not None and not isinstance(value, bool):
+            value = type(value)(min(value, top))  # raised as far as the model allows
+        if value is None or value == current:
+            return None  # nothing to raise (a missing value, a flag already set, a number at its maximum)
     if value is None:
         return None
     try:

@@ -12,6 +12,7 @@ incidents are verified or not, inside the period or just outside it, of the kind
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -117,7 +118,7 @@ def _dates_near(period: Period, *, outside: bool = False) -> st.SearchStrategy[d
         return inside
     edge = st.sampled_from([period.start_date, period.end_date, period.start_date - timedelta(days=1),
                             period.end_date + timedelta(days=1)])
-    return st.one_of(inside, edge)
+    return st.one_of(inside, inside, edge)
 
 
 def _slugs(edges: Edges) -> st.SearchStrategy[str]:
@@ -253,8 +254,15 @@ def model_strategy(draw: st.DrawFn, model: type[BaseModel], *, edges: Edges = NO
         elif edges.read is not None and name not in edges.read and not issubclass(model, _ALWAYS_DRAWN):
             data[name] = _simple(info, period)
         else:
-            data[name] = draw(_for_type(info.annotation, list(info.metadata), name, edges, period))
+            data[name] = draw(_field_strategy(model, name, edges, period))
     return model.model_validate(_repair(model, data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_strategy(model: type[BaseModel], name: str, edges: Edges, period: Period) -> st.SearchStrategy[Any]:
+    """Built once per field, rule set and period: building strategies costs more than drawing from them."""
+    info = model.model_fields[name]
+    return _for_type(info.annotation, list(info.metadata), name, edges, period)
 
 
 # -- public strategies -------------------------------------------------------------------------------------------
@@ -295,9 +303,11 @@ def monthly_records(draw: st.DrawFn, subject_kind: str, *, subject_id: str, peri
     """A subject's records in distinct months of the period: none, all of them, or some."""
     period = _period(period)
     months = [str(period.start + i) for i in range(period.months)]
-    # some months (each kept or not, so the shrinker drops them one by one), none, or the full period
+    # some months (each kept or not, so the shrinker drops them one by one), none, or the full period; the
+    # per-month choices are drawn in every mode, so the shrinker can move from "all" to "some" and then drop months
     mode = draw(st.integers(0, 2))
-    chosen = [m for m in months if draw(st.booleans())] if mode == 0 else [] if mode == 1 else months
+    kept = [draw(st.booleans()) for _ in months]
+    chosen = [m for m, k in zip(months, kept, strict=True) if k] if mode == 0 else [] if mode == 1 else months
     one = member_records if subject_kind == "member" else branch_records
     ident = {"member_id": subject_id} if subject_kind == "member" else {"branch_id": subject_id}
     return tuple(draw(one(m, edges=edges, period=period, **ident)) for m in chosen)  # type: ignore[arg-type]
@@ -312,7 +322,9 @@ def incidents(draw: st.DrawFn, subject_kind: str, *, subject_id: str, incident_i
     period = _period(period)
     registered = sorted(incident_kinds(subject_kind))
     named = [k for k in edges.strings if k in registered]
-    kinds = st.sampled_from(registered) if not named else st.one_of(st.sampled_from(named), st.sampled_from(registered))
+    # the kinds the rule set names three times as often as any registered kind
+    kinds = st.sampled_from(registered) if not named else st.one_of(*[st.sampled_from(named)] * 3,
+                                                                    st.sampled_from(registered))
     is_verified = draw(st.booleans()) if verified is None else verified
     consequences = sorted({*[s for s in edges.strings if s.strip()], *_TEXT})
     return Incident.model_validate({
@@ -426,8 +438,10 @@ def facts_for(ruleset: RuleSet, *, period: Period | str = "2026", subject_id: st
 
     # Draw order matters for shrinking: the subject and its records first, the lists of incidents and
     # commendations last and as lists, so the shrinker can delete their items without shifting earlier draws.
-    incident_list = st.lists(incidents(kind, subject_id=sid, incident_id="I0", period=period, edges=edges),
-                             max_size=max_incidents).map(_numbered_incidents)
+    one_incident = incidents(kind, subject_id=sid, incident_id="I0", period=period, edges=edges)
+    # hypothesis draws short lists; a subject with some incidents is drawn as often as one without
+    incident_list = st.one_of(st.lists(one_incident, max_size=max_incidents),
+                              st.lists(one_incident, min_size=1, max_size=max_incidents)).map(_numbered_incidents)
     commendation_list = st.lists(commendations(kind, subject_id=sid, commendation_id="K0", period=period,
                                                edges=edges), max_size=max_commendations).map(_numbered_commendations)
 
