@@ -25,6 +25,8 @@ from annotated_types import Ge, Le, MinLen
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from ..compile.durable import compile_ruleset
+from ..evaluate.context import build_context
 from ..facts import (
     COMMENDATION_KINDS,
     AnnualEvaluation,
@@ -43,7 +45,6 @@ from ..facts import (
 )
 from ..facts.records import _AT_MOST
 from ..lang import ir as I
-from ..lang.interp import Compiler, Ctx
 from ..periods import Period
 from ..rulesets.model import RuleSet
 from .edges import Edges, edges_of
@@ -399,14 +400,16 @@ def _applies_fixed(ruleset: RuleSet) -> dict[str, st.SearchStrategy[Any]]:
     return out
 
 
-def _applies(ruleset: RuleSet) -> Any:
-    if ruleset.applies_to is None:
+def _applies(ruleset: RuleSet, period: Period) -> Any:
+    """The rule set's own applicability test, over the same context an evaluation builds (so ``applies_to`` may
+    read anything an expression can)."""
+    plan = compile_ruleset(ruleset)
+    if plan.applies_to is None:
         return lambda facts: True
-    fn = Compiler(ruleset.schema).compile(ruleset.applies_to.ir)
-    attr = ruleset.subject_kind
+    test = plan.applies_to
 
     def applies(facts: Any) -> bool:
-        return fn(Ctx(getattr(facts, attr), {}, None, None, None), None) is True
+        return test(build_context(plan, facts, period), None) is True
 
     return applies
 
@@ -434,7 +437,7 @@ def facts_for(ruleset: RuleSet, *, period: Period | str = "2026", subject_id: st
     kind = ruleset.subject_kind
     sid = subject_id or {"member": "M1", "branch": "B1", "community": "C1"}[kind]
     pinned = _applies_fixed(ruleset)
-    applies = _applies(ruleset)
+    applies = _applies(ruleset, period)
 
     # Draw order matters for shrinking: the subject and its records first, the lists of incidents and
     # commendations last and as lists, so the shrinker can delete their items without shifting earlier draws.
