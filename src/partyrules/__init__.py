@@ -2,8 +2,11 @@
 
 The pipeline, one package per stage::
 
-    facts  ->  rulesets  ->  compile  ->  evaluate  ->  score  ->  explain
-    (pydantic)  (YAML + expression language)  (durable-rules)  (points, grades)  (ScoreBreakdown)
+    facts  ->  rulesets  ->  compile  ->  evaluate  ->  score  ->  explain  ->  cycle / analyse
+    (pydantic)  (YAML + expression language)  (durable-rules; reference)  (points, grades)  (ScoreBreakdown)
+    (quarters, annual results, rankings, funding, ledger; diffs of rule sets)
+
+``partyrules.testing`` (needs hypothesis) holds the strategies and property checks for users' own test suites.
 
 Typical use::
 
@@ -54,6 +57,7 @@ from .errors import (
 )
 from .evaluate.evaluator import BatchResult, Evaluator, Failure, evaluate
 from .evaluate.live import LiveSession
+from .evaluate.reference import ReferenceEvaluator
 from .explain.breakdown import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
 from .facts import (
     AnnualEvaluation,
@@ -139,6 +143,7 @@ __all__ = [
     "RankingError",
     "ReasonCode",
     "Recommendation",
+    "ReferenceEvaluator",
     "ReproductionError",
     "RuleSet",
     "RuleSetError",
