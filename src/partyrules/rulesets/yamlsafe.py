@@ -209,6 +209,11 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
+        if "maximum nesting depth" in problem:
+            # PyYAML 6.0.3+ has a nesting limit of its own (far above ours) that its scanner can hit before the
+            # events reach our check: it is the same limit breached, so it gets the same error
+            _fail(RuleSetLimitError, "RS112", f"nesting deeper than {limits.max_depth} levels", file, mark,
+                  "rule sets never need deep nesting")
         if exc.context:
             problem = f"{problem} ({exc.context})"
         _fail(RuleSetSyntaxError, "RS100", f"not valid YAML: {problem}", file, mark)
