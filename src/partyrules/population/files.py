@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import FactError
-from .evaluate.context import SubjectFacts
-from .facts import parse_subject_facts
+from ..errors import FactError
+from ..evaluate.context import SubjectFacts
+from ..facts import parse_subject_facts
 
 MAX_LINE_BYTES = 50_000_000
 
