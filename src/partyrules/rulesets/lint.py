@@ -78,6 +78,7 @@ class _Linter:
         self.unused_params()
         self.texts()
         self.monotone()
+        self.actionable()
         return sorted(self.out, key=_position)
 
     # -- items and their expressions ---------------------------------------------------------------------------
@@ -417,6 +418,23 @@ class _Linter:
                     self.add("RS550", f"monotone field {name!r} is read by no rule: the promise is empty",
                              self.src.top_doc.location(("monotone", side, j)),
                              "remove it, or name the field the rules read", "warning")
+
+    # -- actionable declarations -----------------------------------------------------------------------------
+    def actionable(self) -> None:
+        """A field no rule reads can never move the total: recourse would never suggest it."""
+        declared = self.rs.spec.actionable
+        if not declared:
+            return
+        read: set[str] = set()
+        for _k, r, _i in self.items():
+            for e in r.exprs.values():
+                read |= _fields_read(e.ir)
+        for j, a in enumerate(declared):
+            name = a.field
+            if not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read):
+                self.add("RS551", f"actionable field {name!r} is read by no rule: changing it never changes the score",
+                         self.src.top_doc.location(("actionable", j, "field")),
+                         "remove it, or name the field the rules read", "warning")
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ..lang.ast import ExprProblem
 from ..lang.check import Schema, check, suggest
 from ..lang.parser import parse
 from . import spec as S
+from .actionable import actionable_diagnostics
 from .model import Check, Deduction, Dimension, Expression, RuleSet, Standard, Veto
 from .schema import schema_for
 from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, YamlDocument, load_yaml
@@ -39,7 +40,7 @@ _ALL_KEYS = sorted({name for cls in (S.RuleSetSpec, S.FragmentSpec, S.StandardSp
                                      S.CheckSpec,
                                      S.DimensionSpec, S.GradeSpec, S.ParamSpec, S.RatioSpec, S.RatioToSpec,
                                      S.BandsSpec, S.BandStep, S.PerOccurrenceSpec, S.ExpectSpec, S.MonotoneSpec,
-                                     S.Title)
+                                     S.ActionableSpec, S.Title)
                     for name in cls.model_fields} | {"from"})
 
 
@@ -203,7 +204,8 @@ _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
     S.RuleSetSpec: {"title": S.Title, "description": S.Title, "effective": S.EffectiveSpec, "expect": S.ExpectSpec,
                     "monotone": S.MonotoneSpec, "dimensions": S.DimensionSpec, "standards": S.StandardSpec,
                     "deductions": S.DeductionSpec, "vetoes": S.VetoSpec, "grading": S.GradeSpec,
-                    "params": S.ParamSpec, "checks": S.CheckSpec, "annual": S.AnnualSpec},
+                    "params": S.ParamSpec, "checks": S.CheckSpec, "annual": S.AnnualSpec,
+                    "actionable": S.ActionableSpec},
     S.AnnualSpec: {"weights": S.AnnualWeightsSpec, "quota": S.QuotaSpec},
     S.StandardSpec: {"ratio": S.RatioSpec, "ratio_to": S.RatioToSpec, "bands": S.BandsSpec,
                      "per_occurrence": S.PerOccurrenceSpec},
@@ -308,10 +310,13 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
     files = tuple(reader.files) if reader.files else (doc.file or "<string>",)
     canonical = {
         "ruleset": top.model_dump(mode="json", by_alias=True, exclude={"params", "dimensions", "standards",
-                                                                        "deductions", "vetoes", "checks", "include"}),
+                                                                        "deductions", "vetoes", "checks", "include",
+                                                                        "actionable"}),
         **{k: [it.spec.model_dump(mode="json") for it in v] for k, v in items.items()},
         "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(params.items())},
     }
+    if top.actionable is not None:  # declared later than the rest: an undeclared one keeps every earlier hash
+        canonical["actionable"] = [a.model_dump(mode="json") for a in top.actionable]
     sources = _Sources(top, doc, params, items["dimensions"], items["standards"], items["deductions"],
                        items["vetoes"], files, canonical, items["checks"])
     base = {k: v.spec.value for k, v in params.items()}
@@ -520,6 +525,8 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
                     diags.append(Diagnostic("RS307", f"monotone field {name!r} is not a numeric or true/false "
                                             "fact field", doc.location(("monotone", side, j)),
                                             suggest(name, sorted(known))))
+    if top.actionable is not None:
+        diags.extend(actionable_diagnostics(top.actionable, top.subject, doc))
     if top.annual is not None:
         diags.extend(_annual_diagnostics(top.annual, params, {g.id for g in top.grading}, top.subject, doc))
     counts = {"dimensions": len(dimensions), "standards": len(standards), "deductions": len(deductions),

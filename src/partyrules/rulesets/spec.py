@@ -225,6 +225,34 @@ class MonotoneSpec(_Spec):
     decreasing: list[str] = Field(default_factory=list, max_length=200)
 
 
+class ActionableSpec(_Spec):
+    """A fact field the subject can act on, for recourse: which way it moves, how far, in what steps, at what cost.
+
+    A record field (``records.x``) is changed in the months of the period that have a record; a subject field
+    once. Incidents, commendations and annual evaluations are never actionable: they are conduct already recorded
+    or judgements made by others.
+    """
+
+    field: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    direction: Literal["increase", "decrease", "set_true"]
+    max: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)  # increase: the most a month
+    min: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)  # decrease: the least a month
+    step: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)
+    cost: float = Field(default=1.0, gt=0, le=10_000, allow_inf_nan=False)  # per unit changed (per flag set)
+    zh: Text | None = None
+    en: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds_fit_direction(self) -> ActionableSpec:
+        if self.direction != "increase" and self.max is not None:
+            raise ValueError(f"max bounds an increase; a {self.direction} field takes no max")
+        if self.direction != "decrease" and self.min is not None:
+            raise ValueError(f"min bounds a decrease; a {self.direction} field takes no min")
+        if self.direction == "set_true" and self.step is not None:
+            raise ValueError("a set_true field takes no step")
+        return self
+
+
 class EffectiveSpec(_Spec):
     from_: date = Field(alias="from", strict=False)
     until: date | None = Field(default=None, strict=False)
@@ -296,3 +324,4 @@ class RuleSetSpec(_Body):
     veto_effect: Literal["lowest_grade", "zero_total"] = "lowest_grade"
     monotone: MonotoneSpec | None = None
     annual: AnnualSpec | None = None
+    actionable: list[ActionableSpec] | None = Field(default=None, max_length=200)
