@@ -103,6 +103,7 @@ class Recourse:
     max_changes: int = 3
     target_zh: str = ""
     target_en: str = ""
+    after_facts: Any = None  # the changed facts that ``after`` scores (None when nothing was changed or tried)
 
     @property
     def reached(self) -> bool:
@@ -395,7 +396,7 @@ def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, tar
         return Recourse(**common, status="vetoed", changes=(), after=None,
                         vetoed_by=tuple(v.rule_id for v in before.vetoes))
     if current <= target_index:
-        return Recourse(**common, status="already", changes=(), after=before)
+        return Recourse(**common, status="already", changes=(), after=before, after_facts=facts)
     known = actionable_fields(ruleset.subject_kind)
     ladders = [lad for spec in ruleset.spec.actionable or ()
                if (lad := _ladder(spec, known[spec.field], facts)) is not None]
@@ -463,7 +464,7 @@ def _result(common: dict[str, Any], status: str, search: _Search, levels: dict[i
                               round(units * spec.cost, 9)))
     before: ScoreBreakdown = common["before"]
     gains = _gains(before, after)
-    return Recourse(**common, status=status, changes=tuple(changes), after=after, gains=gains)
+    return Recourse(**common, status=status, changes=tuple(changes), after=after, gains=gains, after_facts=changed)
 
 
 def _gains(before: ScoreBreakdown, after: ScoreBreakdown) -> dict[str, float]:
