@@ -456,3 +456,36 @@ def test_applying_a_composite_equals_applying_in_sequence(every_ruleset, data, k
         lambda: apply_reform(apply_reform(rs, a), b))
     assert apply_reform(rs, composite).params == {**rs.params, **a.params, **b.params}
     assert loads_reform(composite.to_yaml()) == composite
+
+
+# -- the guide -------------------------------------------------------------------------------------------------
+DOC = ROOT / "docs" / "reforms.md"
+
+
+def test_guide_python_blocks_run(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 2
+    namespace: dict[str, object] = {}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"{DOC.name}[block {i + 1}]", "exec"), namespace)  # our own documentation
+    out = capsys.readouterr().out
+    assert "2026.1+reform.organ-volunteering-150" in out and "92.0" in out
+    assert "typo.yaml:3:1: RF201: unknown key 'set_param' (hint: did you mean 'set_params'?)" in out
+
+
+def test_guide_file_format_example_applies(in_service):
+    block = re.search(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    assert block is not None
+    reform = loads_reform(block.group(1), file="reforms.md")
+    reformed = apply_reform(in_service, reform)
+    assert reformed.params["organ_volunteer_hours"] == 150 and "IN.K02" not in reformed.rule_index
+    assert reformed.max_points == 105 and reformed.grades[0].at_least == 88
+
+
+def test_every_reform_code_of_the_code_is_in_the_guide():
+    src = ROOT / "src" / "partyrules" / "analyse"
+    codes = {c for p in src.glob("reform*.py") for c in re.findall(r'"(RF\d{3})"', p.read_text(encoding="utf-8"))}
+    assert len(codes) >= 15
+    guide = DOC.read_text(encoding="utf-8")
+    missing = [c for c in sorted(codes) if f"`{c}`" not in guide]
+    assert missing == []
