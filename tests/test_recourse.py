@@ -129,6 +129,41 @@ def test_caps_bound_what_a_field_can_give():
     assert [c.field for c in r.changes] == ["placard_displayed"]
 
 
+DECREASE = """\
+id: recourse-decrease
+version: "1"
+title: {zh: 改进路径, en: Recourse}
+subject: member
+monotone:
+  decreasing: [records.excused_absences]
+actionable:
+  - {field: records.excused_absences, direction: decrease, min: 0, cost: 1}
+dimensions:
+  - {id: D1, zh: 维度, en: Dimension, max: 10}
+standards:
+  - {id: S1, dimension: D1, zh: 挂牌, en: Placard, source: 例, points: 10, flag: placard_displayed}
+deductions:
+  - {id: K1, dimension: D1, zh: 请假, en: Excused, source: 例, per: sum(records.excused_absences), points: 2, cap: 6}
+grading:
+  - {id: good, zh: 合格, en: Good, at_least: 8}
+  - {id: poor, zh: 不合格, en: Poor, at_least: 0}
+"""
+
+
+def test_a_decrease_takes_the_highest_months_first():
+    rs = pr.loads_ruleset(DECREASE, file="decrease.yaml")
+    base = member(placard=True)
+    records = tuple(r.model_copy(update={"excused_absences": {3: 2, 5: 1, 9: 1}.get(i + 1, 0)})
+                    for i, r in enumerate(base.records))
+    facts = MemberFacts(base.member, records=records)
+    r = recourse(rs, facts, PERIOD)
+    # 4 absences take 6 (capped): 4 points, poor; 8 needs at most 1 absence: 3 fewer, the month with 2 first
+    assert r.before.total == pytest.approx(4) and r.status == "reached"
+    (c,) = r.changes
+    assert c.monthly == (("2026-03", 2, 0), ("2026-05", 1, 0)) and (c.before, c.after) == (4, 1)
+    assert r.cost == 3 and r.after is not None and r.after.total == pytest.approx(8)
+
+
 def test_a_subject_at_the_target_needs_no_change():
     r = recourse(small(), member(hours=5.0, placard=True), PERIOD)  # 60 h and the placard: 100, excellent
     assert r.status == "already" and r.reached and r.changes == () and r.cost == 0

@@ -189,8 +189,9 @@ def _ladder(spec: ActionableSpec, where: ActionableField, facts: SubjectFacts) -
     if where.scope == "subject":
         span = (bound - current) if up else (current - bound)
         return _Ladder(spec, where, math.ceil(span / step - 1e-9), step, bound) if span > _EPS else None
-    heap = [((v if up else -v), i) for i in months
-            if ((v := float(_get(records[i], where.path))) < bound - _EPS if up else v > bound + _EPS)]
+    values = {i: float(_get(records[i], where.path)) for i in months}
+    heap = [((v if up else -v), i) for i, v in values.items()
+            if (v < bound - _EPS if up else v > bound + _EPS)]
     heapq.heapify(heap)
     steps: list[int] = []
     while heap and len(steps) < _MAX_STEPS:
