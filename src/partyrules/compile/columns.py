@@ -164,7 +164,11 @@ class ColumnCompiler:
         if isinstance(box, I.ListValue):
             if all(isinstance(x, I.Const) for x in box.items):
                 values = [x.value for x in box.items]  # type: ignore[attr-defined]
-                found = pl.when(v.is_null()).then(None).otherwise(v.is_in(values))
+                if node.item.type.kind == "num":
+                    # Python's ``in`` compares numbers by value (0.0 in [0]); polars wants one dtype
+                    v = v.cast(pl.Float64)
+                    values = [float(x) for x in values if x is not None and not isinstance(x, bool)]
+                found = pl.when(v.is_null()).then(None).otherwise(v.is_in(pl.Series(values).implode()))
             else:
                 found = pl.when(v.is_null()).then(None).otherwise(
                     pl.any_horizontal([v.eq_missing(self._c(x, in_item)) for x in box.items]))

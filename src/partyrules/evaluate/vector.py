@@ -76,24 +76,25 @@ class VectorEvaluator:
                                   f"which does not cover the period {period}",
                                   hint="use the rule set in force for that period")
         tables = dict(pop.tables)
-        failures: list[tuple[str, str]] = []
-        bad: set[str] = set()
+        reasons: dict[str, str] = {}  # the first reason a subject cannot be scored, checked as build_context does
         if "records" in tables:
             first, last = str(period.start), str(period.end)
             out = tables["records"].filter((pl.col("month") < first) | (pl.col("month") > last))
-            if out.height:
-                for (sid,), months in out.group_by("subject_id", maintain_order=True).agg(pl.col("month")) \
-                        .rows_by_key("subject_id").items():
-                    failures.append((sid, f"{sid} has records outside the period {period}: "
-                                          f"{', '.join(months[0])}"))
-                    bad.add(sid)
+            for sid, months in out.group_by("subject_id", maintain_order=True).agg(pl.col("month")).iter_rows():
+                reasons[sid] = str(EvaluationError(f"{sid} has records outside the period {period}: "
+                                                   f"{', '.join(months)}",
+                                                   hint="select the period's records first, or widen the period"))
         if "annual" in tables:
             ann = tables["annual"].filter((pl.col("year") < period.start.year) | (pl.col("year") > period.end.year))
             for sid, year in ann.select("subject_id", "year").iter_rows():
-                failures.append((sid, f"the annual evaluation of {sid} is for {year}, outside the period {period}"))
-                bad.add(sid)
-        if bad:
-            drop = pl.Series(sorted(bad), dtype=pl.String).implode()
+                reasons.setdefault(sid, str(EvaluationError(
+                    f"the annual evaluation of {sid} is for {year}, outside the period {period}",
+                    hint="pass the evaluation of the period's year")))
+        failures: list[tuple[str, str]] = []
+        if reasons:
+            failures = [(sid, reasons[sid]) for sid in tables[SUBJECT_TABLE].get_column("subject_id")
+                        if sid in reasons]
+            drop = pl.Series(sorted(reasons), dtype=pl.String).implode()
             tables = {k: t.filter(~pl.col("subject_id").is_in(drop)) for k, t in tables.items()}
         lo, hi = period.start_date, period.end_date
         for name, col in (("incidents", "occurred_on"), ("commendations", "awarded_on")):
