@@ -362,6 +362,8 @@ def test_file_security_limits(tmp_path):
         load_reform(tmp_path / "missing.yaml")
     with pytest.raises(ReformError, match="RF200"):
         loads_reform("- a list\n")
+    with pytest.raises(ReformError, match="RF204"):
+        R.make("scale-only", scale_deductions=True)
 
 
 # -- composition -----------------------------------------------------------------------------------------------

@@ -163,6 +163,9 @@ def _step_ops(step: StepSpec, prefix: tuple[str | int, ...], doc: YamlDocument,
                     continue
                 cls = ReplaceItem if verb == "replace" else AddItem
                 ops.append(cls(kind, item, source=(doc, path), location=at))
+    if step.scale_deductions and not step.reweight:
+        diags.append(Diagnostic("RF204", "scale_deductions is given without reweight:", doc.location(
+            (*prefix, "scale_deductions"), key=True), "it scales the deductions of the dimensions reweight: names"))
     for dim, new_max in step.reweight.items():
         ops.append(Reweight(dim, float(new_max), step.scale_deductions,
                             location=doc.location((*prefix, "reweight", dim), key=True)))
