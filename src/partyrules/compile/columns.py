@@ -240,9 +240,10 @@ def repr_ir(node: I.IR) -> str:
     return "(" + " ".join(parts) + ")"
 
 
-def agg_exprs(compiler: ColumnCompiler, col: AggColumn, key: str) -> tuple[pl.Expr, Any]:
+def agg_exprs(compiler: ColumnCompiler, col: AggColumn, floats: bool) -> tuple[pl.Expr, Any]:
     """The group-by expression of an aggregation over its item table (sorted by subject, then item order), and
-    the value a subject with no items gets."""
+    the value a subject with no items gets. ``floats``: the projection gives floats, whose sum depends on the
+    order of the additions."""
     node = col.node
     where = compiler.holds(node.where, True)
     func = node.func
@@ -257,8 +258,9 @@ def agg_exprs(compiler: ColumnCompiler, col: AggColumn, key: str) -> tuple[pl.Ex
     v = compiler.item(node.project).filter(where)
     if func == "sum":
         # in item order, one after the other: the same float additions as Python's sum()
-        return v.drop_nulls().cum_sum().last().alias(col.name), 0
+        return (v.drop_nulls().cum_sum().last() if floats else v.sum()).alias(col.name), 0
     if func == "mean":
         kept = v.drop_nulls()
-        return (kept.cum_sum().last() / kept.count()).alias(col.name), None
+        total = kept.cum_sum().last() if floats else kept.sum()
+        return (total / kept.count()).alias(col.name), None
     return (v.min() if func == "min" else v.max()).alias(col.name), None

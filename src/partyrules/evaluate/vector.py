@@ -143,15 +143,20 @@ class VectorEvaluator:
             ann = tables["annual"]
             subj = subj.join(ann.rename({c: f"annual.{c}" for c in ann.columns if c != "subject_id"}),
                              on="subject_id", how="left", maintain_order="left")
+        skipped: list[str] = []
+        applies = rs.applies_to.ir if rs.applies_to is not None else None
+        if applies is not None and not any(isinstance(n, I.Agg) for n in applies.walk()):
+            # decided on the subject alone: leave the others' items out of every aggregation
+            subj, skipped = _applicable(cc, subj, applies)
+            keep = subj.get_column("subject_id").implode()
+            tables = {k: t if k == SUBJECT_TABLE else t.filter(pl.col("subject_id").is_in(keep))
+                      for k, t in tables.items()}
+            applies = None
         # compile every expression first: this registers the aggregations they read
         plan = _RulePlan(rs, cc)
         subj = self._aggregate(cc, tables, subj, plan.firings)
-        if rs.applies_to is not None:
-            ok = subj.select(cc.holds(rs.applies_to.ir)).to_series()
-            skipped = subj.filter(~ok).get_column("subject_id").to_list()
-            subj = subj.filter(ok)
-        else:
-            skipped = []
+        if applies is not None:
+            subj, skipped = _applicable(cc, subj, applies)
         subj = subj.with_columns(plan.line_exprs())
         for stage in plan.dimension_stages():
             subj = subj.with_columns(stage)
@@ -206,12 +211,13 @@ class VectorEvaluator:
                     defaults[p.name] = 0
                 else:
                     amount = cc.item(p.amount).fill_null(0).filter(where)
-                    exprs.append(amount.cum_sum().last().alias(p.name))
+                    total = amount.cum_sum().last() if _is_float(cc, items, p.amount) else amount.sum()
+                    exprs.append(total.alias(p.name))
                     defaults[p.name] = 0
             elif p.node.func == "longest_run":
                 runs.append(p)
             else:
-                e, default = agg_exprs(cc, p, ITEM_KEYS.get(source, ""))
+                e, default = agg_exprs(cc, p, _is_float(cc, items, p.node.project))
                 exprs.append(e)
                 defaults[p.name] = default
         if exprs:
@@ -227,19 +233,33 @@ class VectorEvaluator:
 
 
 def _longest_run(cc: ColumnCompiler, items: pl.DataFrame, col: AggColumn) -> pl.DataFrame:
-    """The longest run of consecutive months whose record matches, per subject (as ``interp``'s loop)."""
+    """The longest run of consecutive months whose record matches, per subject (as ``interp``'s loop).
+
+    The items are sorted by subject and month, so neighbours are compared with plain shifts (a window per
+    subject would be far slower): a run starts at a matching record unless it continues a matching record of
+    the month before of the same subject; runs are numbered across the whole table and counted."""
     hit = cc.holds(col.node.where, True)
     month = pl.col("month")
     idx = month.str.slice(0, 4).cast(pl.Int64) * 12 + month.str.slice(5, 2).cast(pl.Int64) - 1
     df = items.select("subject_id", hit.alias("@hit"), idx.alias("@idx"))
-    prev_idx = pl.col("@idx").shift(1).over("subject_id")
-    prev_hit = pl.col("@hit").shift(1).over("subject_id").fill_null(False)
-    consecutive = (pl.col("@idx") == prev_idx + 1).fill_null(False)
-    # a run starts at a matching record unless it continues a matching record of the month before
-    start = pl.col("@hit") & ~(consecutive & prev_hit)
-    df = df.with_columns(start.cast(pl.Int64).cum_sum().over("subject_id").alias("@run"))
-    runs = df.filter(pl.col("@hit")).group_by("subject_id", "@run").agg(pl.len().alias("n"))
+    same = pl.col("subject_id") == pl.col("subject_id").shift(1)
+    continues = (same & (pl.col("@idx") == pl.col("@idx").shift(1) + 1) & pl.col("@hit").shift(1)).fill_null(False)
+    df = df.with_columns((pl.col("@hit") & ~continues).cast(pl.Int64).cum_sum().alias("@run"))
+    runs = df.filter(pl.col("@hit")).group_by("@run").agg(pl.col("subject_id").first(), pl.len().alias("n"))
     return runs.group_by("subject_id").agg(pl.col("n").max().cast(pl.Int64).alias(col.name))
+
+
+def _is_float(cc: ColumnCompiler, items: pl.DataFrame, node: I.IR | None) -> bool:
+    """Whether an item expression gives floats: sums of whole numbers are exact in any order, so only float
+    sums need the slower one-after-the-other addition."""
+    if node is None:
+        return False
+    return items.lazy().select(cc.item(node).alias("v")).collect_schema()["v"].is_float()
+
+
+def _applicable(cc: ColumnCompiler, subj: pl.DataFrame, applies: I.IR) -> tuple[pl.DataFrame, list[str]]:
+    ok = subj.select(cc.holds(applies)).to_series()
+    return subj.filter(ok), subj.filter(~ok).get_column("subject_id").to_list()
 
 
 def _slice(pop: Population, offset: int, length: int) -> Population:
