@@ -3,8 +3,9 @@
 The pipeline, one package per stage::
 
     facts  ->  rulesets  ->  compile  ->  evaluate  ->  score  ->  explain  ->  cycle / analyse
-    (pydantic)  (YAML + expression language)  (durable-rules; reference)  (points, grades)  (ScoreBreakdown)
-    (quarters, annual results, rankings, funding, ledger; diffs of rule sets)
+    (pydantic)  (YAML + expression language)  (durable-rules; reference; polars columns)  (points, grades)
+    (ScoreBreakdown)  (quarters, annual results, rankings, funding, ledger; reforms, diffs, what-if over
+    populations, recourse)
 
 ``partyrules.testing`` (needs hypothesis) holds the strategies and property checks for users' own test suites.
 
@@ -20,6 +21,8 @@ Typical use::
 from __future__ import annotations
 
 from .analyse.diff import RulesetDiff, diff_rulesets
+from .analyse.recourse import Change, Recourse, recourse
+from .analyse.reform import Reform, ReformError, apply_reform, compose, load_reform, loads_reform
 from .cycle.annual import AnnualResult
 from .cycle.followup import FollowUpError, Recommendation
 from .cycle.funding import Allocation, FundingError, allocate
@@ -57,6 +60,7 @@ from .errors import (
 )
 from .evaluate.evaluator import BatchResult, Evaluator, Failure, evaluate
 from .evaluate.live import LiveSession
+from .evaluate.population import score_population
 from .evaluate.reference import ReferenceEvaluator
 from .explain.breakdown import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
 from .facts import (
@@ -79,10 +83,12 @@ from .facts import (
     register_incident_kind,
 )
 from .periods import Month, Period
+from .population.frames import Population, facts_to_population
 from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet
 from .rulesets.yamlsafe import Limits
+from .score.table import PopulationScores
 from .shipped_rulesets import shipped_ruleset_path
 
 __version__ = "0.1.0"
@@ -96,6 +102,7 @@ __all__ = [
     "Branch",
     "BranchFacts",
     "BranchMonthRecord",
+    "Change",
     "Commendation",
     "Community",
     "CommunityFacts",
@@ -136,14 +143,19 @@ __all__ = [
     "PartyRulesError",
     "Period",
     "PeriodFinalisedError",
+    "Population",
     "PopulationError",
+    "PopulationScores",
     "Publication",
     "Rank",
     "Ranked",
     "RankingError",
     "ReasonCode",
     "Recommendation",
+    "Recourse",
     "ReferenceEvaluator",
+    "Reform",
+    "ReformError",
     "ReproductionError",
     "RuleSet",
     "RuleSetError",
@@ -158,23 +170,30 @@ __all__ = [
     "YearResult",
     "__version__",
     "allocate",
+    "apply_reform",
     "check_star_targets",
+    "compose",
     "correct_record",
     "diff_rulesets",
     "evaluate",
+    "facts_to_population",
     "generate_subdistrict",
     "lint_ruleset",
+    "load_reform",
     "load_ruleset",
     "load_star_targets",
+    "loads_reform",
     "loads_ruleset",
     "pair",
     "parse_subject_facts",
     "priority_list",
     "publish_quarters",
     "rank",
+    "recourse",
     "register_incident_kind",
     "retract_incident",
     "run_year",
+    "score_population",
     "shipped_ruleset_path",
     "warning_list",
 ]
