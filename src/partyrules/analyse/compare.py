@@ -302,17 +302,29 @@ class Comparison:
         meta = pl.DataFrame({"rule_id": [k.key for k in self.keys], "kind": [k.kind for k in self.keys],
                              "dimension": [k.dimension for k in self.keys]},
                             schema={"rule_id": pl.String, "kind": pl.String, "dimension": pl.String})
-        att = self.attribution.with_columns(pl.col("rule_id").cast(pl.String))
+        stats = ("subjects", "up", "down", "total_delta")
         parts = []
         for name, g in self._groupings():
-            grp = self.wide.select("subject_id", g.alias("group"))
-            a = att.join(grp, on="subject_id", how="left")
-            parts.append(a.group_by("group", "rule_id").agg(
-                pl.len().cast(pl.Int64).alias("subjects"), (pl.col("delta") > 0).sum().cast(pl.Int64).alias("up"),
-                (pl.col("delta") < 0).sum().cast(pl.Int64).alias("down"),
-                pl.col("delta").sum().round(6).alias("total_delta"),
-                pl.col("delta").mean().round(6).alias("mean_delta")).with_columns(pl.lit(name).alias("by")))
-        out = pl.concat(parts).join(meta, on="rule_id", how="left")
+            # aggregate the wide delta columns per group (a column per part), then turn the small result long
+            aggs = []
+            for k in meta["rule_id"]:
+                d = pl.col(f"d:{k}")
+                aggs += [(d.abs() > _TINY).sum().cast(pl.Int64).alias(f"subjects|{k}"),
+                         (d > _TINY).sum().cast(pl.Int64).alias(f"up|{k}"),
+                         (d < -_TINY).sum().cast(pl.Int64).alias(f"down|{k}"),
+                         pl.when(d.abs() > _TINY).then(d).otherwise(0.0).sum().alias(f"total_delta|{k}")]
+            wide = self.wide.group_by(g.alias("group")).agg(aggs)
+            for k in meta["rule_id"]:
+                parts.append(wide.select(pl.lit(name).alias("by"), "group", pl.lit(k).alias("rule_id"),
+                                         *(pl.col(f"{st}|{k}").alias(st) for st in stats)))
+        if not parts:
+            return pl.DataFrame(schema={"by": pl.String, "group": pl.String, "rule_id": pl.String,
+                                        "kind": pl.String, "dimension": pl.String, "subjects": pl.Int64,
+                                        "up": pl.Int64, "down": pl.Int64, "total_delta": pl.Float64,
+                                        "mean_delta": pl.Float64})
+        out = pl.concat(parts).filter(pl.col("subjects") > 0).join(meta, on="rule_id", how="left")
+        out = out.with_columns(pl.col("total_delta").round(6),
+                               (pl.col("total_delta") / pl.col("subjects")).round(6).alias("mean_delta"))
         return out.select("by", "group", "rule_id", "kind", "dimension", "subjects", "up", "down", "total_delta",
                           "mean_delta").with_columns(pl.col("total_delta").abs().alias("_a")) \
             .sort(["by", "group", "_a", "rule_id"], descending=[False, False, True, False]).drop("_a")
