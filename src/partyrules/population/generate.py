@@ -267,17 +267,17 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     month = np.tile(np.arange(12), n)
     u = rng.random
     eng = d["engagement"][who]
-    required = np.array([_required_meetings(m) for m in range(1, 13)], dtype=np.int64)[month]  # rows x 7
+    pattern = np.array([_required_meetings(m) for m in range(1, 13)], dtype=np.int64)  # months x meeting kinds
     quarter_end = month % 3 == 2
     december = month == 11
-    attended = np.zeros((rows, 7), dtype=np.int64)
-    attended[:, 2] = u(rows) < eng  # group meeting
-    attended[:, 4] = u(rows) < eng  # theme day
-    attended[:, 0] = quarter_end & (u(rows) < eng)
-    attended[:, 3] = quarter_end & (u(rows) < eng)
-    attended[:, 5] = december & (u(rows) < eng)
-    attended[:, 6] = december & (u(rows) < eng)
-    missed = required.sum(axis=1) - attended.sum(axis=1)
+    # one contiguous array per meeting kind: polars takes those without a slow strided copy
+    required = [pattern[:, k][month] for k in range(7)]
+    never = np.zeros(rows, dtype=bool)
+    due = [quarter_end, never, None, quarter_end, None, december, december]  # None: every month
+    attended = [np.zeros(rows, dtype=np.int64) if k == 1 else
+                ((u(rows) < eng) if due[k] is None else (due[k] & (u(rows) < eng))).astype(np.int64)
+                for k in range(7)]
+    missed = sum(required) - sum(attended)
     study_required = np.where(u(rows) < 0.3, 2, 1)
     study_attended = ((u(rows) < eng).astype(np.int64) + ((study_required == 2) & (u(rows) < eng))
                       + (u(rows) < 0.03))
@@ -293,9 +293,9 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     newc = d["new_citizen"][who]
     cols: dict[str, Any] = {"who": who, "m": month}
     for k, name in enumerate(_MEETINGS):
-        cols[f"meetings_required.{name}"] = np.ascontiguousarray(required[:, k])  # polars copies strided slowly
+        cols[f"meetings_required.{name}"] = required[k]
     for k, name in enumerate(_MEETINGS):
-        cols[f"meetings_attended.{name}"] = np.ascontiguousarray(attended[:, k])
+        cols[f"meetings_attended.{name}"] = attended[k]
     cols.update({
         "excused_absences": rng.binomial(missed, 0.5),
         "study_sessions_required": study_required,
