@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 import partyrules as pr
 from partyrules.evaluate import vector as vector_module
 from partyrules.evaluate.population import score_population
+from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
 from partyrules.score.vector import round6, seq_sum
 from partyrules.testing import facts_for
@@ -209,3 +210,12 @@ def test_seq_sum_adds_like_python(rows):
     df = pl.DataFrame(rows, schema=["a", "b", "c"], orient="row")
     got = df.select(seq_sum([pl.col("a"), pl.col("b"), pl.col("c")])).to_series().to_list()
     assert got == [sum(r) for r in rows]
+
+
+@given(st.lists(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=1, max_size=15), min_size=1, max_size=30))
+def test_group_sums_add_like_python(groups):
+    items = pl.DataFrame({"subject_id": [f"S{i:03d}" for i, g in enumerate(groups) for _ in g],
+                          "x": [x for g in groups for x in g]})
+    got = seq_group_sums(items, ["x"])
+    assert got.get_column("subject_id").to_list() == [f"S{i:03d}" for i in range(len(groups))]
+    assert got.get_column("x").to_list() == [sum(g) for g in groups]

@@ -264,3 +264,32 @@ def agg_exprs(compiler: ColumnCompiler, col: AggColumn, floats: bool) -> tuple[p
         total = kept.cum_sum().last() if floats else kept.sum()
         return (total / kept.count()).alias(col.name), None
     return (v.min() if func == "min" else v.max()).alias(col.name), None
+
+
+def needed_columns(nodes: list[I.IR]) -> dict[str, set[str]]:
+    """The columns the expressions read, per table: ``subjects``, ``annual`` and each list aggregated over.
+
+    The vectorised backend reads only these (plus the keys and dates it filters and orders by), which keeps a
+    population of a million subjects with a year of records to the few columns its rule set looks at."""
+    out: dict[str, set[str]] = {}
+
+    def visit(n: I.IR, source: str | None) -> None:
+        if isinstance(n, I.Field):
+            if n.scope == "subject":
+                out.setdefault("subjects", set()).add(".".join(n.path))
+            elif n.scope == "annual":
+                out.setdefault("annual", set()).add(".".join(n.path))
+            elif n.scope == "item" and source is not None:
+                out.setdefault(source, set()).add(".".join(n.path))
+            return
+        if isinstance(n, I.Agg):
+            out.setdefault(n.source, set())
+            for c in n.children():
+                visit(c, n.source)
+            return
+        for c in n.children():
+            visit(c, source)
+
+    for node in nodes:
+        visit(node, None)
+    return out

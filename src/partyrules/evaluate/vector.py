@@ -19,13 +19,15 @@ from __future__ import annotations
 import operator
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from ..compile.columns import SUBJECT_PREFIX, AggColumn, ColumnCompiler, agg_exprs, outer_columns
+from ..compile.columns import SUBJECT_PREFIX, AggColumn, ColumnCompiler, needed_columns, outer_columns
 from ..compile.durable import _occurrence_shape as occurrence_shape
 from ..compile.durable import _per_fact as per_fact
 from ..errors import EvaluationError
@@ -101,7 +103,7 @@ class VectorEvaluator:
             if name in tables:
                 tables[name] = tables[name].filter(pl.col("verified") & pl.col(col).is_between(lo, hi))
         for name, order in ITEM_ORDER.items():
-            if name in tables:
+            if name in tables and not _in_order(tables[name], order):
                 tables[name] = tables[name].sort(["subject_id", *order], maintain_order=True)
         return tables, failures
 
@@ -116,15 +118,15 @@ class VectorEvaluator:
         not_applicable: list[str] = []
         failures: list[tuple[str, str]] = []
         started = time.perf_counter()
-        for lo in range(0, max(n, 1), chunk):
-            part = pop if n <= chunk else _slice(pop, lo, chunk)
+        done = 0
+        for part in _chunks(self._project(pop, attrs), chunk):
             tables, fails = self._prepare(part, period)
             failures.extend(fails)
             frame, skipped = self._score_tables(tables, period, attrs)
             frames.append(frame)
             not_applicable.extend(skipped)
+            done += len(part)
             if progress:
-                done = min(n, lo + chunk)
                 rate = done / max(time.perf_counter() - started, 1e-9)
                 print(f"\rpartyrules: scored {done:,} of {n:,} subjects ({rate:,.0f}/s)", end="",
                       file=sys.stderr, flush=True)
@@ -133,6 +135,28 @@ class VectorEvaluator:
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
         return PopulationScores(rs, frame, str(period), not_applicable=not_applicable, failures=failures,
                                 facts_of=pop.facts, backend="vector")
+
+    def _project(self, pop: Population, attrs: list[str]) -> Population:
+        """Only the columns the rule set reads, and those the facts are filtered, ordered and checked by."""
+        rs = self.ruleset
+        nodes = [e.ir for r in (*rs.rules, *rs.checks) for e in r.exprs.values()]
+        if rs.applies_to is not None:
+            nodes.append(rs.applies_to.ir)
+        needed = needed_columns(nodes)
+        always = {SUBJECT_TABLE: set(attrs), "records": {"month"}, "annual": {"year"},
+                  "incidents": {"verified", "occurred_on", "incident_id"},
+                  "commendations": {"verified", "awarded_on", "commendation_id"}}
+        tables = {}
+        for name, t in pop.tables.items():
+            want = needed.get(name, set()) | always.get(name, set())
+            if name in ITEM_ORDER:
+                want |= set(ITEM_ORDER[name])
+            if name in ITEM_KEYS and name in needed:
+                want.add(ITEM_KEYS[name])
+            if name != SUBJECT_TABLE and name not in needed and name not in always:
+                continue  # no rule reads this list
+            tables[name] = t.select(["subject_id", *[c for c in t.columns if c in want]])
+        return _Tables(pop.subject_kind, tables)
 
     def _score_tables(self, tables: dict[str, pl.DataFrame], period: Period,
                       attrs: list[str]) -> tuple[pl.DataFrame, list[str]]:
@@ -148,9 +172,10 @@ class VectorEvaluator:
         if applies is not None and not any(isinstance(n, I.Agg) for n in applies.walk()):
             # decided on the subject alone: leave the others' items out of every aggregation
             subj, skipped = _applicable(cc, subj, applies)
-            keep = subj.get_column("subject_id").implode()
-            tables = {k: t if k == SUBJECT_TABLE else t.filter(pl.col("subject_id").is_in(keep))
-                      for k, t in tables.items()}
+            if skipped:
+                keep = subj.get_column("subject_id").implode()
+                tables = {k: t if k == SUBJECT_TABLE else t.filter(pl.col("subject_id").is_in(keep))
+                          for k, t in tables.items()}
             applies = None
         # compile every expression first: this registers the aggregations they read
         plan = _RulePlan(rs, cc)
@@ -199,37 +224,114 @@ class VectorEvaluator:
         if outer:
             items = items.join(subj.select("subject_id", *[pl.col(c).alias(SUBJECT_PREFIX + c) for c in outer]),
                                on="subject_id", how="inner", maintain_order="left")
-        exprs: list[pl.Expr] = []
+        # Item-level values first, over whole columns; then plain group-by aggregations of those columns (polars'
+        # fast path); float sums one item after another per subject (seq_group_sums), as Python adds them.
+        item_cols: list[pl.Expr] = []
+        simple: list[pl.Expr] = []
+        float_sums: list[tuple[str, str, str | None]] = []  # (output, value column, count column for a mean)
         defaults: dict[str, Any] = {}
         runs: list[AggColumn] = []
         for p in group:
+            name = p.name
+            w, v = f"{name}@w", f"{name}@v"
             if isinstance(p, _Firing):
-                where = cc.holds(p.where, True)
+                defaults[name] = 0
                 if p.amount is None:
-                    counted = pl.len() if p.where is None else where.sum()
-                    exprs.append(counted.cast(pl.Int64).alias(p.name))
-                    defaults[p.name] = 0
+                    simple.append((pl.len() if p.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
+                    if p.where is not None:
+                        item_cols.append(cc.holds(p.where, True).alias(w))
+                    continue
+                # an item that does not match adds 0, which changes no sum (x + 0.0 == x for every x but -0.0,
+                # and a sum that starts at 0.0 is never -0.0)
+                amount = pl.when(cc.holds(p.where, True)).then(cc.item(p.amount).fill_null(0)).otherwise(0)
+                item_cols.append(amount.alias(v))
+                if _is_float(cc, items, p.amount):
+                    float_sums.append((name, v, None))
                 else:
-                    amount = cc.item(p.amount).fill_null(0).filter(where)
-                    total = amount.cum_sum().last() if _is_float(cc, items, p.amount) else amount.sum()
-                    exprs.append(total.alias(p.name))
-                    defaults[p.name] = 0
-            elif p.node.func == "longest_run":
+                    simple.append(pl.col(v).sum().alias(name))
+                continue
+            node = p.node
+            if node.func == "longest_run":
                 runs.append(p)
+                continue
+            if node.where is not None:
+                item_cols.append(cc.holds(node.where, True).alias(w))
+            if node.func == "count":
+                simple.append((pl.len() if node.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
+                defaults[name] = 0
+                continue
+            if node.func == "exists":
+                simple.append((pl.len() > 0 if node.where is None else pl.col(w).any()).alias(name))
+                defaults[name] = False
+                continue
+            assert node.project is not None
+            value = cc.item(node.project)
+            kept = value if node.where is None else pl.when(cc.holds(node.where, True)).then(value)  # else null
+            item_cols.append(kept.alias(v))
+            floats = _is_float(cc, items, node.project)
+            if node.func in ("sum", "mean") and floats:
+                item_cols.append(kept.fill_null(0.0).alias(v + "0"))
+                count = None
+                if node.func == "mean":
+                    count = f"{name}@n"
+                    simple.append(pl.col(v).count().alias(count))
+                float_sums.append((name, v + "0", count))
+                defaults[name] = 0 if node.func == "sum" else None
+            elif node.func == "sum":
+                simple.append(pl.col(v).sum().alias(name))
+                defaults[name] = 0
+            elif node.func == "mean":
+                simple.append((pl.col(v).sum() / pl.col(v).count()).alias(name))
+                defaults[name] = None
             else:
-                e, default = agg_exprs(cc, p, _is_float(cc, items, p.node.project))
-                exprs.append(e)
-                defaults[p.name] = default
-        if exprs:
-            got = items.group_by("subject_id").agg(exprs)
+                simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
+                defaults[name] = None
+        if item_cols:
+            items = items.with_columns(item_cols)
+        if simple:
+            got = items.group_by("subject_id").agg(simple)
             subj = subj.join(got, on="subject_id", how="left", maintain_order="left")
-            fills = [pl.col(k).fill_null(v) for k, v in defaults.items() if v is not None]
-            if fills:
-                subj = subj.with_columns(fills)
+        if float_sums:
+            sums = seq_group_sums(items, [v for _, v, _ in float_sums])
+            subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
+                             maintain_order="left")
+            means = [(pl.col(out) / pl.col(n)).alias(out) for out, _, n in float_sums if n is not None]
+            if means:
+                subj = subj.with_columns(means)
+        fills = [pl.col(k).fill_null(v) for k, v in defaults.items() if v is not None]
+        if fills:
+            subj = subj.with_columns(fills)
         for p in runs:
             subj = subj.join(_longest_run(cc, items, p), on="subject_id", how="left", maintain_order="left") \
                 .with_columns(pl.col(p.name).fill_null(0))
         return subj
+
+
+def seq_group_sums(items: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Per subject, each float column summed one item after another in table order, as Python's ``sum`` adds.
+
+    The items of a subject are contiguous. Step ``p`` adds every subject's ``p``-th item to its running total in
+    one vectorised addition, so the work is the number of items, and each total sees the same additions, in the
+    same order, as a Python loop over that subject's items."""
+    sid = items.get_column("subject_id")
+    n = items.height
+    if n == 0:
+        return pl.DataFrame({"subject_id": [], **{c: [] for c in columns}},
+                            schema={"subject_id": pl.String, **{c: pl.Float64 for c in columns}})
+    new = (sid != sid.shift(1)).fill_null(True).to_numpy()
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, n))
+    by_length = np.argsort(-lengths, kind="stable")
+    sorted_lengths = lengths[by_length]
+    out: dict[str, Any] = {"subject_id": sid.gather(starts)}
+    for c in columns:
+        values = items.get_column(c).cast(pl.Float64).to_numpy()
+        acc = np.zeros(len(starts))
+        for step in range(int(lengths.max())):
+            active = by_length[: int(np.searchsorted(-sorted_lengths, -step, side="left"))]
+            acc[active] += values[starts[active] + step]
+        out[c] = acc
+    return pl.DataFrame(out)
 
 
 def _longest_run(cc: ColumnCompiler, items: pl.DataFrame, col: AggColumn) -> pl.DataFrame:
@@ -249,6 +351,26 @@ def _longest_run(cc: ColumnCompiler, items: pl.DataFrame, col: AggColumn) -> pl.
     return runs.group_by("subject_id").agg(pl.col("n").max().cast(pl.Int64).alias(col.name))
 
 
+def _in_order(t: pl.DataFrame, order: tuple[str, ...]) -> bool:
+    """Whether each subject's items are together and in bundle order already (as the readers and the generator
+    give them): checking is one pass, where sorting millions of rows would be many."""
+    if t.height < 2:
+        return True
+    sid = pl.col("subject_id")
+    same = sid == sid.shift(1)
+    later: pl.Expr = pl.lit(False)
+    tie: pl.Expr = pl.lit(True)
+    for c in order:  # lexicographic "this item comes after the previous one" over the order columns
+        later = later | (tie & (pl.col(c) > pl.col(c).shift(1)))
+        tie = tie & (pl.col(c) == pl.col(c).shift(1))
+    got = t.select(
+        (same.fill_null(True) & ~later.fill_null(False)).slice(1).sum().alias("bad"),
+        ((~same).fill_null(False).sum() + 1).alias("runs"),
+        sid.n_unique().alias("subjects"))
+    bad, runs, subjects = got.row(0)
+    return bad == 0 and runs == subjects
+
+
 def _is_float(cc: ColumnCompiler, items: pl.DataFrame, node: I.IR | None) -> bool:
     """Whether an item expression gives floats: sums of whole numbers are exact in any order, so only float
     sums need the slower one-after-the-other addition."""
@@ -262,11 +384,32 @@ def _applicable(cc: ColumnCompiler, subj: pl.DataFrame, applies: I.IR) -> tuple[
     return subj.filter(ok), subj.filter(~ok).get_column("subject_id").to_list()
 
 
-def _slice(pop: Population, offset: int, length: int) -> Population:
-    ids = pop.subjects.get_column("subject_id").slice(offset, length)
-    return Population(pop.subject_kind, {
-        k: (t.slice(offset, length) if k == SUBJECT_TABLE else t.filter(pl.col("subject_id").is_in(ids.implode())))
-        for k, t in pop.tables.items()})
+class _Tables(Population):
+    """A population's tables cut down to what one rule set reads (not a full Population: it is never turned back
+    into bundles)."""
+
+    def __post_init__(self) -> None:
+        return None
+
+
+def _chunks(pop: Population, size: int) -> Iterator[Population]:
+    """The population in pieces of ``size`` subjects, each with its items, in population order."""
+    n = len(pop)
+    if n <= size:
+        yield pop
+        return
+    ids = pop.subjects.select("subject_id", (pl.int_range(n, dtype=pl.Int64) // size).alias("@chunk"))
+    parts: dict[str, dict[Any, pl.DataFrame]] = {}
+    for name, t in pop.tables.items():
+        if name == SUBJECT_TABLE:
+            continue
+        parts[name] = t.join(ids, on="subject_id", how="inner", maintain_order="left") \
+            .partition_by("@chunk", as_dict=True, include_key=False)
+    for i in range((n + size - 1) // size):
+        tables = {SUBJECT_TABLE: pop.subjects.slice(i * size, size)}
+        for name, by_chunk in parts.items():
+            tables[name] = by_chunk.get((i,), pop.tables[name].clear())
+        yield _Tables(pop.subject_kind, tables)
 
 
 class _RulePlan:
