@@ -19,7 +19,6 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
 
 import polars as pl
 
@@ -238,32 +237,6 @@ def repr_ir(node: I.IR) -> str:
         else:
             parts.append(repr(v))
     return "(" + " ".join(parts) + ")"
-
-
-def agg_exprs(compiler: ColumnCompiler, col: AggColumn, floats: bool) -> tuple[pl.Expr, Any]:
-    """The group-by expression of an aggregation over its item table (sorted by subject, then item order), and
-    the value a subject with no items gets. ``floats``: the projection gives floats, whose sum depends on the
-    order of the additions."""
-    node = col.node
-    where = compiler.holds(node.where, True)
-    func = node.func
-    # a literal condition counts once per group, not once per row: a missing ``where`` counts the rows
-    if func == "count":
-        return (pl.len() if node.where is None else where.sum()).cast(pl.Int64).alias(col.name), 0
-    if func == "exists":
-        return (pl.len() > 0 if node.where is None else where.any()).alias(col.name), False
-    if func == "longest_run":
-        raise AssertionError("longest_run is computed by its own plan")  # pragma: no cover
-    assert node.project is not None
-    v = compiler.item(node.project).filter(where)
-    if func == "sum":
-        # in item order, one after the other: the same float additions as Python's sum()
-        return (v.drop_nulls().cum_sum().last() if floats else v.sum()).alias(col.name), 0
-    if func == "mean":
-        kept = v.drop_nulls()
-        total = kept.cum_sum().last() if floats else kept.sum()
-        return (total / kept.count()).alias(col.name), None
-    return (v.min() if func == "min" else v.max()).alias(col.name), None
 
 
 def needed_columns(nodes: list[I.IR]) -> dict[str, set[str]]:

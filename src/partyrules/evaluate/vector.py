@@ -44,7 +44,7 @@ ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "c
 # the order of each list in a bundle (what aggregations range over, in this order)
 ITEM_ORDER = {"records": ("month",), "incidents": ("occurred_on", "incident_id"),
               "commendations": ("awarded_on", "commendation_id"), "grids": ("grid_id",)}
-DEFAULT_CHUNK = 250_000
+DEFAULT_CHUNK = 1_000_000  # measured: one piece of 1M is faster than four of 250k and needs less memory
 
 
 @dataclass
@@ -286,13 +286,14 @@ class VectorEvaluator:
             else:
                 simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
                 defaults[name] = None
-        if item_cols:
-            items = items.with_columns(item_cols)
+        # lazily, so that the item-level columns are made a morsel at a time and never all held at once
+        lazy = items.lazy().with_columns(item_cols) if item_cols else items.lazy()
         if simple:
-            got = items.group_by("subject_id").agg(simple)
+            got = lazy.group_by("subject_id").agg(simple).collect(engine="streaming")
             subj = subj.join(got, on="subject_id", how="left", maintain_order="left")
         if float_sums:
-            sums = seq_group_sums(items, [v for _, v, _ in float_sums])
+            values = lazy.select("subject_id", *[v for _, v, _ in float_sums]).collect()
+            sums = seq_group_sums(values, [v for _, v, _ in float_sums])
             subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
                              maintain_order="left")
             means = [(pl.col(out) / pl.col(n)).alias(out) for out, _, n in float_sums if n is not None]
@@ -393,23 +394,24 @@ class _Tables(Population):
 
 
 def _chunks(pop: Population, size: int) -> Iterator[Population]:
-    """The population in pieces of ``size`` subjects, each with its items, in population order."""
+    """The population in pieces of ``size`` subjects, each with its items, in population order.
+
+    Each item row is given its piece's number once (one small integer column; the table's own columns are
+    shared, not copied), and each piece is filtered out when its turn comes, so only one piece is extra memory."""
     n = len(pop)
     if n <= size:
         yield pop
         return
-    ids = pop.subjects.select("subject_id", (pl.int_range(n, dtype=pl.Int64) // size).alias("@chunk"))
-    parts: dict[str, dict[Any, pl.DataFrame]] = {}
-    for name, t in pop.tables.items():
-        if name == SUBJECT_TABLE:
-            continue
-        parts[name] = t.join(ids, on="subject_id", how="inner", maintain_order="left") \
-            .partition_by("@chunk", as_dict=True, include_key=False)
+    ids = pop.subjects.get_column("subject_id")
+    piece = dict(zip(ids.to_list(), (np.arange(n) // size).tolist(), strict=True))
+    tables = {name: t.with_columns(pl.col("subject_id").replace_strict(piece, default=-1, return_dtype=pl.Int32)
+                                   .alias("@piece"))
+              for name, t in pop.tables.items() if name != SUBJECT_TABLE}
     for i in range((n + size - 1) // size):
-        tables = {SUBJECT_TABLE: pop.subjects.slice(i * size, size)}
-        for name, by_chunk in parts.items():
-            tables[name] = by_chunk.get((i,), pop.tables[name].clear())
-        yield _Tables(pop.subject_kind, tables)
+        part = {SUBJECT_TABLE: pop.subjects.slice(i * size, size)}
+        for name, t in tables.items():
+            part[name] = t.filter(pl.col("@piece") == i).drop("@piece")
+        yield _Tables(pop.subject_kind, part)
 
 
 class _RulePlan:
