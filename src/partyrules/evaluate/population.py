@@ -7,7 +7,7 @@ the yardsticks the vectorised backend is tested against. All three give the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotApplicableError, PartyRulesError
@@ -22,19 +22,28 @@ if TYPE_CHECKING:
 BACKENDS = ("vector", "engine", "reference")
 
 
-def _as_population(population: Population | Iterable[SubjectFacts], kind: str) -> Population:
+def _as_population(population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
+                   kind: str) -> tuple[Population, list[tuple[str, str]]]:
+    """The population as tables, and the rows that could not be read (tables given as DataFrames are checked
+    like files: a bad row leaves its subject out, and says why)."""
     from ..population.frames import Population, facts_to_population
+    from ..population.io import population_from_frames
 
     if isinstance(population, Population):
-        return population
-    return facts_to_population(population, kind)
+        return population, []
+    if isinstance(population, Mapping):
+        read = population_from_frames(population, kind)
+        return read.population, [(p.subject_id or f"{p.file}:{p.row}", str(p)) for p in read.problems]
+    return facts_to_population(population, kind), []
 
 
-def score_population(ruleset: RuleSet, population: Population | Iterable[SubjectFacts],
+def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
                      period: Period | str, *, backend: str = "vector",
                      params: dict[str, Any] | None = None, progress: bool = False) -> PopulationScores:
-    """Score every subject of ``population`` (a :class:`~partyrules.population.frames.Population` or bundles)
-    under ``ruleset`` for ``period``.
+    """Score every subject of ``population`` under ``ruleset`` for ``period``.
+
+    ``population`` is a :class:`~partyrules.population.frames.Population` (from the readers or the generator),
+    a mapping of table name to polars or pandas DataFrame (checked row by row first), or fact bundles.
 
     Subjects the rule set does not apply to are listed in ``not_applicable``; subjects that cannot be scored
     (for example records outside the period) are listed in ``failures`` with the reason; the others are scored.
@@ -43,11 +52,13 @@ def score_population(ruleset: RuleSet, population: Population | Iterable[Subject
         raise PartyRulesError(f"unknown backend {backend!r}", hint="one of: " + ", ".join(BACKENDS))
     rs = ruleset.with_params(**params) if params else ruleset
     period = Period.parse(period) if isinstance(period, str) else period
-    pop = _as_population(population, rs.subject_kind)
+    pop, unread = _as_population(population, rs.subject_kind)
     if backend == "vector":
         from .vector import VectorEvaluator
 
-        return VectorEvaluator(rs).score(pop, period, progress=progress)
+        scores = VectorEvaluator(rs).score(pop, period, progress=progress)
+        scores.failures[:0] = unread
+        return scores
     from .evaluator import Evaluator
     from .reference import ReferenceEvaluator
 
@@ -68,5 +79,5 @@ def score_population(ruleset: RuleSet, population: Population | Iterable[Subject
     out = scores_from_breakdowns(rs, breakdowns, attributes, period=str(period), facts_of=pop.facts,
                                  backend=backend)
     out.not_applicable = not_applicable
-    out.failures = failures
+    out.failures = [*unread, *failures]
     return out

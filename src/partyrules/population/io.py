@@ -19,7 +19,7 @@ import difflib
 import json
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -55,6 +55,7 @@ __all__ = [
     "FORMATS",
     "PopulationRead",
     "RowProblem",
+    "population_from_frames",
     "read_population",
     "write_population",
 ]
@@ -273,6 +274,12 @@ def _parse(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
     if s.target == "date":
         if dtype == pl.Date:
             return raw, pl.lit(None, pl.String)
+        if isinstance(dtype, pl.Datetime):
+            # pandas holds dates as datetimes at midnight; a time of day is not a date
+            day = raw.dt.date()
+            err = pl.when(raw.is_not_null() & (raw.cast(pl.Date).cast(dtype) != raw)).then(
+                _msg(pl, name + ": {} has a time of day, not a date", _shown(pl, raw)))
+            return pl.when(err.is_null()).then(day), err
         text = raw if is_text else _shown(pl, raw)
         parsed = pl.when(text.str.contains(_DATE)).then(text).str.to_date("%Y-%m-%d", strict=False)
         err = pl.when(raw.is_not_null() & parsed.is_null()).then(
@@ -587,14 +594,25 @@ def _read_tables(directory: Path, kind: str | None, fmt: str, max_bytes: int) ->
             close = difflib.get_close_matches(stem, sorted(known), n=1)
             hint = f" (did you mean '{close[0]}.{ext}'?)" if close else ""
             problems.append(RowProblem(str(p), stem, None, None, None, f"unknown table {stem!r}{hint}; not read"))
-    reads: dict[str, _TableRead] = {}
     reader = _read_csv if fmt == "csv" else _read_parquet
+    raws: dict[str, tuple[pl.DataFrame, list[str]]] = {}
     for table, files in all_files.items():
         if not files:
             continue
         frames = [reader(pl, f) for f in files]
-        raw = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-        reads[table] = _check_table(kind, table, raw, [str(f) for f in files])
+        raws[table] = (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0],
+                       [str(f) for f in files])
+    return _check_tables(kind, raws, problems)
+
+
+def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame, list[str]]],
+                  problems: list[RowProblem]) -> PopulationRead:
+    """Check raw tables (with their row-number and file columns) and keep the subjects without a problem."""
+    pl = require_polars()
+    tables = layout(kind)
+    reads: dict[str, _TableRead] = {}
+    for table, (raw, files) in raws.items():
+        reads[table] = _check_table(kind, table, raw, files)
         problems.extend(reads[table].file_problems)
     empty = {t: pl.DataFrame(schema=table_schema(kind, t)) for t in tables}
     if any(r.frame is None for r in reads.values()):
@@ -691,6 +709,44 @@ def _ids_on_lines(path: Path, numbers: set[int]) -> dict[int, str]:
                 if isinstance(data, dict) and isinstance(data.get(key), dict) and isinstance(sid, str):
                     out[i] = sid
     return out
+
+
+def population_from_frames(tables: Mapping[str, Any], subject_kind: str | None = None) -> PopulationRead:
+    """Check tables held in memory (polars or pandas DataFrames, named as the tables of the layout) exactly as
+    files are checked, and build a population of the subjects without a problem.
+
+    A problem's ``file`` is the table's name and its ``row`` the 1-based row number in that DataFrame. Values may
+    come in looser types (text, other integer widths): each is parsed and checked as a file's would be."""
+    pl = require_polars()
+    if SUBJECT_TABLE not in tables:
+        raise FactError(f"no {SUBJECT_TABLE!r} table among {sorted(tables)}", hint="the subjects table is required")
+    frames: dict[str, pl.DataFrame] = {}
+    for name, t in tables.items():
+        if not isinstance(t, pl.DataFrame):
+            try:
+                t = pl.from_pandas(t)
+            except (TypeError, ValueError, ImportError) as exc:
+                raise FactError(f"table {name!r} is not a polars or pandas DataFrame ({type(t).__name__}): {exc}",
+                                hint="pass polars.DataFrame or pandas.DataFrame values") from None
+        frames[name] = t
+    if subject_kind is None:
+        cols = frames[SUBJECT_TABLE].columns
+        subject_kind = next((k for k in ("member", "branch", "community") if f"{SUBJECT_FIELD[k]}_id" in cols), None)
+        if subject_kind is None:
+            raise FactError("cannot tell the subject kind (no member_id, branch_id or community_id column)",
+                            hint="pass subject_kind='member', 'branch' or 'community'")
+    known = layout(subject_kind)
+    problems: list[RowProblem] = []
+    raws: dict[str, tuple[pl.DataFrame, list[str]]] = {}
+    for name, t in frames.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(RowProblem(name, name, None, None, None, f"unknown table {name!r}{hint}; not read"))
+            continue
+        raw = t.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(_ROW), pl.lit(name).alias(_FILE))
+        raws[name] = (raw, [name])
+    return _check_tables(subject_kind, raws, problems)
 
 
 def read_population(path: str | Path, subject_kind: str | None = None, *, format: str | None = None,
