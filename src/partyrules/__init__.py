@@ -84,6 +84,7 @@ from .facts import (
 )
 from .periods import Month, Period
 from .population.frames import Population, facts_to_population
+from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population
 from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet
@@ -106,7 +107,10 @@ __all__ = [
     "Commendation",
     "Community",
     "CommunityFacts",
+    "Comparison",
+    "ComparisonError",
     "Diagnostic",
+    "Diagnostics",
     "DimensionScore",
     "EngineError",
     "EvaluationError",
@@ -145,6 +149,7 @@ __all__ = [
     "PeriodFinalisedError",
     "Population",
     "PopulationError",
+    "PopulationRead",
     "PopulationScores",
     "Publication",
     "Rank",
@@ -157,6 +162,7 @@ __all__ = [
     "Reform",
     "ReformError",
     "ReproductionError",
+    "RowProblem",
     "RuleSet",
     "RuleSetError",
     "RuleSetLimitError",
@@ -166,17 +172,22 @@ __all__ = [
     "ScoreBreakdown",
     "StarTargets",
     "SubDistrict",
+    "VectorEvaluator",
     "YearOptions",
     "YearResult",
     "__version__",
     "allocate",
     "apply_reform",
     "check_star_targets",
+    "compare",
+    "comparison_report",
     "compose",
     "correct_record",
+    "diagnose",
     "diff_rulesets",
     "evaluate",
     "facts_to_population",
+    "generate_population",
     "generate_subdistrict",
     "lint_ruleset",
     "load_reform",
@@ -186,9 +197,14 @@ __all__ = [
     "loads_ruleset",
     "pair",
     "parse_subject_facts",
+    "plot_diagnostics",
+    "plot_distribution",
+    "plot_transitions",
+    "population_from_frames",
     "priority_list",
     "publish_quarters",
     "rank",
+    "read_population",
     "recourse",
     "register_incident_kind",
     "retract_incident",
@@ -196,4 +212,40 @@ __all__ = [
     "score_population",
     "shipped_ruleset_path",
     "warning_list",
+    "write_generated",
+    "write_population",
+    "write_report",
 ]
+
+# The analysis side needs numpy, polars, scipy and matplotlib (the analysis extra); a service that only scores
+# subjects one at a time must be able to import partyrules without them, so these names load on first use.
+_LAZY = {
+    "generate_population": "population.generate",
+    "write_generated": "population.generate",
+    "Comparison": "analyse.compare",
+    "ComparisonError": "analyse.compare",
+    "compare": "analyse.compare",
+    "Diagnostics": "analyse.diagnostics",
+    "diagnose": "analyse.diagnostics",
+    "plot_distribution": "analyse.plots",
+    "plot_transitions": "analyse.plots",
+    "plot_diagnostics": "analyse.plots",
+    "comparison_report": "analyse.report",
+    "write_report": "analyse.report",
+    "VectorEvaluator": "evaluate.vector",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'partyrules' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
