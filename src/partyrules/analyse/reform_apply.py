@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from ..errors import Diagnostic, ParameterError
 from ..lang.check import suggest
 from ..rulesets import spec as S
-from ..rulesets.loader import _assemble, _check_overrides, _Item, _Sources
+from ..rulesets.loader import _assemble, _check_overrides, _Item, _Sources, canonical_form
 from ..rulesets.model import RuleSet
 from ..rulesets.yamlsafe import YamlDocument
 from .reform import (
@@ -238,12 +238,7 @@ class _Work:
             updates["expect"] = self.expect(top.expect)
         new_top = top.model_copy(update=updates)  # the version may be longer than an author may write
         items = {k: v for k, v in self.items.items()}
-        canonical = {  # as the loader builds it, so a reformed rule set hashes like a loaded one
-            "ruleset": new_top.model_dump(mode="json", by_alias=True, exclude={
-                "params", "dimensions", "standards", "deductions", "vetoes", "checks", "include"}),
-            **{k: [it.spec.model_dump(mode="json") for it in items[k]] for k in ITEM_KINDS},
-            "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(src.params.items())},
-        }
+        canonical = canonical_form(new_top, {k: items[k] for k in ITEM_KINDS}, src.params)
         files = src.files + ((reform.file,) if reform.file and reform.file not in src.files else ())
         sources = _Sources(new_top, src.top_doc, src.params, items["dimensions"], items["standards"],
                            items["deductions"], items["vetoes"], files, canonical, items["checks"])

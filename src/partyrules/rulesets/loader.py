@@ -308,15 +308,7 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
     if diags:
         raise _error_class(diags)(diags)
     files = tuple(reader.files) if reader.files else (doc.file or "<string>",)
-    canonical = {
-        "ruleset": top.model_dump(mode="json", by_alias=True, exclude={"params", "dimensions", "standards",
-                                                                        "deductions", "vetoes", "checks", "include",
-                                                                        "actionable"}),
-        **{k: [it.spec.model_dump(mode="json") for it in v] for k, v in items.items()},
-        "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(params.items())},
-    }
-    if top.actionable is not None:  # declared later than the rest: an undeclared one keeps every earlier hash
-        canonical["actionable"] = [a.model_dump(mode="json") for a in top.actionable]
+    canonical = canonical_form(top, items, params)
     sources = _Sources(top, doc, params, items["dimensions"], items["standards"], items["deductions"],
                        items["vetoes"], files, canonical, items["checks"])
     base = {k: v.spec.value for k, v in params.items()}
@@ -393,6 +385,22 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
             seen += 1
             col = lines[i].find(token, col + 1)
     return Location(doc.file, mark.line, mark.column, loc.path)
+
+
+def canonical_form(top: Any, items: Mapping[str, list[_Item]], params: Mapping[str, _Item]) -> dict[str, Any]:
+    """What a rule set's content hash is computed from (before its effective parameters are added): the top
+    level without its item lists, every item, every parameter declaration. Reforms build the same form, so a
+    reformed rule set is hashed exactly like a loaded one."""
+    canonical: dict[str, Any] = {
+        "ruleset": top.model_dump(mode="json", by_alias=True, exclude={"params", "dimensions", "standards",
+                                                                        "deductions", "vetoes", "checks", "include",
+                                                                        "actionable"}),
+        **{k: [it.spec.model_dump(mode="json") for it in v] for k, v in items.items()},
+        "params": {k: v.spec.model_dump(mode="json") for k, v in sorted(params.items())},
+    }
+    if top.actionable is not None:  # declared later than the rest: an undeclared one keeps every earlier hash
+        canonical["actionable"] = [a.model_dump(mode="json") for a in top.actionable]
+    return canonical
 
 
 def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
