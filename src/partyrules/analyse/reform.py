@@ -68,8 +68,8 @@ class RemoveItem(_Op):
 
 
 @dataclass(frozen=True)
-class ReplaceItem(_Op):
-    """Replace a standard, deduction, veto or check by a new specification with the same id and kind."""
+class _SpecOp(_Op):
+    """An operation that carries a whole item specification."""
 
     kind: ItemKind
     spec: BaseModel
@@ -85,19 +85,13 @@ class ReplaceItem(_Op):
 
 
 @dataclass(frozen=True)
-class AddItem(_Op):
+class ReplaceItem(_SpecOp):
+    """Replace a standard, deduction, veto or check by a new specification with the same id and kind."""
+
+
+@dataclass(frozen=True)
+class AddItem(_SpecOp):
     """Add a new item (a standard or deduction names the dimension it goes in; a dimension needs its standards)."""
-
-    kind: ItemKind
-    spec: BaseModel
-    source: tuple[YamlDocument, tuple[str | int, ...]] | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def id(self) -> str:
-        return str(self.spec.id)  # type: ignore[attr-defined]
-
-    def key(self) -> tuple[str, str]:
-        return ("item", self.id)
 
 
 @dataclass(frozen=True)
