@@ -9,7 +9,7 @@ import argparse
 import importlib
 
 # Each entry is a module of this package with a ``register(subparsers)`` function.
-MODULES: tuple[str, ...] = ("test", "check", "diff", "year")
+MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif")
 
 
 def register_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,73 @@
+"""partyrules whatif: a reform over a population from files, the tables, the report and the exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import partyrules as pr
+from partyrules.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_SERVICE = str(ROOT / "rulesets" / "member-in-service.yaml")
+REFORM = str(ROOT / "rulesets" / "reforms" / "organ-volunteering-150.yaml")
+
+
+@pytest.fixture(scope="module")
+def population_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("pop")
+    members = [m for m in pr.generate_subdistrict(seed=5).members if m.member.category == "in_service"][:300]
+    pr.write_population(pr.facts_to_population(members), d / "tables", "parquet")
+    return d / "tables"
+
+
+def test_whatif_writes_the_comparison_the_library_gives(population_dir, tmp_path, capsys):
+    code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(population_dir), "--out",
+                 str(tmp_path / "out"), "--report", str(tmp_path / "r.html"), "--funding-pool", "1000000",
+                 "--format", "json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    # the same comparison, made with the library
+    rs = pr.load_ruleset(IN_SERVICE)
+    pop = pr.read_population(population_dir).population
+    c = pr.compare(pr.score_population(rs, pop, "2026"),
+                   pr.score_population(pr.apply_reform(rs, pr.load_reform(REFORM)), pop, "2026"),
+                   funding_pool=1_000_000)
+    want = c.summary()
+    assert printed["summary"]["moved"] == want["moved"] > 0
+    assert printed["summary"]["grade_changed"] == want["grade_changed"]
+    assert printed["rows_failed"] == 0
+    moved = pl.read_csv(tmp_path / "out" / "moved.csv")
+    assert sorted(moved.get_column("subject_id").to_list()) == sorted(c.moved.get_column("subject_id").to_list())
+    funding = pl.read_csv(tmp_path / "out" / "funding.csv")
+    assert funding.get_column("shift_fen").sum() == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "organ-volunteering-150" in html and "<img" in html
+
+
+def test_an_invalid_reform_exits_3(population_dir, tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: reform\nname: bad\nset_params:\n  organ_volunteer_hour: 150\n", encoding="utf-8")
+    code = main(["whatif", IN_SERVICE, "--reform", str(bad), "--population", str(population_dir)])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "organ_volunteer_hour" in err and "organ_volunteer_hours" in err
+
+
+def test_bad_rows_are_named_and_the_rest_compared(population_dir, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in population_dir.iterdir():
+        table = pl.read_parquet(f)
+        if f.stem == "records":
+            table = table.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(-1.0)
+                                       .otherwise(pl.col("volunteer_hours")).alias("volunteer_hours"))
+        table.write_parquet(broken / f.name)
+    code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(broken), "--format", "json"])
+    assert code == 10
+    out = capsys.readouterr()
+    assert "records.parquet:4" in out.err and "volunteer_hours: -1.0 is below 0" in out.err
+    assert json.loads(out.out)["summary"]["subjects"] == 299
