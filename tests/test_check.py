@@ -221,6 +221,14 @@ def test_backend_agreement_catches_a_backend_that_misses_a_firing(monkeypatch):
     assert message.startswith("the durable-rules backend and the reference backend disagree")
 
 
+def test_backend_agreement_catches_a_vectorised_backend_that_rounds_wrongly(monkeypatch):
+    from partyrules.evaluate import vector
+
+    monkeypatch.setattr(vector, "round6", lambda e: e.cast(float) + 0.25)  # a quarter point too many everywhere
+    (message,) = _failing("backend_agreement")
+    assert message.startswith("the durable-rules backend and the vectorised backend disagree")
+
+
 @pytest.mark.parametrize("prop", [p for p, (_, library_only) in PROPERTIES.items() if not library_only])
 def test_only_monotone_can_be_broken_by_a_ruleset(prop):
     assert prop == "monotone"

@@ -98,6 +98,13 @@ class _Checker:
         self.period = period
         self.engine = Evaluator(ruleset)
         self.reference = ReferenceEvaluator(ruleset)
+        self.vector: Any = None
+        try:  # the vectorised backend needs the analysis extra; without it, two backends are compared
+            from ..evaluate.vector import VectorEvaluator
+
+            self.vector = VectorEvaluator(ruleset)
+        except ImportError:
+            pass
 
     def fail(self, facts: Any, message: str, expect: dict[str, Any], name: str) -> PropertyViolation:
         case = case_for(facts, self.period, name=f"check {name}: {message}"[:200], expect=expect,
@@ -190,6 +197,18 @@ class _Checker:
         if engine.to_json() != reference.to_json():
             raise self.fail(facts, f"the durable-rules backend and the reference backend disagree: "
                             f"{_first_difference(engine, reference)}", expect_from(reference), "backend_agreement")
+        if self.vector is not None:
+            from ..population.frames import facts_to_population
+            from ..score.table import breakdown_row
+
+            scores = self.vector.score(facts_to_population([facts]), self.period)
+            want = breakdown_row(engine, self.rs)
+            got = scores.frame.row(0, named=True) if len(scores) == 1 else {}
+            diff = next((k for k in want if got.get(k) != want[k]), None)
+            if diff is not None:
+                raise self.fail(facts, f"the durable-rules backend and the vectorised backend disagree: {diff}: "
+                                f"{want[diff]} vs {got.get(diff, 'not scored')}", expect_from(engine),
+                                "backend_agreement")
 
 
 PROPERTIES: dict[str, tuple[str, bool]] = {
@@ -201,7 +220,9 @@ PROPERTIES: dict[str, tuple[str, bool]] = {
                  "total", False),
     "determinism": ("the same facts, evaluated twice or with records and incidents shuffled, give identical JSON",
                     True),
-    "backend_agreement": ("the durable-rules backend and the reference backend give identical JSON", True),
+    "backend_agreement": ("the durable-rules and reference backends give identical JSON, and the vectorised "
+                          "backend (with the analysis extra) the same points, subtotals, total, grade and vetoes",
+                          True),
 }
 
 
