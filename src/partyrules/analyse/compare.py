@@ -47,7 +47,10 @@ TOP_RULES = 3
 
 
 class ComparisonError(PartyRulesError, ValueError):
-    """Two score tables cannot be compared as asked (code PR000 until concepts.md documents one of its own)."""
+    """Two score tables cannot be compared as asked (different kinds of subject, missing columns, duplicate ids,
+    a bad ``top_k``)."""
+
+    code = "PR080"
 
 
 @dataclass(frozen=True)
