@@ -219,3 +219,13 @@ def test_group_sums_add_like_python(groups):
     got = seq_group_sums(items, ["x"])
     assert got.get_column("subject_id").to_list() == [f"S{i:03d}" for i in range(len(groups))]
     assert got.get_column("x").to_list() == [sum(g) for g in groups]
+
+
+def test_progress_is_reported_on_stderr_only_when_asked(subdistrict, capsys):
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("retired"))
+    score_population(rs, subdistrict.members, PERIOD)
+    assert capsys.readouterr().err == ""
+    score_population(rs, subdistrict.members, PERIOD, progress=True)
+    err = capsys.readouterr().err
+    n = len(subdistrict.members)
+    assert "aggregating records" in err and f"{n:,} of {n:,} subjects" in err and "done in" in err

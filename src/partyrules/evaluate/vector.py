@@ -58,6 +58,35 @@ class _Firing:
     outer: list[str]
 
 
+class _Progress:
+    """A one-line progress report on stderr for long runs: subjects done, rate, and the step under way."""
+
+    def __init__(self, total: int, out: Any) -> None:
+        self.total, self.out, self.done = total, out, 0
+        self.started = time.perf_counter()
+
+    def _show(self, step: str) -> None:
+        if self.out is None:
+            return
+        share = self.done / self.total if self.total else 1.0
+        filled = int(share * 20)
+        rate = self.done / max(time.perf_counter() - self.started, 1e-9)
+        print(f"\rpartyrules: [{'#' * filled}{'.' * (20 - filled)}] {self.done:,} of {self.total:,} subjects "
+              f"({rate:,.0f}/s) {step:<48}", end="", file=self.out, flush=True)
+
+    def stage(self, step: str) -> None:
+        self._show(step)
+
+    def advance(self, k: int) -> None:
+        self.done += k
+        self._show("")
+
+    def close(self) -> None:
+        if self.out is not None:
+            self._show(f"done in {time.perf_counter() - self.started:,.1f} s")
+            print(file=self.out)
+
+
 class VectorEvaluator:
     """Scores populations with one rule set (its effective parameters fixed), over columns."""
 
@@ -117,21 +146,16 @@ class VectorEvaluator:
         frames: list[pl.DataFrame] = []
         not_applicable: list[str] = []
         failures: list[tuple[str, str]] = []
-        started = time.perf_counter()
-        done = 0
+        bar = _Progress(n, sys.stderr if progress else None)
         for part in _chunks(self._project(pop, attrs), chunk):
+            bar.stage("checking the facts")
             tables, fails = self._prepare(part, period)
             failures.extend(fails)
-            frame, skipped = self._score_tables(tables, period, attrs)
+            frame, skipped = self._score_tables(tables, period, attrs, bar)
             frames.append(frame)
             not_applicable.extend(skipped)
-            done += len(part)
-            if progress:
-                rate = done / max(time.perf_counter() - started, 1e-9)
-                print(f"\rpartyrules: scored {done:,} of {n:,} subjects ({rate:,.0f}/s)", end="",
-                      file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
+            bar.advance(len(part))
+        bar.close()
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
         return PopulationScores(rs, frame, str(period), not_applicable=not_applicable, failures=failures,
                                 facts_of=pop.facts, backend="vector")
@@ -158,8 +182,9 @@ class VectorEvaluator:
             tables[name] = t.select(["subject_id", *[c for c in t.columns if c in want]])
         return _Tables(pop.subject_kind, tables)
 
-    def _score_tables(self, tables: dict[str, pl.DataFrame], period: Period,
-                      attrs: list[str]) -> tuple[pl.DataFrame, list[str]]:
+    def _score_tables(self, tables: dict[str, pl.DataFrame], period: Period, attrs: list[str],
+                      bar: _Progress | None = None) -> tuple[pl.DataFrame, list[str]]:
+        bar = bar or _Progress(0, None)
         rs = self.ruleset
         cc = ColumnCompiler(period)
         subj = tables[SUBJECT_TABLE]
@@ -179,9 +204,10 @@ class VectorEvaluator:
             applies = None
         # compile every expression first: this registers the aggregations they read
         plan = _RulePlan(rs, cc)
-        subj = self._aggregate(cc, tables, subj, plan.firings)
+        subj = self._aggregate(cc, tables, subj, plan.firings, bar)
         if applies is not None:
             subj, skipped = _applicable(cc, subj, applies)
+        bar.stage("points, floors and grades")
         subj = subj.with_columns(plan.line_exprs())
         for stage in plan.dimension_stages():
             subj = subj.with_columns(stage)
@@ -192,7 +218,7 @@ class VectorEvaluator:
 
     # -- aggregations ----------------------------------------------------------------------------------------
     def _aggregate(self, cc: ColumnCompiler, tables: dict[str, pl.DataFrame], subj: pl.DataFrame,
-                   firings: list[_Firing]) -> pl.DataFrame:
+                   firings: list[_Firing], bar: _Progress) -> pl.DataFrame:
         pending: list[AggColumn | _Firing] = []
         seen: set[str] = set()
         for col in cc.aggs.values():
@@ -212,6 +238,7 @@ class VectorEvaluator:
                 keyed = isinstance(p, _Firing) and p.amount is not None and src in ITEM_KEYS
                 by_source.setdefault((src, keyed), []).append(p)
             for (source, keyed), group in by_source.items():
+                bar.stage(f"aggregating {source} ({tables[source].height:,} rows)")
                 subj = self._group(cc, tables, subj, source, keyed, group)
         return subj
 
