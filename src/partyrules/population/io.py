@@ -435,13 +435,14 @@ def _problem_frame(pl: Any) -> pl.DataFrame:
                                 "subject_id": pl.String, "reason": pl.String})
 
 
-def _check_table(kind: str, table: str, raw: pl.DataFrame, files: list[str]) -> _TableRead:
+def _check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: list[str]) -> _TableRead:
     pl = require_polars()
     lay = layout(kind)[table]
     specs = _specs(lay)
     schema = table_schema(kind, table)
     file_problems: list[RowProblem] = []
-    present = [n for n in raw.columns if n not in (_ROW, _FILE)]
+    raw_schema = raw.collect_schema()  # raw is a DataFrame, or a LazyFrame over Parquet files
+    present = [n for n in raw_schema.names() if n not in (_ROW, _FILE)]
     for name in present:
         if name not in specs:
             close = difflib.get_close_matches(name, list(specs), n=1)
@@ -464,34 +465,39 @@ def _check_table(kind: str, table: str, raw: pl.DataFrame, files: list[str]) -> 
         if name not in present:
             values.append(pl.lit(s.default, dtype=schema[name]).alias(name))
             continue
-        parsed = _parse(pl, s, pl.col(name), raw.schema[name])
+        parsed = _parse(pl, s, pl.col(name), raw_schema[name])
         if isinstance(parsed, str):
             file_problems.extend(RowProblem(f, table, None, name, None, parsed) for f in files)
             return _TableRead(None, _problem_frame(pl), file_problems)
         value, err = parsed
         values.append(value.cast(schema[name]).alias(name))
         errors.append(err.alias(_ERR + name))
-    frame = raw.select(pl.col(_FILE), pl.col(_ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
-                       *values, *errors)
+    # Lazily, and on the streaming engine for the problems: the error texts of millions of rows are worked out a
+    # morsel at a time and only the bad rows are kept, instead of an error column per field for every row.
+    parsed = raw.lazy().select(pl.col(_FILE), pl.col(_ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
+                               *values, *errors)
+    present_errors = set(parsed.collect_schema().names())
     checks: list[Any] = []
     for name, s in specs.items():
         own = _ERR + name
         checked = _value_checks(pl, s, pl.col(name))
-        checks.append((pl.col(own) if own in frame.columns else pl.lit(None, pl.String)).fill_null(checked)
+        checks.append((pl.col(own) if own in present_errors else pl.lit(None, pl.String)).fill_null(checked)
                       .alias(own))
-    frame = frame.with_columns(checks)
+    checked_rows = parsed.with_columns(checks)
     cross = _cross_checks(pl, kind, table)
     if cross:
-        frame = frame.with_columns(e.alias(f"{_ERR}{i}:{col}") for i, (col, e) in enumerate(cross))
-    err_cols = [n for n in frame.columns if n.startswith(_ERR) and n != _ERR + "sid"]
-    bad = frame.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
-    problems = (bad.select(pl.col(_FILE).alias("file"), pl.col(_ROW).alias("row"),
-                           pl.col(_ERR + "sid").alias("subject_id"), *err_cols)
-                .unpivot(index=["file", "row", "subject_id"], on=err_cols, variable_name="column", value_name="reason")
+        checked_rows = checked_rows.with_columns(e.alias(f"{_ERR}{i}:{col}") for i, (col, e) in enumerate(cross))
+    err_cols = [n for n in checked_rows.collect_schema().names() if n.startswith(_ERR) and n != _ERR + "sid"]
+    bad = (checked_rows.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
+           .select(pl.col(_FILE).alias("file"), pl.col(_ROW).alias("row"), pl.col(_ERR + "sid").alias("subject_id"),
+                   *err_cols)
+           .collect(engine="streaming"))
+    problems = (bad.unpivot(index=["file", "row", "subject_id"], on=err_cols, variable_name="column",
+                            value_name="reason")
                 .drop_nulls("reason")
                 .with_columns(pl.col("column").str.replace(r"^\x00err:(?:[0-9]+:)?", ""))
                 .select("file", "row", "column", "subject_id", "reason"))
-    good = frame.select(_FILE, _ROW, *specs)
+    good = parsed.select(_FILE, _ROW, *specs).collect()
     return _TableRead(good, problems, file_problems)
 
 
@@ -538,9 +544,10 @@ def _read_csv(pl: Any, path: Path) -> pl.DataFrame:
                            pl.lit(str(path)).alias(_FILE))
 
 
-def _read_parquet(pl: Any, path: Path) -> pl.DataFrame:
+def _read_parquet(pl: Any, path: Path) -> pl.LazyFrame:
+    # lazily: the checks read the file where they need it, so a population of millions is never held twice
     return (pl.scan_parquet(path).with_row_index(_ROW, offset=1)
-            .with_columns(pl.col(_ROW).cast(pl.Int64), pl.lit(str(path)).alias(_FILE)).collect())
+            .with_columns(pl.col(_ROW).cast(pl.Int64), pl.lit(str(path)).alias(_FILE)))
 
 
 def _guess_kind(pl: Any, first: Path, fmt: str) -> str:
@@ -595,24 +602,26 @@ def _read_tables(directory: Path, kind: str | None, fmt: str, max_bytes: int) ->
             hint = f" (did you mean '{close[0]}.{ext}'?)" if close else ""
             problems.append(RowProblem(str(p), stem, None, None, None, f"unknown table {stem!r}{hint}; not read"))
     reader = _read_csv if fmt == "csv" else _read_parquet
-    raws: dict[str, tuple[pl.DataFrame, list[str]]] = {}
+    raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]] = {}
     for table, files in all_files.items():
         if not files:
             continue
-        frames = [reader(pl, f) for f in files]
+        frames: list[Any] = [reader(pl, f) for f in files]
         raws[table] = (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0],
                        [str(f) for f in files])
     return _check_tables(kind, raws, problems)
 
 
-def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame, list[str]]],
+def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]],
                   problems: list[RowProblem]) -> PopulationRead:
     """Check raw tables (with their row-number and file columns) and keep the subjects without a problem."""
     pl = require_polars()
     tables = layout(kind)
     reads: dict[str, _TableRead] = {}
-    for table, (raw, files) in raws.items():
+    for table in list(raws):
+        raw, files = raws.pop(table)  # let each raw table go once it is checked: a population can be gigabytes
         reads[table] = _check_table(kind, table, raw, files)
+        del raw
         problems.extend(reads[table].file_problems)
     empty = {t: pl.DataFrame(schema=table_schema(kind, t)) for t in tables}
     if any(r.frame is None for r in reads.values()):
@@ -629,10 +638,13 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame, list[str]]],
         if table == SUBJECT_TABLE:
             continue
         assert r.frame is not None
-        orphan = (r.frame.filter(pl.col("subject_id").is_not_null() & ~pl.col("subject_id").is_in(all_ids.implode()))
+        # lazily, so that only the three columns it needs are read, not every column of every row
+        orphan = (r.frame.lazy()
+                  .filter(pl.col("subject_id").is_not_null() & ~pl.col("subject_id").is_in(all_ids.implode()))
                   .select(pl.col(_FILE).alias("file"), pl.col(_ROW).alias("row"), pl.lit("subject_id").alias("column"),
                           pl.col("subject_id"),
-                          pl.format(table + " row for unknown subject '{}'", pl.col("subject_id")).alias("reason")))
+                          pl.format(table + " row for unknown subject '{}'", pl.col("subject_id")).alias("reason"))
+                  .collect())
         row_problems.append(pl.concat([r.problems, orphan]))
         per_table[table] = []
     bad_ids = pl.concat([p.select("subject_id") for p in row_problems]).get_column("subject_id").drop_nulls()
@@ -641,7 +653,9 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame, list[str]]],
     out_tables = dict(empty)
     for table, r in reads.items():
         assert r.frame is not None
-        out_tables[table] = r.frame.filter(keep).drop(_FILE, _ROW)
+        kept = r.frame.filter(keep) if bad_ids.len() else r.frame
+        # a frame built from its own columns shares them; DataFrame.drop copied all 12M rows of the records
+        out_tables[table] = pl.DataFrame([kept.get_column(c) for c in kept.columns if c not in (_FILE, _ROW)])
     left_out = (subjects.filter(pl.col("subject_id").is_in(bad_ids.implode()))
                 .get_column("subject_id").unique(maintain_order=True).to_list())
     tables_in_order = [SUBJECT_TABLE, *(t for t in reads if t != SUBJECT_TABLE)]
