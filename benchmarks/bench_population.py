@@ -14,6 +14,8 @@ in-service index (5 dimensions, 19 standards, 22 deductions, 5 vetoes). Measured
   facts, every aggregation over the records, points, floors, totals and grades;
 - ``handwritten``: ``benchmarks/handwritten_in_service.py``, the same rules written directly in polars, as an
   analyst would for one rule set (tests/test_handwritten_baseline.py proves it agrees), run on the same tables;
+- ``from_parquet``: the same population written as partitioned Parquet, read back with every row checked
+  (``read_population``) and scored: an analyst's run from files;
 - ``engine``: the durable-rules path on a sample (``--engine-sample``), one session per member, as members/s.
 
 Each polars figure is the best of ``--repeat`` runs, the ratios are what to watch (absolute rates vary with the
@@ -26,11 +28,12 @@ import argparse
 import gc
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import partyrules as pr
-from partyrules.population.generate import generate_population
+from partyrules.population.generate import generate_population, write_generated
 
 sys.path.insert(0, str(Path(__file__).parent))
 from handwritten_in_service import score_in_service
@@ -82,6 +85,19 @@ def main() -> None:
     same = joined.height == scores.frame.height == hand.height and \
         (joined["total"] - joined["total_hand"]).abs().max() <= 1e-6 and (joined["grade"] == joined["grade_hand"]).all()
     print(f"handwritten agrees with vector: {same} ({joined.height:,} members compared)")
+
+    # an analyst's whole run from files: partitioned Parquet read back, every row checked, then scored
+    with tempfile.TemporaryDirectory() as tmp:
+        write_generated(n, tmp, seed=args.seed, categories={"in_service": 1.0})
+        t = time.perf_counter()
+        read = pr.read_population(tmp)
+        t_read = time.perf_counter() - t
+        t = time.perf_counter()
+        from_files = pr.score_population(rs, read.population, "2026")
+        t_score = time.perf_counter() - t
+    print(f"from_parquet: read and check {t_read:.2f} s + score {t_score:.2f} s = {t_read + t_score:.2f} s "
+          f"({len(from_files):,} members, {len(read.problems)} problems)")
+    print(f"peak_rss_after_parquet: {peak_rss_mb():,.0f} MB")
 
     sample = pop.select(pop.subject_ids[:args.engine_sample])
     bundles = list(sample.iter_facts())
