@@ -20,7 +20,7 @@ from partyrules.evaluate import vector as vector_module
 from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
-from partyrules.score.vector import round6, seq_sum
+from partyrules.score.vector import divide, round6, seq_sum
 from partyrules.testing import facts_for
 from strategies import condition_rulesets, member_facts, rulesets, veto_incident
 
@@ -229,3 +229,42 @@ def test_progress_is_reported_on_stderr_only_when_asked(subdistrict, capsys):
     err = capsys.readouterr().err
     n = len(subdistrict.members)
     assert "aggregating records" in err and f"{n:,} of {n:,} subjects" in err and "done in" in err
+
+
+@pytest.mark.parametrize("name,period", [("in_service", "2026-Q2"), ("branch", "2026-Q3"),
+                                         ("new_citizen", "2026-01..2026-05")])
+def test_periods_other_than_a_year_equal_the_engine(name, period):
+    rs = pr.load_ruleset(pr.shipped_ruleset_path(name))
+    prefix = ID_PREFIX[rs.subject_kind]
+
+    @settings(max_examples=10)
+    @given(subjects=st.integers(1, 4).flatmap(lambda n: st.tuples(*[
+        facts_for(rs, period=period, subject_id=f"{prefix}{i:03d}", max_incidents=4) for i in range(n)])))
+    def body(subjects):
+        assert_same_scores(score_population(rs, list(subjects), period, backend="engine"),
+                           score_population(rs, list(subjects), period, backend="vector"))
+
+    body()
+
+
+def test_an_empty_population_gives_an_empty_table():
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    scores = score_population(rs, pr.Population("member", {
+        name: pl.DataFrame(schema=pr.population.frames.table_schema("member", name))
+        for name in pr.population.frames.layout("member")}), PERIOD)
+    assert len(scores) == 0 and scores.frame.columns[0] == "subject_id"
+    assert scores.not_applicable == [] and scores.failures == []
+
+
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=30),
+       st.floats(0.001, 1e4, allow_nan=False))
+def test_dividing_by_a_constant_is_pythons_division(xs, d):
+    # polars multiplies by the reciprocal of a scalar divisor (0.333333 / 10.0 -> 0.0333333): divide() does not
+    got = pl.DataFrame({"x": xs}).select(divide(pl.col("x"), pl.lit(d))).to_series().to_list()
+    assert got == [x / d for x in xs]
+
+
+def test_polars_alone_would_not_divide_like_python():
+    """Why divide() exists: if this starts failing, polars divides exactly and divide() can go."""
+    got = pl.DataFrame({"x": [0.333333, 0.333333]}).select(pl.col("x") / pl.lit(10.0)).to_series().to_list()
+    assert got != [0.333333 / 10.0] * 2

@@ -25,6 +25,7 @@ import polars as pl
 from ..errors import EvaluationError
 from ..lang import ir as I
 from ..periods import Period
+from ..score.vector import divide
 
 SUBJECT_PREFIX = "@s."
 
@@ -182,7 +183,7 @@ class ColumnCompiler:
     def c_Arith(self, node: I.Arith, in_item: bool) -> pl.Expr:
         a, b = self._c(node.left, in_item), self._c(node.right, in_item)
         if node.op == "/":
-            return pl.when(b == 0).then(None).otherwise(a / b)
+            return pl.when(b == 0).then(None).otherwise(divide(a, b))
         return {"+": a + b, "-": a - b, "*": a * b}[node.op]
 
     def c_IfElse(self, node: I.IfElse, in_item: bool) -> pl.Expr:

@@ -36,7 +36,7 @@ from ..periods import Period
 from ..population.frames import SUBJECT_TABLE, Population
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
-from ..score.vector import fmax, fmin, round6, seq_sum
+from ..score.vector import divide, fmax, fmin, round6, seq_sum
 
 # the key each list's items are identified by (the per-subject backends sum a rule's item amounts in key order)
 ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "commendation_id",
@@ -513,7 +513,7 @@ class _RulePlan:
                 zero = sp.ratio_to.zero_target
             frac = pl.when(den.is_null() | (den <= 0)).then(1.0 if zero == "full" else 0.0) \
                 .when(num.is_null()).then(0.0) \
-                .otherwise(fmin(pl.lit(1.0), fmax(pl.lit(0.0), num / den)))
+                .otherwise(fmin(pl.lit(1.0), fmax(pl.lit(0.0), divide(num, den))))
             points = full * frac
         not_applicable = full if sp.if_not_applicable == "full" else 0.0
         return pl.when(applicable).then(round6(points.cast(pl.Float64))).otherwise(not_applicable)
