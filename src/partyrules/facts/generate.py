@@ -22,6 +22,7 @@ import math
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -428,6 +429,45 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
     )
 
 
+@dataclass(frozen=True)
+class MonthlyChances:
+    """How a generated member's month goes: the chance of each thing in a monthly record, and the mean
+    volunteering hours. Both generators (this one, subject by subject, and the column generator for millions,
+    ``partyrules.population.generate``) draw from these, so they stay calibrated alike."""
+
+    excused: float = 0.5  # each missed meeting excused in advance
+    two_study_sessions: float = 0.3  # two sessions required this month instead of one
+    make_up_session: float = 0.03
+    task: float = 0.4  # a first task assigned
+    second_task: float = 0.15
+    task_completed: float = 0.9
+    spot_checked: float = 0.1
+    spot_check_passed: float = 0.95
+    notes_base: float = 0.2  # notes handed in: base + engagement * notes_engagement
+    notes_engagement: float = 0.5
+    dues_on_time: float = 0.985
+    difficulty_resolved: float = 0.15
+    suggestion: float = 0.1
+    policy_promotion: float = 0.35
+    post_duty: float = 0.9  # a member with an active post carries it out
+    reported: float = 0.1
+    youth_care: float = 0.3  # retired
+    mediation: float = 0.1  # new citizens, from here on
+    property_fee: float = 0.95
+    resettlement_milestone: float = 0.92
+    courtyard_meeting: float = 0.5
+    training: float = 0.1
+    community_activities_mean: float = 1.0  # Poisson, in-service members registered with the community
+    households_contacted_mean: float = 2.0  # Poisson, at most the linked households
+    hours_organ: float = 9.0  # mean volunteering hours a month
+    hours_in_service: float = 4.5
+    hours_other: float = 2.5
+    hours_health_factor: float = 0.5
+
+
+MONTHLY = MonthlyChances()
+
+
 def _member_records(
     rng: random.Random,
     member: Member,
@@ -437,11 +477,12 @@ def _member_records(
     counts: _CountsCache,
 ) -> tuple[MemberMonthRecord, ...]:
     rnd = rng.random  # hot loop: 240,000 records for 20,000 members
+    c = MONTHLY
     category = member.category
     in_service = category is MemberCategory.IN_SERVICE
-    mean_hours = (9.0 if member.is_organ_staff else 4.5) if in_service else 2.5
+    mean_hours = (c.hours_organ if member.is_organ_staff else c.hours_in_service) if in_service else c.hours_other
     if member.health_limited:
-        mean_hours *= 0.5
+        mean_hours *= c.hours_health_factor
     active_posts = any(p.active for p in member.claimed_posts)
     community_member = in_service and member.registered_with_community_on is not None
     households = len(member.linked_household_ids)
@@ -452,7 +493,7 @@ def _member_records(
                 *done_in_month.get(item.done_on.month - 1, ()),
                 item.item_id,
             )
-    notes_p = 0.2 + 0.5 * engagement
+    notes_p = c.notes_base + c.notes_engagement * engagement
     required_totals = [counts_.total for counts_ in required]
     out = []
     for m in range(12):
@@ -469,13 +510,13 @@ def _member_records(
             review = int(rnd() < engagement)
         attended = (meeting, 0, group, lecture, theme, org_life, review)
         missed = required_totals[m] - (meeting + group + lecture + theme + org_life + review)
-        excused = sum(1 for _ in range(missed) if rnd() < 0.5) if missed else 0
-        study_required = 2 if rnd() < 0.3 else 1
+        excused = sum(1 for _ in range(missed) if rnd() < c.excused) if missed else 0
+        study_required = 2 if rnd() < c.two_study_sessions else 1
         # attended can exceed required: make-up sessions
         study_attended = int(rnd() < engagement) + int(study_required == 2 and rnd() < engagement)
-        study_attended += int(rnd() < 0.03)
-        tasks = int(rnd() < 0.4) + int(rnd() < 0.15)
-        spot_checked = rnd() < 0.1
+        study_attended += int(rnd() < c.make_up_session)
+        tasks = int(rnd() < c.task) + int(rnd() < c.second_task)
+        spot_checked = rnd() < c.spot_checked
         fields: dict[str, Any] = {
             "member_id": member.member_id,
             "month": months[m],
@@ -485,29 +526,29 @@ def _member_records(
             "study_sessions_required": study_required,
             "study_sessions_attended": study_attended,
             "notes_submitted": int(rnd() < notes_p),
-            "dues_paid_on_time": rnd() < 0.985,
+            "dues_paid_on_time": rnd() < c.dues_on_time,
             "volunteer_hours": _hours(rng, mean_hours),
-            "community_activities": _poisson(rng, 1.0) if community_member else 0,
-            "households_contacted": min(households, _poisson(rng, 2.0)),
-            "difficulties_resolved": int(rnd() < 0.15),
-            "suggestions_made": int(rnd() < 0.1),
-            "policy_promotion_events": int(rnd() < 0.35),
-            "post_duty_performed": active_posts and rnd() < 0.9,
+            "community_activities": _poisson(rng, c.community_activities_mean) if community_member else 0,
+            "households_contacted": min(households, _poisson(rng, c.households_contacted_mean)),
+            "difficulties_resolved": int(rnd() < c.difficulty_resolved),
+            "suggestions_made": int(rnd() < c.suggestion),
+            "policy_promotion_events": int(rnd() < c.policy_promotion),
+            "post_duty_performed": active_posts and rnd() < c.post_duty,
             "checklist_items_done": done_in_month.get(m, ()),
             "tasks_assigned": tasks,
-            "tasks_completed": sum(1 for _ in range(tasks) if rnd() < 0.9) if tasks else 0,
-            "reported_at_meeting": rnd() < 0.1,
+            "tasks_completed": sum(1 for _ in range(tasks) if rnd() < c.task_completed) if tasks else 0,
+            "reported_at_meeting": rnd() < c.reported,
             "spot_checked": spot_checked,
-            "spot_check_passed": (rnd() < 0.95) if spot_checked else None,
+            "spot_check_passed": (rnd() < c.spot_check_passed) if spot_checked else None,
         }
         if category is MemberCategory.RETIRED:
-            fields["youth_care_activities"] = int(rnd() < 0.3)
+            fields["youth_care_activities"] = int(rnd() < c.youth_care)
         elif category is MemberCategory.NEW_CITIZEN:
-            fields["mediation_cases"] = int(rnd() < 0.1)
-            fields["property_fee_paid"] = member.hardship_certified or rnd() < 0.95
-            fields["resettlement_milestones_met"] = rnd() < 0.92
-            fields["courtyard_meetings_attended"] = int(rnd() < 0.5)
-            fields["training_sessions"] = int(rnd() < 0.1)
+            fields["mediation_cases"] = int(rnd() < c.mediation)
+            fields["property_fee_paid"] = member.hardship_certified or rnd() < c.property_fee
+            fields["resettlement_milestones_met"] = rnd() < c.resettlement_milestone
+            fields["courtyard_meetings_attended"] = int(rnd() < c.courtyard_meeting)
+            fields["training_sessions"] = int(rnd() < c.training)
         out.append(MemberMonthRecord(**fields))
     return tuple(out)
 

@@ -35,6 +35,7 @@ from ..facts.generate import (
     _ROLES_BY_CATEGORY,
     _VOTE_POINTS,
     MEMBERS_PER_BRANCH,
+    MONTHLY,
     _required_meetings,
 )
 from ..facts.models import MeetingCounts
@@ -268,6 +269,7 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     def u(size: int) -> np.ndarray:  # single precision: half the cost, and ample for a chance of a few percent
         return rng.random(size, dtype=np.float32)
     eng = d["engagement"][who]
+    c = MONTHLY
     pattern = np.array([_required_meetings(m) for m in range(1, 13)], dtype=np.int64)  # months x meeting kinds
     quarter_end = month % 3 == 2
     december = month == 11
@@ -279,15 +281,15 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
                 ((u(rows) < eng) if due[k] is None else (due[k] & (u(rows) < eng))).astype(np.int64)
                 for k in range(7)]
     missed = sum(required) - sum(attended)
-    study_required = np.where(u(rows) < 0.3, 2, 1)
+    study_required = np.where(u(rows) < c.two_study_sessions, 2, 1)
     study_attended = ((u(rows) < eng).astype(np.int64) + ((study_required == 2) & (u(rows) < eng))
-                      + (u(rows) < 0.03))
-    tasks = (u(rows) < 0.4).astype(np.int64) + (u(rows) < 0.15)
-    spot = u(rows) < 0.1
-    passed = u(rows) < 0.95
+                      + (u(rows) < c.make_up_session))
+    tasks = (u(rows) < c.task).astype(np.int64) + (u(rows) < c.second_task)
+    spot = u(rows) < c.spot_checked
+    passed = u(rows) < c.spot_check_passed
     in_service = d["in_service"][who]
-    mean_hours = np.where(in_service, np.where(d["organ"][who], 9.0, 4.5), 2.5)
-    mean_hours = np.where(d["health"][who], mean_hours * 0.5, mean_hours)
+    mean_hours = np.where(in_service, np.where(d["organ"][who], c.hours_organ, c.hours_in_service), c.hours_other)
+    mean_hours = np.where(d["health"][who], mean_hours * c.hours_health_factor, mean_hours)
     logn = rng.lognormal(np.log(np.maximum(mean_hours, 0.1) / 0.7 / 1.2), 0.6)
     hours = np.where(u(rows) < 0.3, 0.0, np.minimum(np.round(logn * 2) / 2, 200.0))
     retired = d["retired"][who]
@@ -298,28 +300,29 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     for k, name in enumerate(_MEETINGS):
         cols[f"meetings_attended.{name}"] = attended[k]
     cols.update({
-        "excused_absences": rng.binomial(missed, 0.5),
+        "excused_absences": rng.binomial(missed, c.excused),
         "study_sessions_required": study_required,
         "study_sessions_attended": study_attended,
-        "notes_submitted": (u(rows) < 0.2 + 0.5 * eng).astype(np.int64),
-        "dues_paid_on_time": u(rows) < 0.985,
+        "notes_submitted": (u(rows) < c.notes_base + c.notes_engagement * eng).astype(np.int64),
+        "dues_paid_on_time": u(rows) < c.dues_on_time,
         "volunteer_hours": hours,
-        "community_activities": np.where(in_service & d["registered"][who], rng.poisson(1.0, rows), 0),
-        "households_contacted": np.minimum(d["households"][who], rng.poisson(2.0, rows)),
-        "difficulties_resolved": (u(rows) < 0.15).astype(np.int64),
-        "suggestions_made": (u(rows) < 0.1).astype(np.int64),
-        "policy_promotion_events": (u(rows) < 0.35).astype(np.int64),
-        "post_duty_performed": d["active_posts"][who] & (u(rows) < 0.9),
+        "community_activities": np.where(in_service & d["registered"][who],
+                                         rng.poisson(c.community_activities_mean, rows), 0),
+        "households_contacted": np.minimum(d["households"][who], rng.poisson(c.households_contacted_mean, rows)),
+        "difficulties_resolved": (u(rows) < c.difficulty_resolved).astype(np.int64),
+        "suggestions_made": (u(rows) < c.suggestion).astype(np.int64),
+        "policy_promotion_events": (u(rows) < c.policy_promotion).astype(np.int64),
+        "post_duty_performed": d["active_posts"][who] & (u(rows) < c.post_duty),
         "tasks_assigned": tasks,
-        "tasks_completed": rng.binomial(tasks, 0.9),
-        "reported_at_meeting": u(rows) < 0.1,
+        "tasks_completed": rng.binomial(tasks, c.task_completed),
+        "reported_at_meeting": u(rows) < c.reported,
         "spot_checked": spot,
-        "youth_care_activities": _masked(pl, (u(rows) < 0.3).astype(np.int64), retired),
-        "mediation_cases": _masked(pl, (u(rows) < 0.1).astype(np.int64), newc),
-        "property_fee_paid": _masked(pl, d["hardship"][who] | (u(rows) < 0.95), newc),
-        "resettlement_milestones_met": _masked(pl, u(rows) < 0.92, newc),
-        "courtyard_meetings_attended": _masked(pl, (u(rows) < 0.5).astype(np.int64), newc),
-        "training_sessions": _masked(pl, (u(rows) < 0.1).astype(np.int64), newc),
+        "youth_care_activities": _masked(pl, (u(rows) < c.youth_care).astype(np.int64), retired),
+        "mediation_cases": _masked(pl, (u(rows) < c.mediation).astype(np.int64), newc),
+        "property_fee_paid": _masked(pl, d["hardship"][who] | (u(rows) < c.property_fee), newc),
+        "resettlement_milestones_met": _masked(pl, u(rows) < c.resettlement_milestone, newc),
+        "courtyard_meetings_attended": _masked(pl, (u(rows) < c.courtyard_meeting).astype(np.int64), newc),
+        "training_sessions": _masked(pl, (u(rows) < c.training).astype(np.int64), newc),
         "spot_check_passed": _masked(pl, passed, spot),
     })
     # checklist items done in the month, by item number (ids CL-<member>-<k> sort by k as k < 10)
