@@ -415,3 +415,17 @@ def test_the_outputs_shown_in_the_recourse_guide_are_the_real_ones():
         facts = next(m for m in sd.members if m.subject_id == subject)
         r = recourse(pr.load_ruleset(shipped_ruleset_path(key)), facts, period)
         assert r.to_text(lang) == text.rstrip("\n"), (subject, lang)
+
+
+def test_branches_near_the_top_tier_have_recourse_that_the_engine_confirms():
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("branch"))
+    branches = pr.generate_subdistrict(seed=2026).branches
+    scored = sorted(((pr.evaluate(rs, b, period="2026"), b) for b in branches), key=lambda x: -x[0].total)
+    near = [(bd, b) for bd, b in scored if not bd.vetoed and bd.grade.id != rs.grades[0].id][:3]
+    assert near
+    for before, b in near:
+        r = pr.recourse(rs, b, "2026")
+        assert r.reached, r.to_text("en")
+        after = pr.evaluate(rs, r.after_facts, period="2026")
+        assert after.grade.id != before.grade.id and after.total > before.total
+        assert {c.field for c in r.changes} <= {a.field for a in rs.spec.actionable}
