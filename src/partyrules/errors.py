@@ -175,6 +175,7 @@ class EngineError(PartyRulesError):
 
 
 class PopulationError(PartyRulesError):
-    """Some subjects of a population could not be scored; the others were. ``failures`` says which and why."""
+    """A population cannot be taken as given: a file that cannot be read, or tables without the population layout
+    (a missing, unknown or mistyped column), each named."""
 
     code = "PR040"

@@ -79,3 +79,19 @@ def test_unknown_tables_and_non_frames_are_refused(population):
         population_from_frames({"subjects": [1, 2, 3]})
     with pytest.raises(pr.FactError, match="no 'subjects' table"):
         population_from_frames({"records": population.tables["records"]})
+
+
+def test_tables_without_the_layout_are_refused_with_each_problem_named(population):
+    records = population.tables["records"]
+    wrong = {**population.tables,
+             "records": records.with_columns(pl.col("notes_submitted").cast(pl.Float64))
+                               .rename({"volunteer_hours": "volunteer_hour"}),
+             "record": records}
+    with pytest.raises(pr.PopulationError) as info:
+        pr.Population("member", wrong)
+    text = str(info.value)
+    assert "records.notes_submitted: f64, expected i64" in text.replace("Float64", "f64").replace("Int64", "i64")
+    assert "records: no column 'volunteer_hours'" in text
+    assert "unknown column 'volunteer_hour' (did you mean 'volunteer_hours'?)" in text
+    assert "unknown table 'record' (did you mean 'records'?)" in text
+    assert "population_from_frames" in str(info.value.hint)

@@ -21,6 +21,7 @@ produced on demand from its bundle.
 
 from __future__ import annotations
 
+import difflib
 import json
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..errors import EvaluationError, PartyRulesError
+from ..errors import EvaluationError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..lang.types import Type, type_of_annotation
 
@@ -201,10 +202,36 @@ class Population:
     tables: dict[str, pl.DataFrame]
 
     def __post_init__(self) -> None:
-        missing = [t for t in layout(self.subject_kind) if t not in self.tables]
+        known = layout(self.subject_kind)
+        missing = [t for t in known if t not in self.tables]
         if missing:
-            raise PartyRulesError(f"the population has no table {', '.join(missing)}",
+            raise PopulationError(f"the population has no table {', '.join(missing)}",
                                   hint="build populations with facts_to_population or the readers")
+        problems: list[str] = []
+        for name, table in self.tables.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                problems.append(f"unknown table {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                continue
+            want = table_schema(self.subject_kind, name)
+            got = table.schema
+            for col, dtype in want.items():
+                if col not in got:
+                    problems.append(f"{name}: no column {col!r}")
+                elif got[col] != dtype:
+                    problems.append(f"{name}.{col}: {got[col]}, expected {dtype}")
+            for col in got:
+                if col not in want:
+                    close = difflib.get_close_matches(col, list(want), n=1)
+                    problems.append(f"{name}: unknown column {col!r}"
+                                    + (f" (did you mean {close[0]!r}?)" if close else ""))
+        if problems:
+            # tables are trusted as they are (that is what makes them fast): anything else is checked row by row
+            raise PopulationError(f"the tables do not have the population layout ({len(problems)} problem"
+                                  f"{'s' if len(problems) != 1 else ''}): " + "; ".join(problems[:12])
+                                  + ("; ..." if len(problems) > 12 else ""),
+                                  hint="pass loose tables (pandas, other types) through "
+                                       "partyrules.population_from_frames, which checks every row")
 
     @property
     def subjects(self) -> pl.DataFrame:
