@@ -140,3 +140,19 @@ def test_bad_arguments(example_rs):
         diagnose(pl.DataFrame())  # type: ignore[arg-type]
     with pytest.raises(PartyRulesError, match="window"):
         diagnose(synthetic_scores(example_rs, 3, 1), window=0)
+
+
+def test_findings_in_chinese_say_the_same_things_as_in_english():
+    import re
+
+    import partyrules as pr
+
+    sd = pr.generate_subdistrict(seed=1)
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    d = pr.diagnose(pr.score_population(rs, sd.members, "2026"))
+    en, zh = d.findings(), d.findings(lang="zh")
+    assert len(en) == len(zh) > 0
+    ids = re.compile(r"\b(?:IN\.[SKD]\d+|MV\d)\b")
+    for a, b in zip(en, zh, strict=True):
+        assert ids.findall(a) == ids.findall(b), (a, b)
+    assert any("区分不出党员" in x for x in zh)

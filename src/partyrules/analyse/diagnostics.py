@@ -25,7 +25,39 @@ if TYPE_CHECKING:
 __all__ = ["Diagnostics", "diagnose"]
 
 _EPS = 1e-6
-_NOUN = {"member": "members", "branch": "branches", "community": "communities"}
+_NOUN = {"en": {"member": "members", "branch": "branches", "community": "communities"},
+         "zh": {"member": "党员", "branch": "党支部", "community": "社区"}}
+# The findings in each language; the placeholders are filled from the tables.
+_FINDINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "none": "no {who} were scored: nothing to diagnose",
+        "never_earns": "{rid} never earns points (0 of {n} {who})",
+        "never_fires": "{rid} never fires (0 of {n} {who})",
+        "always": "{rid} fires for every one of the {n} {who}",
+        "ceiling": "{rid}: {pct} at full points: does not separate {who}",
+        "floor": "{rid}: {pct} get 0 points: almost nobody earns it",
+        "against": "{rid} moves against the rest of the index (item-rest correlation {r:.2f})",
+        "correlate": "{a} and {b} correlate at {r:.2f}: they may measure the same thing",
+        "crowding": "{below} {who} just below the {grade} boundary ({boundary:g}) against {above} just above it, "
+                    "within {window:g} points (p = {p:.2g}): crowding below the line",
+        "dim_max": "dimension {dim}: {pct} at its maximum of {max:g}",
+        "veto_never": "veto {rid} never fires in this population",
+    },
+    "zh": {
+        "none": "没有评分的{who}: 无可诊断",
+        "never_earns": "{rid} 无人得分({n} 名{who}中 0 名)",
+        "never_fires": "{rid} 从未触发({n} 名{who}中 0 名)",
+        "always": "{rid} 对全部 {n} 名{who}都触发",
+        "ceiling": "{rid}: {pct} 得满分, 区分不出{who}(“基本上都能得分”)",
+        "floor": "{rid}: {pct} 得 0 分, 几乎无人达到",
+        "against": "{rid} 与指数其余部分反向(项目-其余相关 {r:.2f})",
+        "correlate": "{a} 与 {b} 相关系数 {r:.2f}: 可能重复衡量同一件事",
+        "crowding": "{below} 名{who}处于“{grade}”分界线({boundary:g})下方 {window:g} 分以内, 上方仅 {above} 名"
+                    "(p = {p:.2g}): 分界线下方扎堆",
+        "dim_max": "维度 {dim}: {pct} 达到满分 {max:g}",
+        "veto_never": "否决项 {rid} 在本群体中从未触发",
+    },
+}
 
 
 def _num(x: Any) -> float | None:
@@ -74,47 +106,50 @@ class Diagnostics:
     alpha: float
     notes: list[str] = field(default_factory=list)
 
-    def findings(self, *, ceiling: float = 0.9, floor: float = 0.9, correlated: float = 0.9) -> list[str]:
+    def findings(self, *, ceiling: float = 0.9, floor: float = 0.9, correlated: float = 0.9,
+                 lang: str = "en") -> list[str]:
         """Plain-language findings, most important first: standards that do not separate subjects (at least
         ``ceiling`` of them at full points, or ``floor`` at 0), rules that never or always fire, rules that pull
         against the rest of the index, pairs of standards correlated at ``correlated`` or more, crowding below a
-        grade boundary, vetoes that never fire."""
+        grade boundary, vetoes that never fire. ``lang``: ``"en"`` or ``"zh"``."""
         import polars as pl
 
-        who = _NOUN.get(self.subject_kind, "subjects")
-        if self.subjects == 0:
-            return [f"no {who} were scored: nothing to diagnose"]
+        if lang not in _FINDINGS:
+            raise ValueError(f"lang must be one of {sorted(_FINDINGS)}, not {lang!r}")
+        t = _FINDINGS[lang]
+        who = _NOUN[lang].get(self.subject_kind, "subjects")
+        n = self.subjects
+        if n == 0:
+            return [t["none"].format(who=who)]
         out: list[str] = []
         for r in self.rules.iter_rows(named=True):
             rid, std = r["rule_id"], r["kind"] == "standard"
             if r["never_fires"]:
-                out.append(f"{rid} never {'earns points' if std else 'fires'} (0 of {self.subjects} {who})")
+                out.append(t["never_earns" if std else "never_fires"].format(rid=rid, n=n, who=who))
                 continue
             if r["always_fires"] and not std:
-                out.append(f"{rid} fires for every one of the {self.subjects} {who}")
+                out.append(t["always"].format(rid=rid, n=n, who=who))
             if std and r["at_ceiling"] is not None and r["at_ceiling"] >= ceiling:
-                out.append(f"{rid}: {_pct(r['at_ceiling'])} at full points: does not separate {who}")
+                out.append(t["ceiling"].format(rid=rid, pct=_pct(r["at_ceiling"]), who=who))
             elif std and r["at_floor"] is not None and r["at_floor"] >= floor:
-                out.append(f"{rid}: {_pct(r['at_floor'])} get 0 points: almost nobody earns it")
+                out.append(t["floor"].format(rid=rid, pct=_pct(r["at_floor"])))
             if r["item_rest_corr"] is not None and r["item_rest_corr"] < -0.1:
-                out.append(f"{rid} moves against the rest of the index (item-rest correlation "
-                           f"{r['item_rest_corr']:.2f})")
+                out.append(t["against"].format(rid=rid, r=r["item_rest_corr"]))
         if self.correlations.height:
             ids = self.correlations["rule_id"].to_list()
             for i, a in enumerate(ids):
                 for b in ids[i + 1:]:
                     v = self.correlations.filter(pl.col("rule_id") == a)[b][0]
                     if v is not None and abs(v) >= correlated:
-                        out.append(f"{a} and {b} correlate at {v:.2f}: they may measure the same thing")
+                        out.append(t["correlate"].format(a=a, b=b, r=v))
         for c in self.crowding.filter(pl.col("bunching_below")).iter_rows(named=True):
-            out.append(f"{c['below']} {who} just below the {c['grade']} boundary ({c['boundary']:g}) against "
-                       f"{c['above']} just above it, within {self.window:g} points (p = {c['p_below']:.2g}): "
-                       "crowding below the line")
+            out.append(t["crowding"].format(below=c["below"], who=who, grade=c["grade"], boundary=c["boundary"],
+                                            above=c["above"], window=self.window, p=c["p_below"]))
         for d in self.dimensions.iter_rows(named=True):
             if d["at_max"] is not None and d["at_max"] >= ceiling:
-                out.append(f"dimension {d['dimension']}: {_pct(d['at_max'])} at its maximum of {d['max_points']:g}")
+                out.append(t["dim_max"].format(dim=d["dimension"], pct=_pct(d["at_max"]), max=d["max_points"]))
         for v in self.vetoes.filter(pl.col("fired") == 0).iter_rows(named=True):
-            out.append(f"veto {v['veto_id']} never fires in this population")
+            out.append(t["veto_never"].format(rid=v["veto_id"]))
         out += self.notes
         return out
 

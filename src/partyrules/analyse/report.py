@@ -97,7 +97,7 @@ def comparison_report(comparison: Comparison, diagnostics: Diagnostics | None = 
     """The comparison as one self-contained HTML page: the headline numbers, grade transitions (table and
     heatmap), the distributions of totals, rank agreement and top-k overlap by group, the rules that moved
     subjects, the subjects who moved (the first ``max_rows``), funding shifts by group and, with
-    ``diagnostics``, its findings, rule table and figure. ``lang`` is passed to the figures."""
+    ``diagnostics``, its findings, rule table and figure. ``lang`` is passed to the figures and the findings."""
     import polars as pl
 
     from .plots import plot_diagnostics, plot_distribution, plot_transitions
@@ -133,7 +133,7 @@ def comparison_report(comparison: Comparison, diagnostics: Diagnostics | None = 
                   _headline({f"{side} {k}": v for side, t in totals.items() for k, v in t.items()}),
                   frame_html(comparison.funding_by_group, max_rows=max_rows)]
     if diagnostics is not None:
-        parts += [f"<h2>Diagnostics of {html.escape(diagnostics.ruleset_id)}</h2>", _list(diagnostics.findings()),
+        parts += [f"<h2>Diagnostics of {html.escape(diagnostics.ruleset_id)}</h2>", _list(diagnostics.findings(lang=lang if lang in ("en", "zh") else "en")),
                   close(plot_diagnostics(diagnostics, lang=lang), "diagnostics"),
                   frame_html(diagnostics.rules, max_rows=max(max_rows, diagnostics.rules.height)),
                   "<h3>Crowding at grade boundaries</h3>", frame_html(diagnostics.crowding),
