@@ -133,7 +133,8 @@ def comparison_report(comparison: Comparison, diagnostics: Diagnostics | None = 
                   _headline({f"{side} {k}": v for side, t in totals.items() for k, v in t.items()}),
                   frame_html(comparison.funding_by_group, max_rows=max_rows)]
     if diagnostics is not None:
-        parts += [f"<h2>Diagnostics of {html.escape(diagnostics.ruleset_id)}</h2>", _list(diagnostics.findings(lang=lang if lang in ("en", "zh") else "en")),
+        findings = diagnostics.findings(lang=lang if lang in ("en", "zh") else "en")
+        parts += [f"<h2>Diagnostics of {html.escape(diagnostics.ruleset_id)}</h2>", _list(findings),
                   close(plot_diagnostics(diagnostics, lang=lang), "diagnostics"),
                   frame_html(diagnostics.rules, max_rows=max(max_rows, diagnostics.rules.height)),
                   "<h3>Crowding at grade boundaries</h3>", frame_html(diagnostics.crowding),
