@@ -71,3 +71,11 @@ def test_bad_rows_are_named_and_the_rest_compared(population_dir, tmp_path, caps
     out = capsys.readouterr()
     assert "records.parquet:4" in out.err and "volunteer_hours: -1.0 is below 0" in out.err
     assert json.loads(out.out)["summary"]["subjects"] == 299
+
+
+def test_findings_in_chinese(population_dir, capsys):
+    code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(population_dir), "--lang", "zh",
+                 "--format", "json"])
+    assert code == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert findings and any("党员" in f for f in findings)

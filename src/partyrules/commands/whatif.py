@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("--table-format", choices=TABLE_FORMATS, default="csv")
     w.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     w.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
+    w.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings and the report")
     w.add_argument("--progress", action="store_true", help="show progress while scoring")
     w.set_defaults(func=cmd_whatif)
 
@@ -97,9 +98,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         from ..analyse.report import write_report
 
         title = f"{base_rs.id}: " + " + ".join(r.name for r in reforms)
-        write_report(comparison, args.report, diagnostics, title=title)
+        write_report(comparison, args.report, diagnostics, title=title, lang=args.lang)
     if args.format == "json":
-        print(json.dumps({"summary": _jsonable(summary), "findings": diagnostics.findings(),
+        print(json.dumps({"summary": _jsonable(summary), "findings": diagnostics.findings(lang=args.lang),
                           "rows_failed": len(read.problems) + len(base.failures) + len(after.failures)},
                          ensure_ascii=False, indent=2, sort_keys=True))
     else:
@@ -108,7 +109,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         for key, value in summary.items():
             print(f"  {key}: {value}")
         print(comparison.transitions)
-        for line in diagnostics.findings()[:10]:
+        for line in diagnostics.findings(lang=args.lang)[:10]:
             print(f"  finding: {line}")
     failed = read.problems or base.failures or after.failures
     return EXIT_ROWS_FAILED if failed else 0
