@@ -265,16 +265,20 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     n = len(d["branch"])
     rows = n * 12
     who = np.repeat(np.arange(n), 12)
+
+    def monthly(values: np.ndarray) -> np.ndarray:  # a member's value in each of its 12 months
+        return np.repeat(values, 12)
+
     month = np.tile(np.arange(12), n)
     def u(size: int) -> np.ndarray:  # single precision: half the cost, and ample for a chance of a few percent
         return rng.random(size, dtype=np.float32)
-    eng = d["engagement"][who]
+    eng = monthly(d["engagement"])
     c = MONTHLY
     pattern = np.array([_required_meetings(m) for m in range(1, 13)], dtype=np.int64)  # months x meeting kinds
     quarter_end = month % 3 == 2
     december = month == 11
     # one contiguous array per meeting kind: polars takes those without a slow strided copy
-    required = [pattern[:, k][month] for k in range(7)]
+    required = [np.tile(pattern[:, k], n) for k in range(7)]
     never = np.zeros(rows, dtype=bool)
     due = [quarter_end, never, None, quarter_end, None, december, december]  # None: every month
     attended = [np.zeros(rows, dtype=np.int64) if k == 1 else
@@ -287,13 +291,13 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     tasks = (u(rows) < c.task).astype(np.int64) + (u(rows) < c.second_task)
     spot = u(rows) < c.spot_checked
     passed = u(rows) < c.spot_check_passed
-    in_service = d["in_service"][who]
-    mean_hours = np.where(in_service, np.where(d["organ"][who], c.hours_organ, c.hours_in_service), c.hours_other)
-    mean_hours = np.where(d["health"][who], mean_hours * c.hours_health_factor, mean_hours)
+    in_service = monthly(d["in_service"])
+    mean_hours = np.where(in_service, np.where(monthly(d["organ"]), c.hours_organ, c.hours_in_service), c.hours_other)
+    mean_hours = np.where(monthly(d["health"]), mean_hours * c.hours_health_factor, mean_hours)
     logn = rng.lognormal(np.log(np.maximum(mean_hours, 0.1) / 0.7 / 1.2), 0.6)
     hours = np.where(u(rows) < 0.3, 0.0, np.minimum(np.round(logn * 2) / 2, 200.0))
-    retired = d["retired"][who]
-    newc = d["new_citizen"][who]
+    retired = monthly(d["retired"])
+    newc = monthly(d["new_citizen"])
     cols: dict[str, Any] = {"who": who, "m": month}
     for k, name in enumerate(_MEETINGS):
         cols[f"meetings_required.{name}"] = required[k]
@@ -306,27 +310,27 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
         "notes_submitted": (u(rows) < c.notes_base + c.notes_engagement * eng).astype(np.int64),
         "dues_paid_on_time": u(rows) < c.dues_on_time,
         "volunteer_hours": hours,
-        "community_activities": np.where(in_service & d["registered"][who],
+        "community_activities": np.where(in_service & monthly(d["registered"]),
                                          rng.poisson(c.community_activities_mean, rows), 0),
-        "households_contacted": np.minimum(d["households"][who], rng.poisson(c.households_contacted_mean, rows)),
+        "households_contacted": np.minimum(monthly(d["households"]), rng.poisson(c.households_contacted_mean, rows)),
         "difficulties_resolved": (u(rows) < c.difficulty_resolved).astype(np.int64),
         "suggestions_made": (u(rows) < c.suggestion).astype(np.int64),
         "policy_promotion_events": (u(rows) < c.policy_promotion).astype(np.int64),
-        "post_duty_performed": d["active_posts"][who] & (u(rows) < c.post_duty),
+        "post_duty_performed": monthly(d["active_posts"]) & (u(rows) < c.post_duty),
         "tasks_assigned": tasks,
         "tasks_completed": rng.binomial(tasks, c.task_completed),
         "reported_at_meeting": u(rows) < c.reported,
         "spot_checked": spot,
         "youth_care_activities": _masked(pl, (u(rows) < c.youth_care).astype(np.int64), retired),
         "mediation_cases": _masked(pl, (u(rows) < c.mediation).astype(np.int64), newc),
-        "property_fee_paid": _masked(pl, d["hardship"][who] | (u(rows) < c.property_fee), newc),
+        "property_fee_paid": _masked(pl, monthly(d["hardship"]) | (u(rows) < c.property_fee), newc),
         "resettlement_milestones_met": _masked(pl, u(rows) < c.resettlement_milestone, newc),
         "courtyard_meetings_attended": _masked(pl, (u(rows) < c.courtyard_meeting).astype(np.int64), newc),
         "training_sessions": _masked(pl, (u(rows) < c.training).astype(np.int64), newc),
         "spot_check_passed": _masked(pl, passed, spot),
     })
     # checklist items done in the month, by item number (ids CL-<member>-<k> sort by k as k < 10)
-    done_rows, done_k = np.nonzero(np.stack([d["done_month"][k][who] == month for k in range(4)], axis=1))
+    done_rows, done_k = np.nonzero(np.stack([monthly(d["done_month"][k]) == month for k in range(4)], axis=1))
     flat = pl.select(pl.format("CL-{}-{}", pl.lit(member_id.gather(who[done_rows])),
                                pl.lit(pl.Series(done_k + 1)))).to_series()
     cols["checklist_items_done"] = _lists(pl, flat, np.bincount(done_rows, minlength=rows))
