@@ -30,6 +30,7 @@ from .frames import (
     SUBJECT_TABLE,
     TableLayout,
     layout,
+    plain_value,
     require_polars,
     table_schema,
 )
@@ -138,14 +139,6 @@ def _spec_of(name: str, ann: Any, metadata: Iterable[Any], required: bool, defau
     return _Spec(name, target, nullable, required, default, checks=tuple(checks), **kw)
 
 
-def _plain_default(v: Any) -> Any:
-    if isinstance(v, Enum):
-        return v.value
-    if isinstance(v, tuple):
-        return [_plain_default(x) for x in v]
-    return v
-
-
 def _specs(lay: TableLayout) -> dict[str, _Spec]:
     out: dict[str, _Spec] = {"subject_id": _Spec("subject_id", "str", False, True, None, min_len=1, max_len=128,
                                                   checks=("id",))}
@@ -165,7 +158,7 @@ def _specs(lay: TableLayout) -> dict[str, _Spec]:
             default = getattr(parent_default, c.path[-1], None)
         else:
             default = info.get_default(call_default_factory=True)
-        out[c.name] = _spec_of(c.name, info.annotation, info.metadata, required, _plain_default(default))
+        out[c.name] = _spec_of(c.name, info.annotation, info.metadata, required, plain_value(default))
     return out
 
 

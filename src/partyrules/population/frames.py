@@ -174,11 +174,12 @@ def table_schema(subject_kind: str, table: str) -> dict[str, Any]:
     return {"subject_id": pl.String, **{c.name: _polars_dtype(pl, c) for c in lay.columns}}
 
 
-def _plain(v: Any) -> Any:
+def plain_value(v: Any) -> Any:
+    """A model value as a table holds it: an enumeration as its text, a tuple as a list."""
     if isinstance(v, Enum):
         return v.value
     if isinstance(v, tuple):
-        return [_plain(x) for x in v]
+        return [plain_value(x) for x in v]
     return v
 
 
@@ -189,8 +190,8 @@ def _row(obj: BaseModel, columns: Sequence[Column], subject_id: str) -> dict[str
         for step in c.path:
             v = None if v is None else getattr(v, step)
         if c.kind == "json":
-            v = None if v is None else json.dumps({_plain(k): x for k, x in v.items()}, sort_keys=False)
-        row[c.name] = _plain(v)
+            v = None if v is None else json.dumps({plain_value(k): x for k, x in v.items()}, sort_keys=False)
+        row[c.name] = plain_value(v)
     return row
 
 
