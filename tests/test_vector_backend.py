@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import partyrules as pr
+from partyrules.compile.columns import divide
 from partyrules.evaluate import vector as vector_module
 from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
-from partyrules.score.vector import divide, round6, seq_sum
+from partyrules.score.vector import round6, seq_sum
 from partyrules.testing import facts_for
 from strategies import condition_rulesets, member_facts, rulesets, veto_incident
 

@@ -25,7 +25,6 @@ import polars as pl
 from ..errors import EvaluationError
 from ..lang import ir as I
 from ..periods import Period
-from ..score.vector import divide
 
 SUBJECT_PREFIX = "@s."
 
@@ -222,6 +221,14 @@ def _python_round(args: list[pl.Expr], node: I.Func) -> pl.Expr:
         return args[0].map_elements(lambda v: None if v is None else round(v), return_dtype=pl.Int64)
     return args[0].cast(pl.Float64).map_elements(lambda v: None if v is None else round(v, digits),
                                                  return_dtype=pl.Float64)
+
+
+def divide(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """``a / b`` exactly as Python divides. polars divides by a constant (a literal, or a column it knows holds one
+    value, such as ``pl.repeat``) by multiplying with its reciprocal (0.333333 / 10.0 gives 0.0333333, where Python
+    gives 0.033333299999999996), so the divisor is first made an ordinary column (plus 0.0 per row, which changes
+    no divisor that can be divided by); a column divided by a column is IEEE division, element by element."""
+    return a / (b + pl.int_range(pl.len()).cast(pl.Float64) * 0.0)
 
 
 def repr_ir(node: I.IR) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..compile.columns import SUBJECT_PREFIX, AggColumn, ColumnCompiler, needed_columns, outer_columns
+from ..compile.columns import SUBJECT_PREFIX, AggColumn, ColumnCompiler, divide, needed_columns, outer_columns
 from ..compile.durable import _occurrence_shape as occurrence_shape
 from ..compile.durable import _per_fact as per_fact
 from ..errors import EvaluationError
@@ -36,7 +36,7 @@ from ..periods import Period
 from ..population.frames import SUBJECT_TABLE, Population
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
-from ..score.vector import divide, fmax, fmin, round6, seq_sum
+from ..score.vector import fmax, fmin, round6, seq_sum
 
 # the key each list's items are identified by (the per-subject backends sum a rule's item amounts in key order)
 ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "commendation_id",

@@ -47,14 +47,6 @@ def seq_sum(parts: list[pl.Expr]) -> pl.Expr:
     return reduce(operator.add, [pl.lit(0).cast(pl.Float64), *[p.cast(pl.Float64) for p in parts]])
 
 
-def divide(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """``a / b`` exactly as Python divides. polars divides by a constant (a literal, or a column it knows holds one
-    value, such as ``pl.repeat``) by multiplying with its reciprocal (0.333333 / 10.0 gives 0.0333333, where Python
-    gives 0.033333299999999996), so the divisor is first made an ordinary column (plus 0.0 per row, which changes
-    no divisor that can be divided by); a column divided by a column is IEEE division, element by element."""
-    return a / (b + pl.int_range(pl.len()).cast(pl.Float64) * 0.0)
-
-
 def fmin(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """Python's ``min(a, b)`` of two numbers (the first on a tie)."""
     return pl.when(b < a).then(b).otherwise(a)
