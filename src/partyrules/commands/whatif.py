@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, PartyRulesError, RuleSetError
+from ..score.scoring import jsonable
 from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params
 
 TABLE_FORMATS = ("csv", "parquet", "json")
@@ -135,10 +136,11 @@ def _write_tables(out: Path, fmt: str, tables: dict[str, Any]) -> None:
 
 
 def _jsonable(value: Any) -> Any:
+    """The summary as JSON: mappings walked, NaN (an undefined statistic) as null, the rest as breakdowns write it."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN has no JSON form
+    if isinstance(value, float) and value != value:
         return None
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+    return jsonable(value)
