@@ -47,7 +47,9 @@ __all__ = [
     "FORMATS",
     "PopulationRead",
     "RowProblem",
+    "check_frames",
     "population_from_frames",
+    "read_files",
     "read_population",
     "write_population",
 ]
@@ -173,15 +175,31 @@ def _read_tables(directory: Path, kind: str | None, fmt: str, max_bytes: int) ->
             close = difflib.get_close_matches(stem, sorted(known), n=1)
             hint = f" (did you mean '{close[0]}.{ext}'?)" if close else ""
             problems.append(RowProblem(str(p), stem, None, None, None, f"unknown table {stem!r}{hint}; not read"))
+    return read_files(all_files, kind, fmt, problems)
+
+
+def read_files(files: Mapping[str, list[Path]], kind: str, fmt: str = "parquet",
+               problems: list[RowProblem] | None = None) -> PopulationRead:
+    """Read and check the given files of each table (a table's parts in order) as one population.
+
+    This is what :func:`read_population` does after finding the files; the distributed scorer calls it on each
+    worker with the files of one partition, so a partition is read and checked exactly as a whole directory is.
+    """
+    pl = require_polars()
+    if fmt not in ("parquet", "csv"):
+        raise FactError(f"unknown table format {fmt!r}", hint="'parquet' or 'csv'")
+    if not files.get(SUBJECT_TABLE):
+        raise FactError(f"no {SUBJECT_TABLE} file among the files given", hint="the subjects table is required")
     reader = _read_csv if fmt == "csv" else _read_parquet
     raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]] = {}
-    for table, files in all_files.items():
-        if not files:
+    for table, table_files in files.items():
+        files_of = [Path(f) for f in table_files]
+        if not files_of:
             continue
-        frames: list[Any] = [reader(pl, f) for f in files]
+        frames: list[Any] = [reader(pl, f) for f in files_of]
         raws[table] = (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0],
-                       [str(f) for f in files])
-    return _check_tables(kind, raws, problems)
+                       [str(f) for f in files_of])
+    return _check_tables(kind, raws, list(problems or []))
 
 
 def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]],
@@ -295,6 +313,26 @@ def _ids_on_lines(path: Path, numbers: set[int]) -> dict[int, str]:
                 if isinstance(data, dict) and isinstance(data.get(key), dict) and isinstance(sid, str):
                     out[i] = sid
     return out
+
+
+def check_frames(kind: str, raws: Mapping[str, pl.DataFrame]) -> PopulationRead:
+    """Check tables whose rows already say where they came from (text column ``FILE`` and 1-based ``ROW``, as
+    :mod:`partyrules.population.checks` names them), as files are checked: for callers that read rows their own
+    way (the distributed scorer, which gets rows from a shuffle)."""
+    pl = require_polars()
+    known = layout(kind)
+    problems: list[RowProblem] = []
+    tables: dict[str, tuple[pl.DataFrame, list[str]]] = {}
+    for name, raw in raws.items():
+        if name not in known:
+            problems.append(RowProblem(name, name, None, None, None, f"unknown table {name!r}; not read"))
+            continue
+        files = raw.get_column(FILE).unique(maintain_order=True).to_list() if raw.height else [name]
+        tables[name] = (raw, files)
+    if SUBJECT_TABLE not in tables:
+        tables[SUBJECT_TABLE] = (pl.DataFrame(schema=table_schema(kind, SUBJECT_TABLE)).with_columns(
+            pl.lit(None, pl.Int64).alias(ROW), pl.lit(None, pl.String).alias(FILE)), [SUBJECT_TABLE])
+    return _check_tables(kind, tables, problems)
 
 
 def population_from_frames(tables: Mapping[str, Any], subject_kind: str | None = None) -> PopulationRead:

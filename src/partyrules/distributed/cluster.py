@@ -1,0 +1,69 @@
+"""Connecting to a Dask cluster: a LocalCluster on this machine, or any scheduler the user runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .source import DistributedError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["client_for", "connect", "require_distributed"]
+
+
+def require_distributed() -> Any:
+    """The ``distributed`` package, or an error that says how to get it (it is an optional extra)."""
+    try:
+        import dask.dataframe  # noqa: F401  (the extra brings both; fail early if either is missing)
+        import distributed
+    except ImportError:
+        raise DistributedError("distributed scoring needs dask[dataframe] and distributed",
+                               hint='pip install "partyrules[distributed]"') from None
+    return distributed
+
+
+def connect(address: str | None = None, *, n_workers: int | None = None, threads_per_worker: int = 1,
+            memory_limit: str | float | None = "auto", **cluster_options: Any) -> Client:
+    """A Dask client: to the scheduler at ``address`` (``"tcp://host:8786"``, or a scheduler file path ending in
+    ``.json``), or, without an address, to a new :class:`distributed.LocalCluster` on this machine.
+
+    For a LocalCluster, ``n_workers`` processes (default: one per core) with ``threads_per_worker`` threads each;
+    one thread per worker suits partyrules, as polars already uses every core of its process. ``memory_limit``
+    is per worker; ``cluster_options`` go to LocalCluster. Close the client (``client.close()`` or ``with``) when
+    done; a LocalCluster made here is closed with it.
+    """
+    distributed = require_distributed()
+    if address is not None:
+        if not isinstance(address, str) or not address:
+            raise DistributedError(f"the scheduler address must be a non-empty string, got {address!r}",
+                                   hint="e.g. 'tcp://10.0.0.5:8786' or a scheduler file 'scheduler.json'")
+        try:
+            if address.endswith(".json"):
+                return distributed.Client(scheduler_file=address)
+            return distributed.Client(address, timeout=cluster_options.pop("timeout", 30))
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise DistributedError(f"cannot connect to the Dask scheduler at {address}: {exc}",
+                                   hint="start one with `dask scheduler` and workers with `dask worker <address>`") \
+                from None
+    cluster_options.setdefault("dashboard_address", None)  # no web server unless asked: CI machines are shared
+    # a Client given no address makes its own LocalCluster from these options and closes it when it closes
+    return distributed.Client(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                              memory_limit=memory_limit, processes=True, **cluster_options)
+
+
+def client_for(client: Client | str | None) -> Client:
+    """The client to use: the one given, one connected to the address given, or the current one (a
+    ``with Client(...)`` block or the last client made), else a new LocalCluster."""
+    distributed = require_distributed()
+    if isinstance(client, distributed.Client):
+        return client
+    if isinstance(client, str):
+        return connect(client)
+    if client is not None:
+        raise DistributedError(f"client must be a dask.distributed Client, a scheduler address or None, got "
+                               f"{type(client).__name__}", hint="e.g. client=partyrules.distributed.connect()")
+    try:
+        return distributed.get_client()
+    except ValueError:
+        return connect()
