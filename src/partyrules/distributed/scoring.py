@@ -26,7 +26,7 @@ from ..population.frames import SUBJECT_TABLE
 from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from .cluster import client_for
-from .source import POSITION, PART_KEY, DistributedError, PartitionError, Partitions
+from .source import PART_KEY, POSITION, DistributedError, PartitionError, Partitions
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

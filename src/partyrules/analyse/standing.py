@@ -1,0 +1,247 @@
+"""Where each subject stands in a whole population, over score tables: ranks within pools, the warning and
+priority lists, and the 优秀 quota per branch, as columns.
+
+These are the rules of :mod:`partyrules.cycle.ranking` and :mod:`partyrules.cycle.quota` (the same definitions,
+tested against them), for populations of millions: a rank depends only on how many subjects of the pool stand
+above, level with and below, so it is computed from a small table of counts per (pool, vetoed, score) rather
+than by sorting subjects. That table is also what makes ranks distributable: each partition counts its own
+subjects (:func:`rank_counts`), the counts are added (:func:`merge_counts`), and every partition reads its
+subjects' ranks off the merged table (:func:`apply_ranks`). The single-machine functions are the same three
+steps over one partition, so both give the same numbers, bit for bit.
+
+A score is compared as a whole number of millionths (the totals are rounded to 6 decimals), vetoed subjects
+rank below every subject without a veto, and ties share a rank (standard competition ranking: 1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
+
+from ..cycle.quota import quota_fraction
+from ..cycle.ranking import RankingError
+from ..rulesets.model import RuleSet
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["apply_ranks", "cut_lists", "list_members", "merge_counts", "quota_frame",
+           "rank_counts", "rank_scores", "rank_table"]
+
+KEY = "score_key"  # the total in whole millionths
+NONE_POOL = ""  # the pool value of a subject without one, as cycle.ranking reads a missing field
+
+
+def _pool_exprs(pool: Sequence[str]) -> list[pl.Expr]:
+    import polars as pl
+
+    return [pl.col(c).cast(pl.String).fill_null(NONE_POOL).alias(c) for c in pool]
+
+
+def _check_pool(frame: pl.DataFrame, pool: Sequence[str]) -> None:
+    if isinstance(pool, str):
+        raise RankingError(f"pool must be a sequence of column names, got the string {pool!r}",
+                           hint=f"write pool=({pool!r},)")
+    missing = [c for c in pool if c not in frame.columns]
+    if missing:
+        raise RankingError(f"the score table has no column(s) {', '.join(missing)} to pool by",
+                           hint="pool by grouping attributes of the table, e.g. ('category',) or ('branch_id',)")
+
+
+def keyed(frame: pl.DataFrame, pool: Sequence[str]) -> pl.DataFrame:
+    """``subject_id``, the pool columns (text, ``""`` when missing), ``vetoed`` and the score key."""
+    import polars as pl
+
+    _check_pool(frame, pool)
+    return frame.select(pl.col("subject_id"), *_pool_exprs(pool), pl.col("vetoed").fill_null(False),
+                        (pl.col("total") * 1_000_000).round(0).cast(pl.Int64).alias(KEY))
+
+
+def rank_counts(frame: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.DataFrame:
+    """How many subjects of ``frame`` stand at each (pool, vetoed, score key): one partition's part of the counts."""
+    import polars as pl
+
+    k = keyed(frame, pool)
+    return k.group_by([*pool, "vetoed", KEY]).agg(pl.len().cast(pl.Int64).alias("n"))
+
+
+def merge_counts(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Counts of several partitions added up (in any order: the result is sorted)."""
+    import polars as pl
+
+    frames = list(parts)
+    if not frames:
+        raise RankingError("no counts to merge")
+    cols = [c for c in frames[0].columns if c != "n"]
+    return pl.concat(frames).group_by(cols).agg(pl.col("n").sum()).sort(cols)
+
+
+def _ranked_groups(counts: pl.DataFrame, pool: Sequence[str], prefix: str) -> pl.DataFrame:
+    """Competition rank, size and level count of each (pool, vetoed, key) group, best first within a pool."""
+    import polars as pl
+
+    over = list(pool) or None
+    ordered = counts.sort([*pool, "vetoed", KEY], descending=[*([False] * len(pool)), False, True])
+    above = pl.col("n").cum_sum().shift(1, fill_value=0)
+    size = pl.col("n").sum()
+    return ordered.with_columns(
+        ((above.over(over) if over else above) + 1).alias(f"{prefix}_rank"),
+        (size.over(over) if over else size).alias(f"{prefix}_size"),
+        pl.col("n").alias(f"{prefix}_level"))
+
+
+def rank_table(counts: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.DataFrame:
+    """Ranks per (pool, vetoed, score key) from merged counts: ``pool_rank, pool_size, pool_level, percentile``
+    (mid-rank, within the pool, as :func:`partyrules.cycle.ranking.rank` defines it) and the same across the
+    whole population (``overall_rank, overall_size, overall_level``)."""
+    import polars as pl
+
+    from ..score.vector import round6
+
+    pooled = _ranked_groups(counts, pool, "pool")
+    overall = _ranked_groups(counts.group_by(["vetoed", KEY]).agg(pl.col("n").sum()), (), "overall").drop("n")
+    below = pl.col("pool_size") - (pl.col("pool_rank") - 1) - pl.col("pool_level")
+    pct = (100 * (below.cast(pl.Float64) + pl.col("pool_level").cast(pl.Float64) / 2)
+           / pl.col("pool_size").cast(pl.Float64))
+    return pooled.with_columns(round6(pct).alias("percentile")).drop("n") \
+        .join(overall, on=["vetoed", KEY], how="left")
+
+
+def apply_ranks(frame: pl.DataFrame, table: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.DataFrame:
+    """Each subject of ``frame`` with its ranks read off ``table`` (from :func:`rank_table`), in frame order:
+    ``subject_id``, the pool columns, ``vetoed``, ``score`` (the total), ``overall_rank``, ``overall_size``,
+    ``pool_rank``, ``pool_size``, ``tied`` (others level with it in its pool), ``percentile``."""
+    import polars as pl
+
+    k = keyed(frame, pool).with_columns(frame.get_column("total").alias("score"))
+    out = k.join(table, on=[*pool, "vetoed", KEY], how="left", maintain_order="left")
+    return out.select("subject_id", *pool, "vetoed", "score", "overall_rank", "overall_size", "pool_rank",
+                      "pool_size", (pl.col("pool_level") - 1).alias("tied"), "percentile")
+
+
+def rank_scores(frame: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.DataFrame:
+    """Rank every subject of a score table across the population and within its pool (see the module
+    docstring); ``frame`` is ``PopulationScores.frame``. See :func:`apply_ranks` for the columns."""
+    table = rank_table(merge_counts([rank_counts(frame, pool)]), pool)
+    return apply_ranks(frame, table, pool)
+
+
+# -- warning and priority lists ------------------------------------------------------------------------------------
+def _quota(share: float, size: int) -> int:
+    return math.ceil(Fraction(Decimal(repr(float(share)))) * size)
+
+
+def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
+              name: Literal["warning", "priority"]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The warning (bottom) or priority (top) list of each pool, cut from merged counts by the rule of
+    :func:`partyrules.cycle.ranking.warning_list`: quota ``ceil(share * size)``, everyone level with the subject at
+    the cut-off included, nobody listed in a pool where nobody ranks above (warning) or below (priority) them,
+    vetoed subjects always warned and never prioritised.
+
+    Returns ``(groups, pools)``: per (pool, vetoed, score key) whether its subjects are listed and why
+    (``reason``: ``rank`` or ``vetoed``), and per pool ``size, quota, selected, cutoff_score, ties_added,
+    vetoed_added``."""
+    import polars as pl
+
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not math.isfinite(share) \
+            or not 0 <= share <= 1:
+        raise RankingError(f"{name} list: the share must be a number in 0..1, got {share!r}",
+                           hint="write 0.1 for the bottom (or top) 10% of each pool")
+    worst_first = name == "warning"
+    groups: list[dict[str, object]] = []
+    pools: list[dict[str, object]] = []
+    cols = [*pool, "vetoed", KEY]
+    ordered = counts.sort(cols, descending=[*([False] * len(pool)), worst_first, not worst_first])
+    keys = list(pool)
+    parts = ordered.partition_by(keys, maintain_order=True, as_dict=True) if keys else {(): ordered}
+    for pkey, part in parts.items():
+        rows = part.select("vetoed", KEY, "n").rows()
+        size = sum(r[2] for r in rows)
+        quota = _quota(share, size)
+        edge = rows[-1][:2]  # the other end: the best subjects for a warning list, the worst for priority
+        start = 0
+        selected = inside = by_rank = 0
+        cutoff: int | None = None
+        vetoed_added = 0
+        for vetoed, key, n in rows:
+            eligible = (vetoed or (vetoed, key) != edge) if worst_first else (not vetoed and (vetoed, key) != edge)
+            listed = bool(eligible and quota and start < quota)
+            reason = "rank" if listed else None
+            if listed:
+                by_rank += n
+                inside += min(n, quota - start)
+                cutoff = key
+            elif worst_first and vetoed:
+                reason = "vetoed"
+                vetoed_added += n
+            if reason:
+                selected += n
+            groups.append({**dict(zip(keys, pkey, strict=True)), "vetoed": vetoed, KEY: key,
+                           "listed": reason is not None, "reason": reason})
+            start += n
+        pools.append({**dict(zip(keys, pkey, strict=True)), "size": size, "quota": quota, "selected": selected,
+                      "cutoff_score": None if cutoff is None else cutoff / 1_000_000,
+                      "ties_added": by_rank - inside, "vetoed_added": vetoed_added})
+    schema = {**{c: pl.String for c in keys}, "vetoed": pl.Boolean, KEY: pl.Int64}
+    g = pl.DataFrame(groups, schema={**schema, "listed": pl.Boolean, "reason": pl.String})
+    p = pl.DataFrame(pools, schema={**{c: pl.String for c in keys}, "size": pl.Int64, "quota": pl.Int64,
+                                    "selected": pl.Int64, "cutoff_score": pl.Float64, "ties_added": pl.Int64,
+                                    "vetoed_added": pl.Int64})
+    return g, p
+
+
+def list_members(frame: pl.DataFrame, groups: pl.DataFrame, pool: Sequence[str]) -> pl.DataFrame:
+    """The subjects of ``frame`` on a list cut by :func:`cut_lists`: ``subject_id``, the pool columns, ``vetoed``,
+    ``score`` and ``reason``, in frame order."""
+    import polars as pl
+
+    k = keyed(frame, pool).with_columns(frame.get_column("total").alias("score"))
+    out = k.join(groups.filter(pl.col("listed")), on=[*pool, "vetoed", KEY], how="inner", maintain_order="left")
+    return out.select("subject_id", *pool, "vetoed", "score", "reason")
+
+
+# -- the 优秀 quota ---------------------------------------------------------------------------------------------
+def quota_frame(frame: pl.DataFrame, ruleset: RuleSet, *, group: str = "branch_id") -> pl.DataFrame:
+    """The 优秀 quota of ``ruleset`` applied within each ``group`` (a branch) of a score table, by the rule of
+    :func:`partyrules.cycle.quota.apply_quota`: at most ``floor(graded * share)`` of a branch's graded members
+    keep the quota's grade; the rest are demoted one grade, by total (higher first), then subject id.
+
+    Probationary members (``status``) are scored but not graded: they neither count nor are demoted. Returns
+    every graded subject: ``subject_id, <group>, grade_before_quota, grade, demoted, quota_rank`` (its place
+    among the branch's holders of the grade, null for others), ``allowed``, ``graded``, in frame order.
+    Every row of a group must be in ``frame`` (the distributed path shuffles by group first)."""
+    import polars as pl
+
+    quota = ruleset.spec.annual.quota if ruleset.spec.annual else None
+    if quota is None:
+        raise RankingError(f"rule set {ruleset.id} declares no quota (annual.quota)",
+                           hint="the member indices declare the 优秀 quota")
+    if group not in frame.columns:
+        raise RankingError(f"the score table has no column {group!r} to apply the quota within",
+                           hint="member score tables carry branch_id")
+    share = quota_fraction(float(ruleset.params[quota.share]))
+    ids = [g.id for g in ruleset.grades]
+    if quota.grade not in ids:
+        raise RankingError(f"the quota's grade {quota.grade!r} is not a grade of {ruleset.id}")
+    lower = ids[min(ids.index(quota.grade) + 1, len(ids) - 1)]
+    graded = frame.filter(pl.col("status").cast(pl.String) != "probationary") if "status" in frame.columns \
+        else frame
+    out = graded.with_row_index("_i").select(
+        "_i", "subject_id", pl.col(group).cast(pl.String).fill_null(NONE_POOL).alias(group),
+        pl.col("grade").alias("grade_before_quota"),
+        (pl.col("total") * 1_000_000).round(0).cast(pl.Int64).alias(KEY))
+    out = out.with_columns(pl.len().over(group).cast(pl.Int64).alias("graded"),
+                           (pl.col("grade_before_quota") == quota.grade).fill_null(False).alias("_h"))
+    # floor(graded * share) exactly: share is a simple fraction p/q
+    out = out.with_columns(((pl.col("graded") * share.numerator) // share.denominator).alias("allowed"))
+    out = out.sort([group, "_h", KEY, "subject_id"], descending=[False, False, True, False]) \
+        .with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(group, "_h")).alias("_r")) \
+        .sort("_i")
+    rank = pl.when(pl.col("_h")).then(pl.col("_r")).otherwise(None)
+    demote = pl.col("_h") & (pl.col("_r") > pl.col("allowed"))
+    return out.select("subject_id", group, "grade_before_quota",
+                      pl.when(demote).then(pl.lit(lower)).otherwise(pl.col("grade_before_quota")).alias("grade"),
+                      demote.alias("demoted"), rank.alias("quota_rank"), "allowed", "graded")
