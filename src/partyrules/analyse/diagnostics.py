@@ -6,13 +6,22 @@ everyone gets the points"), how well each standard separates subjects, which sta
 and whether totals crowd just below a grade boundary. It reads only ``PopulationScores.frame`` and ``.ruleset``;
 every statistic is a column aggregate, so a million rows take seconds.
 
+Every statistic is also a function of exact integer counts and sums (score values are whole micro-points), so a
+population scored partition by partition (on Dask, say) is diagnosed without collecting its rows: each
+partition's :func:`diagnostic_partial`, merged with :func:`merge_diagnostic_partials`, finished with
+:func:`diagnostics_from_partial`, gives the same :class:`Diagnostics`, bit for bit, as :func:`diagnose` on the
+whole table, which is itself that computation over one partition.
+
 Undefined statistics (no subjects, a constant column) are null, never NaN, and :meth:`Diagnostics.findings` says
 why in words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..score.table import PopulationScores
@@ -21,8 +30,10 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..population.frames import Population
+    from ..rulesets.model import RuleSet
 
-__all__ = ["Diagnostics", "diagnose"]
+__all__ = ["DiagnosticPartial", "Diagnostics", "diagnose", "diagnostic_partial", "diagnostics_from_partial",
+           "merge_diagnostic_partials"]
 
 _EPS = 1e-6
 _NOUN = {"en": {"member": "members", "branch": "branches", "community": "communities"},
@@ -168,44 +179,241 @@ class Diagnostics:
         }
 
 
-def _rule_stats(scores: PopulationScores, n: int) -> pl.DataFrame:
+# --- partial statistics -------------------------------------------------------------------------------------------
+#
+# Every statistic is a function of integer sums over rows, so a partition's sums can be added to another's and the
+# finish step cannot tell how the rows were split. Score values are rounded to 6 decimals, so a value is an exact
+# integer number of micro-points; moments are summed in those units with 128-bit (polars) or unbounded (Python)
+# integers, never in floats, whose sums depend on the order of addition.
+
+_MICRO = 1_000_000
+
+
+@dataclass(frozen=True)
+class DiagnosticPartial:
+    """The sufficient statistics of the diagnostics of some rows of a score table (see :func:`diagnostic_partial`).
+
+    Its size depends on the rule set only (rules, standards squared, dimensions, vetoes, grade boundaries), never
+    on the rows. Sums of points are in micro-points (``round(points * 1_000_000)``), as Python ints; ``R`` is a
+    row's sum of all rule points and ``T`` its total. Per-rule tuples follow the rule set's order (standards, then
+    deductions); ``standard_pairs`` holds ``sum(x_a * x_b)`` for standards ``a`` before ``b``, row-major.
+    Two partials of the same rule set and ``window`` merge exactly by adding every count and sum
+    (:func:`merge_diagnostic_partials`).
+    """
+
+    ruleset_id: str
+    content_hash: str
+    window: float
+    subjects: int
+    rule_counts: tuple[tuple[int, int, int], ...]  # per rule: fires, at ceiling, at floor
+    rule_sums: tuple[int, ...]
+    rule_squares: tuple[int, ...]
+    rule_by_raw: tuple[int, ...]  # sum(x * R)
+    rule_by_total: tuple[int, ...]  # sum(x * T)
+    standard_pairs: tuple[int, ...]
+    raw_square: int  # sum(R * R)
+    total_sum: int
+    total_square: int
+    dim_sums: tuple[int, ...]
+    dim_squares: tuple[int, ...]
+    dim_counts: tuple[tuple[int, int], ...]  # per dimension: at its maximum, at 0
+    veto_counts: tuple[tuple[int, int], ...]  # per veto: fired, the only veto fired
+    crowding: tuple[tuple[int, int], ...]  # per grade boundary above 0: unvetoed subjects below, above
+
+
+# The fields that say what a partial is of; all the others are counts and sums that merging adds.
+_IDENTITY = ("ruleset_id", "content_hash", "window")
+
+
+def _standard_pairs(s: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(s) for j in range(i + 1, s)]
+
+
+def _boundaries(ruleset: RuleSet) -> list[tuple[str, float]]:
+    return [(g.id, float(g.at_least)) for g in ruleset.grades if float(g.at_least) > 0]
+
+
+def _full_points(rule: Any) -> float:
+    return float(rule.points) if rule.kind == "standard" else -float(rule.spec.cap)
+
+
+def _check_window(window: float) -> None:
+    from ..errors import PartyRulesError
+
+    if not window > 0:
+        raise PartyRulesError(f"window must be above 0, got window={window!r}", hint="e.g. window=2.0")
+
+
+def diagnostic_partial(frame: pl.DataFrame, ruleset: RuleSet, *, window: float = 2.0) -> DiagnosticPartial:
+    """The partial statistics of the rows of ``frame``, a score table of ``ruleset`` (the columns of
+    ``PopulationScores.frame``; other columns are ignored), for diagnostics with crowding bands of ``window``
+    points. Partials of any split of a table merge (:func:`merge_diagnostic_partials`) into the partial of the
+    whole, bit for bit, so :func:`diagnostics_from_partial` gives the same :class:`Diagnostics` as
+    :func:`diagnose` on the whole table."""
     import polars as pl
 
-    rs = scores.ruleset
-    f = scores.frame
-    rules = [*rs.standards, *rs.deductions]
-    cols = [f"rule:{r.id}" for r in rules]
-    raw = pl.sum_horizontal([pl.col(c) for c in cols]) if cols else pl.lit(0.0)
-    aggs: list[pl.Expr] = [pl.col("total").var(ddof=0).alias("_vt")]
-    for r, c in zip(rules, cols, strict=True):
-        full = float(r.points) if r.kind == "standard" else -float(r.spec.cap)
-        x = pl.col(c)
+    from ..errors import PartyRulesError
+
+    _check_window(window)
+    rules = [*ruleset.standards, *ruleset.deductions]
+    standards = len(ruleset.standards)
+    rule_cols = [f"rule:{r.id}" for r in rules]
+    dim_cols = [f"dim:{d.id}" for d in ruleset.dimensions]
+    veto_cols = [f"veto:{v.id}" for v in ruleset.vetoes]
+    points = ["total", *dim_cols, *rule_cols]
+    missing = [c for c in [*points, "vetoed", *veto_cols] if c not in frame.columns]
+    if missing:
+        raise PartyRulesError(f"the score table lacks the column(s) {', '.join(missing)} of rule set {ruleset.id}",
+                              hint="diagnose the table partyrules.score_population made with this rule set")
+
+    def name(c: str) -> str:
+        return f"__micro__{c}"
+
+    def micro(c: str) -> pl.Expr:
+        return pl.col(name(c)).cast(pl.Int128)
+
+    def total(e: pl.Expr) -> pl.Expr:
+        return e.sum().cast(pl.Int128)
+
+    # A value that is missing or not finite has no micro-points (None after the non-strict cast): counted below,
+    # and refused, as its sums would be meaningless.
+    lazy = frame.lazy().with_columns(
+        *((pl.col(c).cast(pl.Float64) * _MICRO).round().cast(pl.Int64, strict=False).alias(name(c)) for c in points))
+    raw = pl.sum_horizontal([pl.col(name(c)) for c in rule_cols]) if rule_cols else pl.lit(0)
+    lazy = lazy.with_columns(raw.cast(pl.Int64).alias(name("R")))
+    aggs: list[pl.Expr] = [pl.len().alias("n"), *(pl.col(name(c)).null_count().alias(f"{c}|null") for c in points)]
+    for r, c in zip(rules, rule_cols, strict=True):
+        x, full = pl.col(c), _full_points(r)
         at_ceiling = (x >= full - _EPS) if r.kind == "standard" else (x <= full + _EPS)
-        aggs += [
-            (x.abs() > _EPS).mean().alias(f"{c}|fires"),
-            at_ceiling.mean().alias(f"{c}|ceil"),
-            (x.abs() <= _EPS).mean().alias(f"{c}|floor"),
-            x.mean().alias(f"{c}|mean"),
-            x.std(ddof=0).alias(f"{c}|std"),
-            pl.corr(x, raw - x).alias(f"{c}|irc"),
-            pl.cov(x, pl.col("total"), ddof=0).alias(f"{c}|cov"),
-        ]
-    one = f.select(aggs).row(0, named=True) if n else {}
-    vt = _num(one.get("_vt"))
+        aggs += [total(x.abs() > _EPS).alias(f"{c}|fires"), total(at_ceiling).alias(f"{c}|ceil"),
+                 total(x.abs() <= _EPS).alias(f"{c}|floor"), total(micro(c)).alias(f"{c}|s"),
+                 total(micro(c) * micro(c)).alias(f"{c}|q"), total(micro(c) * micro("R")).alias(f"{c}|xr"),
+                 total(micro(c) * micro("total")).alias(f"{c}|xt")]
+    aggs += [total(micro(rule_cols[i]) * micro(rule_cols[j])).alias(f"pair|{i}|{j}")
+             for i, j in _standard_pairs(standards)]
+    aggs += [total(micro("R") * micro("R")).alias("R|q"), total(micro("total")).alias("total|s"),
+             total(micro("total") * micro("total")).alias("total|q")]
+    for d, c in zip(ruleset.dimensions, dim_cols, strict=True):
+        x = pl.col(c)
+        aggs += [total(micro(c)).alias(f"{c}|s"), total(micro(c) * micro(c)).alias(f"{c}|q"),
+                 total(x >= d.max - _EPS).alias(f"{c}|max"), total(x <= _EPS).alias(f"{c}|zero")]
+    count = pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in veto_cols]) if veto_cols else pl.lit(0)
+    for c in veto_cols:
+        aggs += [total(pl.col(c)).alias(f"{c}|n"), total(pl.col(c) & (count == 1)).alias(f"{c}|only")]
+    # The same float comparisons, row by row, as a single-machine count: a count is exact however it is split.
+    t, unvetoed = pl.col("total") + 1e-9, ~pl.col("vetoed")
+    for k, (_, b) in enumerate(_boundaries(ruleset)):
+        aggs += [total(unvetoed & (t < b) & (t >= b - window)).alias(f"crowd|{k}|below"),
+                 total(unvetoed & (t >= b) & (t < b + window)).alias(f"crowd|{k}|above")]
+    one = lazy.select(aggs).collect().row(0, named=True)
+    bad = [c for c in points if one[f"{c}|null"]]
+    if bad:
+        raise PartyRulesError(f"the score table has missing or non-finite values in {', '.join(bad)}",
+                              hint="score tables from partyrules.score_population have a number in every cell")
+
+    def get(key: str) -> int:
+        return int(one[key] or 0)
+
+    return DiagnosticPartial(
+        ruleset_id=ruleset.id, content_hash=ruleset.content_hash, window=float(window), subjects=get("n"),
+        rule_counts=tuple((get(f"{c}|fires"), get(f"{c}|ceil"), get(f"{c}|floor")) for c in rule_cols),
+        rule_sums=tuple(get(f"{c}|s") for c in rule_cols), rule_squares=tuple(get(f"{c}|q") for c in rule_cols),
+        rule_by_raw=tuple(get(f"{c}|xr") for c in rule_cols),
+        rule_by_total=tuple(get(f"{c}|xt") for c in rule_cols),
+        standard_pairs=tuple(get(f"pair|{i}|{j}") for i, j in _standard_pairs(standards)),
+        raw_square=get("R|q"), total_sum=get("total|s"), total_square=get("total|q"),
+        dim_sums=tuple(get(f"{c}|s") for c in dim_cols), dim_squares=tuple(get(f"{c}|q") for c in dim_cols),
+        dim_counts=tuple((get(f"{c}|max"), get(f"{c}|zero")) for c in dim_cols),
+        veto_counts=tuple((get(f"{c}|n"), get(f"{c}|only")) for c in veto_cols),
+        crowding=tuple((get(f"crowd|{k}|below"), get(f"crowd|{k}|above"))
+                       for k in range(len(_boundaries(ruleset)))),
+    )
+
+
+def _plus(a: Any, b: Any) -> Any:
+    if isinstance(a, tuple):
+        return tuple(_plus(x, y) for x, y in zip(a, b, strict=True))
+    return a + b
+
+
+def merge_diagnostic_partials(parts: Iterable[DiagnosticPartial]) -> DiagnosticPartial:
+    """One partial of all the rows of ``parts`` (at least one, all of the same rule set and ``window``): every
+    count and sum added, exactly, so the result does not depend on the order or grouping of the merges."""
+    from ..errors import PartyRulesError
+
+    merged: DiagnosticPartial | None = None
+    for p in parts:
+        if not isinstance(p, DiagnosticPartial):
+            raise PartyRulesError(f"can only merge DiagnosticPartial objects, got {type(p).__name__}",
+                                  hint="make each partition's partial with diagnostic_partial")
+        if merged is None:
+            merged = p
+            continue
+        if any(getattr(p, k) != getattr(merged, k) for k in _IDENTITY):
+            raise PartyRulesError(
+                f"cannot merge partials of {p.ruleset_id} ({p.content_hash[:12]}, window {p.window:g}) and "
+                f"{merged.ruleset_id} ({merged.content_hash[:12]}, window {merged.window:g})",
+                hint="make every partition's partial with the same rule set and window")
+        merged = replace(merged, **{f.name: _plus(getattr(merged, f.name), getattr(p, f.name))
+                                    for f in fields(DiagnosticPartial) if f.name not in _IDENTITY})
+    if merged is None:
+        raise PartyRulesError("no partials to merge", hint="give at least one partition's diagnostic_partial")
+    return merged
+
+
+# --- the finish step: exact integer moments to floats -----------------------------------------------------------
+#
+# n^2 * var(x) = n * sum(x^2) - sum(x)^2 and n^2 * cov(x, y) = n * sum(x y) - sum(x) sum(y) are exact integers;
+# each statistic is one exact Fraction rounded once to a float (a square root after it), so it is a function of
+# the merged sums alone.
+
+def _mean(s: int, n: int) -> float | None:
+    return float(Fraction(s, n * _MICRO)) if n else None
+
+
+def _std(spread: int, n: int) -> float | None:
+    """The population standard deviation (ddof 0) from ``spread = n^2 var`` in micro-points squared."""
+    return math.sqrt(float(Fraction(spread, (n * _MICRO) ** 2))) if n else None
+
+
+def _corr(co: int, vx: int, vy: int) -> float | None:
+    """Pearson's r from ``n^2`` times the covariance and the two variances; None when either is constant."""
+    if vx <= 0 or vy <= 0:
+        return None
+    r = min(1.0, math.sqrt(float(Fraction(co * co, vx * vy))))
+    return r if co >= 0 else -r
+
+
+def _share(count: int, n: int) -> float | None:
+    return count / n if n else None
+
+
+def _rule_table(p: DiagnosticPartial, ruleset: RuleSet) -> pl.DataFrame:
+    import polars as pl
+
+    n = p.subjects
+    rules = [*ruleset.standards, *ruleset.deductions]
+    raw_sum = sum(p.rule_sums)
+    var_total = n * p.total_square - p.total_sum ** 2
     rows = []
-    for r, c in zip(rules, cols, strict=True):
-        fires = _num(one.get(f"{c}|fires"))
-        std = _num(one.get(f"{c}|std"))
+    for i, r in enumerate(rules):
+        fires, ceil, floor = p.rule_counts[i]
+        s, q = p.rule_sums[i], p.rule_squares[i]
+        var_x = n * q - s * s
+        std = _std(var_x, n)
         constant = std is None or std <= _EPS
-        cov = _num(one.get(f"{c}|cov"))
+        # the rest of the index, R - x, from the sums of x and R alone
+        rest_sum, x_rest, rest_square = raw_sum - s, p.rule_by_raw[i] - q, p.raw_square - 2 * p.rule_by_raw[i] + q
+        cov_total = n * p.rule_by_total[i] - s * p.total_sum
         rows.append({
-            "rule_id": r.id, "kind": r.kind, "dimension": r.dimension,
-            "max_points": float(r.points) if r.kind == "standard" else -float(r.spec.cap),
-            "fires": fires, "at_ceiling": _num(one.get(f"{c}|ceil")), "at_floor": _num(one.get(f"{c}|floor")),
-            "mean": _num(one.get(f"{c}|mean")), "std": std,
-            "never_fires": bool(n) and fires == 0.0, "always_fires": bool(n) and fires == 1.0,
-            "item_rest_corr": None if constant else _num(one.get(f"{c}|irc")),
-            "variance_share": None if vt is None or vt <= _EPS or cov is None else cov / vt,
+            "rule_id": r.id, "kind": r.kind, "dimension": r.dimension, "max_points": _full_points(r),
+            "fires": _share(fires, n), "at_ceiling": _share(ceil, n), "at_floor": _share(floor, n),
+            "mean": _mean(s, n), "std": std,
+            "never_fires": bool(n) and fires == 0, "always_fires": bool(n) and fires == n,
+            "item_rest_corr": None if constant else
+            _corr(n * x_rest - s * rest_sum, var_x, n * rest_square - rest_sum * rest_sum),
+            "variance_share": None if not n or Fraction(var_total, (n * _MICRO) ** 2) <= _EPS else
+            float(Fraction(cov_total, var_total)),
         })
     schema = {"rule_id": pl.String, "kind": pl.String, "dimension": pl.String, "max_points": pl.Float64,
               "fires": pl.Float64, "at_ceiling": pl.Float64, "at_floor": pl.Float64, "mean": pl.Float64,
@@ -214,84 +422,101 @@ def _rule_stats(scores: PopulationScores, n: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _dimension_stats(scores: PopulationScores, n: int) -> pl.DataFrame:
+def _dimension_table(p: DiagnosticPartial, ruleset: RuleSet) -> pl.DataFrame:
     import polars as pl
 
-    dims = scores.ruleset.dimensions
-    aggs: list[pl.Expr] = []
-    for d in dims:
-        x = pl.col(f"dim:{d.id}")
-        aggs += [x.mean().alias(f"{d.id}|mean"), x.std(ddof=0).alias(f"{d.id}|std"),
-                 (x >= d.max - _EPS).mean().alias(f"{d.id}|max"), (x <= _EPS).mean().alias(f"{d.id}|zero")]
-    one = scores.frame.select(aggs).row(0, named=True) if n and aggs else {}
-    rows = [{"dimension": d.id, "max_points": float(d.max), "mean": _num(one.get(f"{d.id}|mean")),
-             "std": _num(one.get(f"{d.id}|std")), "at_max": _num(one.get(f"{d.id}|max")),
-             "at_zero": _num(one.get(f"{d.id}|zero"))} for d in dims]
+    n = p.subjects
+    rows = [{"dimension": d.id, "max_points": float(d.max), "mean": _mean(s, n), "std": _std(n * q - s * s, n),
+             "at_max": _share(at_max, n), "at_zero": _share(at_zero, n)}
+            for d, s, q, (at_max, at_zero) in zip(ruleset.dimensions, p.dim_sums, p.dim_squares, p.dim_counts,
+                                                  strict=True)]
     return pl.DataFrame(rows, schema={"dimension": pl.String, "max_points": pl.Float64, "mean": pl.Float64,
                                       "std": pl.Float64, "at_max": pl.Float64, "at_zero": pl.Float64})
 
 
-def _correlations(scores: PopulationScores, rules: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+def _correlation_table(p: DiagnosticPartial, ruleset: RuleSet, rules: pl.DataFrame,
+                       notes: list[str]) -> pl.DataFrame:
     import polars as pl
 
+    n = p.subjects
     standards = rules.filter(pl.col("kind") == "standard")
     constant = standards.filter(pl.col("std").is_null() | (pl.col("std") <= _EPS))["rule_id"].to_list()
-    if constant and scores.frame.height:
+    if constant and n:
         notes.append(f"left out of the correlations, being constant in this population: {', '.join(constant)}")
     ids = [r for r in standards["rule_id"].to_list() if r not in constant]
-    if len(ids) < 2 or scores.frame.height < 2:
+    schema = {"rule_id": pl.String, **{r: pl.Float64 for r in ids}}
+    if len(ids) < 2 or n < 2:
         return pl.DataFrame({"rule_id": ids, **{r: [1.0 if a == r else None for a in ids] for r in ids}},
-                            schema={"rule_id": pl.String, **{r: pl.Float64 for r in ids}})
-    pairs = [pl.corr(pl.col(f"rule:{a}"), pl.col(f"rule:{b}")).alias(f"{a}|{b}")
-             for i, a in enumerate(ids) for b in ids[i + 1:]]
-    one = scores.frame.select(pairs).row(0, named=True)
-    m = {(a, a): 1.0 for a in ids}
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            m[(a, b)] = m[(b, a)] = _num(one[f"{a}|{b}"])
-    return pl.DataFrame({"rule_id": ids, **{b: [m[(a, b)] for a in ids] for b in ids}},
-                        schema={"rule_id": pl.String, **{r: pl.Float64 for r in ids}})
+                            schema=schema)
+    index = {s.id: i for i, s in enumerate(ruleset.standards)}
+    pair = {ij: k for k, ij in enumerate(_standard_pairs(len(ruleset.standards)))}
+    m: dict[tuple[str, str], float | None] = {(a, a): 1.0 for a in ids}
+    for k, a in enumerate(ids):
+        for b in ids[k + 1:]:
+            i, j = index[a], index[b]
+            sa, sb = p.rule_sums[i], p.rule_sums[j]
+            m[(a, b)] = m[(b, a)] = _corr(n * p.standard_pairs[pair[(min(i, j), max(i, j))]] - sa * sb,
+                                          n * p.rule_squares[i] - sa * sa, n * p.rule_squares[j] - sb * sb)
+    return pl.DataFrame({"rule_id": ids, **{b: [m[(a, b)] for a in ids] for b in ids}}, schema=schema)
 
 
-def _crowding(scores: PopulationScores, window: float, alpha: float) -> pl.DataFrame:
+def _crowding_table(p: DiagnosticPartial, ruleset: RuleSet, alpha: float) -> pl.DataFrame:
     import polars as pl
     from scipy.stats import binomtest
 
-    t = pl.col("total")
-    f = scores.frame.filter(~pl.col("vetoed"))
     rows = []
-    for g in scores.ruleset.grades:
-        b = float(g.at_least)
-        if b <= 0:
-            continue
-        counts = f.select(((t + 1e-9 < b) & (t + 1e-9 >= b - window)).sum().alias("below"),
-                          ((t + 1e-9 >= b) & (t + 1e-9 < b + window)).sum().alias("above")).row(0) \
-            if f.height else (0, 0)
-        below, above = int(counts[0] or 0), int(counts[1] or 0)
-        p = binomtest(below, below + above, 0.5, alternative="greater").pvalue if below + above else None
-        rows.append({"grade": g.id, "boundary": b, "below": below, "above": above,
-                     "ratio": below / above if above else None, "p_below": _num(p),
-                     "bunching_below": p is not None and p < alpha and below > above})
+    for (grade, b), (below, above) in zip(_boundaries(ruleset), p.crowding, strict=True):
+        pv = binomtest(below, below + above, 0.5, alternative="greater").pvalue if below + above else None
+        rows.append({"grade": grade, "boundary": b, "below": below, "above": above,
+                     "ratio": below / above if above else None, "p_below": _num(pv),
+                     "bunching_below": pv is not None and pv < alpha and below > above})
     return pl.DataFrame(rows, schema={"grade": pl.String, "boundary": pl.Float64, "below": pl.Int64,
                                       "above": pl.Int64, "ratio": pl.Float64, "p_below": pl.Float64,
                                       "bunching_below": pl.Boolean})
 
 
-def _vetoes(scores: PopulationScores, n: int) -> pl.DataFrame:
+def _veto_table(p: DiagnosticPartial, ruleset: RuleSet) -> pl.DataFrame:
     import polars as pl
 
-    vetoes = scores.ruleset.vetoes
-    cols = [pl.col(f"veto:{v.id}") for v in vetoes]
-    count = pl.sum_horizontal([c.cast(pl.Int32) for c in cols]) if cols else pl.lit(0)
-    aggs: list[pl.Expr] = []
-    for v, c in zip(vetoes, cols, strict=True):
-        aggs += [c.sum().alias(f"{v.id}|n"), (c & (count == 1)).sum().alias(f"{v.id}|only")]
-    one = scores.frame.select(aggs).row(0, named=True) if n and aggs else {}
-    rows = [{"veto_id": v.id, "fired": int(one.get(f"{v.id}|n") or 0),
-             "rate": (int(one.get(f"{v.id}|n") or 0) / n) if n else None,
-             "only_veto": int(one.get(f"{v.id}|only") or 0)} for v in vetoes]
+    n = p.subjects
+    rows = [{"veto_id": v.id, "fired": fired, "rate": _share(fired, n), "only_veto": only}
+            for v, (fired, only) in zip(ruleset.vetoes, p.veto_counts, strict=True)]
     return pl.DataFrame(rows, schema={"veto_id": pl.String, "fired": pl.Int64, "rate": pl.Float64,
                                       "only_veto": pl.Int64})
+
+
+def diagnostics_from_partial(partial: DiagnosticPartial, ruleset: RuleSet, *, coverage: Mapping[str, int],
+                             alpha: float = 0.01) -> Diagnostics:
+    """The :class:`Diagnostics` of the rows ``partial`` sums (one partition's, or the merge of all of them).
+
+    ``ruleset`` must be the one the partial was made with. ``coverage`` counts the subjects as :func:`diagnose`
+    does (``not_applicable``, ``failed``, optionally ``population``); ``scored`` is the partial's subject count
+    and may be left out. ``alpha`` is the level of the crowding test, as in :func:`diagnose`. The result depends
+    only on the merged counts and sums, so it is the same however the rows were partitioned.
+    """
+    from ..errors import PartyRulesError
+
+    if not isinstance(partial, DiagnosticPartial):
+        raise PartyRulesError(f"diagnostics_from_partial needs a DiagnosticPartial, got {type(partial).__name__}",
+                              hint="make it with diagnostic_partial (and merge_diagnostic_partials)")
+    if partial.content_hash != ruleset.content_hash:
+        raise PartyRulesError(f"this partial was made with another rule set ({partial.ruleset_id}, "
+                              f"{partial.content_hash[:12]}) than {ruleset.id} ({ruleset.content_hash[:12]})",
+                              hint="finish with the rule set the partitions were scored and summed with")
+    if not 0 < alpha < 1:
+        raise PartyRulesError(f"alpha must be in (0, 1), got alpha={alpha!r}", hint="e.g. alpha=0.01")
+    n = partial.subjects
+    if coverage.get("scored", n) != n:
+        raise PartyRulesError(f"coverage says {coverage['scored']} subjects were scored, the partial sums {n}",
+                              hint="leave 'scored' out of coverage: it is taken from the partial")
+    covered = {"scored": n, **{k: int(v) for k, v in coverage.items() if k != "scored"}}
+    notes: list[str] = []
+    if covered.get("failed"):
+        notes.append(f"{covered['failed']} subject(s) could not be scored and are not in these diagnostics")
+    rules = _rule_table(partial, ruleset)
+    return Diagnostics(ruleset.id, ruleset.subject_kind, n, rules, _dimension_table(partial, ruleset),
+                       _correlation_table(partial, ruleset, rules, notes), _crowding_table(partial, ruleset, alpha),
+                       _veto_table(partial, ruleset), covered, partial.window, alpha, notes)
 
 
 def diagnose(scores: PopulationScores, *, population: Population | None = None, window: float = 2.0,
@@ -303,6 +528,9 @@ def diagnose(scores: PopulationScores, *, population: Population | None = None, 
     is as likely to be below as above; a steep slope of the distribution at the boundary can also tip it, so read
     a flag with the histogram). ``population`` (optional) only adds its size to ``coverage``, so the share of
     the population the rule set scored is reported.
+
+    The whole table is one partition: :func:`diagnostic_partial`, then :func:`diagnostics_from_partial`, so a
+    partitioned computation (partials merged with :func:`merge_diagnostic_partials`) gives the same result.
     """
     from ..errors import PartyRulesError
 
@@ -312,14 +540,9 @@ def diagnose(scores: PopulationScores, *, population: Population | None = None, 
     if not window > 0 or not 0 < alpha < 1:
         raise PartyRulesError(f"window must be above 0 and alpha in (0, 1), got window={window!r}, "
                               f"alpha={alpha!r}", hint="e.g. window=2.0, alpha=0.01")
-    n = scores.frame.height
-    notes: list[str] = []
-    rules = _rule_stats(scores, n)
-    coverage = {"scored": n, "not_applicable": len(scores.not_applicable), "failed": len(scores.failures)}
+    coverage = {"scored": scores.frame.height, "not_applicable": len(scores.not_applicable),
+                "failed": len(scores.failures)}
     if population is not None:
         coverage["population"] = population.subjects.height
-    if scores.failures:
-        notes.append(f"{len(scores.failures)} subject(s) could not be scored and are not in these diagnostics")
-    return Diagnostics(scores.ruleset.id, scores.ruleset.subject_kind, n, rules, _dimension_stats(scores, n),
-                       _correlations(scores, rules, notes), _crowding(scores, window, alpha), _vetoes(scores, n),
-                       coverage, window, alpha, notes)
+    partial = diagnostic_partial(scores.frame, scores.ruleset, window=window)
+    return diagnostics_from_partial(partial, scores.ruleset, coverage=coverage, alpha=alpha)
