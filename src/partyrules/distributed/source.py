@@ -127,13 +127,14 @@ def _positions(frame: Any, partition_info: dict[str, Any] | None = None) -> Any:
     return frame.assign(**{POSITION: np.arange(len(frame), dtype="int64") + number * _SPAN})
 
 
-def _part_key(frame: Any, nparts: int) -> Any:
+def _part_key(frame: Any) -> Any:
     import pandas as pd
 
     ids = frame["subject_id"].astype("string").fillna("")
-    # the same id hashes the same in every table (no per-table salt), so a subject's rows meet in one partition
+    # the same id hashes the same in every table (no per-table salt), so a subject's rows meet in one partition;
+    # Dask's shuffle hashes this key again to choose the partition, which spreads subjects evenly
     hashed = pd.util.hash_array(ids.to_numpy(dtype=object), categorize=True)
-    return frame.assign(**{PART_KEY: (hashed % nparts).astype("int64")})
+    return frame.assign(**{PART_KEY: hashed.view("int64")})
 
 
 def dask_partitions(tables: Mapping[str, dd.DataFrame], subject_kind: str | None = None, *,
@@ -163,7 +164,8 @@ def dask_partitions(tables: Mapping[str, dd.DataFrame], subject_kind: str | None
                                    hint="every table names its subject in subject_id")
         meta = t._meta.assign(**{POSITION: 0}).astype({POSITION: "int64"})
         positioned = t.map_partitions(_positions, meta=meta)
-        keyed = positioned.map_partitions(_part_key, n, meta=meta.assign(**{PART_KEY: 0})
+        keyed = positioned.map_partitions(_part_key, meta=meta.assign(**{PART_KEY: 0})
                                           .astype({PART_KEY: "int64"}))
-        out[name] = keyed.shuffle(on=PART_KEY, npartitions=n)
+        # "tasks": the P2P shuffle cannot carry Arrow list columns (dask 2026.8)
+        out[name] = keyed.shuffle(on=PART_KEY, npartitions=n, shuffle_method="tasks")
     return Partitions(kind, frames=out, origin="dask")
