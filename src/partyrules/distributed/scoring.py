@@ -218,7 +218,7 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
     rs = ruleset.with_params(**params) if params else ruleset
     period = Period.parse(period) if isinstance(period, str) else period
     if isinstance(source, (str, Path)):
-        source = parquet_partitions(source, rs.subject_kind)
+        source = parquet_partitions(source)  # the kind is read off the files, so a mismatch is named below
     if not isinstance(source, Partitions):
         raise DistributedError(f"source must be Partitions or a directory, got {type(source).__name__}",
                                hint="use parquet_partitions(dir) or dask_partitions(tables)")
