@@ -31,7 +31,10 @@ from .source import PART_KEY, POSITION, DistributedError, PartitionError, Partit
 if TYPE_CHECKING:
     import dask.dataframe as dd
     import polars as pl
+
     from distributed import Client, Future
+
+    from .table import PartitionedFrame
 
 __all__ = ["DistributedScores", "PartitionResult", "score_distributed"]
 
@@ -121,6 +124,10 @@ def _height(result: PartitionResult) -> int:
     return result.frame.height
 
 
+def _on_frame(result: PartitionResult, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return fn(result.frame, *args, **kwargs)
+
+
 def _frame(result: PartitionResult) -> pl.DataFrame:
     return result.frame
 
@@ -145,6 +152,8 @@ class DistributedScores:
     failures: list[tuple[str, str]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
+    # scattered inputs the partitions were computed from: held so that Dask can recompute a lost partition
+    inputs: list[Future] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
         return sum(self.rows)
@@ -155,8 +164,18 @@ class DistributedScores:
 
     def map(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[Future]:
         """``fn(table, *args, **kwargs)`` on every partition's score table (a polars DataFrame), on its worker."""
-        tables = self.client.map(_frame, self.partitions, pure=False)
-        return self.client.map(fn, tables, *[[a] * len(tables) for a in args], pure=False, **kwargs)
+        # one task per partition, depending only on the held results: a lost worker's part is recomputed from
+        # them (a chain through released intermediate futures could be forgotten by the scheduler instead)
+        n = len(self.partitions)
+        return self.client.map(_on_frame, self.partitions, [fn] * n, *[[a] * n for a in args], pure=False,
+                               **kwargs)
+
+    def map_frame(self, fn: Callable[..., pl.DataFrame], *args: Any) -> PartitionedFrame:
+        """``fn(table, *args)`` on every partition's score table, kept on the workers as a
+        :class:`~partyrules.distributed.table.PartitionedFrame`."""
+        from .table import PartitionedFrame
+
+        return PartitionedFrame(self.client, self.map(fn, *args), [self])
 
     def tables(self) -> Iterator[pl.DataFrame]:
         """Each partition's score table, brought here one at a time."""
@@ -240,7 +259,7 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
                  for i, parts in enumerate(zip(*per_table, strict=True))]
         futs = c.compute(tasks)
     summaries = c.gather(c.map(PartitionResult.summary, futs, pure=False))
-    out = DistributedScores(rs, str(period), c, futs, [s["rows"] for s in summaries])
+    out = DistributedScores(rs, str(period), c, futs, [s["rows"] for s in summaries], inputs=[rs_future])
     for s in summaries:
         out.not_applicable += s["not_applicable"]
         out.failures += s["failures"]

@@ -37,7 +37,9 @@ def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category
     partition, computed on the workers."""
     table = rank_table(_counts(scores, pool), pool)
     shared = scores.client.scatter(table, broadcast=True, hash=False)
-    return PartitionedFrame(scores.client, scores.map(apply_ranks, shared, tuple(pool)))
+    out = scores.map_frame(apply_ranks, shared, tuple(pool))
+    out.inputs.append(shared)
+    return out
 
 
 def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",), share: float = 0.1,
@@ -46,7 +48,9 @@ def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("categor
     table per partition, and the per-pool cut table (small, here)."""
     groups, pools = cut_lists(_counts(scores, pool), pool, share, name)
     shared = scores.client.scatter(groups, broadcast=True, hash=False)
-    return PartitionedFrame(scores.client, scores.map(list_members, shared, tuple(pool))), pools
+    out = scores.map_frame(list_members, shared, tuple(pool))
+    out.inputs.append(shared)
+    return out, pools
 
 
 def _quota_part(frame: Any, ruleset: Any, group: str) -> Any:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     import polars as pl
+
     from distributed import Client, Future
 
 __all__ = ["PartitionedFrame"]
@@ -38,6 +39,9 @@ class PartitionedFrame:
 
     client: Client
     partitions: list[Future]
+    # scattered inputs (and upstream results) the partitions were computed from: held so that Dask can
+    # recompute a partition lost with its worker
+    inputs: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def npartitions(self) -> int:
@@ -51,7 +55,7 @@ class PartitionedFrame:
         return self.client.map(fn, self.partitions, *[[a] * len(self.partitions) for a in args], pure=False)
 
     def map_frame(self, fn: Callable[..., pl.DataFrame], *args: Any) -> PartitionedFrame:
-        return PartitionedFrame(self.client, self.map(fn, *args))
+        return PartitionedFrame(self.client, self.map(fn, *args), [self, *self.inputs])
 
     def iter_partitions(self) -> Iterator[pl.DataFrame]:
         """Each partition brought here in turn (one in memory at a time)."""
