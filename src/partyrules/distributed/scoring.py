@@ -27,6 +27,7 @@ from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from .cluster import client_for
 from .source import PART_KEY, POSITION, DistributedError, PartitionError, Partitions
+from .table import share
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -152,7 +153,7 @@ class DistributedScores:
     failures: list[tuple[str, str]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
-    # scattered inputs the partitions were computed from: held so that Dask can recompute a lost partition
+    # the shared inputs the partitions were computed from: held so that Dask can recompute a lost partition
     inputs: list[Future] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
@@ -245,7 +246,7 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
         raise DistributedError(f"rule set {rs.id} scores {rs.subject_kind}s, but the partitions hold {source.kind}s",
                                hint=f"use a {source.kind} rule set")
     c = client_for(client)
-    rs_future = c.scatter(rs, broadcast=True, hash=False)
+    rs_future = share(c, rs)
     if source.files:
         futs = [c.submit(score_files, rs_future, period, i, files, source.kind, chunk, pure=False,
                          key=f"partyrules-score-{rs.id}-{i}-{id(source)}")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..analyse.standing import apply_ranks, cut_lists, list_members, merge_counts, quota_frame, rank_counts, rank_table
 from .scoring import DistributedScores
-from .table import PartitionedFrame
+from .table import PartitionedFrame, share
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -36,7 +36,7 @@ def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category
     """Every subject's ranks (the columns of :func:`partyrules.analyse.standing.rank_scores`), one table per
     partition, computed on the workers."""
     table = rank_table(_counts(scores, pool), pool)
-    shared = scores.client.scatter(table, broadcast=True, hash=False)
+    shared = share(scores.client, table)
     out = scores.map_frame(apply_ranks, shared, tuple(pool))
     out.inputs.append(shared)
     return out
@@ -47,7 +47,7 @@ def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("categor
     """The warning or priority list (see :func:`partyrules.analyse.standing.cut_lists`): the listed subjects, one
     table per partition, and the per-pool cut table (small, here)."""
     groups, pools = cut_lists(_counts(scores, pool), pool, share, name)
-    shared = scores.client.scatter(groups, broadcast=True, hash=False)
+    shared = share(scores.client, groups)
     out = scores.map_frame(list_members, shared, tuple(pool))
     out.inputs.append(shared)
     return out, pools

@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 
     from distributed import Client, Future
 
-__all__ = ["PartitionedFrame"]
+__all__ = ["PartitionedFrame", "share"]
+
+
+def _value(value: Any) -> Any:
+    return value
+
+
+def share(client: Client, value: Any) -> Future:
+    """``value`` on the cluster for many tasks to read, as a task that returns it rather than scattered data:
+    a scattered value lost with its last worker is gone for good, a task's result is recomputed."""
+    return client.submit(_value, value, pure=False)
 
 
 def _height(frame: pl.DataFrame) -> int:
@@ -39,7 +49,7 @@ class PartitionedFrame:
 
     client: Client
     partitions: list[Future]
-    # scattered inputs (and upstream results) the partitions were computed from: held so that Dask can
+    # the inputs (shared values, upstream results) the partitions were computed from: held so that Dask can
     # recompute a partition lost with its worker
     inputs: list[Any] = field(default_factory=list, repr=False)
 
