@@ -1,0 +1,36 @@
+"""Diagnostics of a rule set over a population scored on a cluster: each partition's exact partial statistics
+(:func:`partyrules.analyse.diagnostics.diagnostic_partial`, a few integers per rule, never a row) are added up
+here and finished as on one machine, so the result equals :func:`partyrules.diagnose` on the whole table."""
+
+from __future__ import annotations
+
+from ..analyse.diagnostics import Diagnostics, diagnostic_partial, diagnostics_from_partial, merge_diagnostic_partials
+from ..errors import PartyRulesError
+from .scoring import DistributedScores
+from .table import share
+
+__all__ = ["diagnose_distributed"]
+
+
+def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alpha: float = 0.01,
+                         population_size: int | None = None) -> Diagnostics:
+    """:func:`partyrules.diagnose` over a distributed score table (same arguments; ``population_size`` adds the
+    population's size to ``coverage``, as ``population=`` does there)."""
+    if not isinstance(scores, DistributedScores):
+        raise PartyRulesError(f"diagnose_distributed needs DistributedScores, got {type(scores).__name__}",
+                              hint="score with partyrules.distributed.score_distributed")
+    if not window > 0 or not 0 < alpha < 1:
+        raise PartyRulesError(f"window must be above 0 and alpha in (0, 1), got window={window!r}, "
+                              f"alpha={alpha!r}", hint="e.g. window=2.0, alpha=0.01")
+    rs = share(scores.client, scores.ruleset)
+    partials = scores.client.gather(scores.map(_partial, rs, window))
+    coverage = {"scored": len(scores), "not_applicable": len(scores.not_applicable),
+                "failed": len(scores.failures)}
+    if population_size is not None:
+        coverage["population"] = population_size
+    return diagnostics_from_partial(merge_diagnostic_partials(partials), scores.ruleset, coverage=coverage,
+                                    alpha=alpha)
+
+
+def _partial(frame: object, ruleset: object, window: float) -> object:
+    return diagnostic_partial(frame, ruleset, window=window)  # type: ignore[arg-type]
