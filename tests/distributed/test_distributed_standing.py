@@ -26,31 +26,51 @@ from partyrules.distributed.table import PartitionedFrame
 POOLS = st.sampled_from([("category",), ("branch_id",), ("status", "branch_id"), ()])
 
 
+class Scored(tuple):  # type: ignore[type-arg]
+    """(distributed scores, single-machine frame), with a short repr for hypothesis' reports."""
+
+    def __repr__(self) -> str:
+        return "<in-service scores, distributed and single-machine>"
+
+
 @pytest.fixture(scope="module")
 def scored(client: Any, parts_dir: Path, rulesets: dict[str, pr.RuleSet],
            single: dict[str, pr.PopulationScores]) -> tuple[Any, pl.DataFrame]:
-    return score_distributed(rulesets["in_service"], parts_dir, "2026", client=client), single["in_service"].frame
+    ds = score_distributed(rulesets["in_service"], parts_dir, "2026", client=client)
+    return Scored((ds, single["in_service"].frame))
 
 
-@settings(max_examples=6)
-@given(pool=POOLS)
-def test_ranks_equal_single_machine(scored: tuple[Any, pl.DataFrame], pool: tuple[str, ...]) -> None:
-    ds, frame = scored
-    got = rank_distributed(ds, pool)
-    assert got.npartitions == len(ds.partitions)
-    assert got.compute().equals(rank_scores(frame, pool))
+def _polars(x: Any) -> pl.DataFrame:
+    """A distributed result as one polars frame sorted by subject (the shuffle method's order is its own)."""
+    frame = x.compute() if isinstance(x, PartitionedFrame) else pl.from_pandas(x.compute())
+    return frame.sort("subject_id")
+
+
+METHODS = st.sampled_from(["counts", "shuffle", "auto"])
 
 
 @settings(max_examples=8)
-@given(pool=POOLS, share=st.sampled_from([0.0, 0.07, 0.1, 1 / 3, 1.0]),
-       name=st.sampled_from(["warning", "priority"]))
-def test_lists_equal_single_machine(scored: tuple[Any, pl.DataFrame], pool: tuple[str, ...], share: float,
-                                    name: str) -> None:
+@given(pool=POOLS, method=METHODS)
+def test_ranks_equal_single_machine(scored: tuple[Any, pl.DataFrame], pool: tuple[str, ...], method: str) -> None:
     ds, frame = scored
-    members, pools = lists_distributed(ds, pool, share, name)  # type: ignore[arg-type]
+    got = rank_distributed(ds, pool, method=method)  # type: ignore[arg-type]
+    want = rank_scores(frame, pool)
+    if isinstance(got, PartitionedFrame):
+        assert got.npartitions == len(ds.partitions)
+        assert got.compute().equals(want)  # counts keep the partitions' order: the frame's
+    assert _polars(got).equals(want.sort("subject_id"))
+
+
+@settings(max_examples=10)
+@given(pool=POOLS, share=st.sampled_from([0.0, 0.07, 0.1, 1 / 3, 1.0]),
+       name=st.sampled_from(["warning", "priority"]), method=METHODS)
+def test_lists_equal_single_machine(scored: tuple[Any, pl.DataFrame], pool: tuple[str, ...], share: float,
+                                    name: str, method: str) -> None:
+    ds, frame = scored
+    members, pools = lists_distributed(ds, pool, share, name, method=method)  # type: ignore[arg-type]
     groups, want_pools = cut_lists(merge_counts([rank_counts(frame, pool)]), pool, share, name)  # type: ignore[arg-type]
     assert pools.equals(want_pools)
-    assert members.compute().equals(list_members(frame, groups, pool))
+    assert _polars(members).equals(list_members(frame, groups, pool).sort("subject_id"))
 
 
 def test_quota_after_a_shuffle_by_branch_equals_single_machine(client: Any, parts_dir: Path,
@@ -133,5 +153,6 @@ def test_killed_worker_loses_and_duplicates_no_subject(parts_dir: Path, rulesets
         # and once more after the scores are held: losing a worker's results recomputes them
         holder = next(w for w, keys in c.has_what().items() if keys)
         _kill(c, holder)
-        ranks = rank_distributed(ds, ("branch_id",)).compute()
-        assert ranks.equals(rank_scores(want, ("branch_id",)))
+        ranks = rank_distributed(ds, ("branch_id",), method="counts")
+        assert isinstance(ranks, PartitionedFrame)
+        assert ranks.compute().equals(rank_scores(want, ("branch_id",)))

@@ -159,6 +159,8 @@ def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
     parts = ordered.partition_by(keys, maintain_order=True, as_dict=True) if keys else {(): ordered}
     for pkey, part in parts.items():
         rows = part.select("vetoed", KEY, "n").rows()
+        if not rows:  # no subjects at all (only possible without pool columns): no pool to cut
+            continue
         size = sum(r[2] for r in rows)
         quota = _quota(share, size)
         edge = rows[-1][:2]  # the other end: the best subjects for a warning list, the worst for priority

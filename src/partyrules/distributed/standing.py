@@ -1,15 +1,18 @@
 """Ranks, warning and priority lists and the 优秀 quota of a population scored on a cluster.
 
-Ranks and lists need the whole population, but only as counts: each partition counts its subjects per (pool,
-vetoed, score) (:func:`partyrules.analyse.standing.rank_counts`), the small count tables are added here, the
-rank table made from them is broadcast, and each partition reads its subjects' ranks off it where they live. The
-single-machine functions of :mod:`partyrules.analyse.standing` are these steps over one partition, so the
-results are the same, bit for bit. Memory here grows with the number of distinct (pool, score) pairs, never with
-the number of subjects.
+A rank depends only on how many subjects stand above, level with and below a subject, so ranks can come from
+counts per (pool, vetoed, score): each partition counts its own subjects
+(:func:`partyrules.analyse.standing.rank_counts`), the counts are added, and each partition reads its subjects'
+ranks off the merged table where they live. That table grows with the number of distinct (pool, score) pairs,
+which is small for a few large pools (categories, communities) but close to the number of subjects for many
+small ones (branches of thirty members). For those, the score table is shuffled by pool with Dask instead, so
+that each pool's rows meet in one partition, and ranks and lists are computed per partition; the overall rank
+still comes from counts per score, which stay small. ``method="auto"`` chooses by the size of the counts.
 
-The quota compares members of one branch by subject id as well as by score, so the score table is shuffled by
-branch with Dask (each branch's rows meet in one partition, spread over the workers) and the quota is applied
-per partition.
+Either way the numbers are those of the single-machine functions of :mod:`partyrules.analyse.standing` (the same
+code runs on each partition), bit for bit; the tests check both methods against them.
+
+The quota compares a branch's members by subject id as well as by score, so it always goes by the shuffle.
 """
 
 from __future__ import annotations
@@ -17,40 +20,157 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..analyse.standing import apply_ranks, cut_lists, list_members, merge_counts, quota_frame, rank_counts, rank_table
+from ..analyse.standing import (
+    KEY,
+    apply_ranks,
+    cut_lists,
+    list_members,
+    merge_counts,
+    quota_frame,
+    rank_counts,
+    rank_table,
+)
+from ..cycle.ranking import RankingError
 from .scoring import DistributedScores
-from .table import PartitionedFrame, share
+from .table import PartitionedFrame
+from .table import share as _share  # not "share": the lists' argument is called that
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     import polars as pl
 
-__all__ = ["lists_distributed", "quota_distributed", "rank_distributed"]
+__all__ = ["COUNTS_LIMIT", "lists_distributed", "quota_distributed", "rank_distributed"]
+
+COUNTS_LIMIT = 200_000
+"""``method="auto"`` merges counts when the partitions' count tables hold at most this many rows together."""
+
+Method = Literal["auto", "counts", "shuffle"]
 
 
-def _counts(scores: DistributedScores, pool: Sequence[str]) -> pl.DataFrame:
-    return merge_counts(scores.client.gather(scores.map(rank_counts, tuple(pool))))
+def _height(frame: pl.DataFrame) -> int:
+    return frame.height
 
 
-def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",)) -> PartitionedFrame:
-    """Every subject's ranks (the columns of :func:`partyrules.analyse.standing.rank_scores`), one table per
-    partition, computed on the workers."""
-    table = rank_table(_counts(scores, pool), pool)
-    shared = share(scores.client, table)
-    out = scores.map_frame(apply_ranks, shared, tuple(pool))
-    out.inputs.append(shared)
-    return out
+def _choose(scores: DistributedScores, pool: Sequence[str], method: Method) -> tuple[str, list[Any]]:
+    """The method, and (for counts) the futures of each partition's counts, left on the workers until known
+    to be small."""
+    if method not in ("auto", "counts", "shuffle"):
+        raise RankingError(f"unknown method {method!r}", hint="'auto', 'counts' or 'shuffle'")
+    if not pool or method == "counts":
+        return "counts", scores.map(rank_counts, tuple(pool))
+    if method == "shuffle":
+        return "shuffle", []
+    counts = scores.map(rank_counts, tuple(pool))
+    rows = sum(scores.client.gather(scores.client.map(_height, counts, pure=False)))
+    return ("counts", counts) if rows <= COUNTS_LIMIT else ("shuffle", [])
+
+
+def _by_pool(scores: DistributedScores, pool: Sequence[str]) -> dd.DataFrame:
+    """The columns ranks need, shuffled by pool so that each pool is in one partition."""
+    frame = scores.frame[["subject_id", *pool, "vetoed", "total"]]
+    for c in pool:  # a pool column may be missing in a row: "" as on one machine, so the shuffle keys agree
+        frame[c] = frame[c].fillna("")
+    return frame.shuffle(on=list(pool), npartitions=frame.npartitions)
+
+
+def _overall(scores: DistributedScores) -> pl.DataFrame:
+    counts = merge_counts(scores.client.gather(scores.map(rank_counts, ())))
+    return rank_table(counts, ()).select("vetoed", KEY, "overall_rank", "overall_size")
+
+
+def _ranks_part(frame: Any, pool: Sequence[str], overall: pl.DataFrame) -> Any:
+    import polars as pl
+
+    f = pl.from_pandas(frame)
+    table = rank_table(merge_counts([rank_counts(f, pool)]), pool).drop("overall_rank", "overall_size",
+                                                                        "overall_level")
+    table = table.join(overall, on=["vetoed", KEY], how="left")
+    return apply_ranks(f, table, pool).to_pandas()
+
+
+def _ranks_meta(scores: DistributedScores, pool: Sequence[str]) -> Any:
+    import polars as pl
+
+    from ..score.table import table_schema
+
+    empty = pl.DataFrame(schema=table_schema(scores.ruleset, scores.attributes))
+    return apply_ranks(empty, rank_table(rank_counts(empty, pool), pool), pool).to_pandas()
+
+
+def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",), *,
+                     method: Method = "auto") -> PartitionedFrame | dd.DataFrame:
+    """Every subject's ranks (the columns of :func:`partyrules.analyse.standing.rank_scores`).
+
+    With counts: a :class:`PartitionedFrame` in the score table's partitions and order. With the shuffle: a Dask
+    DataFrame in the shuffle's order (sort by ``subject_id`` to compare)."""
+    how, counts = _choose(scores, pool, method)
+    if how == "counts":
+        table = rank_table(merge_counts(scores.client.gather(counts)), pool)
+        shared = _share(scores.client, table)
+        out = scores.map_frame(apply_ranks, shared, tuple(pool))
+        out.inputs.append(shared)
+        return out
+    overall = _overall(scores)
+    return _by_pool(scores, pool).map_partitions(_ranks_part, tuple(pool), overall,
+                                                 meta=_ranks_meta(scores, pool))
+
+
+def _lists_part(frame: Any, pool: Sequence[str], fraction: float, name: str) -> Any:
+    import polars as pl
+
+    f = pl.from_pandas(frame)
+    groups, _ = cut_lists(merge_counts([rank_counts(f, pool)]), pool, fraction, name)  # type: ignore[arg-type]
+    return list_members(f, groups, pool).to_pandas()
+
+
+def _pools_part(frame: Any, pool: Sequence[str], fraction: float, name: str) -> Any:
+    import polars as pl
+
+    f = pl.from_pandas(frame)
+    return cut_lists(merge_counts([rank_counts(f, pool)]), pool, fraction, name)[1]  # type: ignore[arg-type]
 
 
 def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",), share: float = 0.1,
-                      name: Literal["warning", "priority"] = "warning") -> tuple[PartitionedFrame, pl.DataFrame]:
-    """The warning or priority list (see :func:`partyrules.analyse.standing.cut_lists`): the listed subjects, one
-    table per partition, and the per-pool cut table (small, here)."""
-    groups, pools = cut_lists(_counts(scores, pool), pool, share, name)
-    shared = share(scores.client, groups)
-    out = scores.map_frame(list_members, shared, tuple(pool))
-    out.inputs.append(shared)
-    return out, pools
+                      name: Literal["warning", "priority"] = "warning", *,
+                      method: Method = "auto") -> tuple[PartitionedFrame | dd.DataFrame, pl.DataFrame]:
+    """The warning or priority list (:func:`partyrules.analyse.standing.cut_lists`): the listed subjects (kept on
+    the cluster, as :func:`rank_distributed` keeps ranks) and the per-pool cut table (here, sorted by pool)."""
+    import polars as pl
+
+    cut_lists(pl.DataFrame(schema={**{c: pl.String for c in pool}, "vetoed": pl.Boolean, KEY: pl.Int64,
+                                   "n": pl.Int64}), pool, share, name)  # the share is checked before any work
+    how, counts = _choose(scores, pool, method)
+    if how == "counts":
+        groups, pools = cut_lists(merge_counts(scores.client.gather(counts)), pool, share, name)
+        shared = _share(scores.client, groups)
+        out = scores.map_frame(list_members, shared, tuple(pool))
+        out.inputs.append(shared)
+        return out, pools
+    shuffled = _by_pool(scores, pool).persist()
+    meta = list_members(_keyed_empty(scores, pool), _empty_groups(pool), pool).to_pandas()
+    members = shuffled.map_partitions(_lists_part, tuple(pool), share, name, meta=meta)
+    parts = scores.client.compute(shuffled.to_delayed())
+    tables = scores.client.gather(scores.client.map(_pools_part, parts, [tuple(pool)] * len(parts),
+                                                    [share] * len(parts), [name] * len(parts), pure=False))
+    empty = cut_lists(merge_counts([rank_counts(_keyed_empty(scores, pool), pool)]), pool, share, name)[1]
+    pools = pl.concat([empty, *tables]).sort(list(pool))
+    return members, pools
+
+
+def _keyed_empty(scores: DistributedScores, pool: Sequence[str]) -> pl.DataFrame:
+    import polars as pl
+
+    from ..score.table import table_schema
+
+    return pl.DataFrame(schema=table_schema(scores.ruleset, scores.attributes)).select(
+        "subject_id", *pool, "vetoed", "total")
+
+
+def _empty_groups(pool: Sequence[str]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={**{c: pl.String for c in pool}, "vetoed": pl.Boolean, KEY: pl.Int64,
+                                "listed": pl.Boolean, "reason": pl.String})
 
 
 def _quota_part(frame: Any, ruleset: Any, group: str) -> Any:
@@ -70,3 +190,4 @@ def quota_distributed(scores: DistributedScores, *, group: str = "branch_id",
     meta = quota_frame(pl.from_pandas(frame._meta), scores.ruleset, group=group).to_pandas()
     shuffled = frame.shuffle(on=group, npartitions=npartitions or frame.npartitions)
     return shuffled.map_partitions(_quota_part, scores.ruleset, group, meta=meta)
+
