@@ -2,7 +2,7 @@
 workers, against the single-machine path on a slice of the same files, in the same run.
 
     python benchmarks/bench_distributed.py                              # the figure: 10M members
-    python benchmarks/bench_distributed.py --members 1000000 --workers 1 2
+    python benchmarks/bench_distributed.py --members 1000000 --configs 1x1 2x1
 
 Prints one ``name: value unit`` line per figure. The population is written once by
 ``partyrules.population.generate.write_generated`` (250,000 members per part) into ``--dir`` and reused when the
@@ -15,8 +15,8 @@ worker process) runs, with the shipped in-service index:
 - ``lists``: the warning list (bottom 10% of each branch);
 - ``diagnose``: the diagnostics merged from the partitions;
 - ``funding``: a pool allocated to the fen over every scored member;
-- ``compare``: base against the ``service-weight-30`` reform (scoring the reform too), transitions, tau-b, top-k,
-  rule effects, funding shift;
+- ``compare`` (on ``--compare-on`` only): base against the ``service-weight-30`` reform (scoring the reform
+  too), transitions, tau-b, top-k, rule effects, funding shift;
 - ``peak_worker_rss``: the largest resident memory any worker process reached (sampled every 0.2 s), and
   ``peak_client_rss`` this process's.
 
@@ -64,7 +64,7 @@ class WorkerMemory:
             try:
                 for w, rss in self.client.run(_rss).items():
                     self.peak[w] = max(self.peak.get(w, 0), rss)
-            except Exception:  # noqa: BLE001 - a sample lost while a worker is busy starting is only a sample
+            except Exception:  # a sample lost while a worker is busy starting is only a sample
                 pass
             self._stop.wait(self.every)
 
@@ -101,12 +101,13 @@ def timed(name: str, fn: Any, figures: dict[str, float]) -> Any:
     return out
 
 
-def run_cluster(workers: int, directory: Path, rs: pr.RuleSet, reform: pr.RuleSet | None,
+def run_cluster(config: str, directory: Path, rs: pr.RuleSet, reform: pr.RuleSet | None,
                 memory_limit: str) -> dict[str, float]:
+    workers, threads = (int(x) for x in config.split("x"))
     figures: dict[str, float] = {}
-    print(f"workers={workers}", flush=True)
-    with connect(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit) as client, \
-            WorkerMemory(client) as mem:
+    print(f"cluster {config}: {workers} worker(s), {threads} polars thread(s) each", flush=True)
+    with connect(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit,
+                 polars_threads=threads) as client, WorkerMemory(client) as mem:
         source = parquet_partitions(directory)
         ds = timed("score", lambda: score_distributed(rs, source, "2026", client=client), figures)
         print(f"  scored: {len(ds):,} members ({len(ds.not_applicable):,} not applicable, "
@@ -136,10 +137,12 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=10_000_000)
     ap.add_argument("--partition-size", type=int, default=250_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/partyrules-bench-population"))
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--configs", nargs="+", default=["1x1", "2x1", "1x2"],
+                    help="clusters to run, as <workers>x<polars threads per worker>")
     ap.add_argument("--memory-limit", default="10GiB", help="per worker")
     ap.add_argument("--single-parts", type=int, default=4, help="parts scored on one machine as the baseline")
     ap.add_argument("--no-compare", action="store_true")
+    ap.add_argument("--compare-on", default="2x1", help="the one cluster config that also runs the comparison")
     args = ap.parse_args()
 
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -166,16 +169,18 @@ def main() -> None:
     del read, single_scores
     gc.collect()
 
-    results = {w: run_cluster(w, args.dir, rs, reform, args.memory_limit) for w in args.workers}
+    results = {c: run_cluster(c, args.dir, rs, reform if c == args.compare_on else None, args.memory_limit)
+               for c in args.configs}
     total = args.members
-    for w, f in results.items():
+    for c, f in results.items():
         rate = total / f["score"]
-        print(f"score_rate[{w} workers]: {rate:,.0f} members/s; vs single process: "
-              f"{rate / (single_members / single):.2f}x")
-    if 1 in results and 2 in results:
-        for step in ("score", "ranks", "lists", "diagnose", "funding", "compare"):
-            if step in results[1] and step in results[2]:
-                print(f"speedup_1_to_2_workers[{step}]: {results[1][step] / results[2][step]:.2f}x")
+        print(f"score_rate[{c}]: {rate:,.0f} members/s; vs single process: {rate / (single_members / single):.2f}x; "
+              f"peak worker RSS {f['peak_worker_rss_mb']:,.0f} MB")
+    # scale-out: one more worker of the same size (1x1 -> 2x1); the whole machine either way (1x2 -> 2x1)
+    for a, b in (("1x1", "2x1"), ("1x2", "2x1")):
+        if a in results and b in results:
+            for step in ("score", "ranks", "lists", "diagnose", "funding"):
+                print(f"speedup[{a} -> {b}][{step}]: {results[a][step] / results[b][step]:.2f}x")
     print(f"peak_client_rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -16,6 +16,7 @@ def require_distributed() -> Any:
     """The ``distributed`` package, or an error that says how to get it (it is an optional extra)."""
     try:
         import dask.dataframe  # noqa: F401  (the extra brings both; fail early if either is missing)
+
         import distributed
     except ImportError:
         raise DistributedError("distributed scoring needs dask[dataframe] and distributed",
@@ -24,13 +25,16 @@ def require_distributed() -> Any:
 
 
 def connect(address: str | None = None, *, n_workers: int | None = None, threads_per_worker: int = 1,
-            memory_limit: str | float | None = "auto", **cluster_options: Any) -> Client:
+            memory_limit: str | float | None = "auto", polars_threads: int | None = None,
+            **cluster_options: Any) -> Client:
     """A Dask client: to the scheduler at ``address`` (``"tcp://host:8786"``, or a scheduler file path ending in
     ``.json``), or, without an address, to a new :class:`distributed.LocalCluster` on this machine.
 
     For a LocalCluster, ``n_workers`` processes (default: one per core) with ``threads_per_worker`` threads each;
     one thread per worker suits partyrules, as polars already uses every core of its process. ``memory_limit``
-    is per worker; ``cluster_options`` go to LocalCluster. Close the client (``client.close()`` or ``with``) when
+    is per worker; ``polars_threads`` caps polars' thread pool in each worker (default: the cores shared out
+    among the workers, so that workers do not fight over cores); ``cluster_options`` go to LocalCluster. Close
+    the client (``client.close()`` or ``with``) when
     done; a LocalCluster made here is closed with it.
     """
     distributed = require_distributed()
@@ -46,7 +50,14 @@ def connect(address: str | None = None, *, n_workers: int | None = None, threads
             raise DistributedError(f"cannot connect to the Dask scheduler at {address}: {exc}",
                                    hint="start one with `dask scheduler` and workers with `dask worker <address>`") \
                 from None
-    cluster_options.setdefault("dashboard_address", None)  # no web server unless asked: CI machines are shared
+    import os
+
+    workers = n_workers or os.cpu_count() or 1
+    threads = polars_threads or max(1, (os.cpu_count() or 1) // workers)
+    env = dict(cluster_options.pop("env", {}) or {})
+    env.setdefault("POLARS_MAX_THREADS", str(threads))  # read by polars when a worker process imports it
+    cluster_options["env"] = env
+    cluster_options.setdefault("dashboard_address", ":0")  # any free port: a fixed one clashes on shared machines
     # a Client given no address makes its own LocalCluster from these options and closes it when it closes
     return distributed.Client(n_workers=n_workers, threads_per_worker=threads_per_worker,
                               memory_limit=memory_limit, processes=True, **cluster_options)
