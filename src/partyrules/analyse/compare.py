@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["NOT_APPLICABLE", "Comparison", "ComparisonError", "ComparisonStats", "allocate_frame",
            "attribution_frame", "compare", "comparison_keys", "contribution_keys", "grade_order", "grouping_columns",
-           "kendall_tau_b", "moved_frame", "wide_frame"]
+           "kendall_tau_b", "moved_frame", "transition_matrix", "wide_frame"]
 
 NOT_APPLICABLE = "n/a"  # the grade of a subject a rule set does not apply to (or that it did not score)
 EPSILON = 1e-6  # a change of total below this is float noise (points are rounded to 1e-6)
@@ -672,15 +672,7 @@ class Comparison:
     def transition_matrix(self, by: str = ALL, group: str = ALL) -> pl.DataFrame:
         """Grade x grade counts for one group: one row per base grade (column ``base_grade``), one column per
         reform grade, in the rule set's grade order (``n/a``: not scored on that side)."""
-        import polars as pl
-
-        labels = self.grade_labels
-        t = self.transition_counts.filter((pl.col("by") == by) & (pl.col("group") == group))
-        counts = {(r["base_grade"], r["reform_grade"]): r["subjects"] for r in t.iter_rows(named=True)}
-        data: dict[str, list[Any]] = {"base_grade": labels}
-        for b in labels:
-            data[b] = [counts.get((a, b), 0) for a in labels]
-        return pl.DataFrame(data, schema={"base_grade": pl.String, **{g: pl.Int64 for g in labels}})
+        return transition_matrix(self.transition_counts, self.grade_labels, by, group)
 
     @property
     def transitions(self) -> pl.DataFrame:
@@ -877,6 +869,20 @@ def _check_scores(x: PopulationScores, name: str) -> PopulationScores:
         raise ComparisonError(f"{name}: {dup} subject id(s) appear more than once",
                               hint="score each subject once per rule set")
     return x
+
+
+def transition_matrix(transition_counts: pl.DataFrame, labels: Sequence[str], by: str = ALL,
+                      group: str = ALL) -> pl.DataFrame:
+    """The grade x grade matrix of one group from a long table of transition counts (see
+    :attr:`Comparison.transition_counts`), rows and columns in the order of ``labels``."""
+    import polars as pl
+
+    t = transition_counts.filter((pl.col("by") == by) & (pl.col("group") == group))
+    counts = {(r["base_grade"], r["reform_grade"]): r["subjects"] for r in t.iter_rows(named=True)}
+    data: dict[str, list[Any]] = {"base_grade": list(labels)}
+    for b in labels:
+        data[b] = [counts.get((a, b), 0) for a in labels]
+    return pl.DataFrame(data, schema={"base_grade": pl.String, **{g: pl.Int64 for g in labels}})
 
 
 def wide_frame(base: PopulationScores, reform: PopulationScores, *,
