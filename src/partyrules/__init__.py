@@ -111,6 +111,7 @@ __all__ = [
     "ComparisonError",
     "Diagnostic",
     "Diagnostics",
+    "DistributedError",
     "DimensionScore",
     "EngineError",
     "EvaluationError",
@@ -144,6 +145,7 @@ __all__ = [
     "ObjectionRecord",
     "ObjectionsPendingError",
     "ParameterError",
+    "PartitionError",
     "PartyRulesError",
     "Period",
     "PeriodFinalisedError",
@@ -180,6 +182,7 @@ __all__ = [
     "apply_reform",
     "check_star_targets",
     "compare",
+    "compare_distributed",
     "comparison_report",
     "compose",
     "correct_record",
@@ -209,6 +212,7 @@ __all__ = [
     "register_incident_kind",
     "retract_incident",
     "run_year",
+    "score_distributed",
     "score_population",
     "shipped_ruleset_path",
     "warning_list",
@@ -233,6 +237,11 @@ _LAZY = {
     "comparison_report": "analyse.report",
     "write_report": "analyse.report",
     "VectorEvaluator": "evaluate.vector",
+    # the distributed extra (dask): partyrules.distributed has the rest
+    "DistributedError": "distributed.source",
+    "PartitionError": "distributed.source",
+    "score_distributed": "distributed.scoring",
+    "compare_distributed": "distributed.comparison",
 }
 
 
