@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from ..periods import Period
 from ..population.checks import FILE, ROW, RowProblem
 from ..population.frames import SUBJECT_TABLE
+from ..population.io import UNKNOWN_SUBJECT
 from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from .cluster import client_for
-from .source import PART_KEY, POSITION, DistributedError, PartitionError, Partitions
+from .source import PART_KEY, POSITION, SPAN, DistributedError, PartitionError, Partitions
 from .table import share
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DistributedScores", "PartitionResult", "score_distributed"]
 
-_ORPHAN = " row for unknown subject "
 
 
 @dataclass
@@ -94,8 +94,8 @@ def score_frames(ruleset: RuleSet, period: Period, index: int, kind: str, names:
         t = pl.from_pandas(frame.sort_values(POSITION, kind="stable"))
         pos = pl.col(POSITION)
         raws[name] = t.drop(PART_KEY).with_columns(
-            (pos % (1 << 40) + 1).alias(ROW),
-            pl.format(name + " (partition {})", (pos // (1 << 40)).cast(pl.String)).alias(FILE)).drop(POSITION)
+            (pos % SPAN + 1).alias(ROW),
+            pl.format(name + " (partition {})", (pos // SPAN).cast(pl.String)).alias(FILE)).drop(POSITION)
     read = check_frames(kind, raws)
     return _score(ruleset, period, index, read, chunk)
 
@@ -274,7 +274,7 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
 def _check_orphans(out: DistributedScores, source: Partitions) -> None:
     """An item row whose subject is not in its partition: an error if the subject is in another partition (the
     partitions do not hold whole subjects), a bad row as on one machine if it is nowhere."""
-    orphans = [p for p in out.problems if p.column == "subject_id" and p.subject_id and _ORPHAN in p.reason]
+    orphans = [p for p in out.problems if p.column == "subject_id" and p.subject_id and UNKNOWN_SUBJECT in p.reason]
     if not orphans:
         return
     ids = sorted({p.subject_id for p in orphans if p.subject_id})

@@ -31,7 +31,7 @@ __all__ = ["DistributedError", "PartitionError", "Partitions", "dask_partitions"
 
 POSITION = "_partyrules_position"  # a row's place in its original table: (source partition, row) as one int
 PART_KEY = "_partyrules_part"
-_SPAN = 1 << 40  # rows per source partition the position can tell apart
+SPAN = 1 << 40  # rows per source partition the position can tell apart
 
 
 class DistributedError(PartyRulesError):
@@ -124,7 +124,7 @@ def _positions(frame: Any, partition_info: dict[str, Any] | None = None) -> Any:
     import numpy as np
 
     number = partition_info["number"] if partition_info else 0
-    return frame.assign(**{POSITION: np.arange(len(frame), dtype="int64") + number * _SPAN})
+    return frame.assign(**{POSITION: np.arange(len(frame), dtype="int64") + number * SPAN})
 
 
 def _part_key(frame: Any) -> Any:

@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 FORMATS = ("parquet", "csv", "jsonl")
+UNKNOWN_SUBJECT = " row for unknown subject "  # in the reason of an item row whose subject is not in the input
 DEFAULT_MAX_BYTES = {"parquet": 20 * 10**9, "csv": 2 * 10**9, "jsonl": 2 * 10**9}
 """The largest input read by default (all files of a population together), per format: a bigger input is
 refused with an error instead of exhausting memory. Pass ``max_bytes=`` to change it."""
@@ -233,7 +234,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
                   .filter(pl.col("subject_id").is_not_null() & ~pl.col("subject_id").is_in(all_ids.implode()))
                   .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), pl.lit("subject_id").alias("column"),
                           pl.col("subject_id"),
-                          pl.format(table + " row for unknown subject '{}'", pl.col("subject_id")).alias("reason"))
+                          pl.format(table + UNKNOWN_SUBJECT + "'{}'", pl.col("subject_id")).alias("reason"))
                   .collect())
         row_problems.append(pl.concat([r.problems, orphan]))
         per_table[table] = []
