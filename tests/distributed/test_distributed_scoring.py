@@ -166,3 +166,19 @@ def test_bad_scheduler_address_is_an_error() -> None:
     with pytest.raises(DistributedError, match="cannot connect") as err:
         connect("tcp://127.0.0.1:9", timeout=2)
     assert err.value.hint
+
+
+def test_any_scheduler_address_and_scheduler_file(parts_dir: Path, tmp_path: Path, rulesets: dict[str, pr.RuleSet],
+                                                  single: dict[str, pr.PopulationScores]) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
+                      scheduler_kwargs={"scheduler_file": str(tmp_path / "scheduler.json")}) as cluster:
+        for address in (cluster.scheduler_address, str(tmp_path / "scheduler.json")):
+            with connect(address) as c:
+                got = score_distributed(rulesets["new_citizen"], parts_dir, "2026", client=c).compute()
+                assert got.frame.equals(single["new_citizen"].frame)
+        # a scheduler address in place of a client connects for the call
+        got = score_distributed(rulesets["new_citizen"], parts_dir, "2026", client=cluster.scheduler_address)
+        assert got.compute().frame.equals(single["new_citizen"].frame)
+        got.client.close()
