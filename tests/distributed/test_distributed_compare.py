@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 import partyrules as pr
-from partyrules.distributed import score_distributed
+from partyrules.distributed import parquet_partitions, score_distributed
 from partyrules.distributed.comparison import compare_distributed
 
 REFORMS = Path(__file__).resolve().parents[2] / "rulesets" / "reforms"
@@ -29,8 +29,9 @@ def test_comparison_equals_single_machine(client: Any, parts_dir: Path, rulesets
     opts: dict[str, Any] = {"by": ("category", "district", "nonexistent"), "groups": groups, "top_k": 25,
                             "funding_pool": 123_456_789, "funding_options": {"min_score": 60.0}}
     want = pr.compare(single[index], single_reform, **opts)
-    base = score_distributed(base_rs, parts_dir, "2026", client=client)
-    reform = score_distributed(reform_rs, parts_dir, "2026", client=client)
+    source = parquet_partitions(parts_dir)  # one source object for both sides, as the CLI has it
+    base = score_distributed(base_rs, source, "2026", client=client)
+    reform = score_distributed(reform_rs, source, "2026", client=client)
     got = compare_distributed(base, reform, **opts)
     assert got.notes == want.notes and got.by == want.by
     for name in ("transition_counts", "transitions", "kendall_tau", "top_k_overlap", "rule_effects",

@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
     w.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings and the report")
     w.add_argument("--progress", action="store_true", help="show progress while scoring")
+    w.add_argument("--scheduler", metavar="ADDRESS",
+                   help="score on a Dask cluster: a scheduler address (tcp://host:8786), a scheduler file (.json), "
+                        "or 'local' for a LocalCluster on this machine; the population must be a directory of "
+                        "Parquet parts, and per-subject tables are written as Parquet parts under --out (needs "
+                        "partyrules[distributed]; docs/distributed.md)")
+    w.add_argument("--workers", type=int, default=None, metavar="N", help="workers of the local cluster")
     w.set_defaults(func=cmd_whatif)
 
 
@@ -73,6 +79,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except ParameterError as exc:  # a reform or --param names a parameter the rule set does not have
         print(f"partyrules whatif: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    if args.scheduler:
+        return _whatif_distributed(args, base_rs, reform_rs)
     try:
         read = read_population(args.population, base_rs.subject_kind)
     except PartyRulesError as exc:
@@ -100,20 +108,81 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
         title = f"{base_rs.id}: " + " + ".join(r.name for r in reforms)
         write_report(comparison, args.report, diagnostics, title=title, lang=args.lang)
-    if args.format == "json":
-        print(json.dumps({"summary": _jsonable(summary), "findings": diagnostics.findings(lang=args.lang),
-                          "rows_failed": len(read.problems) + len(base.failures) + len(after.failures)},
-                         ensure_ascii=False, indent=2, sort_keys=True))
-    else:
-        print(f"{base_rs.id} {base_rs.version} -> {reform_rs.version} over {len(read.population):,} subjects "
-              f"({args.period})")
-        for key, value in summary.items():
-            print(f"  {key}: {value}")
-        print(comparison.transitions)
-        for line in diagnostics.findings(lang=args.lang)[:10]:
-            print(f"  finding: {line}")
+    _print(args, summary, diagnostics, comparison.transitions,
+           f"{base_rs.id} {base_rs.version} -> {reform_rs.version} over {len(read.population):,} subjects "
+           f"({args.period})", len(read.problems) + len(base.failures) + len(after.failures))
     failed = read.problems or base.failures or after.failures
     return EXIT_ROWS_FAILED if failed else 0
+
+
+def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) -> int:
+    """The what-if on a Dask cluster: the same tables and summary, the per-subject ones left on the workers
+    until they are written, one Parquet file per partition."""
+    if args.report:
+        print("partyrules whatif: --report needs the whole tables in one process; drop it with --scheduler",
+              file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        from ..distributed import (
+            compare_distributed,
+            connect,
+            diagnose_distributed,
+            parquet_partitions,
+            score_distributed,
+        )
+
+        client = connect(n_workers=args.workers) if args.scheduler == "local" else connect(args.scheduler)
+    except PartyRulesError as exc:
+        print(f"partyrules whatif: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    with client:
+        try:
+            source = parquet_partitions(args.population)
+            base = score_distributed(base_rs, source, args.period, client=client)
+            after = score_distributed(reform_rs, source, args.period, client=client)
+        except PartyRulesError as exc:
+            print(f"partyrules whatif: {exc}", file=sys.stderr)
+            return EXIT_ROWS_FAILED
+        for problem in base.problems:
+            print(f"partyrules whatif: {problem}", file=sys.stderr)
+        for sid, reason in dict([*base.failures, *after.failures]).items():
+            print(f"partyrules whatif: {sid}: {reason}", file=sys.stderr)
+        by = tuple(args.by) if args.by else ("category",) if base_rs.subject_kind == "member" else ()
+        comparison = compare_distributed(base, after, by=by, top_k=args.top_k, funding_pool=args.funding_pool)
+        subjects = len(base) + len(base.not_applicable) + len(base.failures)  # those read without a problem
+        diagnostics = diagnose_distributed(base, population_size=subjects)
+        summary = comparison.summary()
+        if args.out:
+            out = Path(args.out)
+            _write_tables(out, args.table_format, {
+                "transitions": comparison.transition_counts, "rule_effects": comparison.rule_effects,
+                "kendall_tau": comparison.kendall_tau, "top_k_overlap": comparison.top_k_overlap,
+                "diagnostics_rules": diagnostics.rules})
+            base.to_parquet(out / "scores_base")
+            after.to_parquet(out / "scores_reform")
+            comparison.moved.to_parquet(out / "moved")
+            comparison.attribution.to_parquet(out / "attribution")
+            if comparison.funding is not None:
+                comparison.funding.to_parquet(out / "funding")
+        _print(args, summary, diagnostics, comparison.transitions,
+               f"{base_rs.id} {base_rs.version} -> {reform_rs.version} over {subjects:,} subjects ({args.period}, "
+               f"{len(base.partitions)} partitions)",
+               len(base.problems) + len(base.failures) + len(after.failures))
+        return EXIT_ROWS_FAILED if base.problems or base.failures or after.failures else 0
+
+
+def _print(args: argparse.Namespace, summary: dict[str, Any], diagnostics: Any, transitions: Any, title: str,
+           rows_failed: int) -> None:
+    if args.format == "json":
+        print(json.dumps({"summary": _jsonable(summary), "findings": diagnostics.findings(lang=args.lang),
+                          "rows_failed": rows_failed}, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(title)
+        for key, value in summary.items():
+            print(f"  {key}: {value}")
+        print(transitions)
+        for line in diagnostics.findings(lang=args.lang)[:10]:
+            print(f"  finding: {line}")
 
 
 def _write_tables(out: Path, fmt: str, tables: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ one task's output, so a subject is never lost or counted twice.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,8 +249,11 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
     c = client_for(client)
     rs_future = share(c, rs)
     if source.files:
+        # named for the dashboard and the tests; the run's own token keeps two scorings (a base and a reform of
+        # the same rule set id, over the same files) from being taken for one task
+        run = uuid.uuid4().hex[:12]
         futs = [c.submit(score_files, rs_future, period, i, files, source.kind, chunk, pure=False,
-                         key=f"partyrules-score-{rs.id}-{i}-{id(source)}")
+                         key=f"partyrules-score-{rs.id}-{run}-{i}")
                 for i, files in enumerate(source.files)]
     else:
         import dask
