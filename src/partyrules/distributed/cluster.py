@@ -9,7 +9,7 @@ from .source import DistributedError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["client_for", "connect", "require_distributed"]
+__all__ = ["client_for", "connect", "prepare", "require_distributed"]
 
 
 def require_distributed() -> Any:
@@ -63,18 +63,51 @@ def connect(address: str | None = None, *, n_workers: int | None = None, threads
                               memory_limit=memory_limit, processes=True, **cluster_options)
 
 
+_MODULES = ("polars", "numpy", "pandas", "pyarrow", "partyrules.evaluate.vector", "partyrules.population.io",
+            "partyrules.analyse.compare", "partyrules.analyse.diagnostics", "partyrules.analyse.standing")
+
+
+def _import_on_worker() -> None:
+    import importlib
+
+    for name in _MODULES:
+        importlib.import_module(name)
+
+
+def prepare(client: Client) -> None:
+    """Import polars and partyrules' scoring modules on every worker, present and future (a worker plugin), before
+    any task runs: a worker unpickling a polars frame on its event loop while a task imports polars in its thread
+    can see a half-imported polars and fail."""
+    distributed = require_distributed()
+
+    class Imports(distributed.WorkerPlugin):  # type: ignore[misc, name-defined]
+        name = "partyrules-imports"  # registering again replaces it: one per cluster
+
+        def setup(self, worker: Any) -> None:
+            _import_on_worker()
+
+    if not getattr(client, "_partyrules_prepared", False):
+        client.register_plugin(Imports())
+        client._partyrules_prepared = True  # type: ignore[attr-defined]
+
+
 def client_for(client: Client | str | None) -> Client:
     """The client to use: the one given, one connected to the address given, or the current one (a
     ``with Client(...)`` block or the last client made), else a new LocalCluster."""
     distributed = require_distributed()
     if isinstance(client, distributed.Client):
+        prepare(client)
         return client
     if isinstance(client, str):
-        return connect(client)
+        c = connect(client)
+        prepare(c)
+        return c
     if client is not None:
         raise DistributedError(f"client must be a dask.distributed Client, a scheduler address or None, got "
                                f"{type(client).__name__}", hint="e.g. client=partyrules.distributed.connect()")
     try:
-        return distributed.get_client()
+        c = distributed.get_client()
     except ValueError:
-        return connect()
+        c = connect()
+    prepare(c)
+    return c
