@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["NOT_APPLICABLE", "Comparison", "ComparisonError", "ComparisonStats", "allocate_frame",
-           "attribution_frame", "compare", "comparison_keys", "contribution_keys", "grade_order", "grouping_columns",
+           "attribution_frame", "check_compare_options", "check_funding_options", "check_funding_scores", "compare",
+           "comparison_keys", "contribution_keys", "grade_order", "grouping_columns",
            "kendall_tau_b", "moved_frame", "transition_matrix", "wide_frame"]
 
 NOT_APPLICABLE = "n/a"  # the grade of a subject a rule set does not apply to (or that it did not score)
@@ -787,6 +788,32 @@ class Comparison:
         return out
 
 
+def check_funding_options(pool_fen: int, *, basis: str = "score", vetoed_floor_fen: int = 0,
+                          min_score: float = 0.0) -> None:
+    """Raise :class:`FundingError` for a pool, floor, basis or pass line that :func:`allocate_frame` (and the
+    distributed allocation) cannot take."""
+    for name, value in (("the pool", pool_fen), ("vetoed_floor_fen", vetoed_floor_fen)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise FundingError(f"{name} must be a non-negative integer number of fen, got {value!r}",
+                               hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
+    if basis not in ("score", "excess"):
+        raise FundingError(f"unknown basis {basis!r}", hint="use 'score' or 'excess'")
+    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100:
+        raise FundingError(f"min_score must be a number in 0..100, got {min_score!r}", hint="e.g. 60, a pass line")
+
+
+def check_funding_scores(entries: pl.DataFrame, where: str = "") -> None:
+    """Raise :class:`FundingError` naming the first subject whose ``score`` is missing, NaN or outside 0..100."""
+    import polars as pl
+
+    bad = entries.filter(pl.col("score").is_null() | pl.col("score").is_nan() | (pl.col("score") < 0)
+                         | (pl.col("score") > 100))
+    if bad.height:
+        raise FundingError(f"{bad['subject_id'][0]!r}: the score must be a finite number in 0..100, got "
+                           f"{bad['score'][0]!r} ({bad.height} such subject(s){where})",
+                           hint="funding by index needs scores on a 0..100 scale")
+
+
 def allocate_frame(pool_fen: int, entries: pl.DataFrame, *, basis: str = "score", vetoed_floor_fen: int = 0,
                    min_score: float = 0.0) -> tuple[pl.DataFrame, dict[str, int]]:
     """The rule of :func:`partyrules.cycle.funding.allocate` over a frame (``subject_id, score, vetoed``), in
@@ -798,20 +825,8 @@ def allocate_frame(pool_fen: int, entries: pl.DataFrame, *, basis: str = "score"
     """
     import polars as pl
 
-    for name, value in (("the pool", pool_fen), ("vetoed_floor_fen", vetoed_floor_fen)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise FundingError(f"{name} must be a non-negative integer number of fen, got {value!r}",
-                               hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
-    if basis not in ("score", "excess"):
-        raise FundingError(f"unknown basis {basis!r}", hint="use 'score' or 'excess'")
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100:
-        raise FundingError(f"min_score must be a number in 0..100, got {min_score!r}", hint="e.g. 60, a pass line")
-    bad = entries.filter(pl.col("score").is_null() | pl.col("score").is_nan() | (pl.col("score") < 0)
-                         | (pl.col("score") > 100))
-    if bad.height:
-        raise FundingError(f"{bad['subject_id'][0]!r}: the score must be a finite number in 0..100, got "
-                           f"{bad['score'][0]!r} ({bad.height} such subject(s))",
-                           hint="funding by index needs scores on a 0..100 scale")
+    check_funding_options(pool_fen, basis=basis, vetoed_floor_fen=vetoed_floor_fen, min_score=min_score)
+    check_funding_scores(entries)
     n_vetoed = int(entries["vetoed"].sum()) if entries.height else 0
     floors = vetoed_floor_fen * n_vetoed
     if floors > pool_fen:
@@ -937,6 +952,21 @@ def wide_frame(base: PopulationScores, reform: PopulationScores, *,
     return wide.sort("subject_id").collect()
 
 
+def check_compare_options(base: RuleSet, reform: RuleSet, *, top_k: int, funding_pool: int | None) -> None:
+    """Raise for two rule sets that cannot be compared, a bad ``top_k`` or a bad ``funding_pool`` (shared by
+    :func:`compare` and the distributed comparison)."""
+    if base.subject_kind != reform.subject_kind:
+        raise ComparisonError(f"cannot compare a {base.subject_kind} rule set ({base.id}) with a "
+                              f"{reform.subject_kind} rule set ({reform.id})",
+                              hint="compare two versions of the same index")
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise ComparisonError(f"top_k must be a positive integer, got {top_k!r}", hint="e.g. top_k=100")
+    if funding_pool is not None and (isinstance(funding_pool, bool) or not isinstance(funding_pool, int)
+                                     or funding_pool < 0):
+        raise FundingError(f"funding_pool must be a non-negative integer number of fen, got {funding_pool!r}",
+                           hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
+
+
 def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[str] = ("category",),
             groups: pl.DataFrame | Mapping[str, str] | None = None,
             community_of_branch: Mapping[str, str] | None = None, top_k: int = 100,
@@ -959,17 +989,8 @@ def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[st
         if not isinstance(x, PopulationScores):
             raise ComparisonError(f"{name} must be a PopulationScores table, got {type(x).__name__}",
                                   hint="score the population with partyrules.score_population")
-    if base.ruleset.subject_kind != reform.ruleset.subject_kind:
-        raise ComparisonError(f"cannot compare a {base.ruleset.subject_kind} rule set ({base.ruleset.id}) with a "
-                              f"{reform.ruleset.subject_kind} rule set ({reform.ruleset.id})",
-                              hint="compare two versions of the same index")
+    check_compare_options(base.ruleset, reform.ruleset, top_k=top_k, funding_pool=funding_pool)
     base, reform = _check_scores(base, "base"), _check_scores(reform, "reform")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise ComparisonError(f"top_k must be a positive integer, got {top_k!r}", hint="e.g. top_k=100")
-    if funding_pool is not None and (isinstance(funding_pool, bool) or not isinstance(funding_pool, int)
-                                     or funding_pool < 0):
-        raise FundingError(f"funding_pool must be a non-negative integer number of fen, got {funding_pool!r}",
-                           hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
     keys = comparison_keys(base.ruleset, reform.ruleset)
     frame = wide_frame(base, reform, groups=groups, community_of_branch=community_of_branch, keys=keys)
     kept, notes = grouping_columns(by, frame.columns, community=community_of_branch is not None)

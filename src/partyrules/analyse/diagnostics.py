@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from ..population.frames import Population
     from ..rulesets.model import RuleSet
 
-__all__ = ["DiagnosticPartial", "Diagnostics", "diagnose", "diagnostic_partial", "diagnostics_from_partial",
+__all__ = ["DiagnosticPartial", "Diagnostics", "check_diagnose_options", "diagnose", "diagnostic_partial",
+           "diagnostics_from_partial",
            "merge_diagnostic_partials"]
 
 _EPS = 1e-6
@@ -519,6 +520,15 @@ def diagnostics_from_partial(partial: DiagnosticPartial, ruleset: RuleSet, *, co
                        _veto_table(partial, ruleset), covered, partial.window, alpha, notes)
 
 
+def check_diagnose_options(window: float, alpha: float) -> None:
+    """Raise for a crowding window or test level :func:`diagnose` cannot use."""
+    from ..errors import PartyRulesError
+
+    if not window > 0 or not 0 < alpha < 1:
+        raise PartyRulesError(f"window must be above 0 and alpha in (0, 1), got window={window!r}, "
+                              f"alpha={alpha!r}", hint="e.g. window=2.0, alpha=0.01")
+
+
 def diagnose(scores: PopulationScores, *, population: Population | None = None, window: float = 2.0,
              alpha: float = 0.01) -> Diagnostics:
     """Diagnose ``scores.ruleset`` over the population ``scores`` were computed for.
@@ -537,9 +547,7 @@ def diagnose(scores: PopulationScores, *, population: Population | None = None, 
     if not isinstance(scores, PopulationScores):
         raise PartyRulesError(f"diagnose needs a PopulationScores table, got {type(scores).__name__}",
                               hint="score the population with partyrules.score_population")
-    if not window > 0 or not 0 < alpha < 1:
-        raise PartyRulesError(f"window must be above 0 and alpha in (0, 1), got window={window!r}, "
-                              f"alpha={alpha!r}", hint="e.g. window=2.0, alpha=0.01")
+    check_diagnose_options(window, alpha)
     coverage = {"scored": scores.frame.height, "not_applicable": len(scores.not_applicable),
                 "failed": len(scores.failures)}
     if population is not None:

@@ -24,6 +24,7 @@ from ..analyse.compare import (
     ComparisonStats,
     ContributionKey,
     attribution_frame,
+    check_compare_options,
     comparison_keys,
     grade_order,
     grouping_columns,
@@ -31,7 +32,6 @@ from ..analyse.compare import (
     transition_matrix,
     wide_frame,
 )
-from ..cycle.funding import FundingError
 from ..score.table import PopulationScores
 from .funding import allocate_distributed
 from .scoring import DistributedScores, PartitionResult
@@ -225,20 +225,11 @@ def compare_distributed(base: DistributedScores, reform: DistributedScores, *, b
         if not isinstance(x, DistributedScores):
             raise ComparisonError(f"{name} must be DistributedScores, got {type(x).__name__}",
                                   hint="score both sides with partyrules.distributed.score_distributed")
-    if base.ruleset.subject_kind != reform.ruleset.subject_kind:
-        raise ComparisonError(f"cannot compare a {base.ruleset.subject_kind} rule set ({base.ruleset.id}) with a "
-                              f"{reform.ruleset.subject_kind} rule set ({reform.ruleset.id})",
-                              hint="compare two versions of the same index")
+    check_compare_options(base.ruleset, reform.ruleset, top_k=top_k, funding_pool=funding_pool)
     if len(base.partitions) != len(reform.partitions) or base.client is not reform.client:
         raise ComparisonError(f"the two sides were scored in different partitions ({len(base.partitions)} and "
                               f"{len(reform.partitions)}) or on different clusters",
                               hint="score the base and the reform from the same source with the same client")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise ComparisonError(f"top_k must be a positive integer, got {top_k!r}", hint="e.g. top_k=100")
-    if funding_pool is not None and (isinstance(funding_pool, bool) or not isinstance(funding_pool, int)
-                                     or funding_pool < 0):
-        raise FundingError(f"funding_pool must be a non-negative integer number of fen, got {funding_pool!r}",
-                           hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
     client = base.client
     keys = comparison_keys(base.ruleset, reform.ruleset)
     rulesets = share(client, (base.ruleset, reform.ruleset))

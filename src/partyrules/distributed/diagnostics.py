@@ -4,7 +4,13 @@ here and finished as on one machine, so the result equals :func:`partyrules.diag
 
 from __future__ import annotations
 
-from ..analyse.diagnostics import Diagnostics, diagnostic_partial, diagnostics_from_partial, merge_diagnostic_partials
+from ..analyse.diagnostics import (
+    Diagnostics,
+    check_diagnose_options,
+    diagnostic_partial,
+    diagnostics_from_partial,
+    merge_diagnostic_partials,
+)
 from ..errors import PartyRulesError
 from .scoring import DistributedScores
 from .table import share
@@ -19,9 +25,7 @@ def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alph
     if not isinstance(scores, DistributedScores):
         raise PartyRulesError(f"diagnose_distributed needs DistributedScores, got {type(scores).__name__}",
                               hint="score with partyrules.distributed.score_distributed")
-    if not window > 0 or not 0 < alpha < 1:
-        raise PartyRulesError(f"window must be above 0 and alpha in (0, 1), got window={window!r}, "
-                              f"alpha={alpha!r}", hint="e.g. window=2.0, alpha=0.01")
+    check_diagnose_options(window, alpha)
     rs = share(scores.client, scores.ruleset)
     partials = scores.client.gather(scores.map(_partial, rs, window))
     coverage = {"scored": len(scores), "not_applicable": len(scores.not_applicable),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..analyse.compare import check_funding_options, check_funding_scores
 from ..cycle.funding import FundingError
 from .table import PartitionedFrame
 
@@ -28,12 +29,7 @@ _BUCKETS = 1024
 def _weights(frame: pl.DataFrame, basis: str, min_key: int) -> pl.DataFrame:
     import polars as pl
 
-    bad = frame.filter(pl.col("score").is_null() | pl.col("score").is_nan() | (pl.col("score") < 0)
-                       | (pl.col("score") > 100))
-    if bad.height:
-        raise FundingError(f"{bad['subject_id'][0]!r}: the score must be a finite number in 0..100, got "
-                           f"{bad['score'][0]!r} ({bad.height} such subject(s) in this partition)",
-                           hint="funding by index needs scores on a 0..100 scale")
+    check_funding_scores(frame, " in this partition")
     key = (pl.col("score") * 1_000_000).round(0).cast(pl.Int64)
     f = frame.select("subject_id", pl.col("vetoed").fill_null(False), key.alias("k"))
     weight = pl.col("k") if basis == "score" else pl.col("k") - min_key
@@ -143,14 +139,7 @@ def allocate_distributed(pool_fen: int, entries: PartitionedFrame, *, basis: str
     """Allocate ``pool_fen`` over partitioned entries (``subject_id, score, vetoed`` per partition): ``(amounts,
     totals)`` as :func:`partyrules.analyse.compare.allocate_frame` gives them, the amounts one table per
     partition (``subject_id, amount_fen``), the same to the fen."""
-    for name, value in (("the pool", pool_fen), ("vetoed_floor_fen", vetoed_floor_fen)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise FundingError(f"{name} must be a non-negative integer number of fen, got {value!r}",
-                               hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
-    if basis not in ("score", "excess"):
-        raise FundingError(f"unknown basis {basis!r}", hint="use 'score' or 'excess'")
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100:
-        raise FundingError(f"min_score must be a number in 0..100, got {min_score!r}", hint="e.g. 60, a pass line")
+    check_funding_options(pool_fen, basis=basis, vetoed_floor_fen=vetoed_floor_fen, min_score=min_score)
     weighted = entries.map_frame(_weights, basis, round(float(min_score) * 1_000_000))
     sums: Sequence[tuple[int, int]] = entries.client.gather(weighted.map(_sums))
     n_vetoed = sum(s[0] for s in sums)
