@@ -63,6 +63,7 @@ def _arrow_tables(n: int, seed: int) -> dict[str, Any]:
             for k, t in generate_population(n, seed=seed).tables.items()}
 
 
+@pytest.mark.filterwarnings("ignore:Sending large graph")  # the test's tables come from pandas in memory
 def test_dask_dataframes_are_shuffled_by_subject(client: Any, rulesets: dict[str, pr.RuleSet]) -> None:
     tables = _arrow_tables(3_000, seed=5)
     want = pr.score_population(rulesets["in_service"], tables, "2026")
