@@ -67,10 +67,21 @@ def _choose(scores: DistributedScores, pool: Sequence[str], method: Method) -> t
 
 def _by_pool(scores: DistributedScores, pool: Sequence[str]) -> dd.DataFrame:
     """The columns ranks need, shuffled by pool so that each pool is in one partition."""
-    frame = scores.frame[["subject_id", *pool, "vetoed", "total"]]
-    for c in pool:  # a pool column may be missing in a row: "" as on one machine, so the shuffle keys agree
-        frame[c] = frame[c].fillna("")
+    frame = _columns(scores, ["subject_id", *pool, "vetoed", "total"], fill=pool)
     return frame.shuffle(on=list(pool), npartitions=frame.npartitions)
+
+
+def _select(frame: pl.DataFrame, columns: list[str], fill: Sequence[str]) -> pl.DataFrame:
+    import polars as pl
+
+    # a missing pool value is "" as on one machine, so that the shuffle's keys agree with the counts' pools
+    return frame.select(columns).with_columns(pl.col(c).cast(pl.String).fill_null("") for c in fill)
+
+
+def _columns(scores: DistributedScores, columns: list[str], fill: Sequence[str] = ()) -> dd.DataFrame:
+    """Only ``columns`` of the score table, as a Dask DataFrame: selected in polars where each partition lives,
+    so that a shuffle moves a few columns, not the sixty of a score table."""
+    return scores.map_frame(_select, columns, tuple(fill)).frame
 
 
 def _overall(scores: DistributedScores) -> pl.DataFrame:
@@ -186,7 +197,8 @@ def quota_distributed(scores: DistributedScores, *, group: str = "branch_id",
     after a Dask shuffle by ``group``. Rows are ordered within a partition, not across partitions."""
     import polars as pl
 
-    frame = scores.frame
+    needed = ["subject_id", group, "grade", "total", *(["status"] if "status" in scores.attributes else [])]
+    frame = _columns(scores, needed)
     meta = quota_frame(pl.from_pandas(frame._meta), scores.ruleset, group=group).to_pandas()
     shuffled = frame.shuffle(on=group, npartitions=npartitions or frame.npartitions)
     return shuffled.map_partitions(_quota_part, scores.ruleset, group, meta=meta)
