@@ -130,10 +130,6 @@ def rank_scores(frame: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.
 
 
 # -- warning and priority lists ------------------------------------------------------------------------------------
-def _quota(share: float, size: int) -> int:
-    return math.ceil(Fraction(Decimal(repr(float(share)))) * size)
-
-
 def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
               name: Literal["warning", "priority"]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The warning (bottom) or priority (top) list of each pool, cut from merged counts by the rule of
@@ -150,49 +146,44 @@ def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
             or not 0 <= share <= 1:
         raise RankingError(f"{name} list: the share must be a number in 0..1, got {share!r}",
                            hint="write 0.1 for the bottom (or top) 10% of each pool")
+    from ..compile.columns import divide
+
     worst_first = name == "warning"
-    groups: list[dict[str, object]] = []
-    pools: list[dict[str, object]] = []
-    cols = [*pool, "vetoed", KEY]
-    ordered = counts.sort(cols, descending=[*([False] * len(pool)), worst_first, not worst_first])
     keys = list(pool)
-    parts = ordered.partition_by(keys, maintain_order=True, as_dict=True) if keys else {(): ordered}
-    for pkey, part in parts.items():
-        rows = part.select("vetoed", KEY, "n").rows()
-        if not rows:  # no subjects at all (only possible without pool columns): no pool to cut
-            continue
-        size = sum(r[2] for r in rows)
-        quota = _quota(share, size)
-        edge = rows[-1][:2]  # the other end: the best subjects for a warning list, the worst for priority
-        start = 0
-        selected = inside = by_rank = 0
-        cutoff: int | None = None
-        vetoed_added = 0
-        for vetoed, key, n in rows:
-            eligible = (vetoed or (vetoed, key) != edge) if worst_first else (not vetoed and (vetoed, key) != edge)
-            listed = bool(eligible and quota and start < quota)
-            reason = "rank" if listed else None
-            if listed:
-                by_rank += n
-                inside += min(n, quota - start)
-                cutoff = key
-            elif worst_first and vetoed:
-                reason = "vetoed"
-                vetoed_added += n
-            if reason:
-                selected += n
-            groups.append({**dict(zip(keys, pkey, strict=True)), "vetoed": vetoed, KEY: key,
-                           "listed": reason is not None, "reason": reason})
-            start += n
-        pools.append({**dict(zip(keys, pkey, strict=True)), "size": size, "quota": quota, "selected": selected,
-                      "cutoff_score": None if cutoff is None else cutoff / 1_000_000,
-                      "ties_added": by_rank - inside, "vetoed_added": vetoed_added})
-    schema = {**{c: pl.String for c in keys}, "vetoed": pl.Boolean, KEY: pl.Int64}
-    g = pl.DataFrame(groups, schema={**schema, "listed": pl.Boolean, "reason": pl.String})
-    p = pl.DataFrame(pools, schema={**{c: pl.String for c in keys}, "size": pl.Int64, "quota": pl.Int64,
-                                    "selected": pl.Int64, "cutoff_score": pl.Float64, "ties_added": pl.Int64,
-                                    "vetoed_added": pl.Int64})
-    return g, p
+    frac = Fraction(Decimal(repr(float(share))))  # exact: 7% of 100 is 7, not 8 (see cycle.ranking)
+    ordered = counts.sort([*keys, "vetoed", KEY], descending=[*([False] * len(keys)), worst_first, not worst_first])
+    ordered = ordered.with_columns(pl.lit(0).alias("_all")) if not keys else ordered
+    over = keys or ["_all"]
+    i128 = pl.Int128
+    g = ordered.with_columns(
+        pl.col("n").cum_sum().shift(1, fill_value=0).over(over).alias("_start"),
+        pl.col("n").sum().over(over).alias("_size"),
+        pl.col("vetoed").last().over(over).alias("_ev"),  # the other end: the best subjects for a warning list,
+        pl.col(KEY).last().over(over).alias("_ek"))       # the worst for a priority list
+    quota = (pl.col("_size").cast(i128) * frac.numerator + (frac.denominator - 1)) // frac.denominator
+    g = g.with_columns(quota.cast(pl.Int64).alias("_quota"))
+    edge = (pl.col("vetoed") == pl.col("_ev")) & (pl.col(KEY) == pl.col("_ek"))
+    eligible = (pl.col("vetoed") | ~edge) if worst_first else (~pl.col("vetoed") & ~edge)
+    by_rank = eligible & (pl.col("_quota") > 0) & (pl.col("_start") < pl.col("_quota"))
+    g = g.with_columns(by_rank.alias("_rank"))
+    reason = pl.when(pl.col("_rank")).then(pl.lit("rank"))
+    if worst_first:
+        reason = reason.when(pl.col("vetoed")).then(pl.lit("vetoed"))
+    g = g.with_columns(reason.otherwise(None).cast(pl.String).alias("reason"))
+    inside = pl.min_horizontal(pl.col("n"), pl.col("_quota") - pl.col("_start"))
+    pools = g.group_by(over, maintain_order=True).agg(
+        pl.col("_size").first().cast(pl.Int64).alias("size"), pl.col("_quota").first().alias("quota"),
+        pl.col("n").filter(pl.col("reason").is_not_null()).sum().cast(pl.Int64).alias("selected"),
+        pl.col(KEY).filter(pl.col("_rank")).last().alias("_cut"),
+        (pl.col("n").filter(pl.col("_rank")).sum() - inside.filter(pl.col("_rank")).sum()).cast(pl.Int64)
+        .alias("ties_added"),
+        pl.col("n").filter(pl.col("reason") == "vetoed").sum().cast(pl.Int64).alias("vetoed_added"))
+    pools = pools.with_columns(divide(pl.col("_cut").cast(pl.Float64), pl.lit(1_000_000.0)).alias("cutoff_score"))
+    groups = g.select(*keys, "vetoed", KEY, pl.col("reason").is_not_null().alias("listed"), "reason")
+    schema = {**{c: pl.String for c in keys}, "size": pl.Int64, "quota": pl.Int64, "selected": pl.Int64,
+              "cutoff_score": pl.Float64, "ties_added": pl.Int64, "vetoed_added": pl.Int64}
+    pools = pools.select(*keys, "size", "quota", "selected", "cutoff_score", "ties_added", "vetoed_added")
+    return groups.cast({c: pl.String for c in keys}), pools.cast(schema)  # type: ignore[arg-type]
 
 
 def list_members(frame: pl.DataFrame, groups: pl.DataFrame, pool: Sequence[str]) -> pl.DataFrame:
