@@ -32,7 +32,7 @@ from ..analyse.standing import (
 )
 from ..cycle.ranking import RankingError
 from .scoring import DistributedScores
-from .table import PartitionedFrame
+from .table import PartitionedFrame, _height
 from .table import share as _share  # not "share": the lists' argument is called that
 
 if TYPE_CHECKING:
@@ -45,10 +45,6 @@ COUNTS_LIMIT = 200_000
 """``method="auto"`` merges counts when the partitions' count tables hold at most this many rows together."""
 
 Method = Literal["auto", "counts", "shuffle"]
-
-
-def _height(frame: pl.DataFrame) -> int:
-    return frame.height
 
 
 def _choose(scores: DistributedScores, pool: Sequence[str], method: Method) -> tuple[str, list[Any]]:
