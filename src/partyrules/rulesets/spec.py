@@ -114,6 +114,14 @@ class PerOccurrenceSpec(_Spec):
 
 METHODS = ("flag", "ratio", "ratio_to", "bands", "per_occurrence")
 
+# When a standard falls due (docs/rule-language.md, "Cadence"): ``monthly`` and ``any`` are assessed in every
+# period (a monthly target is prorated with period.months; ``any`` reads whatever the period's records hold),
+# ``quarterly`` in a period that covers a whole calendar quarter, ``yearly`` only in a period that covers a whole
+# calendar year. In a period where a standard is not due it is not assessed: it neither earns points nor counts
+# in the maximum, and the period's total is put back on the rule set's scale.
+Cadence = Literal["monthly", "quarterly", "yearly", "any"]
+CADENCES: tuple[str, ...] = ("monthly", "quarterly", "yearly", "any")
+
 
 class StandardSpec(_Spec):
     """A standard (细化标准): earns up to ``points`` by one scoring method."""
@@ -124,8 +132,11 @@ class StandardSpec(_Spec):
     en: Text
     source: Text
     points: Points
+    due: Cadence | None = None  # None: not declared, assessed in every period as ``any`` (validate --strict warns)
     when: Expr | None = None
-    if_not_applicable: Literal["full", "zero"] = "full"
+    # a subject for whom ``when`` does not hold: full points, none, or not assessed (out of the maximum, as an item
+    # not due)
+    if_not_applicable: Literal["full", "zero", "not_assessed"] = "full"
     flag: Expr | None = None
     ratio: RatioSpec | None = None
     ratio_to: RatioToSpec | None = None
@@ -145,6 +156,14 @@ class StandardSpec(_Spec):
         if self.per_occurrence is not None and self.per_occurrence.points > self.points:
             raise ValueError("per_occurrence points exceed the standard's points (its cap)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a standard that declares no cadence dumps as before, so the content hash of an earlier rule set holds
+        out: dict[str, Any] = handler(self)
+        if out.get("due") is None:
+            out.pop("due", None)
+        return out
 
     @property
     def method(self) -> str:
