@@ -21,15 +21,31 @@ J3). The rule here, chosen to be explainable and exact:
 4. With no eligible branch (nobody, everybody vetoed, every weight 0) the rest of the pool is returned as
    ``unallocated_fen``, said so in the notes; ``on_no_eligible="raise"`` makes it an error instead.
 
+With ``index_weights`` (what :func:`~partyrules.cycle.year.run_year` passes), the score each branch is funded by
+is not its own index alone but the combination the source names (000:
+根据党支部战斗力指数和党员先进性指数拨付党建工作专项经费,实施"以奖代补"; the formula is gap J3):
+
+    basis = (w_b x branch index + w_m x members' index) / (w_b + w_m)
+
+where the branch index is the branch's annual composite percent (战斗力指数) and the members' index (党员先进性指数)
+is the mean of the annual percents of the branch's *graded* members (probationary members are scored but not
+graded, so they do not count; vetoed members are graded and count with their own percent). Each percent is taken
+as exact millionths, the combination is exact, and the basis is rounded half-even to millionths, like every score.
+The weights are parameters of the branch rule set (``funding_weight_branch_index``,
+``funding_weight_members_index``). A branch with no graded member has no members' index: its basis is its branch
+index alone (the weights renormalised over the index present, as the annual composite treats a missing input), and
+its line says so. Everything above then applies to the basis: the amounts are integer fen adding up to the pool,
+vetoed branches get the floor, and raising a branch's members' index never lowers its amount.
+
 Money is integers and fractions only; no float ever enters a sum.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
@@ -37,9 +53,13 @@ from ..errors import PartyRulesError
 from .ranking import fmt_score, score_key
 
 __all__ = [
+    "PARAM_BRANCH_WEIGHT",
+    "PARAM_MEMBERS_WEIGHT",
     "Allocation",
+    "BranchIndices",
     "FundingError",
     "FundingLine",
+    "IndexWeights",
     "NoEligibleError",
     "allocate",
     "fmt_yuan",
@@ -47,6 +67,10 @@ __all__ = [
 
 Basis = Literal["score", "excess"]
 _MILLION = 10**6
+PARAM_BRANCH_WEIGHT = "funding_weight_branch_index"
+"""The branch rule set's parameter: the weight of the branch's own index (战斗力指数) in its funding basis."""
+PARAM_MEMBERS_WEIGHT = "funding_weight_members_index"
+"""The branch rule set's parameter: the weight of its members' index (党员先进性指数) in its funding basis."""
 
 
 class FundingError(PartyRulesError, ValueError):
@@ -73,6 +97,75 @@ class Scored(Protocol):
     def vetoed(self) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class IndexWeights:
+    """The weights of the branch's index and of its members' index in its funding basis (any scale: only their
+    ratio counts). Both finite and non-negative, not both 0."""
+
+    branch: float
+    members: float
+
+    def __post_init__(self) -> None:
+        for name, w in (("branch", self.branch), ("members", self.members)):
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+                raise FundingError(f"the {name} index weight must be a finite number of 0 or more, got {w!r}",
+                                   hint=f"set {PARAM_BRANCH_WEIGHT} and {PARAM_MEMBERS_WEIGHT} to weights >= 0")
+        if self.branch == 0 and self.members == 0:
+            raise FundingError("the branch index weight and the members' index weight are both 0",
+                               hint="give at least one of them a positive weight")
+
+    def fractions(self) -> tuple[Fraction, Fraction]:
+        # The weights as written (0.6 is 6/10, not the binary float nearest to it).
+        return Fraction(repr(float(self.branch))), Fraction(repr(float(self.members)))
+
+    def to_dict(self) -> dict[str, float]:
+        return {"branch": float(self.branch), "members": float(self.members)}
+
+
+@dataclass(frozen=True, slots=True)
+class BranchIndices:
+    """A branch to fund by both indices: ``score`` is its annual composite percent (its 战斗力指数, 0..100) and
+    ``member_percents`` the annual percents of its graded members (their 党员先进性指数, each 0..100)."""
+
+    subject_id: str
+    score: float
+    vetoed: bool
+    member_percents: Sequence[float] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Combined:
+    branch_index: Decimal
+    members_index: Decimal | None
+    members_count: int
+    basis: Decimal
+
+
+def _round_micro(value: Fraction) -> Decimal:
+    """An exact fraction as a decimal of 6 places, rounded half-even (as every score key is)."""
+    whole, rem = divmod(value.numerator * _MILLION, value.denominator)
+    twice = 2 * rem
+    if twice > value.denominator or (twice == value.denominator and whole % 2 == 1):
+        whole += 1
+    return Decimal(whole).scaleb(-6).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+
+
+def _combine(sid: str, branch: Decimal, percents: Sequence[Any], weights: IndexWeights) -> _Combined:
+    keys = []
+    for p in percents:
+        if isinstance(p, bool) or not isinstance(p, (int, float, Decimal)) or not math.isfinite(p) \
+                or not 0 <= p <= 100:
+            raise FundingError(f"{sid!r}: a member's percent must be a finite number in 0..100, got {p!r}",
+                               hint="member_percents are the graded members' annual percents")
+        keys.append(Fraction(score_key(float(p))))
+    if not keys:
+        return _Combined(branch, None, 0, branch)
+    members = sum(keys, Fraction(0)) / len(keys)
+    wb, wm = weights.fractions()
+    basis = (wb * Fraction(branch) + wm * members) / (wb + wm)
+    return _Combined(branch, _round_micro(members), len(keys), _round_micro(basis))
+
+
 def fmt_yuan(fen: int) -> str:
     """Integer fen as yuan with two decimals, exactly: ``123456`` -> ``"1234.56"``."""
     sign = "-" if fen < 0 else ""
@@ -95,6 +188,8 @@ def _fmt_fraction(value: Fraction, places: int) -> str:
 class FundingLine:
     """One branch's amount and how it was reached.
 
+    ``score`` is what the pool was shared by: the branch's score, or with index weights its basis (then
+    ``branch_index``, ``members_index`` (None without graded members) and ``members_count`` say what it combined).
     ``share`` is its exact share of the distributable pool (pool minus the vetoed floors), ``quota_fen`` its exact
     amount before rounding, ``base_fen`` the floor of that, ``remainder_fen`` 1 if it got one of the fen left over
     by rounding (else 0); ``amount_fen`` is what it gets (for a vetoed branch: the floor).
@@ -112,6 +207,9 @@ class FundingLine:
     amount_fen: int
     explanation_zh: str
     explanation_en: str
+    branch_index: Decimal | None = None
+    members_index: Decimal | None = None
+    members_count: int | None = None
 
     def explanation(self, lang: str = "zh") -> str:
         return self.explanation_zh if lang == "zh" else self.explanation_en
@@ -119,6 +217,9 @@ class FundingLine:
     def to_dict(self) -> dict[str, object]:
         return {
             "subject_id": self.subject_id,
+            "branch_index": None if self.branch_index is None else fmt_score(self.branch_index),
+            "members_index": None if self.members_index is None else fmt_score(self.members_index),
+            "members_count": self.members_count,
             "score": fmt_score(self.score),
             "vetoed": self.vetoed,
             "eligible": self.eligible,
@@ -152,6 +253,7 @@ class Allocation:
     lines: tuple[FundingLine, ...]
     notes_zh: tuple[str, ...]
     notes_en: tuple[str, ...]
+    index_weights: IndexWeights | None = field(default=None)
 
     def amounts(self) -> dict[str, int]:
         """Amount in fen by subject id."""
@@ -176,6 +278,7 @@ class Allocation:
             "lines": [line.to_dict() for line in self.lines],
             "notes_zh": list(self.notes_zh),
             "notes_en": list(self.notes_en),
+            "index_weights": None if self.index_weights is None else self.index_weights.to_dict(),
         }
 
 
@@ -196,13 +299,16 @@ def allocate(
     vetoed_floor_fen: int = 0,
     min_score: float = 0.0,
     on_no_eligible: Literal["return", "raise"] = "return",
+    index_weights: IndexWeights | None = None,
 ) -> Allocation:
-    """Share ``pool_fen`` among ``entries`` (branches with a score 0..100 and a veto flag) by their scores.
+    """Share ``pool_fen`` among ``entries`` (branches with a score 0..100 and a veto flag) by their scores, or
+    with ``index_weights`` by the basis that combines each branch's score (its index) with its members' index
+    (entries then need ``member_percents``, e.g. :class:`BranchIndices`).
 
     The amounts are integer fen that add up to the pool exactly, by largest remainder; see the module docstring
-    for the rule, the two bases and what happens when nobody is eligible. Raises :class:`FundingError` for a
-    negative or non-integer pool or floor, floors above the pool, a bad score or ``min_score``, an unknown basis or
-    a duplicate subject id.
+    for the rule, the two bases, the combination and what happens when nobody is eligible. Raises
+    :class:`FundingError` for a negative or non-integer pool or floor, floors above the pool, a bad score, member
+    percent or ``min_score``, an unknown basis or a duplicate subject id.
     """
     pool_fen = _check_int(pool_fen, "the pool")
     vetoed_floor_fen = _check_int(vetoed_floor_fen, "vetoed_floor_fen")
@@ -230,6 +336,18 @@ def allocate(
         if not isinstance(vetoed, bool):
             raise FundingError(f"{sid!r}: vetoed must be true or false, got {vetoed!r}")
     items.sort(key=lambda e: e.subject_id)
+    combined: dict[str, _Combined] = {}
+    if index_weights is not None:
+        if not isinstance(index_weights, IndexWeights):
+            raise FundingError(f"index_weights must be IndexWeights, got {index_weights!r}",
+                               hint="IndexWeights(branch=0.5, members=0.5)")
+        for e in items:
+            percents = getattr(e, "member_percents", None)
+            if percents is None or isinstance(percents, (str, bytes)):
+                raise FundingError(f"{e.subject_id!r} has no member_percents, which funding by both indices needs",
+                                   hint="give BranchIndices(subject_id, score, vetoed, member_percents)")
+            combined[e.subject_id] = _combine(e.subject_id, score_key(float(e.score)), list(percents),
+                                              index_weights)
 
     vetoed_ids = [e.subject_id for e in items if e.vetoed]
     floors = vetoed_floor_fen * len(vetoed_ids)
@@ -241,7 +359,7 @@ def allocate(
     rest = pool_fen - floors
 
     min_key = score_key(float(min_score))
-    keys = {e.subject_id: score_key(float(e.score)) for e in items}
+    keys = {e.subject_id: combined[e.subject_id].basis if combined else score_key(float(e.score)) for e in items}
     weights: dict[str, int] = {}  # millionths of a point
     for e in items:
         k = keys[e.subject_id]
@@ -296,19 +414,56 @@ def allocate(
         amount = vetoed_floor_fen if e.vetoed else b + x
         weight = Decimal(w).scaleb(-6)
         zh, en = _explain(e.vetoed, sid in weights, k, weight, share, quota, b, x, amount, basis, min_key,
-                          vetoed_floor_fen, rest, left)
-        lines.append(FundingLine(sid, k, e.vetoed, sid in weights, weight, share, quota, b, x, amount, zh, en))
+                          vetoed_floor_fen, rest, left, combined.get(sid), index_weights)
+        c = combined.get(sid)
+        lines.append(FundingLine(sid, k, e.vetoed, sid in weights, weight, share, quota, b, x, amount, zh, en,
+                                 c.branch_index if c else None, c.members_index if c else None,
+                                 c.members_count if c else None))
     allocated = sum(line.amount_fen for line in lines)
     if allocated + unallocated != pool_fen:  # pragma: no cover - the arithmetic above is exact
         raise PartyRulesError(f"funding lost money: {allocated} + {unallocated} != {pool_fen}",
                               hint="this is a bug in partyrules: please report it")
+    if index_weights is not None:
+        wb, wm = (fmt_score(Decimal(repr(float(w)))) for w in (index_weights.branch, index_weights.members))
+        notes_zh.insert(0, f"计分依据 = (战斗力指数 x {wb} + 党员先进性指数 x {wm}) / ({wb} + {wm}),党员先进性指数为"
+                           "支部已定等次党员年度综合得分的平均;没有已定等次党员的支部只按战斗力指数")
+        notes_en.insert(0, f"basis = (branch index x {wb} + members' index x {wm}) / ({wb} + {wm}); the members' "
+                           "index is the mean annual percent of the branch's graded members; a branch without "
+                           "graded members is funded on its branch index alone")
     return Allocation(pool_fen, basis, float(min_score), vetoed_floor_fen, floors, rest, allocated, unallocated,
-                      tuple(lines), tuple(notes_zh), tuple(notes_en))
+                      tuple(lines), tuple(notes_zh), tuple(notes_en), index_weights)
 
 
 def _explain(vetoed: bool, eligible: bool, k: Decimal, weight: Decimal, share: Fraction, quota: Fraction, base: int,
              extra: int, amount: int, basis: Basis, min_key: Decimal, floor: int, rest: int,
-             left: int) -> tuple[str, str]:
+             left: int, combined: _Combined | None = None,
+             index_weights: IndexWeights | None = None) -> tuple[str, str]:
+    zh, en = _explain_score(vetoed, eligible, k, weight, share, quota, base, extra, amount, basis, min_key, floor,
+                            rest, left)
+    if combined is None or index_weights is None:
+        return zh, en
+    # The score above is the basis: say first what it combines, so a branch can check its own amount.
+    s, bi = fmt_score(k), fmt_score(combined.branch_index)
+    wb, wm = (fmt_score(Decimal(repr(float(w)))) for w in (index_weights.branch, index_weights.members))
+    if combined.members_index is None:
+        head_zh = (f"战斗力指数 {bi},没有已定等次的党员、无党员先进性指数,计分依据只取战斗力指数 {s}"
+                   f"(权重 {wb} / {wm} 只用其一);")
+        head_en = (f"branch index {bi}, no graded member and so no members' index: basis {s}, the branch index "
+                   f"alone (weights {wb} / {wm}, only the first applies); ")
+    else:
+        mi, n = fmt_score(combined.members_index), combined.members_count
+        head_zh = (f"战斗力指数 {bi},党员先进性指数 {mi}({n} 名已定等次党员的平均),权重 {wb} / {wm},"
+                   f"计分依据 {s};")
+        head_en = (f"branch index {bi}, members' index {mi} (mean of {n} graded member{'s' if n != 1 else ''}), "
+                   f"weights {wb} / {wm}: basis {s}; ")
+    zh = zh.removeprefix(f"得分 {s},") if zh.startswith(f"得分 {s},") else zh.replace("得分", "计分依据", 1)
+    en = en.removeprefix(f"score {s}, ") if en.startswith(f"score {s}, ") else en.replace("score", "basis", 1)
+    return head_zh + zh, head_en + en
+
+
+def _explain_score(vetoed: bool, eligible: bool, k: Decimal, weight: Decimal, share: Fraction, quota: Fraction,
+                   base: int, extra: int, amount: int, basis: Basis, min_key: Decimal, floor: int, rest: int,
+                   left: int) -> tuple[str, str]:
     s, m = fmt_score(k), fmt_score(min_key)
     if vetoed and floor == 0:
         return (f"得分 {s},但有一票否决情形,不参与按指数分配,得 0 元",
