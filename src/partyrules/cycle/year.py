@@ -4,8 +4,9 @@ within layers and categories, the warning and priority lists, pairings, funding 
 The steps follow the source's cycle (C, D): quarters are scored and combined into annual results, the quota is
 applied per branch, then rankings run across the sub-district per kind and within pools; the bottom share of each
 pool is warned (branches and members, D2), the top share of branches gets priority support (D6) and each bottom
-branch is paired with a top branch of its type; the funding pool is shared among branches by their annual
-composite (D5); communities are rated with six stars and checked against the year's targets (E10).
+branch is paired with a top branch of its type; the funding pool is shared among branches by both indices the
+source names, the branch's annual composite and its graded members' mean annual percent, with the weights the
+branch rule set declares (D5); communities are rated with six stars and checked against the year's targets (E10).
 """
 
 from __future__ import annotations
@@ -23,16 +24,26 @@ from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
 from ..shipped_rulesets import shipped_ruleset_path
 from .annual import AnnualResult
-from .funding import Allocation, allocate
+from .funding import (
+    PARAM_BRANCH_WEIGHT,
+    PARAM_MEMBERS_WEIGHT,
+    Allocation,
+    BranchIndices,
+    FundingError,
+    IndexWeights,
+    allocate,
+)
 from .hashing import breakdown_hash
 from .ledger import Ledger
 from .quarterly import facts_for_period, quarters
 from .quota import apply_quota
-from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, pair, priority_list, rank, warning_list
+from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, fmt_score, pair, priority_list, rank, warning_list
 from .scoring import SubjectYear, score_year
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 
 SHIPPED_KEYS = ("in_service", "retired", "new_citizen", "branch", "community")
+DEFAULT_INDEX_WEIGHTS = IndexWeights(branch=0.5, members=0.5)
+"""The funding weights of a branch rule set that declares none: the shipped rule set's values (gap J3)."""
 
 
 def shipped_rulesets() -> dict[str, RuleSet]:
@@ -92,6 +103,7 @@ class YearResult:
             ("branch", e.subject_id) for e in self.branch_warnings.entries}
         prio = {e.subject_id for e in self.branch_priority.entries}
         amounts = self.funding.amounts() if self.funding else {}
+        funding_lines = {ln.subject_id: ln for ln in self.funding.lines} if self.funding else {}
 
         def subject_row(r: AnnualResult) -> dict[str, Any]:
             rk = ranks.get((r.subject_kind, r.subject_id))
@@ -111,6 +123,10 @@ class YearResult:
             if r.subject_kind == "branch":
                 row["priority_list"] = r.subject_id in prio
                 row["funding_fen"] = amounts.get(r.subject_id)
+                line = funding_lines.get(r.subject_id)
+                row["funding_members_index"] = (None if line is None or line.members_index is None
+                                                else fmt_score(line.members_index))
+                row["funding_basis"] = None if line is None else fmt_score(line.score)
             return row
 
         return {
@@ -175,6 +191,36 @@ def ranked_of(r: AnnualResult) -> Ranked:
                   community_id=r.group_id if r.subject_kind == "branch" else None)
 
 
+def funding_weights(branch_rulesets: Iterable[RuleSet]) -> IndexWeights:
+    """The index weights of the funding basis, from the parameters ``funding_weight_branch_index`` and
+    ``funding_weight_members_index`` of the branch rule sets used (with any what-if overrides applied). A rule set
+    that declares neither gets :data:`DEFAULT_INDEX_WEIGHTS`; one pool is shared by one rule, so rule sets that
+    disagree are an error."""
+    found: dict[IndexWeights, list[str]] = {}
+    for rs in branch_rulesets:
+        params = rs.params
+        w = IndexWeights(float(params.get(PARAM_BRANCH_WEIGHT, DEFAULT_INDEX_WEIGHTS.branch)),
+                         float(params.get(PARAM_MEMBERS_WEIGHT, DEFAULT_INDEX_WEIGHTS.members)))
+        found.setdefault(w, []).append(f"{rs.id} {rs.version}")
+    if len(found) > 1:
+        said = "; ".join(f"{', '.join(sorted(set(ids)))}: {w.branch} / {w.members}" for w, ids in found.items())
+        raise FundingError(f"the branch rule sets give different funding weights (branch / members): {said}",
+                           hint=f"one pool is shared by one rule: give every branch rule set the same "
+                                f"{PARAM_BRANCH_WEIGHT} and {PARAM_MEMBERS_WEIGHT}")
+    return next(iter(found), DEFAULT_INDEX_WEIGHTS)
+
+
+def funding_entries(members: Iterable[AnnualResult], branches: Iterable[AnnualResult]) -> list[BranchIndices]:
+    """Each branch with its index (its composite percent) and its graded members' annual percents (a member's
+    branch is its ``group_id``; probationary members are not graded and so not counted)."""
+    percents: dict[str | None, list[float]] = {}
+    for m in members:
+        if m.graded:
+            percents.setdefault(m.group_id, []).append(m.percent)
+    return [BranchIndices(b.subject_id, b.percent, b.vetoed, tuple(percents.get(b.subject_id, ())))
+            for b in branches]
+
+
 def _targets_for(options: YearOptions, year: int) -> Any:
     targets = options.star_targets or load_star_targets()
     years = sorted(y.year for y in targets.years)
@@ -224,9 +270,12 @@ def run_year(
     branch_bottom = warning_list(branch_ranks, options.warning_share)
     funding = None
     if options.funding_pool_fen is not None:
-        funding = allocate(options.funding_pool_fen, [ranked_of(r) for r in branch_results],
+        used = sorted({r.ruleset_id for r in branch_results})
+        weights = funding_weights(by_id[i].with_params(**(params or {}).get(i, {})) for i in used)
+        funding = allocate(options.funding_pool_fen, funding_entries(member_results, branch_results),
                            basis=options.funding_basis,  # type: ignore[arg-type]
-                           vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score)
+                           vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score,
+                           index_weights=weights)
 
     failures = list(scored.failures)
     community_years: list[CommunityYear] = []
