@@ -71,6 +71,7 @@ __all__ = [
     "DEFAULT_SCOPE",
     "SCHEMA_VERSION",
     "AuditEvent",
+    "Correction",
     "Finalisation",
     "Ledger",
     "LedgerError",
@@ -397,6 +398,20 @@ class Finalisation:
     actor: str
     manifest_hash: str
     manifest: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An upheld objection that still stands (not reversed): the publication it corrected (``before``) and the
+    corrected one (``after``), so that the change can be carried into what is computed from those facts."""
+
+    objection: ObjectionRecord
+    before: Publication
+    after: Publication
+
+    @property
+    def objection_id(self) -> str:
+        return self.objection.objection_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -822,6 +837,64 @@ class Ledger:
                          before=manifest_hash, after=manifest_hash, note="",
                          payload={"manifest": [list(m) for m in manifest]})
         return Finalisation(label, scope, when, actor, manifest_hash, manifest)
+
+    def publish_annual(
+        self,
+        items: Iterable[tuple[ScoreBreakdown, SubjectFacts, Any]],
+        *,
+        actor: str,
+        scope: str = DEFAULT_SCOPE,
+        at: datetime | None = None,
+        replace: bool = False,
+    ) -> list[Publication]:
+        """Publish annual results (年度综合评定) as scores of the year, in one transaction, so that they can be
+        objected to, corrected and finalised exactly as quarterly scores are. Each item is the whole-year breakdown,
+        the year's facts and the annual result computed from them (an
+        :class:`~partyrules.cycle.annual.AnnualResult`, whose ``year_breakdown_hash`` must be the breakdown's): the
+        publication stores the breakdown and facts (what reproduces the result), and its event records the annual
+        composite and grade."""
+        actor = _text(actor, "actor", self._where())
+        scope = _text(scope, "scope", self._where())
+        prepared = []
+        for b, f, annual in items:
+            where = self._where(f"scores/{b.subject_id}/{b.period.label}/{b.ruleset_id}")
+            if not b.period.label.isdigit():  # a whole year is labelled by its number alone: 2026
+                raise LedgerError(f"an annual result is published with the breakdown of a whole year, got the "
+                                  f"period {b.period.label}", location=where,
+                                  hint="publish SubjectYear.year (the whole-year breakdown) with the annual result")
+            if (annual.subject_id, annual.ruleset_hash, annual.year_breakdown_hash) != (
+                    b.subject_id, b.ruleset_hash, breakdown_hash(b)):
+                raise LedgerError(f"the annual result of {annual.subject_id} was not computed from this breakdown "
+                                  f"of {b.subject_id}", location=where,
+                                  hint="publish each annual result with the year breakdown it was computed from")
+            grade = annual.grade.id if annual.grade is not None else "not graded"
+            note = (f"annual result {annual.percent:g}% ({grade})"
+                    + (f"; {annual.quota_note_en}" if annual.quota_note_en else ""))
+            prepared.append((self._prepare(b, f, None), note))
+        when = self._now(at)
+        with self._write() as conn:
+            ids = [self._publish_in(conn, p, actor=actor, scope=scope, at=when, replace=replace, note=note)
+                   for p, note in prepared]
+        return [self.publication(i) for i in ids]
+
+    def corrections(self, periods: Iterable[Period | str], scope: str = DEFAULT_SCOPE) -> list[Correction]:
+        """The upheld objections that still stand (reversed ones are left out) on scores of ``periods`` in
+        ``scope``, in the order they were upheld."""
+        labels = sorted({_period_label(p) for p in periods})
+        scope = _text(scope, "scope", self._where())
+        out = []
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT p.publication_id, p.objection_id FROM publications p JOIN objection_status s "
+                "ON s.objection_id = p.objection_id WHERE p.cause = 'upheld' AND s.status = 'upheld' "
+                f"AND p.scope = ? AND p.period IN ({', '.join('?' * len(labels))}) ORDER BY p.publication_id",
+                (scope, *labels)).fetchall()
+            for publication_id, objection_id in rows:
+                after = self._publication_in(conn, publication_id)
+                assert after.supersedes is not None  # an upheld publication always supersedes one
+                out.append(Correction(self._objection_in(conn, objection_id),
+                                      self._publication_in(conn, after.supersedes), after))
+        return out
 
     # -- reading --------------------------------------------------------------------------------------------------
     def publication(self, publication_id: int) -> Publication:

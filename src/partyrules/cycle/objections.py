@@ -25,7 +25,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import FactError, Location, PartyRulesError
 from ..facts.bundle import SubjectFacts, parse_subject_facts
@@ -34,6 +34,7 @@ from ..facts.records import BranchMonthRecord, MemberMonthRecord, Objection
 
 __all__ = [
     "OPEN_STATUSES",
+    "AppliedCorrection",
     "LedgerError",
     "LedgerIntegrityError",
     "LedgerNotFoundError",
@@ -43,6 +44,7 @@ __all__ = [
     "PeriodFinalisedError",
     "ReproductionError",
     "advance",
+    "apply_correction",
     "check_new_objection",
     "correct_record",
     "is_open",
@@ -246,3 +248,60 @@ def _parse(data: dict[str, Any], original: SubjectFacts) -> SubjectFacts:
         errors = [(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input")) for e in exc.errors()]
         raise FactError(f"the corrected facts of {original.subject_id} are invalid", errors,
                         hint="a corrected record must belong to the same subject") from exc
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# carrying a correction into the whole year
+
+# The parts of a subject's facts that are lists of items with an identity: a correction replaces, adds or removes
+# single items, so that corrections of different quarters (or of the year) never undo each other.
+_ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "commendation_id"}
+
+
+class AppliedCorrection(BaseModel):
+    """An upheld correction carried into a year's facts: which objection, on which published score, and what it
+    changed (``changes``: e.g. ``records 2026-05``, ``incidents I-7``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    objection_id: str
+    period: str
+    ruleset_id: str
+    publication_id: int  # the corrected publication
+    superseded_id: int  # the publication it corrected
+    changes: list[str]
+
+
+def apply_correction(facts: SubjectFacts, before: SubjectFacts, after: SubjectFacts) -> tuple[SubjectFacts,
+                                                                                               list[str]]:
+    """``facts`` with the change from ``before`` to ``after`` (a published score's facts and their correction)
+    applied, and what changed. Only what the correction changed is taken: records by month, incidents and
+    commendations by id, and any other part whole; so a quarter's correction, whose facts hold only that quarter's
+    records, leaves the other months alone."""
+    for other in (before, after):
+        if type(other) is not type(facts) or other.subject_id != facts.subject_id:
+            raise FactError(f"a correction of {type(other).subject_kind} {other.subject_id} cannot apply to "
+                            f"{type(facts).subject_kind} {facts.subject_id}",
+                            hint="apply a subject's corrections to that subject's facts")
+    data, old, new = _json_of(facts), _json_of(before), _json_of(after)
+    changes: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        if key in _ITEM_KEYS:
+            ident = _ITEM_KEYS[key]
+            was = {item[ident]: item for item in old.get(key) or []}
+            now = {item[ident]: item for item in new.get(key) or []}
+            items = {item[ident]: item for item in data.get(key) or []}
+            for item_id in sorted(set(was) | set(now)):
+                if was.get(item_id) == now.get(item_id):
+                    continue
+                changes.append(f"{key} {item_id}")
+                if item_id in now:
+                    items[item_id] = now[item_id]
+                else:
+                    items.pop(item_id, None)
+            data[key] = list(items.values())
+        elif old.get(key) != new.get(key):
+            changes.append(key)
+            data[key] = new.get(key)
+    return _parse(data, facts), changes
+

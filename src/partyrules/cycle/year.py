@@ -34,11 +34,12 @@ from .funding import (
     allocate,
 )
 from .hashing import breakdown_hash
-from .ledger import Ledger
+from .ledger import DEFAULT_SCOPE, Ledger, Publication
+from .objections import AppliedCorrection, apply_correction
 from .quarterly import facts_for_period, quarters
 from .quota import apply_quota
 from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, fmt_score, pair, priority_list, rank, warning_list
-from .scoring import SubjectYear, score_year
+from .scoring import SubjectYear, score_subject_year, score_year
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 
 SHIPPED_KEYS = ("in_service", "retired", "new_citizen", "branch", "community")
@@ -76,6 +77,13 @@ class CommunityYear:
     breakdown_hash: str
 
 
+class CorrectedAnnualResult(AnnualResult):
+    """An annual result of a year run against a ledger: computed on the facts with every standing upheld
+    correction of the subject's published scores applied, and ``corrections`` says which (empty: none)."""
+
+    corrections: list[AppliedCorrection]
+
+
 @dataclass
 class YearResult:
     """Everything a year produced, with a flat table view for files and dataframes."""
@@ -94,6 +102,8 @@ class YearResult:
     star_targets: TargetReport | None
     failures: list[Failure] = field(default_factory=list)
     subject_years: list[SubjectYear] = field(default_factory=list, repr=False)
+    corrections: list[AppliedCorrection] = field(default_factory=list)  # from the ledger, as applied
+    unused_corrections: list[str] = field(default_factory=list)  # upheld in the ledger, not applicable here
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The result as flat tables: members, branches, communities, rankings, warning_list, priority_list,
@@ -119,6 +129,8 @@ class YearResult:
                 "overall_rank": rk.overall_rank if rk else None, "pool_rank": rk.pool_rank if rk else None,
                 "pool_size": rk.pool_size if rk else None,
                 "warning_list": (r.subject_kind, r.subject_id) in warned,
+                "corrections": (",".join(c.objection_id for c in r.corrections)
+                                if isinstance(r, CorrectedAnnualResult) else None),
             }
             if r.subject_kind == "branch":
                 row["priority_list"] = r.subject_id in prio
@@ -183,6 +195,61 @@ def publish_quarters(result: YearResult, ledger: Ledger, *, actor: str, quarter:
     return len(ledger.publish_many(items, actor=actor, scope=scope))
 
 
+def publish_annual(result: YearResult, ledger: Ledger, *, actor: str, scope: str = DEFAULT_SCOPE,
+                   replace: bool = False) -> int:
+    """Publish the annual results of a year run in the ledger, each as the score of the year (its whole-year
+    breakdown and facts, the annual composite and grade in its event), all in one transaction. They are then
+    objected to, investigated, upheld (with the corrected facts) or rejected, and finalised (``finalise(year)``,
+    refused while an objection is open) exactly as quarterly scores are. Needs the breakdowns, as
+    :func:`publish_quarters` does. Returns the number of results published."""
+    if not result.subject_years and (result.members or result.branches):
+        raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
+                              hint="run_year(..., workers=1, keep_breakdowns=True)")
+    final = {(r.subject_kind, r.subject_id): r for r in (*result.members, *result.branches)}
+    whole = Period.year(result.year)
+    items = []
+    for sy in result.subject_years:
+        annual = final.get((sy.result.subject_kind, sy.result.subject_id), sy.result)  # after the 优秀 quota
+        items.append((sy.year, facts_for_period(sy.facts, whole), annual))
+    return len(ledger.publish_annual(items, actor=actor, scope=scope, replace=replace))
+
+
+def annual_result_of(publication: Publication, ruleset: RuleSet | Evaluator) -> AnnualResult:
+    """The annual result computed from a published year's facts (e.g. the corrected publication of an upheld
+    objection), with the rule set it was published with. It is the subject's own result, before the 优秀 quota
+    of its branch, which only a year run over the whole branch applies."""
+    ev = ruleset if isinstance(ruleset, Evaluator) else Evaluator(ruleset)
+    if ev.ruleset.content_hash != publication.ruleset_hash:
+        raise PartyRulesError(f"{publication.key.ref} was published with another rule set than "
+                              f"{ev.ruleset.id} {ev.ruleset.version}",
+                              hint="compute it with the rule set (and parameters) it was published with")
+    if not publication.period.isdigit():
+        raise PartyRulesError(f"{publication.key.ref} is not the score of a whole year",
+                              hint="give the publication of an annual result (publish_annual)")
+    return score_subject_year(ev, publication.facts, int(publication.period)).result
+
+
+def _apply_ledger(people: list[SubjectFacts], ledger: Ledger, year: int, scope: str
+                  ) -> tuple[list[SubjectFacts], dict[tuple[str, str], list[AppliedCorrection]], list[str]]:
+    # Every standing upheld correction of the year's scores (its quarters and the year itself), carried into the
+    # subject's whole-year facts in the order they were upheld: only what each changed, so none undoes another.
+    index = {(str(type(f).subject_kind), f.subject_id): i for i, f in enumerate(people)}
+    out = list(people)
+    applied: dict[tuple[str, str], list[AppliedCorrection]] = {}
+    unused: list[str] = []
+    for c in ledger.corrections([*quarters(year), Period.year(year)], scope):
+        i = index.get((c.after.subject_kind, c.after.subject_id))
+        if i is None:
+            unused.append(f"{c.objection_id}: {c.after.subject_kind} {c.after.subject_id} is not in this year's "
+                          f"population ({c.after.key.ref})")
+            continue
+        out[i], changes = apply_correction(out[i], c.before.facts, c.after.facts)
+        applied.setdefault((c.after.subject_kind, c.after.subject_id), []).append(AppliedCorrection(
+            objection_id=c.objection_id, period=c.after.period, ruleset_id=c.after.ruleset_id,
+            publication_id=c.after.publication_id, superseded_id=c.before.publication_id, changes=changes))
+    return out, applied, unused
+
+
 def ranked_of(r: AnnualResult) -> Ranked:
     """The ranking entry of an annual result: the composite on 0..100, pooled by kind, layer and category."""
     return Ranked(subject_id=r.subject_id, kind=r.subject_kind, score=r.percent,  # type: ignore[arg-type]
@@ -244,6 +311,8 @@ def run_year(
     options: YearOptions | None = None,
     workers: int | None = None,
     keep_breakdowns: bool = True,
+    ledger: Ledger | None = None,
+    ledger_scope: str = DEFAULT_SCOPE,
 ) -> YearResult:
     """Run the assessment year ``year`` for a population (by default with the shipped rule sets).
 
@@ -251,6 +320,12 @@ def run_year(
     0.3}}``). A subject that cannot be scored is reported in ``failures`` and the rest of the year still runs.
     ``workers`` > 1 scores in that many forked processes (Linux); the breakdowns of each quarter and year are then
     not kept (``subject_years`` is empty), only the annual results, which are identical.
+
+    With ``ledger``, the year is computed on corrected facts: every upheld objection (not reversed) on a published
+    score of the year in ``ledger_scope`` (a quarter's, or the year's own from :func:`publish_annual`) has its
+    correction applied to the subject's facts first, and each annual result is a :class:`CorrectedAnnualResult`
+    that names the corrections it used (``YearResult.corrections`` lists them all; ``unused_corrections`` those
+    about subjects not in the population).
     """
     options = options or YearOptions()
     if rulesets is None:
@@ -258,9 +333,17 @@ def run_year(
     rs_list = list(rulesets.values()) if isinstance(rulesets, Mapping) else list(rulesets)
     scorable = [rs for rs in rs_list if rs.subject_kind != "community"]
     people: list[SubjectFacts] = [*members, *branches]
+    applied: dict[tuple[str, str], list[AppliedCorrection]] = {}
+    unused: list[str] = []
+    if ledger is not None:
+        people, applied, unused = _apply_ledger(people, ledger, year, ledger_scope)
     scored = score_year(people, scorable, year, params, workers=workers, keep_breakdowns=keep_breakdowns)
     by_id = {rs.id: rs for rs in scorable}
-    results = apply_quota(scored.results, by_id)
+    annual = scored.results
+    if ledger is not None:
+        annual = [CorrectedAnnualResult(**dict(r), corrections=applied.get((r.subject_kind, r.subject_id), []))
+                  for r in annual]
+    results = apply_quota(annual, by_id)
     member_results = [r for r in results if r.subject_kind == "member"]
     branch_results = [r for r in results if r.subject_kind == "branch"]
 
@@ -300,4 +383,6 @@ def run_year(
         member_warnings=warning_list(member_ranks, options.warning_share), branch_warnings=branch_bottom,
         branch_priority=branch_top, pairings=pair(branch_bottom, branch_top), funding=funding,
         star_targets=report, failures=failures, subject_years=scored.subjects,
+        corrections=sorted((c for cs in applied.values() for c in cs), key=lambda c: c.publication_id),
+        unused_corrections=unused,
     )
