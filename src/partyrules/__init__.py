@@ -82,6 +82,7 @@ from .facts import (
     parse_subject_facts,
     register_incident_kind,
 )
+from .facts.exemplary import exemplary_branch, exemplary_member
 from .periods import Month, Period
 from .population.frames import Population, facts_to_population
 from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population
@@ -120,6 +121,7 @@ __all__ = [
     "ExpressionError",
     "FactError",
     "Failure",
+    "FairnessReport",
     "Finalisation",
     "FollowUpError",
     "FundingError",
@@ -189,7 +191,10 @@ __all__ = [
     "diagnose",
     "diff_rulesets",
     "evaluate",
+    "exemplary_branch",
+    "exemplary_member",
     "facts_to_population",
+    "fairness",
     "generate_population",
     "generate_subdistrict",
     "lint_ruleset",
@@ -237,6 +242,8 @@ _LAZY = {
     "comparison_report": "analyse.report",
     "write_report": "analyse.report",
     "VectorEvaluator": "evaluate.vector",
+    "fairness": "analyse.fairness",
+    "FairnessReport": "analyse.fairness",
     # the distributed extra (dask): partyrules.distributed has the rest
     "DistributedError": "distributed.source",
     "PartitionError": "distributed.source",

@@ -1,8 +1,8 @@
 """The ``partyrules`` command line.
 
 Exit codes (distinct, so CI can tell failures apart): 0 success; 1 any other error; 2 usage error; 3 a rule set is
-invalid; 4 a rule-set test case failed; 5 a property check failed; 6 a diff gate was exceeded; 10 some subjects could
-not be scored (the others were).
+invalid; 4 a rule-set test case failed; 5 a property check failed; 6 a diff gate was exceeded (or, for ``fairness
+--fail-on-structural``, a structural gap was found); 10 some subjects could not be scored (the others were).
 """
 
 from __future__ import annotations
@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--list", action="store_true", help="list the fact types")
     c.set_defaults(func=cmd_schema)
     register_commands(sub)
+    from .commands import fairness as fairness_command
+
+    fairness_command.register(sub)
     return p
 
 

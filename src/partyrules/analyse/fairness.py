@@ -798,6 +798,8 @@ def _population_findings(cats: list[CategoryFairness], year: int) -> tuple[list[
             + f"; the other {_fmt(conduct_gap)} points are conduct"
             + ("; most lost on average: " + ", ".join(f"{r['rule_id']} {_fmt(r['mean_lost'])}" for r in lost)
                if lost else "")))
+    for c in cats:
+        structure += _period_effect(c, whole)
     members = [c for c in cats if c.key != "branch"]
     shares = {}
     for c in members:
@@ -826,6 +828,37 @@ def _population_findings(cats: list[CategoryFairness], year: int) -> tuple[list[
                 + ", ".join(f"{SUBJECT_LABEL[k][1]} {_fmt(v[1])}" for k, v in shares.items())
                 + "), so part of the difference is structural"))
     return structure, conduct
+
+
+def _period_effect(c: CategoryFairness, whole: str) -> list[Finding]:
+    """The year scored as one period against its quarters: the same conduct, another result."""
+    qs = [s for s in c.stats if s.source == "scores" and not s.period.isdigit() and s.mean is not None]
+    year = next((s for s in c.stats if s.period == whole and s.source == "scores" and s.mean is not None), None)
+    if not qs or year is None or year.mean is None:
+        return []
+    q_mean = round(sum(s.mean for s in qs if s.mean is not None) / len(qs), 6)
+    top = c.ruleset.grades[0]
+    q_share = sum(s.share(top.id) or 0.0 for s in qs) / len(qs)
+    y_share = year.share(top.id) or 0.0
+    if abs(q_mean - year.mean) < 5 and abs(q_share - y_share) < 0.1:
+        return []
+    yearly = sorted({r for p in c.reachable if not p.period.isdigit() and p.variant == "standard"
+                     for r in p.not_assessed})
+    lost = {r["rule_id"]: r["mean_lost"] for r in c.rules if r["rule_id"] in yearly and r["mean_lost"]}
+    who_en = SUBJECT_LABEL[c.key][1]
+    return [Finding(
+        "structure", "period_effect", c.key, tuple(yearly),
+        {"quarter_mean": q_mean, "year_mean": year.mean, "quarter_top_share": round(q_share, 6),
+         "year_top_share": round(y_share, 6), "yearly_items_mean_lost": lost},
+        f"{_name(c, 'zh')}: 同样的表现, 按全年一期评分与按季度评分相差很大: 季度平均 {_fmt(q_mean)} 分、“{top.zh}” "
+        f"{100 * q_share:.1f}%, 全年 {_fmt(year.mean)} 分、“{top.zh}” {100 * y_share:.1f}%"
+        + (("; 只在全年评估的项目平均失分: " + "、".join(f"{r} {_fmt(x)} 分" for r, x in lost.items()))
+           if lost else ""),
+        f"{_name(c, 'en')}: the same conduct scores very differently over the year as one period and by the quarter: "
+        f"{who_en} average {_fmt(q_mean)} a quarter ({100 * q_share:.1f}% {top.en}) and {_fmt(year.mean)} over the "
+        f"year ({100 * y_share:.1f}% {top.en})"
+        + (("; mean lost on the items assessed only in the year: "
+            + ", ".join(f"{r} {_fmt(x)}" for r, x in lost.items())) if lost else ""))]
 
 
 def year_stats_reachable(c: CategoryFairness) -> float:
