@@ -20,13 +20,14 @@ from __future__ import annotations
 import gc
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from .bundle import BranchFacts, MemberFacts
+from .conduct import ANNUAL, branch_conduct, grade_shares, member_conduct
 from .enums import (
     AppraisalLevel,
     BranchType,
@@ -335,7 +336,7 @@ def _member_facts(
     records = _member_records(rng, member, months, required, engagement, counts)
     incidents = _member_incidents(rng, member, year)
     commendations = _member_commendations(rng, member, year)
-    annual = _member_annual(rng, member, year, engagement, bool(incidents))
+    annual = _member_annual(rng, member, year, records, incidents, commendations)
     return MemberFacts(
         member=member, records=records, incidents=incidents, commendations=commendations, annual=annual
     )
@@ -468,6 +469,16 @@ class MonthlyChances:
 MONTHLY = MonthlyChances()
 
 
+def _mean_hours(member: Member) -> float:
+    """The monthly volunteering hours expected of a member (the mean its records are drawn around)."""
+    c = MONTHLY
+    if member.category is MemberCategory.IN_SERVICE:
+        mean = c.hours_organ if member.is_organ_staff else c.hours_in_service
+    else:
+        mean = c.hours_other
+    return mean * c.hours_health_factor if member.health_limited else mean
+
+
 def _member_records(
     rng: random.Random,
     member: Member,
@@ -480,9 +491,7 @@ def _member_records(
     c = MONTHLY
     category = member.category
     in_service = category is MemberCategory.IN_SERVICE
-    mean_hours = (c.hours_organ if member.is_organ_staff else c.hours_in_service) if in_service else c.hours_other
-    if member.health_limited:
-        mean_hours *= c.hours_health_factor
+    mean_hours = _mean_hours(member)
     active_posts = any(p.active for p in member.claimed_posts)
     community_member = in_service and member.registered_with_community_on is not None
     households = len(member.linked_household_ids)
@@ -628,20 +637,44 @@ def _member_commendations(rng: random.Random, member: Member, year: int) -> tupl
     return _commendations(rng, SubjectKind.MEMBER, member.member_id, kinds, year, 0.15)
 
 
+def _member_shares(member: Member, records: tuple[MemberMonthRecord, ...]) -> tuple[float, float, float, float]:
+    """The year's attendance, study, notes and volunteering shares of a member (each 0..1), as
+    :func:`partyrules.facts.conduct.member_conduct` takes them."""
+    required = sum(r.meetings_required.total for r in records)
+    attendance = sum(r.meetings_attended.total for r in records) / required if required else 1.0
+    if member.health_limited:
+        attendance = min(1.0, attendance / ANNUAL.health_attendance_target)
+    study_required = sum(r.study_sessions_required for r in records)
+    study = min(1.0, sum(r.study_sessions_attended for r in records) / study_required) if study_required else 1.0
+    notes = min(1.0, sum(r.notes_submitted > 0 for r in records) / max(1, len(records)))
+    expected = _mean_hours(member) * len(records)
+    volunteering = min(1.0, sum(r.volunteer_hours for r in records) / expected) if expected else 1.0
+    return attendance, study, notes, volunteering
+
+
 def _member_annual(
-    rng: random.Random, member: Member, year: int, engagement: float, has_incidents: bool
+    rng: random.Random,
+    member: Member,
+    year: int,
+    records: tuple[MemberMonthRecord, ...],
+    incidents: tuple[Incident, ...],
+    commendations: tuple[Commendation, ...],
 ) -> AnnualEvaluation:
+    a = ANNUAL
+    penalty = sum(a.member_penalty[i.severity.value] for i in incidents if i.verified)
+    bonus = a.member_commendation * sum(c.verified for c in commendations)
+    conduct = min(1.0, max(0.0, member_conduct(*_member_shares(member, records), penalty, bonus)))
+    reputation = rng.gauss(0.0, a.reputation_sd)
     voters = 15 + int(rng.random() * 30)
-    quality = min(1.0, max(0.0, engagement - (0.15 if has_incidents else 0.0) + (rng.random() - 0.5) * 0.1))
-    excellent_share = max(0.0, quality - 0.55)
-    votes = {
-        Grade.EXCELLENT: round(voters * excellent_share),
-        Grade.BASICALLY_QUALIFIED: round(voters * max(0.0, 0.9 - quality) * 0.6),
-        Grade.UNQUALIFIED: round(voters * max(0.0, 0.8 - quality) * 0.3),
-    }
-    votes[Grade.QUALIFIED] = max(0, voters - sum(votes.values()))
-    total = sum(votes.values())
-    score = sum(_VOTE_POINTS[g] * c for g, c in votes.items()) / total if total else 0.0
+    excellent, qualified, basically, _ = grade_shares(conduct + reputation, math.exp)
+    votes = dict.fromkeys(_VOTE_POINTS, 0)
+    for _ in range(voters):
+        x = rng.random()
+        grade = (Grade.EXCELLENT if x < excellent else Grade.QUALIFIED if x < excellent + qualified
+                 else Grade.BASICALLY_QUALIFIED if x < excellent + qualified + basically else Grade.UNQUALIFIED)
+        votes[grade] += 1
+    score = sum(_VOTE_POINTS[g] * c for g, c in votes.items()) / voters
+    daily = 100 * min(1.0, max(0.0, conduct + reputation / 2 + rng.gauss(0.0, a.daily_sd)))
     appraisal = None
     if member.category is MemberCategory.IN_SERVICE:
         x = rng.random()
@@ -661,8 +694,8 @@ def _member_annual(
         evaluator_org_id=member.branch_id,
         evaluation_score=round(score, 2),
         vote_counts=votes,
-        daily_observation_score=round(min(100.0, max(0.0, 55 + 45 * quality + (rng.random() - 0.5) * 10)), 1),
-        satisfaction_rate=round(min(1.0, 0.6 + 0.4 * quality * rng.random() ** 0.2), 3),
+        daily_observation_score=round(daily, 1),
+        satisfaction_rate=round(min(1.0, 0.6 + 0.4 * conduct * rng.random() ** 0.2), 3),
         employer_appraisal=appraisal,
         org_life_meeting_held=rng.random() < 0.97,
         democratic_review_held=rng.random() < 0.96,
@@ -673,54 +706,65 @@ def _member_annual(
 # branches
 
 
-def generate_branch_facts(n: int, *, seed: int = 0, year: int = 2026) -> list[BranchFacts]:
+def generate_branch_facts(
+    n: int, *, seed: int = 0, year: int = 2026, rosters: Sequence[Sequence[Member]] | None = None
+) -> list[BranchFacts]:
     """Generate ``n`` branch bundles for ``year``, each with 12 monthly records, incidents, commendations
-    and an annual evaluation."""
+    and an annual evaluation.
+
+    With ``rosters`` (one sequence of members per branch) branch ``i`` is made of ``rosters[i]``: its member
+    counts, secretary, checklist owners and four-card counts come from those members, so no count exceeds the
+    membership. Without, the branch sizes are drawn and the members are the ids ``MEMBERS_PER_BRANCH`` to a
+    branch, as :func:`generate_member_facts` numbers them."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+    if rosters is not None and len(rosters) != n:
+        raise ValueError(f"rosters must give the members of each of the {n} branches, got {len(rosters)}")
     rng = random.Random(seed)
     counts = _CountsCache()
     out: list[BranchFacts] = []
     with _gc_paused():
         for index in range(1, n + 1):
-            out.append(_branch_facts(rng, index, year, counts))
+            roster = None if rosters is None else rosters[index - 1]
+            out.append(_branch_facts(rng, index, year, counts, roster))
     return out
 
 
-def _branch_facts(rng: random.Random, index: int, year: int, counts: _CountsCache) -> BranchFacts:
-    branch = _branch(rng, index, year)
+def _branch_facts(
+    rng: random.Random, index: int, year: int, counts: _CountsCache, roster: Sequence[Member] | None
+) -> BranchFacts:
     quality = 1.0 - rng.betavariate(1.3, 7.0)
-    records = tuple(_branch_record(rng, branch, year, m, quality, counts) for m in range(1, 13))
+    branch = _branch(rng, index, year, quality, roster)
+    card_months = _card_months(rng, branch, quality, roster)
+    records = tuple(_branch_record(rng, branch, year, m, quality, counts, card_months) for m in range(1, 13))
     incidents = _branch_incidents(rng, branch, year)
     commendations = _commendations(
         rng, SubjectKind.BRANCH, branch.branch_id, ("commendation", "good_deed"), year, 0.2
     )
-    annual = _branch_annual(rng, branch, year, quality)
+    annual = _branch_annual(rng, branch, year, records, incidents, commendations)
     return BranchFacts(
         branch=branch, records=records, incidents=incidents, commendations=commendations, annual=annual
     )
 
 
-def _branch(rng: random.Random, index: int, year: int) -> Branch:
+def _branch(rng: random.Random, index: int, year: int, quality: float, roster: Sequence[Member] | None) -> Branch:
     branch_id = f"B{index:04d}"
     branch_type: BranchType = _BRANCH_TYPE_PICKER.pick(rng)
-    member_count = max(3, min(120, int(rng.gauss(32, 14))))
-    formal = member_count - _bernoulli_count(rng, member_count, 0.05)
+    if roster is None:
+        member_count = max(3, min(120, int(rng.gauss(32, 14))))
+        formal = member_count - _bernoulli_count(rng, member_count, 0.05)
+        first = (index - 1) * MEMBERS_PER_BRANCH + 1
+        leaders = [f"M{first + k:06d}" for k in range(min(5, member_count))]
+    else:
+        member_count = len(roster)
+        formal = sum(m.status is MemberStatus.FORMAL for m in roster)
+        # the secretary and the checklist owners are formal members where the branch has them
+        ordered = sorted(roster, key=lambda m: (m.status is not MemberStatus.FORMAL, m.member_id))
+        leaders = [m.member_id for m in ordered[:5]]
     has_committee = formal >= 7
-    vacant = rng.random() < 0.03
+    vacant = rng.random() < 0.03 or not leaders
     households = 300 + int(rng.random() * 1200)
     checklist_size = 28 if branch_type is BranchType.RESETTLEMENT_AREA else 8 + int(rng.random() * 8)
-    checklist = tuple(
-        ChecklistItem(
-            item_id=f"BCL-{branch_id}-{k + 1:02d}",
-            text=_CHECKLIST_TEXTS[k % len(_CHECKLIST_TEXTS)],
-            due=date(year, 1 + k % 12, 28),
-            responsible_id=f"M{(index - 1) * MEMBERS_PER_BRANCH + 1 + k % 5:06d}",
-            done_on=None,
-            accepted=False,
-        )
-        for k in range(checklist_size)
-    )
     return Branch(
         branch_id=branch_id,
         name=f"第{index}党支部",
@@ -730,15 +774,63 @@ def _branch(rng: random.Random, index: int, year: int) -> Branch:
         member_count=member_count,
         has_committee=has_committee,
         committee_size=(3 + int(rng.random() * 3)) if has_committee else 0,
-        secretary_id=None if vacant else f"M{(index - 1) * MEMBERS_PER_BRANCH + 1:06d}",
+        secretary_id=None if vacant else leaders[0],
         secretary_vacant_since=(date(year, 1, 1) - timedelta(days=int(rng.random() * 300)))
         if vacant
         else None,
         households_covered=households,
         grid_worker_count=max(1, round(households / 400)),
-        checklist=checklist,
+        checklist=_branch_checklist(rng, branch_id, year, checklist_size, quality, leaders or [branch_id]),
         flagged_weak_and_lax=rng.random() < 0.03,
     )
+
+
+def _branch_checklist(
+    rng: random.Random, branch_id: str, year: int, size: int, quality: float, owners: list[str]
+) -> tuple[ChecklistItem, ...]:
+    """The combat-effectiveness checklist as it stands at the end of ``year``: most items done by their due
+    date (better branches more often), some late, a few not done; a done item is accepted (验收) some weeks
+    later, so items done near the year's end may still be waiting for acceptance."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    items = []
+    for k in range(size):
+        due = date(year, 1 + k % 12, 28)
+        done_on = None
+        if rng.random() < 0.75 + 0.23 * quality:
+            if rng.random() < 0.8 + 0.15 * quality:
+                done_on = max(start, due - timedelta(days=int(rng.random() * 60)))
+            else:
+                late = due + timedelta(days=1 + int(rng.random() * 60))
+                done_on = late if late <= end else None
+        accepted = (
+            done_on is not None
+            and done_on + timedelta(days=int(rng.random() * 45)) <= end
+            and rng.random() < 0.92 + 0.06 * quality
+        )
+        items.append(
+            ChecklistItem(
+                item_id=f"BCL-{branch_id}-{k + 1:02d}",
+                text=_CHECKLIST_TEXTS[k % len(_CHECKLIST_TEXTS)],
+                due=due,
+                responsible_id=owners[k % len(owners)],
+                done_on=done_on,
+                accepted=accepted,
+            )
+        )
+    return tuple(items)
+
+
+def _card_months(rng: random.Random, branch: Branch, quality: float, roster: Sequence[Member] | None) -> list[int]:
+    """For each member, the month from which their four cards (四卡) are complete; 13 if not within the year.
+
+    From a roster, a member counts when all four of their cards are on file; without one, better branches
+    have more members with complete cards. Most cards were complete before the year, the rest are completed
+    during it, so the monthly count only grows and never exceeds the membership."""
+    if roster is None:
+        complete = [rng.random() < 0.7 + 0.29 * quality for _ in range(branch.member_count)]
+    else:
+        complete = [len(m.cards) == len(_CARDS) for m in roster]
+    return [(1 if rng.random() < 0.7 else 1 + int(rng.random() * 12)) if c else 13 for c in complete]
 
 
 def _share(rng: random.Random, total: int, p: float) -> int:
@@ -750,10 +842,17 @@ def _share(rng: random.Random, total: int, p: float) -> int:
 
 
 def _branch_record(
-    rng: random.Random, branch: Branch, year: int, month: int, quality: float, counts: _CountsCache
+    rng: random.Random,
+    branch: Branch,
+    year: int,
+    month: int,
+    quality: float,
+    counts: _CountsCache,
+    card_months: list[int],
 ) -> BranchMonthRecord:
     quarter_end = month % 3 == 0
     december = month == 12
+    month_end = date(year + 1, 1, 1) if december else date(year, month + 1, 1)  # the first day after
     held = (
         int(quarter_end and rng.random() < quality + 0.1),
         int(branch.has_committee and rng.random() < quality + 0.05),
@@ -783,13 +882,13 @@ def _branch_record(
         central_tasks_assigned=tasks,
         central_tasks_completed=_share(rng, tasks, 0.8 + 0.19 * quality),
         checklist_total=checklist_total,
-        checklist_done=min(checklist_total, round(checklist_total * month / 12 * (0.6 + 0.4 * quality))),
+        checklist_done=sum(1 for i in branch.checklist if i.done_on is not None and i.done_on < month_end),
         commitments_total=commitments,
         commitments_fulfilled=_share(rng, commitments, 0.8 + 0.19 * quality),
         disputes_found=disputes,
         disputes_resolved=_share(rng, disputes, 0.85 + 0.14 * quality),
         dues_collected_in_full=rng.random() < 0.95,
-        cards_complete_members=_share(rng, branch.member_count, 0.7 + 0.29 * quality),
+        cards_complete_members=sum(1 for m in card_months if m <= month),
         joint_meetings_held=int(rng.random() < 0.75 + 0.2 * quality),
         joint_agreements_active=int(rng.random() * 5),
         inservice_members_residing=residing,
@@ -826,15 +925,65 @@ def _branch_incidents(rng: random.Random, branch: Branch, year: int) -> tuple[In
     return tuple(incidents)
 
 
-def _branch_annual(rng: random.Random, branch: Branch, year: int, quality: float) -> AnnualEvaluation:
-    x = quality + (rng.random() - 0.5) * 0.2
+def _ratio(done: int, due: int) -> float:
+    return min(1.0, done / due) if due else 1.0
+
+
+def _branch_shares(branch: Branch, records: tuple[BranchMonthRecord, ...]) -> tuple[float, float, float, float]:
+    """The year's meetings, duties, checklist and routine shares of a branch (each 0..1), as
+    :func:`partyrules.facts.conduct.branch_conduct` takes them."""
+    required = 0
+    for r in records:
+        month = int(r.month[5:])
+        quarter_end, december = int(month % 3 == 0), int(month == 12)
+        # member meeting and lecture quarterly, committee (if any), group and theme day monthly, org-life
+        # meeting and democratic review in December
+        required += 2 * quarter_end + int(branch.has_committee) + 2 + 2 * december
+    meetings = _ratio(sum(r.meetings_held.total for r in records), required)
+
+    def total(field: str) -> int:
+        return sum(getattr(r, field) for r in records)
+
+    duties = (
+        _ratio(total("directives_relayed_on_time"), total("directives_received"))
+        + _ratio(total("central_tasks_completed"), total("central_tasks_assigned"))
+        + _ratio(total("commitments_fulfilled"), total("commitments_total"))
+        + _ratio(total("disputes_resolved"), total("disputes_found"))
+        + _ratio(total("issues_resolved_on_time"), total("issues_collected"))
+    ) / 5
+    checklist = _ratio(sum(i.accepted for i in branch.checklist), len(branch.checklist))
+    kept = sum(r.dues_collected_in_full + r.public_disclosure_done + r.report_submitted for r in records)
+    routine = _ratio(kept, 3 * len(records))
+    return meetings, duties, checklist, routine
+
+
+def _branch_annual(
+    rng: random.Random,
+    branch: Branch,
+    year: int,
+    records: tuple[BranchMonthRecord, ...],
+    incidents: tuple[Incident, ...],
+    commendations: tuple[Commendation, ...],
+) -> AnnualEvaluation:
+    a = ANNUAL
+    penalty = sum(a.branch_penalty[i.severity.value] for i in incidents if i.verified)
+    bonus = a.branch_commendation * sum(c.verified for c in commendations)
+    conduct = min(1.0, max(0.0, branch_conduct(*_branch_shares(branch, records), penalty, bonus)))
+    reputation = rng.gauss(0.0, a.branch_reputation_sd)
+
+    def rated(seen: float) -> float:  # the evaluating body's 0..100 scale, see AnnualConduct.branch_stretch
+        return 100 * min(1.0, max(0.0, 1 - a.branch_stretch * (1 - seen)))
+
+    evaluation = rated(conduct + reputation + rng.gauss(0.0, a.branch_sd))
+    daily = rated(conduct + reputation / 2 + rng.gauss(0.0, a.daily_sd))
+    x = evaluation + rng.gauss(0.0, 5.0)  # the secretary's report is judged with the branch's record in view
     review = (
         SecretaryReviewLevel.GOOD
-        if x > 0.9
+        if x >= 90
         else SecretaryReviewLevel.FAIRLY_GOOD
-        if x > 0.75
+        if x >= 75
         else SecretaryReviewLevel.AVERAGE
-        if x > 0.55
+        if x >= 55
         else SecretaryReviewLevel.POOR
     )
     return AnnualEvaluation(
@@ -842,10 +991,10 @@ def _branch_annual(rng: random.Random, branch: Branch, year: int, quality: float
         subject_id=branch.branch_id,
         year=year,
         evaluator_org_id=branch.parent_org_id,
-        evaluation_score=round(min(100.0, max(0.0, 60 + 38 * quality + (rng.random() - 0.5) * 8)), 2),
+        evaluation_score=round(evaluation, 2),
         secretary_review=None if branch.secretary_id is None else review,
-        daily_observation_score=round(min(100.0, max(0.0, 58 + 40 * quality + (rng.random() - 0.5) * 8)), 1),
-        satisfaction_rate=round(min(1.0, max(0.0, rng.gauss(0.7 + 0.25 * quality, 0.05))), 3),
+        daily_observation_score=round(daily, 1),
+        satisfaction_rate=round(min(1.0, max(0.0, rng.gauss(0.7 + 0.25 * conduct, 0.05))), 3),
         org_life_meeting_held=rng.random() < 0.97,
         democratic_review_held=rng.random() < 0.96,
     )

@@ -9,13 +9,11 @@ from :mod:`partyrules.facts.generate`; this module arranges them into communitie
 from __future__ import annotations
 
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .bundle import BranchFacts, CommunityFacts, MemberFacts
-from .enums import MemberStatus
 from .generate import generate_branch_facts, generate_member_facts
-from .models import Community, Grid, VolunteerTeam
+from .models import Community, Grid, Member, VolunteerTeam
 
 _MASS_ORGS = ("union", "youth_league", "womens_federation", "elderly_association")
 _SERVICES = ("health", "culture", "convenience")
@@ -89,29 +87,29 @@ def generate_subdistrict(
         raise ValueError("a sub-district needs at least one community, organisation and member")
     rng = random.Random(seed)
     comms = tuple(_community(rng, i, rng.betavariate(5, 2)) for i in range(1, communities + 1))
-    branches = generate_branch_facts(organisations, seed=seed + 1, year=year)
     people = generate_member_facts(members, seed=seed + 2, year=year)
     # uneven branch sizes: a few large grid branches, many small ones (weights from a lognormal)
-    weights = [rng.lognormvariate(0, 0.6) for _ in branches]
+    weights = [rng.lognormvariate(0, 0.6) for _ in range(organisations)]
     # every organisation gets one member first, the rest go by weight
-    seeded = list(range(min(len(branches), len(people))))
-    assignment = seeded + rng.choices(range(len(branches)), weights=weights, k=len(people) - len(seeded))
+    seeded = list(range(min(organisations, len(people))))
+    assignment = seeded + rng.choices(range(organisations), weights=weights, k=len(people) - len(seeded))
     rng.shuffle(assignment)
-    sizes = Counter(assignment)
-    formal = Counter(a for a, m in zip(assignment, people, strict=True) if m.member.status == MemberStatus.FORMAL)
     out_members = []
+    rosters: list[list[Member]] = [[] for _ in range(organisations)]
     for a, m in zip(assignment, people, strict=True):
-        bid = branches[a].branch.branch_id
-        out_members.append(m.model_copy(update={"member": m.member.model_copy(update={"branch_id": bid})}))
+        bid = f"B{a + 1:04d}"  # the id generate_branch_facts gives the branch
+        member = m.member.model_copy(update={"branch_id": bid})
+        annual = m.annual.model_copy(update={"evaluator_org_id": bid}) if m.annual is not None else None
+        out_members.append(m.model_copy(update={"member": member, "annual": annual}))
+        rosters[a].append(member)
+    # the branches are made of the members assigned to them: counts, secretary, checklist owners and cards
+    branches = generate_branch_facts(organisations, seed=seed + 1, year=year, rosters=rosters)
     out_branches = []
     community_of: dict[str, str] = {}
     for i, b in enumerate(branches):
         cid = comms[i % len(comms)].community.community_id
-        n, f = sizes.get(i, 0), formal.get(i, 0)
-        has_committee = f >= 7 and b.branch.has_committee
-        branch = b.branch.model_copy(update={
-            "member_count": n, "formal_member_count": f, "parent_org_id": f"{cid}-PO",
-            "has_committee": has_committee, "committee_size": b.branch.committee_size if has_committee else 0})
-        out_branches.append(b.model_copy(update={"branch": branch}))
+        branch = b.branch.model_copy(update={"parent_org_id": f"{cid}-PO"})
+        annual = b.annual.model_copy(update={"evaluator_org_id": branch.parent_org_id}) if b.annual else None
+        out_branches.append(b.model_copy(update={"branch": branch, "annual": annual}))
         community_of[branch.branch_id] = cid
     return SubDistrict(year, comms, tuple(out_branches), tuple(out_members), community_of)

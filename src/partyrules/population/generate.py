@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PartyRulesError
+from ..facts.conduct import ANNUAL, grade_shares, member_conduct
 from ..facts.enums import AppraisalLevel, CardKind, MemberCategory, PostCategory
 from ..facts.generate import (
     _CATEGORY_MIX,
@@ -329,6 +330,8 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
         "training_sessions": _masked(pl, (u(rows) < c.training).astype(np.int64), newc),
         "spot_check_passed": _masked(pl, passed, spot),
     })
+    d["shares"] = _year_shares(d, required, attended, study_required, study_attended, cols["notes_submitted"],
+                               cols["volunteer_hours"], mean_hours)
     # checklist items done in the month, by item number (ids CL-<member>-<k> sort by k as k < 10)
     done_rows, done_k = np.nonzero(np.stack([monthly(d["done_month"][k]) == month for k in range(4)], axis=1))
     flat = pl.select(pl.format("CL-{}-{}", pl.lit(member_id.gather(who[done_rows])),
@@ -341,6 +344,25 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.
     own = ("subject_id", "member_id", "month")
     return frame.select(pl.lit(sid).alias("subject_id"), pl.lit(sid).alias("member_id"), pl.lit(months).alias("month"),
                         *[pl.col(c).cast(t) for c, t in schema.items() if c not in own])
+
+
+def _year_shares(d: dict[str, np.ndarray], required: list[np.ndarray], attended: list[np.ndarray],
+                 study_required: np.ndarray, study_attended: np.ndarray, notes: np.ndarray, hours: np.ndarray,
+                 mean_hours: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each member's attendance, study, notes and volunteering shares of the year (as the per-subject generator's
+    ``_member_shares`` computes them from a member's records)."""
+    n = len(d["branch"])
+
+    def year(values: np.ndarray) -> np.ndarray:  # rows are a member's 12 months, one after another
+        return np.asarray(values, dtype=np.float64).reshape(n, 12).sum(axis=1)
+
+    def share(done: np.ndarray, due: np.ndarray) -> np.ndarray:
+        return np.where(due > 0, np.minimum(1.0, done / np.maximum(due, 1e-12)), 1.0)
+
+    attendance = share(year(sum(attended)), year(sum(required)))
+    attendance = np.where(d["health"], np.minimum(1.0, attendance / ANNUAL.health_attendance_target), attendance)
+    return (attendance, share(year(study_attended), year(study_required)),
+            np.minimum(1.0, year(notes > 0) / 12), share(year(hours), year(mean_hours)))
 
 
 def _incidents(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.ndarray], cats: Any,
@@ -381,9 +403,9 @@ def _incidents(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, n
         pl.format("EV-{}-{}-{}", pl.lit(year), pl.lit(sid), number).alias("evidence_ref"),
         pl.lit(None, pl.String).alias("objection_id"),
     ).sort("who", "occurred_on", "incident_id")
-    has = np.zeros(n, dtype=bool)
-    has[out.get_column("who").to_numpy()] = True
-    d["has_incidents"] = has
+    severity = long.get_column("severity").to_numpy()
+    cost = np.select([severity == s for s in ANNUAL.member_penalty], list(ANNUAL.member_penalty.values()), 0.0)
+    d["penalty"] = np.bincount(long.get_column("who").to_numpy(), weights=cost * verified, minlength=n)
     return out.drop("who")
 
 
@@ -404,6 +426,8 @@ def _commendations(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[st
     long = pl.DataFrame({"who": who, "k": k, "kind": kind.astype(str),
                          "level": _weighted(rng, levels, m).astype(str),
                          "awarded_on": _day_in_year(rng, np.full(m, year)), "verified": u(m) < 0.95})
+    d["bonus"] = ANNUAL.member_commendation * np.bincount(who, weights=long.get_column("verified").to_numpy(),
+                                                          minlength=n)
     sid = member_id.gather(long.get_column("who"))
     return long.select("who", pl.lit(sid).alias("subject_id"),
                        pl.format("K-{}-{}", pl.lit(sid), pl.col("k")).alias("commendation_id"),
@@ -415,24 +439,25 @@ def _commendations(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[st
 def _annual(pl: Any, rng: np.random.Generator, subjects: Any, d: dict[str, np.ndarray], year: int) -> Any:
     n = len(d["branch"])
     u = rng.random
+    a = ANNUAL
+    conduct = np.clip(member_conduct(*d["shares"], d["penalty"], d["bonus"]), 0.0, 1.0)
+    reputation = rng.normal(0.0, a.reputation_sd, n)
     voters = 15 + (u(n) * 30).astype(np.int64)
-    quality = np.clip(d["engagement"] - np.where(d["has_incidents"], 0.15, 0.0) + (u(n) - 0.5) * 0.1, 0.0, 1.0)
-    exc = np.round(voters * np.maximum(0.0, quality - 0.55)).astype(np.int64)
-    basic = np.round(voters * np.maximum(0.0, 0.9 - quality) * 0.6).astype(np.int64)
-    unq = np.round(voters * np.maximum(0.0, 0.8 - quality) * 0.3).astype(np.int64)
-    qual = np.maximum(0, voters - exc - basic - unq)
+    chances = np.clip(np.stack(grade_shares(conduct + reputation, np.exp), axis=1), 0.0, 1.0)
+    exc, qual, basic, unq = rng.multinomial(voters, chances).T
     total = exc + qual + basic + unq
     points = {g.value: float(p) for g, p in _VOTE_POINTS.items()}
     score = (points["excellent"] * exc + points["qualified"] * qual + points["basically_qualified"] * basic
              + points["unqualified"] * unq) / np.maximum(total, 1)
+    daily = 100 * np.clip(conduct + reputation / 2 + rng.normal(0.0, a.daily_sd, n), 0.0, 1.0)
     x = u(n)
     levels = [a.value for a in AppraisalLevel]  # excellent, competent, basically_competent, incompetent
     appraisal = np.select([x < 0.2, x < 0.95, x < 0.99], levels[:3], levels[3])
     frame = pl.DataFrame({
         "exc": exc, "qual": qual, "basic": basic, "unq": unq,
         "evaluation_score": np.round(np.where(total > 0, score, 0.0), 2),
-        "daily_observation_score": np.round(np.clip(55 + 45 * quality + (u(n) - 0.5) * 10, 0.0, 100.0), 1),
-        "satisfaction_rate": np.round(np.minimum(1.0, 0.6 + 0.4 * quality * u(n) ** 0.2), 3),
+        "daily_observation_score": np.round(daily, 1),
+        "satisfaction_rate": np.round(np.minimum(1.0, 0.6 + 0.4 * conduct * u(n) ** 0.2), 3),
         "appraisal": _masked(pl, appraisal.astype(str), d["in_service"]),
         "org_life_meeting_held": u(n) < 0.97, "democratic_review_held": u(n) < 0.96,
     })
