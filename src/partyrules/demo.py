@@ -19,10 +19,10 @@ from pathlib import Path
 from .cycle.annual import AnnualResult
 from .cycle.funding import fmt_yuan
 from .cycle.ranking import Rank
-from .cycle.year import YearOptions, run_year, shipped_rulesets
+from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
 from .explain.breakdown import ScoreBreakdown
-from .facts.subdistrict import generate_subdistrict
+from .facts.subdistrict import SubDistrict, generate_subdistrict
 from .rulesets.model import RuleSet
 
 CATEGORIES = ("in_service", "retired", "new_citizen")
@@ -166,7 +166,27 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     if branch is not None:
         print("\n" + ("一个党支部的全年得分说明" if zh else "One branch's explained breakdown for the year"))
         print(branch.to_text(lang))
+    _fairness(area, year, lang)
     return 0 if not year.failures else 10
+
+
+def _fairness(area: SubDistrict, year: YearResult, lang: str, shown: int = 6) -> None:
+    """A short section of the fairness findings: structure (the rules) first, then conduct (the members)."""
+    from .analyse.fairness import fairness
+
+    zh = lang == "zh"
+    report = fairness(area, year_result=year)
+    print("\n" + ("考评公平性 (示范党员各期可达最高分; 结构性差距与表现差距分开)" if zh else
+                  "Fairness (what an exemplary member can reach each period; structure apart from conduct)"))
+    for kind, title in (("structure", "结构性差距 (规则造成)" if zh else "structural gaps (made by the rules)"),
+                        ("conduct", "表现差距 (党员所做不同)" if zh else "gaps in conduct (what members did)")):
+        found = report.findings(lang, kind)
+        print(f"  {title}: {len(found)}")
+        for text in found[:shown]:
+            print(f"    - {text}")
+        if len(found) > shown:
+            print(f"    … {len(found) - shown} " + ("条, 见 partyrules fairness --demo" if zh else
+                                                   "more: partyrules fairness --demo"))
 
 
 def _pick_example(scored: list[ScoreBreakdown]) -> ScoreBreakdown | None:

@@ -905,7 +905,15 @@ def fairness(population: Any = None, *, year: int | None = None, year_result: Ye
     costs = [c for k, rs in indices.items() for c in _costs(k, rs, year, once_a_year_month)]
     diffs = _field_differences(indices)
 
-    pops = _populations(population, notes)
+    try:
+        import polars  # noqa: F401  (the population is scored over columns)
+    except ImportError:
+        pops = {}
+        if population is not None:
+            notes.append("the population's per-period scores need the analysis extra (pip install "
+                          "'partyrules[analysis]'); the year's results are those of year_result only")
+    else:
+        pops = _populations(population, notes)
     annual = None
     if year_result is not None:
         annual = [*year_result.members, *year_result.branches]
