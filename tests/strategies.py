@@ -398,7 +398,8 @@ def _standard(draw: st.DrawFn, sid: str, dim: str, points: float) -> dict[str, o
                               "source": "generated", "points": points}
     if draw(st.integers(0, 3)) == 0:
         out["when"] = draw(st.sampled_from(WHENS))[0]
-        out["if_not_applicable"] = draw(st.sampled_from(["full", "zero"]))
+        out["if_not_applicable"] = draw(st.sampled_from(["full", "zero", "not_assessed"]))
+    due = draw(st.sampled_from([None, "monthly", "quarterly", "yearly", "any"]))
     method = draw(st.sampled_from(["flag", "ratio", "ratio_to", "bands", "per_occurrence"]))
     if method == "flag":
         out["flag"] = draw(st.sampled_from(FLAGS))[0]
@@ -418,6 +419,11 @@ def _standard(draw: st.DrawFn, sid: str, dim: str, points: float) -> dict[str, o
     else:
         per = draw(st.sampled_from([a for a in (0.5, 1, 2, 3, 5, 10) if a <= points]))
         out["per_occurrence"] = {"count": draw(st.sampled_from(PER_OCCURRENCE))[0], "points": per}
+    text = str(out)
+    # a yearly standard never prorates, and only a yearly one reads the annual evaluation (checked at load)
+    if due is not None and not (due == "yearly" and "period.months" in text) \
+            and not (due != "yearly" and "annual." in text):
+        out["due"] = due
     return out
 
 

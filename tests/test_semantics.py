@@ -52,8 +52,11 @@ def assert_invariants(rs: pr.RuleSet, b: pr.ScoreBreakdown) -> None:
     std_lines = [ln for ln in b.lines if ln.kind == "standard"]
     ded_lines = [ln for ln in b.lines if ln.kind == "deduction"]
     assert all(ln.kind != "veto" for ln in b.lines)
-    # every standard has exactly one line, in declaration order
-    assert [ln.rule_id for ln in std_lines] == [s.id for s in rs.standards]
+    # every standard has exactly one line or is listed as not assessed, in declaration order
+    skipped = {n.rule_id: n for n in b.not_assessed}
+    assert [ln.rule_id for ln in std_lines] == [s.id for s in rs.standards if s.id not in skipped]
+    assert [n.rule_id for n in b.not_assessed] == [s.id for s in rs.standards if s.id in skipped]
+    assert all(n.points == next(s.points for s in rs.standards if s.id == n.rule_id) for n in b.not_assessed)
     declared = {s.id: s for s in rs.standards}
     for ln in std_lines:
         assert ln.max_points == declared[ln.rule_id].points
@@ -69,7 +72,10 @@ def assert_invariants(rs: pr.RuleSet, b: pr.ScoreBreakdown) -> None:
         assert abs(ln.points) <= ln.before_cap + 1e-9, ln
         assert ln.status in DEDUCTION_STATUSES, ln
     for d in b.dimensions:
-        assert 0 <= d.subtotal <= d.max, d
+        # what the period could earn: the max less the points of the standards it did not assess
+        left_out = sum(n.points for n in b.not_assessed if n.dimension == d.id)
+        assert d.assessed_max == pytest.approx(max(0.0, d.max - left_out), abs=1e-6)
+        assert 0 <= d.subtotal <= d.assessed_max, d
         mine_std = [ln.points for ln in std_lines if ln.dimension == d.id]
         mine_ded = [ln.points for ln in ded_lines if ln.dimension == d.id]
         # every point is accounted for: the lines of a dimension add up to its subtotal (floored give-back)
@@ -78,10 +84,15 @@ def assert_invariants(rs: pr.RuleSet, b: pr.ScoreBreakdown) -> None:
         assert d.deducted == pytest.approx(round(-sum(mine_ded), 6), abs=1e-9)
         assert d.deducted <= d.earned + 1e-9  # a deduction never takes the dimension below 0
     subtotal_sum = round(sum(d.subtotal for d in b.dimensions), 6)
+    assert b.assessed_total == pytest.approx(subtotal_sum, abs=1e-9)
+    assert b.assessed_max == pytest.approx(sum(d.assessed_max for d in b.dimensions), abs=1e-6)
     if b.vetoed and b.veto_effect == "zero_total":
         assert b.total == 0
-    else:
+    elif b.assessed_max == b.max_points:
         assert b.total == pytest.approx(subtotal_sum, abs=1e-9)
+    else:  # put back on the rule set's scale
+        want = subtotal_sum * b.max_points / b.assessed_max if b.assessed_max > 0 else 0.0
+        assert b.total == pytest.approx(want, abs=1e-6)
     assert b.vetoed == bool(b.vetoes)
     assert all(v.kind == "veto" and v.status == "vetoed" and v.points == 0 for v in b.vetoes)
     assert {v.rule_id for v in b.vetoes} <= {v.id for v in rs.vetoes}
@@ -181,9 +192,16 @@ def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> 
     def ev(text: str) -> Any:
         return MEANINGS[text](v)
 
+    months = pr.Period.parse(period).months  # the tests' periods are whole quarters or years
+    not_assessed: set[str] = set()
     standards: dict[str, float] = {}
     for s in doc["standards"]:
         full = float(s["points"])
+        due = s.get("due")
+        if (due == "yearly" and months < 12) or (due == "quarterly" and months < 3) or (
+                "when" in s and s.get("if_not_applicable") == "not_assessed" and ev(s["when"]) is not True):
+            not_assessed.add(s["id"])
+            continue
         if "when" in s and ev(s["when"]) is not True:
             pts = full if s.get("if_not_applicable", "full") == "full" else 0.0
         elif "flag" in s:
@@ -216,17 +234,24 @@ def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> 
             taken[k["id"]] = round(min(occ * k["points"], k["cap"]), 6)
     deductions: dict[str, float] = {}
     subtotals: dict[str, float] = {}
+    assessed_max: dict[str, float] = {}
     for d in doc["dimensions"]:
-        earned = sum(p for s in doc["standards"] if s["dimension"] == d["id"] for p in [standards[s["id"]]])
+        assessed_max[d["id"]] = max(0.0, d["max"] - sum(s["points"] for s in doc["standards"]
+                                                        if s["dimension"] == d["id"] and s["id"] in not_assessed))
+        earned = sum(standards[s["id"]] for s in doc["standards"]
+                     if s["dimension"] == d["id"] and s["id"] not in not_assessed)
         mine = [k["id"] for k in doc["deductions"] if k["dimension"] == d["id"] and k["id"] in taken]
         excess = sum(taken[k] for k in mine) - earned
         for kid in reversed(mine):  # the floor: the last declared deductions give back first
             give = min(taken[kid], max(0.0, excess))
             excess -= give
             deductions[kid] = -(taken[kid] - give)
-        subtotals[d["id"]] = max(0.0, earned - sum(taken[k] for k in mine))
+        subtotals[d["id"]] = min(assessed_max[d["id"]], max(0.0, earned - sum(taken[k] for k in mine)))
     vetoes = [x["id"] for x in doc["vetoes"] if ev(x["when"]) is True]
     total = sum(subtotals.values())
+    top, amax = sum(d["max"] for d in doc["dimensions"]), sum(assessed_max.values())
+    if abs(amax - top) > 1e-9:  # a period that did not assess everything is put back on the rule set's scale
+        total = total * top / amax if amax > 0 else 0.0
     if vetoes and doc["veto_effect"] == "zero_total":
         total = 0.0
     return {"standards": standards, "deductions": deductions, "subtotals": subtotals, "vetoes": vetoes,

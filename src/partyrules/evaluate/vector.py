@@ -34,6 +34,7 @@ from ..errors import EvaluationError
 from ..lang import ir as I
 from ..periods import Period
 from ..population.frames import SUBJECT_TABLE, Population
+from ..rulesets.cadence import not_due
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from ..score.vector import fmax, fmin, round6, seq_sum
@@ -203,7 +204,7 @@ class VectorEvaluator:
                           for k, t in tables.items()}
             applies = None
         # compile every expression first: this registers the aggregations they read
-        plan = _RulePlan(rs, cc)
+        plan = _RulePlan(rs, cc, period)
         subj = self._aggregate(cc, tables, subj, plan.firings, bar)
         if applies is not None:
             subj, skipped = _applicable(cc, subj, applies)
@@ -444,13 +445,21 @@ def _chunks(pop: Population, size: int) -> Iterator[Population]:
 class _RulePlan:
     """Every rule of the rule set as column expressions over the subject frame."""
 
-    def __init__(self, rs: RuleSet, cc: ColumnCompiler) -> None:
+    def __init__(self, rs: RuleSet, cc: ColumnCompiler, period: Period) -> None:
         self.rs = rs
         self.cc = cc
         self.firings: list[_Firing] = []
         self.veto_fired: dict[str, pl.Expr] = {v.id: self._occurs(v) for v in rs.vetoes}
         self.check_fired: dict[str, pl.Expr] = {c.id: self._occurs(c) for c in rs.checks}
-        self.standard_points: dict[str, pl.Expr] = {s.id: self._standard(s) for s in rs.standards}
+        skipped = not_due(rs.standards, period)
+        # per standard, whether this subject's period leaves it out (False: always assessed); as the scorer decides
+        self.not_assessed: dict[str, pl.Expr | bool] = {
+            s.id: True if s.id in skipped else
+            ~cc.holds(s.exprs["when"].ir) if s.spec.if_not_applicable == "not_assessed" and "when" in s.exprs
+            else False
+            for s in rs.standards}
+        self.standard_points: dict[str, pl.Expr] = {
+            s.id: pl.lit(0.0) if self.not_assessed[s.id] is True else self._standard(s) for s in rs.standards}
         self.deduction_points: dict[str, pl.Expr] = {k.id: self._deduction(k) for k in rs.deductions}
 
     def _firing(self, rule_id: str, shape: tuple[str, I.IR | None, I.IR | None]) -> pl.Expr:
@@ -515,7 +524,7 @@ class _RulePlan:
                 .when(num.is_null()).then(0.0) \
                 .otherwise(fmin(pl.lit(1.0), fmax(pl.lit(0.0), divide(num, den))))
             points = full * frac
-        not_applicable = full if sp.if_not_applicable == "full" else 0.0
+        not_applicable = full if sp.if_not_applicable == "full" else 0.0  # not_assessed: 0, out of the maximum
         return pl.when(applicable).then(round6(points.cast(pl.Float64))).otherwise(not_applicable)
 
     def _deduction(self, k: Deduction) -> pl.Expr:
@@ -550,6 +559,11 @@ class _RulePlan:
         steps: list[list[pl.Expr]] = []
         last: list[pl.Expr] = [pl.col(f"@p:{s.id}").alias(f"rule:{s.id}") for s in rs.standards]
         for d in rs.dimensions:
+            left_out = [pl.lit(float(s.points)) if na is True else pl.when(na).then(float(s.points)).otherwise(0.0)
+                        for s in rs.standards if s.dimension == d.id
+                        for na in (self.not_assessed[s.id],) if na is not False]
+            first.append((round6(fmax(pl.lit(0.0), pl.lit(float(d.max)) - seq_sum(left_out))) if left_out
+                          else pl.lit(float(d.max))).alias(f"@max:{d.id}"))
             earned = round6(seq_sum([pl.col(f"@p:{s.id}") for s in rs.standards if s.dimension == d.id]))
             mine = [k.id for k in rs.deductions if k.dimension == d.id]
             taken = round6(-seq_sum([pl.col(f"@p:{k}") for k in mine]))
@@ -566,7 +580,7 @@ class _RulePlan:
                              pl.when(active).then(round6(pl.col(ex) - give)).otherwise(pl.col(ex)).alias(ex)]
             taken_after = pl.when(active).then(round6(-seq_sum([pl.col(f"@p:{k}") for k in mine]))) \
                 .otherwise(pl.col(f"@taken:{d.id}"))
-            last.append(round6(fmin(pl.lit(float(d.max)), fmax(pl.lit(0.0), pl.col(f"@earned:{d.id}") - taken_after)))
+            last.append(round6(fmin(pl.col(f"@max:{d.id}"), fmax(pl.lit(0.0), pl.col(f"@earned:{d.id}") - taken_after)))
                         .alias(f"dim:{d.id}"))
             last.extend(pl.col(f"@p:{k}").alias(f"rule:{k}") for k in mine)
         fired = [pl.col(f"veto:{v.id}") for v in rs.vetoes]
@@ -576,6 +590,12 @@ class _RulePlan:
     def total_expr(self) -> pl.Expr:
         rs = self.rs
         total = round6(seq_sum([pl.col(f"dim:{d.id}") for d in rs.dimensions]))
+        if any(na is not False for na in self.not_assessed.values()):
+            # on the rule set's scale, as score.scoring.on_scale
+            top = round(float(rs.max_points), 6)
+            amax = round6(seq_sum([pl.col(f"@max:{d.id}") for d in rs.dimensions]))
+            total = pl.when(amax == top).then(total).when(amax <= 0).then(0.0) \
+                .otherwise(round6(total * top / amax))
         if rs.spec.veto_effect == "zero_total":
             total = pl.when(pl.col("vetoed")).then(0.0).otherwise(total)
         return total.alias("total")

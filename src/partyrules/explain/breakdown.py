@@ -46,13 +46,30 @@ class Line(_Model):
 
 
 class DimensionScore(_Model):
+    """A dimension's subtotal. ``assessed_max`` is what the period could earn in it: ``max`` less the points of
+    its standards that were not assessed (not due in the period, or not applicable and declared not assessed)."""
+
     id: str
     zh: str
     en: str
     subtotal: float
     max: float
+    assessed_max: float
     earned: float
     deducted: float
+
+
+class NotAssessed(_Model):
+    """A standard the period did not assess, and why: it earned nothing and was left out of the maximum."""
+
+    rule_id: str
+    dimension: str
+    zh: str
+    en: str
+    points: float  # the points it would have counted for in the maximum
+    due: str | None  # its cadence (None: not declared)
+    reason_zh: str
+    reason_en: str
 
 
 class GradeResult(_Model):
@@ -102,8 +119,10 @@ class ScoreBreakdown(_Model):
     title_en: str
     period: PeriodInfo
     params: dict[str, Any]
-    total: float
+    total: float  # on the rule set's scale: assessed_total * max_points / assessed_max
     max_points: float
+    assessed_total: float  # the sum of the dimension subtotals, out of assessed_max
+    assessed_max: float  # the maximum of what the period assessed (max_points when everything was assessed)
     grade: GradeResult
     vetoed: bool
     veto_effect: str
@@ -112,6 +131,7 @@ class ScoreBreakdown(_Model):
     lines: list[Line]
     reason_codes: list[ReasonCode]
     warnings: list[StructureWarning] = Field(default_factory=list)
+    not_assessed: list[NotAssessed] = Field(default_factory=list)
 
     # -- serialisation ---------------------------------------------------------------------------------------
     def to_json(self, *, indent: int | None = None) -> str:

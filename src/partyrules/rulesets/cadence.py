@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..lang import ir as I
 from ..periods import Month, Period
 
 # What a person reads when an item is not assessed, per cadence.
 _REASONS: dict[str, tuple[str, str]] = {
-    "quarterly": ("按季度考核,本期不含完整季度,不予评估", "assessed by the quarter; this period holds no whole quarter"),
+    "quarterly": ("按季度考核,本期不含完整季度,不予评估",
+                  "assessed by the quarter; this period holds no whole quarter"),
     "yearly": ("按年度考核,年度评定时评估,本期不予评估", "assessed once a year, on the whole year; not in this period"),
 }
 
@@ -59,4 +61,25 @@ def not_due(standards: object, period: Period) -> dict[str, NotDue]:
         if not is_due(due, period):
             zh, en = _REASONS[due]
             out[s.id] = NotDue(s.id, due, zh, en)
+    return out
+
+
+def cadence_problems(due: str | None, exprs: dict[str, object]) -> list[tuple[str, str, str]]:
+    """Contradictions between a standard's cadence and what its expressions read: (code, message, hint).
+
+    ``exprs`` maps expression keys to objects with an ``ir``. Checked when a rule set is loaded."""
+    reads_months = reads_annual = False
+    for e in exprs.values():
+        for node in e.ir.walk():  # type: ignore[attr-defined]
+            if isinstance(node, I.Field):
+                reads_months |= node.scope == "period" and tuple(node.path) == ("months",)
+                reads_annual |= node.scope == "annual"
+    out: list[tuple[str, str, str]] = []
+    if due == "yearly" and reads_months:
+        out.append(("RS309", "a yearly standard is judged once, on the whole year, but it reads period.months: "
+                    "prorated, a once-a-year event would count only in the period it happened in",
+                    "write the yearly target itself (e.g. target: 1), without period.months"))
+    if due is not None and due != "yearly" and reads_annual:
+        out.append(("RS310", f"the standard reads the annual evaluation, which exists only for a whole year, but "
+                    f"it is due {due}", "declare due: yearly"))
     return out

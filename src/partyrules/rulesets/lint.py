@@ -79,6 +79,7 @@ class _Linter:
         self.texts()
         self.monotone()
         self.actionable()
+        self.cadence()
         return sorted(self.out, key=_position)
 
     # -- items and their expressions ---------------------------------------------------------------------------
@@ -402,6 +403,22 @@ class _Linter:
                                  doc.location((*path, lang)),
                                  "say how the two differ, so a breakdown's lines can be told apart", "warning")
                         break
+
+    # -- cadence ---------------------------------------------------------------------------------------------
+    def cadence(self) -> None:
+        """Every standard should say when it falls due, and no subject should earn points for a standard that
+        does not apply to it (docs/rule-language.md, "Cadence")."""
+        for s, it in zip(self.rs.standards, self.src.standards, strict=True):
+            reads_annual = any(f.startswith("annual.") for e in s.exprs.values() for f in _fields_read(e.ir))
+            if s.spec.due is None:
+                hint = "it reads the annual evaluation: declare due: yearly" if reads_annual else \
+                    "declare due: monthly, quarterly, yearly or any"
+                self.add("RS560", f"standard {s.id} does not say when it falls due, so every period assesses it",
+                         it.doc.location(it.path), hint, "warning")
+            if "when" in s.exprs and s.spec.if_not_applicable == "full":
+                self.add("RS561", f"standard {s.id} gives its full {s.points:g} points to every subject its `when` "
+                         "does not apply to: points for nothing done", it.doc.location((*it.path, "when")),
+                         "write if_not_applicable: not_assessed (left out of the maximum), or zero", "warning")
 
     # -- monotone declarations -------------------------------------------------------------------------------
     def monotone(self) -> None:

@@ -31,6 +31,7 @@ from ..lang.check import Schema, check, suggest
 from ..lang.parser import parse
 from . import spec as S
 from .actionable import actionable_diagnostics
+from .cadence import cadence_problems
 from .model import Check, Deduction, Dimension, Expression, RuleSet, Standard, Veto
 from .schema import schema_for
 from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, YamlDocument, load_yaml
@@ -472,8 +473,10 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
         else:
             assert s.per_occurrence is not None
             exprs["count"] = compile_expr(it, ("per_occurrence", "count"), s.per_occurrence.count, "num")
-        standards.append(Standard(s, m, {k: v for k, v in exprs.items() if v is not None},
-                                  it.doc.location(it.path)))
+        compiled = {k: v for k, v in exprs.items() if v is not None}
+        for code, message, hint in cadence_problems(s.due, compiled):
+            diags.append(Diagnostic(code, message, it.doc.location((*it.path, "due")), hint))
+        standards.append(Standard(s, m, compiled, it.doc.location(it.path)))
 
     deductions: list[Deduction] = []
     for it in sources.deductions:

@@ -5,6 +5,10 @@ Semantics (property-tested):
 - within a dimension, deductions never take the subtotal below 0 (the floor); when the floor binds, the excess is
   given back by the last-declared deductions first, and their lines say ``floored``;
 - a veto forces the lowest grade whatever the points (and zeroes the total when ``veto_effect: zero_total``);
+- a standard not assessed (not due in the period, or not applicable and declared ``not_assessed``) earns nothing
+  and leaves the maximum: its dimension can earn ``max`` less its points, and the total is put back on the rule
+  set's scale (``assessed_total * max_points / assessed_max``), so a period is never graded on items it did not
+  assess;
 - points are rounded to 6 decimals per line and per sum, so results are identical on every platform.
 """
 
@@ -21,10 +25,13 @@ from ..explain.breakdown import ScoreBreakdown
 from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
+from ..rulesets.cadence import NotDue, not_due
 from ..rulesets.model import Deduction, Standard, Veto
 
 ROUND = 6
 REASONS = 3
+NOT_APPLICABLE_REASON = ("不适用于该对象(适用条件不成立),不计入满分",
+                         "does not apply to this subject (its condition does not hold): left out of the maximum")
 
 
 def _r(x: float) -> float:
@@ -103,6 +110,14 @@ class Scorer:
         self.params_json = {k: jsonable(rs.params[k]) for k in sorted(rs.params)}
         self.max_points = _r(rs.max_points)
         self.grades = {g.id: {"id": g.id, "zh": g.zh, "en": g.en} for g in rs.grades}
+        self._not_due: dict[tuple[str, str], dict[str, NotDue]] = {}
+
+    def not_due(self, period: Period) -> dict[str, NotDue]:
+        key = (str(period.start), str(period.end))
+        got = self._not_due.get(key)
+        if got is None:
+            got = self._not_due[key] = not_due(self.plan.ruleset.standards, period)
+        return got
 
     def evidence(self, rule_id: str, ctx: Ctx, counted: list[str]) -> dict[str, Any]:
         rp = self.rule_plans[rule_id]
@@ -151,12 +166,27 @@ class Scorer:
         warnings = [{"id": c.id, "severity": c.spec.severity, "zh": c.spec.zh, "en": c.spec.en,
                      "source": c.spec.source, "evidence": self.evidence(c.id, ctx, self._counted(c.id, main))}
                     for c in rs.checks if c.id in main]
-        std_lines = [self._standard(s, ctx, main, applicable, values) for s in rs.standards]
+        skipped = self.not_due(period)
+        not_assessed: list[dict[str, Any]] = []
+        std_lines = []
+        for s in rs.standards:
+            sp = s.spec
+            nd = skipped.get(s.id)
+            if nd is None and sp.if_not_applicable == "not_assessed" and "when" in s.exprs \
+                    and s.id not in applicable:
+                nd = NotDue(s.id, sp.due or "any", *NOT_APPLICABLE_REASON)
+            if nd is None:
+                std_lines.append(self._standard(s, ctx, main, applicable, values))
+            else:
+                not_assessed.append({"rule_id": s.id, "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
+                                     "points": float(sp.points), "due": sp.due, "reason_zh": nd.reason_zh,
+                                     "reason_en": nd.reason_en})
         ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
 
         dimensions: list[dict[str, Any]] = []
         final_ded: list[dict[str, Any]] = []
         for d in rs.dimensions:
+            assessed_max = _r(max(0.0, d.max - sum(x["points"] for x in not_assessed if x["dimension"] == d.id)))
             earned = _r(sum(ln["points"] for ln in std_lines if ln["dimension"] == d.id))
             mine = [ln for ln in ded_lines if ln["dimension"] == d.id]
             taken = _r(-sum(ln["points"] for ln in mine))
@@ -171,10 +201,12 @@ class Scorer:
                         ln["status"] = "floored"
                 taken = _r(-sum(ln["points"] for ln in mine))
             final_ded.extend(mine)
-            subtotal = _r(min(d.max, max(0.0, earned - taken)))
+            subtotal = _r(min(assessed_max, max(0.0, earned - taken)))
             dimensions.append({"id": d.id, "zh": d.zh, "en": d.en, "subtotal": subtotal, "max": d.max,
-                               "earned": earned, "deducted": taken})
-        total = _r(sum(x["subtotal"] for x in dimensions))
+                               "assessed_max": assessed_max, "earned": earned, "deducted": taken})
+        assessed_total = _r(sum(x["subtotal"] for x in dimensions))
+        assessed_max_total = _r(sum(x["assessed_max"] for x in dimensions))
+        total = on_scale(assessed_total, assessed_max_total, self.max_points)
         vetoed = bool(veto_lines)
         if vetoed and rs.spec.veto_effect == "zero_total":
             total = 0.0
@@ -196,6 +228,8 @@ class Scorer:
             "params": self.params_json,
             "total": total,
             "max_points": self.max_points,
+            "assessed_total": assessed_total,
+            "assessed_max": assessed_max_total,
             "grade": self.grades[grade.id],
             "vetoed": vetoed,
             "veto_effect": rs.spec.veto_effect,
@@ -204,6 +238,7 @@ class Scorer:
             "lines": lines,
             "reason_codes": self._reasons(veto_lines, std_lines, final_ded),
             "warnings": warnings,
+            "not_assessed": not_assessed,
         })
 
     # -- lines -----------------------------------------------------------------------------------------------
@@ -311,6 +346,18 @@ class Scorer:
             out.append({"code": f"{prefix}:{rid}", "rule_id": rid, "kind": ln["kind"], "points_lost": lost,
                         "zh": ln["zh"], "en": ln["en"]})
         return out
+
+
+def on_scale(assessed_total: float, assessed_max: float, max_points: float) -> float:
+    """A period's total on the rule set's scale: what it earned out of what it assessed, times the maximum.
+
+    With everything assessed it is the sum of the subtotals itself; a period that assessed nothing scores 0 (it
+    has nothing to grade on, and a grade from nothing would be a free grade)."""
+    if assessed_max == max_points:
+        return assessed_total
+    if assessed_max <= 0:
+        return 0.0
+    return _r(assessed_total * max_points / assessed_max)
 
 
 def scorer_for(plan: Plan) -> Scorer:
