@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import partyrules as pr
+from partyrules.errors import ForeignConductError
 from strategies import (
     annual_evaluations,
     commendations,
@@ -267,9 +267,9 @@ def test_a_rejected_change_leaves_the_session_as_it_was(example_ruleset):
     with pr.LiveSession(example_ruleset, _facts(), PERIOD) as s:
         before = s.breakdown().to_json()
         facts = s.facts
-        with pytest.raises(ValidationError):
+        with pytest.raises(ForeignConductError):
             s.add_record(_record("2026-08", member_id="M2"))  # somebody else's record
-        with pytest.raises(ValidationError):
+        with pytest.raises(ForeignConductError):
             s.add_incident(veto_incident("IX", member_id="M2"))
         with pytest.raises(pr.EvaluationError) as info:
             s.retract_incident("nope")
@@ -336,3 +336,48 @@ def test_generated_commendations_in_a_session(example_ruleset, extra):
         for i, c in enumerate(extra):
             s.add_commendation(c.model_copy(update={"commendation_id": f"C{i}"}))
             assert s.breakdown().to_json() == pr.evaluate(example_ruleset, s.facts, period=PERIOD).to_json()
+
+
+# -- only the member's own conduct ---------------------------------------------------------------------------------
+def _foreign_changes() -> list[tuple[str, Any, str, str]]:
+    """(method, another subject's item, the list it goes in, its id), one per way of feeding a session."""
+    branch_incident = pr.Incident.model_validate({**veto_incident("IB").model_dump(), "subject_kind": "branch",
+                                                  "kind": "ledger_incomplete"})
+    commendation = pr.Commendation(commendation_id="CX", subject_kind="member", subject_id="M2",
+                                   kind="commendation", level="city", awarded_on="2026-05-01", verified=True)
+    annual = pr.AnnualEvaluation.model_validate({"subject_kind": "member", "subject_id": "M2", "year": 2026,
+                                                 "evaluator_org_id": "B1", "evaluation_score": 90.0,
+                                                 "daily_observation_score": 90.0})
+    return [("add_incident", veto_incident("IX", member_id="M2"), "incidents", "IX"),
+            ("add_incident", branch_incident, "incidents", "IB"),
+            ("add_commendation", commendation, "commendations", "CX"),
+            ("add_record", _record("2026-08", member_id="M2"), "records", "2026-08"),
+            ("set_annual", annual, "annual", "2026")]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_a_session_refuses_another_subjects_item_with_the_typed_error(example_ruleset, index):
+    method, item, field, ident = _foreign_changes()[index]
+    with pr.LiveSession(example_ruleset, _facts(), PERIOD) as s:
+        before = s.breakdown().to_json()
+        facts = s.facts
+        with pytest.raises(ForeignConductError) as info:
+            getattr(s, method)(item)
+        err = info.value
+        assert err.code == "PR032" and err.location is not None and err.location.path == f"{field}[{ident!r}]"
+        assert err.message_zh and err.hint
+        assert s.facts == facts and s.breakdown().to_json() == before
+
+
+@pytest.mark.parametrize("how", ["model_copy", "model_construct"])
+def test_a_session_refuses_initial_facts_built_around_validation(example_ruleset, how):
+    facts = _facts()
+    foreign = (veto_incident("IX", member_id="M2"),)
+    if how == "model_copy":
+        bad = facts.model_copy(update={"incidents": foreign})
+    else:
+        bad = pr.MemberFacts.model_construct(member=facts.member, records=facts.records, incidents=foreign,
+                                             commendations=(), annual=None)
+    with pytest.raises(ForeignConductError) as info:
+        pr.LiveSession(example_ruleset, bad, PERIOD)
+    assert info.value.location is not None and info.value.location.path == "incidents['IX']"

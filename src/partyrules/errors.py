@@ -179,3 +179,33 @@ class PopulationError(PartyRulesError):
     (a missing, unknown or mistyped column), each named."""
 
     code = "PR040"
+
+
+class ForeignConductError(EvaluationError):
+    """A subject's facts carry another subject's item: an incident, a commendation, a monthly record or an annual
+    evaluation. Only a subject's own conduct is assessed (只评价本人的行为), so such facts are refused wherever
+    evaluation starts, however they were built (model_copy and model_construct skip the bundle's validators).
+
+    ``location.path`` names the first foreign item, e.g. ``incidents['I7']``; ``items`` lists every foreign item as
+    (list, item id, owner kind, owner id); ``message_zh`` is the message in Chinese."""
+
+    code = "PR032"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        message_zh: str,
+        items: Iterable[tuple[str, str, str, str]] = (),
+        location: Location | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message_zh = message_zh
+        self.items = list(items)
+        super().__init__(message, location=location, hint=hint)
+
+    def _text(self) -> str:
+        # the item's path leads, as a diagnostic's location does: facts have no file and line to point at
+        where = f"{self.location.path}: " if self.location is not None and self.location.path else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}{self.code}: {self.message} / {self.message_zh}{hint}"

@@ -1,8 +1,9 @@
 """From a subject's fact bundle to the evaluation context and the engine's facts.
 
-This is where fairness is enforced structurally: only the subject's *own* incidents and commendations that are
-*verified* and fall *within the period* are put in front of the rules. An unverified allegation, a relative's
-conduct or a lawful objection is simply not a fact any rule can see.
+This is where fairness is enforced structurally: facts holding anything of another subject are refused (however
+they were built), and only the subject's *own* incidents and commendations that are *verified* and fall *within
+the period* are put in front of the rules. An unverified allegation, a relative's conduct or a lawful objection
+is simply not a fact any rule can see.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..compile.durable import FactShape, Plan
 from ..errors import EvaluationError
-from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..facts import BranchFacts, CommunityFacts, MemberFacts, check_own_conduct
 from ..lang.interp import Ctx, PeriodView
 from ..periods import Period
 
@@ -49,6 +50,8 @@ def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     if not isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)):
         raise EvaluationError(f"expected a subject's facts (MemberFacts, BranchFacts or CommunityFacts), got "
                               f"{type(facts).__name__}", hint="read raw data with partyrules.parse_subject_facts")
+    # Every evaluation passes here: bundles made by model_copy or model_construct skipped the bundle's checks.
+    check_own_conduct(facts)
     kind = str(type(facts).subject_kind)
     if kind != rs.subject_kind:
         raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but {facts.subject_id} is a {kind}",

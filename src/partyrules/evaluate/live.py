@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import EvaluationError
 from ..explain.breakdown import ScoreBreakdown
-from ..facts import AnnualEvaluation, Commendation, Incident
+from ..facts import AnnualEvaluation, Commendation, Incident, check_own_conduct
 from ..periods import Month, Period
 from ..rulesets.model import RuleSet
 from .context import SubjectFacts, build_context, engine_facts, subject_of
@@ -65,6 +65,9 @@ class LiveSession:
     def _replace(self, **changes: Any) -> None:
         data = {name: getattr(self._facts, name) for name in type(self._facts).model_fields}
         data.update(changes)
+        # Every change passes here. Another subject's item is refused with the typed error before pydantic's own
+        # check would refuse it less precisely; the session is unchanged either way.
+        check_own_conduct(type(self._facts).model_construct(**data))
         new = type(self._facts).model_validate(data)
         build_context(self._ev.plan, new, self.period)
         self._facts = new

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotApplicableError, PartyRulesError
+from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
 from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns
@@ -24,17 +26,44 @@ BACKENDS = ("vector", "engine", "reference")
 
 def _as_population(population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
                    kind: str) -> tuple[Population, list[tuple[str, str]]]:
-    """The population as tables, and the rows that could not be read (tables given as DataFrames are checked
-    like files: a bad row leaves its subject out, and says why)."""
+    """The population as tables, and the subjects or rows that cannot be scored, each with the reason.
+
+    Every input passes here, and each way in keeps out anything of another subject (only a subject's own conduct
+    is assessed): tables given as DataFrames are checked like files (a bad row, a row of another subject among
+    them, leaves its subject out and says why); a bundle holding another subject's item (made by model_copy or
+    model_construct, which skip the bundle's checks) is refused with the typed error, since turned into tables its
+    item would be attached to the subject it names; tables taken as they are get the same refusal."""
     from ..population.frames import Population, facts_to_population
     from ..population.io import population_from_frames
 
     if isinstance(population, Population):
-        return population, []
+        return _own_rows_only(population)
     if isinstance(population, Mapping):
         read = population_from_frames(population, kind)
         return read.population, [(p.subject_id or f"{p.file}:{p.row}", str(p)) for p in read.problems]
-    return facts_to_population(population, kind), []
+    kept: list[Any] = []
+    refused: list[tuple[str, str]] = []
+    for facts in population:
+        items = foreign_items(facts) if isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)) else []
+        if items:
+            refused.append((facts.subject_id, str(foreign_conduct_error(kind, facts.subject_id, items))))
+        else:
+            kept.append(facts)
+    return facts_to_population(kept, kind), refused
+
+
+def _own_rows_only(pop: Population) -> tuple[Population, list[tuple[str, str]]]:
+    """The population without the subjects that have a row of another subject attached, and why each is out."""
+    from ..population.checks import foreign_rows
+
+    found: dict[str, list[ForeignItem]] = {}
+    for sid, table, item, owner_kind, owner_id in foreign_rows(pop.subject_kind, pop.tables):
+        found.setdefault(sid, []).append((table, item, owner_kind, owner_id))
+    if not found:
+        return pop, []
+    ids = pop.subject_ids
+    refused = [(sid, str(foreign_conduct_error(pop.subject_kind, sid, found[sid]))) for sid in ids if sid in found]
+    return pop.select(sid for sid in ids if sid not in found), refused
 
 
 def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any] | Iterable[SubjectFacts],

@@ -47,6 +47,7 @@ from .models import (
     PostClaim,
     VolunteerTeam,
 )
+from .ownership import check_own_conduct, foreign_items
 from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthRecord, Objection
 from .schema import FACT_MODELS, fact_json_schemas
 from .subdistrict import SubDistrict, generate_subdistrict
@@ -92,8 +93,10 @@ __all__ = [
     "SubjectFacts",
     "SubjectKind",
     "VolunteerTeam",
+    "check_own_conduct",
     "describe_incident_kind",
     "fact_json_schemas",
+    "foreign_items",
     "generate_branch_facts",
     "generate_member_facts",
     "generate_subdistrict",

@@ -3,7 +3,8 @@
 A bundle checks that every record, incident, commendation and annual evaluation in it belongs to its
 subject, and that months and ids are unique. It stores records sorted by month, incidents by (date, id)
 and commendations by (date, id), so that the same facts given in any order make equal bundles and
-byte-identical JSON.
+byte-identical JSON. ``model_copy(update=...)`` and ``model_construct`` skip these checks: evaluation checks
+again that every item is the subject's own (:mod:`partyrules.facts.ownership`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from .base import FactModel
 from .enums import SubjectKind
 from .models import Branch, Commendation, Community, Grid, Member
+from .ownership import ITEM_ID, item_label
 from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthRecord
 
 __all__ = ["BranchFacts", "CommunityFacts", "MemberFacts", "SubjectFacts", "parse_subject_facts"]
@@ -46,9 +48,15 @@ def _check_owner(items: Iterable[Any], field: str, owner_of: Callable[[Any], str
         if owner != subject:
             raise PydanticCustomError(
                 "not_this_subject",
-                "{field}[{index}] belongs to '{owner}', not to the bundle's subject '{subject}'",
-                {"field": field, "index": index, "owner": owner, "subject": subject},
+                "{field}[{index}] ({what} '{item}') belongs to '{owner}', not to the bundle's subject '{subject}': "
+                "only a subject's own conduct is assessed",
+                {"field": field, "index": index, "owner": owner, "subject": subject, **_named(field, item)},
             )
+
+
+def _named(field: str, item: Any) -> dict[str, str]:
+    # the item's own id (a record's month), so that a long list's bad entry can be found by what it is
+    return {"what": item_label(field)[0], "item": str(getattr(item, ITEM_ID[field]))}
 
 
 def _check_subject(items: Iterable[Any], field: str, kind: SubjectKind, subject_id: str | None) -> None:
@@ -56,13 +64,15 @@ def _check_subject(items: Iterable[Any], field: str, kind: SubjectKind, subject_
         if item.subject_kind is not kind:
             raise PydanticCustomError(
                 "not_this_subject",
-                "{field}[{index}] is about a {actual} ('{owner}'), but this bundle is about a {kind}",
+                "{field}[{index}] is about a {actual} ('{owner}'), but this bundle is about a {kind} "
+                "({what} '{item}'): only a subject's own conduct is assessed",
                 {
                     "field": field,
                     "index": index,
                     "actual": item.subject_kind.value,
                     "owner": item.subject_id,
                     "kind": kind.value,
+                    **_named(field, item),
                 },
             )
     if subject_id is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -24,6 +24,7 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from ..facts import base as _base
 from ..facts.enums import SubjectKind
 from ..facts.kinds import incident_kinds
+from ..facts.ownership import ITEM_ID, item_label
 from ..facts.records import _AT_MOST
 from .frames import (
     SUBJECT_FIELD,
@@ -38,7 +39,7 @@ from .frames import (
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["FILE", "ROW", "RowProblem", "TableRead", "check_table"]
+__all__ = ["FILE", "ROW", "RowProblem", "TableRead", "check_table", "foreign_rows"]
 
 
 ROW = "\x00row"
@@ -308,6 +309,54 @@ def _value_checks(pl: Any, s: _Spec, v: Any) -> Any:
     return pl.when(v.is_null() & pl.lit(s.nullable)).then(pl.lit(None, pl.String)).otherwise(expr)
 
 
+def _ownership(pl: Any, kind: str, table: str) -> tuple[str, Any, Any, Any] | None:
+    """For a table of a subject's items: the column that says whose a row is, the condition of a row that is
+    another subject's (its ``subject_id`` attaches it to a subject it is not about), and the kind and id of the
+    subject the row is about. None for tables whose rows say nothing of whose they are."""
+    c = pl.col
+    if table == "records":
+        own = f"{SUBJECT_FIELD[kind]}_id"
+        return own, c(own) != c("subject_id"), pl.lit(kind), c(own)
+    if table == "grids":
+        return "community_id", c("community_id") != c("subject_id"), pl.lit("community"), c("community_id")
+    if table in ("incidents", "commendations", "annual"):
+        # subject_id both attaches the row and names whom it is about: only the kind can differ
+        return "subject_kind", c("subject_kind") != kind, c("subject_kind"), c("subject_id")
+    return None
+
+
+def _foreign_check(pl: Any, kind: str, table: str) -> tuple[str, Any]:
+    """(column, error) of a row that is another subject's, naming the item: only a subject's own conduct counts."""
+    found = _ownership(pl, kind, table)
+    assert found is not None
+    column, foreign, owner_kind, owner_id = found
+    c = pl.col
+    head = (_msg(pl, column + " '{}' in a population of " + kind + "s", c(column)) if column == "subject_kind"
+            else _msg(pl, column + " '{}' differs from subject_id '{}'", c(column), c("subject_id")))
+    what = item_label(table)[0]
+    reason = _msg(pl, "{}: the " + what + " '{}' is about {} '{}', and only a subject's own conduct is assessed "
+                  "(只评价本人的行为)", head, c(ITEM_ID[table]).cast(pl.String), owner_kind, owner_id)
+    return column, pl.when(foreign).then(reason)
+
+
+def foreign_rows(kind: str, tables: Mapping[str, pl.DataFrame]) -> list[tuple[str, str, str, str, str]]:
+    """(subject id, table, item id, kind and id of the subject it is about) of every row of a population's tables
+    that is attached to a subject it is not about. Tables that were read are checked row by row already; this is
+    for tables taken as they are (a :class:`~partyrules.population.frames.Population` built in memory)."""
+    pl = require_polars()
+    out: list[tuple[str, str, str, str, str]] = []
+    for table, frame in tables.items():
+        found = _ownership(pl, kind, table)
+        if found is None:
+            continue
+        _, foreign, owner_kind, owner_id = found
+        hits = frame.filter(foreign).select(pl.col("subject_id"), pl.col(ITEM_ID[table]).cast(pl.String),
+                                            owner_kind.cast(pl.String).alias("\x00kind"),
+                                            owner_id.cast(pl.String).alias("\x00owner"))
+        out.extend((sid, table, item, okind, oid) for sid, item, okind, oid in hits.iter_rows())
+    return out
+
+
 def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
     """The models' checks across fields and rows (column, error expression) that are simple over columns."""
     c = pl.col
@@ -330,9 +379,7 @@ def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
             out.append(("committee_size", pl.when(~c("has_committee") & (c("committee_size") != 0)).then(
                 _msg(pl, "committee_size must be 0 when has_committee is false, got {}", c("committee_size")))))
     elif table == "records":
-        own = f"{SUBJECT_FIELD[kind]}_id"
-        out.append((own, pl.when(c(own) != c("subject_id")).then(
-            _msg(pl, own + " '{}' differs from subject_id '{}'", c(own), c("subject_id")))))
+        out.append(_foreign_check(pl, kind, table))
         dup(["subject_id", "month"], "month")
         if kind == "member":
             out.append(("spot_check_passed", pl.when(~c("spot_checked") & c("spot_check_passed").is_not_null()).then(
@@ -342,8 +389,7 @@ def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
                 out.append((left, pl.when(c(left) > c(right)).then(
                     _msg(pl, left + " ({}) cannot exceed " + right + " ({})", c(left), c(right)))))
     elif table in ("incidents", "commendations", "annual"):
-        out.append(("subject_kind", pl.when(c("subject_kind") != kind).then(
-            _msg(pl, "subject_kind '{}' in a population of " + kind + "s", c("subject_kind")))))
+        out.append(_foreign_check(pl, kind, table))
         if table == "incidents":
             kinds = sorted(incident_kinds(SubjectKind(kind)))
             out.append(("kind", pl.when(~c("kind").is_in(kinds)).then(
@@ -363,8 +409,7 @@ def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
                 out.append(("employer_appraisal", pl.when(c("employer_appraisal").is_not_null()).then(
                     pl.lit("employer_appraisal applies to members only, not branches"))))
     elif table == "grids":
-        out.append(("community_id", pl.when(c("community_id") != c("subject_id")).then(
-            _msg(pl, "community_id '{}' differs from subject_id '{}'", c("community_id"), c("subject_id")))))
+        out.append(_foreign_check(pl, kind, table))
         dup(["subject_id", "grid_id"], "grid_id")
     else:
         ident = {"claimed_posts": "post_id", "checklist": "item_id", "volunteer_teams": "team_id"}.get(table)
