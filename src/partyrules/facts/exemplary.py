@@ -91,7 +91,9 @@ MEMBER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
                       "'stopped_illegal_building'", ("IN.S11", "RT.S13", "NC.S14")),
     "annual": ("evaluation 100, daily observation 100; in-service: employer appraisal 'excellent'; retired: "
                "residents' satisfaction 1.0", ("IN.S09", "RT.S12", "annual result")),
-    "incidents": ("none", ("every deduction and veto that reads incidents; IN.S17-S19, RT.S11, NC.S14, NC.S17-S20",)),
+    # and every deduction and veto that reads incidents
+    "incidents": ("none", ("IN.S17", "IN.S18", "IN.S19", "RT.S11", "NC.S14", "NC.S17", "NC.S18", "NC.S19",
+                           "NC.S20")),
 }
 
 # The same for an exemplary branch.
