@@ -30,7 +30,7 @@ def in_service(n: int = 6) -> tuple[pr.MemberFacts, ...]:
     return tuple(generate_member_facts(n, seed=11, category="in_service"))
 
 
-def veto_incident(subject_id: str, kind: str = "criminal_conviction", on: str = "2026-05-10",
+def veto_incident(subject_id: str, kind: str = "abuse_of_power_for_gain", on: str = "2026-05-10",
                   subject_kind: str = "member") -> pr.Incident:
     return pr.Incident(incident_id=f"V-{subject_id}", subject_kind=subject_kind, subject_id=subject_id, kind=kind,
                        occurred_on=on, severity="serious", verified=True, verified_by="committee",
@@ -116,7 +116,8 @@ def test_a_member_veto_gives_unqualified_and_recommends_the_correction_path():
     vetoed = facts.model_copy(update={"incidents": (*facts.incidents, veto_incident(facts.subject_id))})
     r = year_of("in_service", vetoed)
     assert r.vetoed and r.grade is not None and r.grade.zh == "不合格"
-    assert [v.rule_id for v in r.vetoes] == ["MV3"]
+    # MV5 (serious abuse of power); MV3, conduct already disciplined, recommends no further disposal (test_followup)
+    assert [v.rule_id for v in r.vetoes] == ["MV5"]
     assert r.vetoes[0].periods == [f"{YEAR}-Q2", str(YEAR)]
     assert [(x.kind, x.months) for x in r.recommendations] == [
         ("assign_mentor", None), ("time_limited_correction", 6), ("persuade_to_withdraw", None), ("removal", None)]

@@ -197,8 +197,11 @@ class VetoSpec(_Spec):
     note: Text | None = None
     # Which follow-up the annual result recommends for a member veto: the correction path (mentor, time-limited
     # correction, then persuasion to withdraw, then removal) or, for a lapse of Party life (党章 Art. 9), removal as
-    # having left the Party of one's own accord. Branch vetoes always recommend rectification.
-    follow_up: Literal["correction", "self_departure"] = "correction"
+    # having left the Party of one's own accord. "none" is for conduct the member was already disciplined for (a
+    # Party sanction, a criminal conviction): the finding stands and the year is unqualified, but no further
+    # disposal is recommended (不合格党员组织处置办法 2024 Art. 4: no double disposal for the same matter).
+    # Branch vetoes always recommend rectification.
+    follow_up: Literal["correction", "self_departure", "none"] = "correction"
 
 
 class CheckSpec(_Spec):
