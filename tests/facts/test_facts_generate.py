@@ -182,3 +182,65 @@ def test_bad_n():
     assert generate_member_facts(0) == [] and generate_branch_facts(0) == []
     with pytest.raises(ValueError):
         generate_member_facts(-1)
+
+
+def _attendance(m: MemberFacts) -> float:
+    required = sum(r.meetings_required.total for r in m.records)
+    return sum(r.meetings_attended.total for r in m.records) / required
+
+
+def test_member_evaluations_span_the_scale_and_follow_the_year(members):
+    # regression: the votes were a fixed function of a hidden trait and the scores stopped near 89
+    scores = sorted(m.annual.evaluation_score for m in members)
+    assert scores[-1] == 100.0 and sum(s == 100.0 for s in scores) >= 10
+    assert scores[len(scores) // 20] < 70 < scores[len(scores) // 2] < 90 < scores[len(scores) * 9 // 10]
+    daily = sorted(m.annual.daily_observation_score for m in members)
+    assert daily[-1] == 100.0 and daily[len(daily) // 20] < 70
+    clean = [m for m in members if not any(i.verified for i in m.incidents)]
+    diligent = [m.annual.evaluation_score for m in clean if _attendance(m) >= 0.95]
+    absent = [m.annual.evaluation_score for m in clean if _attendance(m) < 0.7 and not m.member.health_limited]
+    assert len(diligent) > 100 and len(absent) > 20
+    assert sum(diligent) / len(diligent) >= sum(absent) / len(absent) + 10
+    vetoed = [m.annual for m in members if any(i.verified and i.severity == "serious" for i in m.incidents)]
+    assert vetoed and max(a.evaluation_score for a in vetoed) < 60
+    assert max(a.daily_observation_score for a in vetoed) < 60
+
+
+def test_branch_checklists_are_done_and_accepted_at_realistic_rates(branches):
+    # regression: no branch checklist item was ever done or accepted
+    items = [i for b in branches for i in b.branch.checklist]
+    accepted = sum(i.accepted for i in items) / len(items)
+    pending = sum(i.done_on is not None and not i.accepted for i in items) / len(items)
+    not_done = sum(i.done_on is None for i in items) / len(items)
+    assert 0.8 < accepted < 0.96 and 0.01 < pending < 0.1 and 0.01 < not_done < 0.15
+
+
+def test_branch_evaluations_span_the_scale_and_follow_the_year(branches):
+    scores = sorted(b.annual.evaluation_score for b in branches)
+    assert scores[-1] == 100.0 and scores[len(scores) // 20] < 70
+    def accepted(b: BranchFacts) -> float:
+        return sum(i.accepted for i in b.branch.checklist) / len(b.branch.checklist)
+    clean = [b for b in branches if not any(i.verified for i in b.incidents)]
+    good = [b.annual.evaluation_score for b in clean if accepted(b) == 1.0]
+    poor = [b.annual.evaluation_score for b in clean if accepted(b) < 0.75]
+    assert len(good) > 10 and len(poor) > 10
+    assert sum(good) / len(good) > sum(poor) / len(poor) + 5
+
+
+def test_demo_subdistrict_counts_stay_within_membership_and_its_checklists_are_accepted():
+    # regression: branch records kept the card counts of the drawn branch size (27.9 cards for 17 members)
+    from partyrules.facts.subdistrict import generate_subdistrict
+
+    sd = generate_subdistrict(seed=2026)
+    members = Counter(m.member.branch_id for m in sd.members)
+    for b in sd.branches:
+        assert b.branch.member_count == members[b.subject_id]
+        assert all(r.cards_complete_members <= b.branch.member_count for r in b.records)
+        assert all(r.inservice_members_residing <= b.branch.member_count for r in b.records)
+    items = [i for b in sd.branches for i in b.branch.checklist]
+    assert sum(i.accepted for i in items) / len(items) > 0.8
+
+
+def test_rosters_must_match_the_branches():
+    with pytest.raises(ValueError, match="rosters"):
+        generate_branch_facts(2, rosters=[[]])

@@ -3,10 +3,13 @@ that read back as one population."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partyrules.errors import PartyRulesError
 from partyrules.facts import generate_member_facts
@@ -49,6 +52,11 @@ def test_mixes_follow_the_per_subject_generator(population: object) -> None:
         assert abs(ours - theirs) <= 0.1 * abs(theirs) + 0.02, column
     per_member = {name: pop.tables["incidents"].height / 3000 for name, pop in (("c", population), ("b", reference))}
     assert abs(per_member["c"] - per_member["b"]) < 0.06
+    for column in ("evaluation_score", "daily_observation_score"):  # the same conduct, rated the same way
+        ours, theirs = (pop.tables["annual"].get_column(column) for pop in (population, reference))
+        assert abs(ours.mean() - theirs.mean()) < 1.5, column
+        assert abs(ours.quantile(0.05) - theirs.quantile(0.05)) < 5, column
+        assert ours.max() == 100.0 and abs((ours == 100).mean() - (theirs == 100).mean()) < 0.02, column
 
 
 def test_categories_choose_the_mix_and_are_checked() -> None:
@@ -79,3 +87,23 @@ def test_partitions_are_written_and_read_back_as_one_population(tmp_path: Path) 
     assert read.population.tables["records"].height == 250 * 12
     for sid in ("M000001", "M000100", "M000101", "M000250"):
         read.population.facts(sid)
+
+
+VOTE_POINTS = {"excellent": 100, "qualified": 80, "basically_qualified": 60, "unqualified": 0}
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40))
+def test_generated_tables_keep_the_generator_properties(seed: int, n: int) -> None:
+    pop = generate_population(n, seed=seed)
+    annual = pop.tables["annual"]
+    for column in ("evaluation_score", "daily_observation_score"):
+        assert annual.get_column(column).is_between(0.0, 100.0).all()
+    for row in annual.iter_rows(named=True):  # the score is the conversion of the votes
+        votes = json.loads(row["vote_counts"])
+        voters = sum(votes.values())
+        assert 15 <= voters < 45
+        assert row["evaluation_score"] == round(sum(VOTE_POINTS[g] * c for g, c in votes.items()) / voters, 2)
+    checklist = pop.tables["checklist"]
+    assert checklist.filter(pl.col("accepted") & pl.col("done_on").is_null()).height == 0  # accepted is done
+    again = generate_population(n, seed=seed)
+    assert all(pop.tables[t].equals(again.tables[t]) for t in pop.tables)
