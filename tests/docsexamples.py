@@ -314,7 +314,7 @@ class Document:
 
 
 _EXPECT_ITEM = re.compile(
-    r"^(?:(total|grade|veto|warning|absent|reason|raises)=(\S+)"
+    r"^(?:(total|grade|veto|warning|absent|not_assessed|reason|raises)=(\S+)"
     r"|(line|status|occurrences|counted|dimension)\s+(\S+?)=(.+))$")
 
 

@@ -97,6 +97,7 @@ def summarise(b: pr.ScoreBreakdown) -> dict[str, Any]:
         "dimensions": {d.id: d.subtotal for d in b.dimensions},
         "reasons": [r.code for r in b.reason_codes],
         "warnings": [w.id for w in b.warnings],
+        "not_assessed": [n.rule_id for n in b.not_assessed],
     }
 
 
@@ -187,6 +188,8 @@ def test_example(ex: Example, root: Path):
             assert value not in got["lines"], (f"{value} should have no line", got["lines"].get(value))
         elif what == "reason":
             assert value in got["reasons"], ("reason codes", got["reasons"])
+        elif what == "not_assessed":
+            assert value in got["not_assessed"], ("not assessed", got["not_assessed"])
         elif what == "dimension":
             assert rule in got["dimensions"], ("no dimension", rule, got["dimensions"])
             assert got["dimensions"][rule] == pytest.approx(_num(value), abs=1e-6), ("dimension", rule, got)

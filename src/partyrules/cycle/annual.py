@@ -1,7 +1,13 @@
-"""A subject's annual result (C5): the quarterly scores, the annual evaluation, the secretary's report review
-(branches) and day-to-day observation, combined with the weights the rule set names as parameters.
+"""A subject's annual result (C5): the year's record-based score, the annual evaluation, the secretary's report
+review (branches) and day-to-day observation, combined with the weights the rule set names as parameters.
 
-Every input is put on a 0-100 scale first (a quarter's total as a percentage of the rule set's maximum), the
+The record-based input is the whole year scored as one period: the same monthly records, incidents and
+commendations the four quarters were published from, with every standard due in the year assessed once. It is not
+the mean of the four quarterly scores: averaging would divide a per-occurrence deduction or a once-a-year item by
+four, and the month an incident happened in would change what it costs (docs/cycle.md, "The annual composite").
+The quarterly scores stay in the result as published, for feedback and for breaking ties under the quota.
+
+Every input is put on a 0-100 scale first (the year's total as a percentage of the rule set's maximum), the
 composite is their weighted mean, and it is mapped back onto the rule set's scale so that its grading bands apply.
 An input that is missing (no annual evaluation yet, no secretary review) is left out and the remaining weights are
 renormalised; the result says so (``missing``), so an incomplete year is never mistaken for a complete one.
@@ -22,7 +28,7 @@ from .quarterly import QuarterScore
 
 ROUND = 6
 INPUTS: dict[str, tuple[str, str]] = {
-    "quarterly": ("季度评分平均", "Mean quarterly score"),
+    "quarterly": ("全年记实评分(四个季度记实合并评定)", "The year's record-based score (the four quarters together)"),
     "annual_evaluation": ("年度测评", "Annual evaluation"),
     "secretary_review": ("书记党建述职评议", "Review of the secretary's report"),
     "daily_observation": ("日常掌握情况", "Day-to-day observation"),
@@ -126,7 +132,8 @@ def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[Score
     annual = getattr(facts, "annual", None)
     if annual is not None and annual.year != year:
         annual = None
-    values: dict[str, float | None] = {"quarterly": sum(q.percent for q in qs) / 4,
+    year_percent = _r(100.0 * year_breakdown.total / year_breakdown.max_points) if year_breakdown.max_points else 0.0
+    values: dict[str, float | None] = {"quarterly": year_percent,
                                        "annual_evaluation": annual.evaluation_score if annual else None,
                                        "daily_observation": annual.daily_observation_score if annual else None}
     weights = annual_spec.weights
