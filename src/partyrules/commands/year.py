@@ -109,7 +109,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="override a parameter of one rule set (repeatable)")
     y.add_argument("--warning-share", type=_share, default=0.10, help="bottom share of each pool warned (0.10)")
     y.add_argument("--priority-share", type=_share, default=0.10, help="top share of branches prioritised (0.10)")
-    y.add_argument("--funding-pool-yuan", type=_fen, default=None, help="the 以奖代补 pool to share among branches")
+    y.add_argument("--funding-pool-yuan", type=_fen, default=None,
+                   help="the 以奖代补 pool to share among branches, by each branch's index and its graded members' "
+                        "mean annual percent (weights: the branch rule set's funding_weight_* parameters)")
     y.add_argument("--funding-basis", choices=["score", "excess"], default="score")
     y.add_argument("--funding-min-score", type=float, default=0.0)
     y.add_argument("--vetoed-floor-yuan", type=_fen, default=None, help="what a vetoed branch still gets (0)")
