@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..periods import Period
+from ..rulesets.cadence import not_due
 from ..score.table import PopulationScores
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ _FINDINGS: dict[str, dict[str, str]] = {
                     "within {window:g} points (p = {p:.2g}): crowding below the line",
         "dim_max": "dimension {dim}: {pct} at its maximum of {max:g}",
         "veto_never": "veto {rid} never fires in this population",
+        "not_assessed": "{rid} is not assessed in this period (due {due}): its 0 points are not a finding",
     },
     "zh": {
         "none": "没有评分的{who}: 无可诊断",
@@ -68,6 +71,7 @@ _FINDINGS: dict[str, dict[str, str]] = {
                     "(p = {p:.2g}): 分界线下方扎堆",
         "dim_max": "维度 {dim}: {pct} 达到满分 {max:g}",
         "veto_never": "否决项 {rid} 在本群体中从未触发",
+        "not_assessed": "{rid} 本期不予评估(考核周期: {due}), 其 0 分不构成问题",
     },
 }
 
@@ -117,6 +121,7 @@ class Diagnostics:
     window: float
     alpha: float
     notes: list[str] = field(default_factory=list)
+    not_assessed: dict[str, str] = field(default_factory=dict)  # standards the period does not assess: id -> due
 
     def findings(self, *, ceiling: float = 0.9, floor: float = 0.9, correlated: float = 0.9,
                  lang: str = "en") -> list[str]:
@@ -136,6 +141,9 @@ class Diagnostics:
         out: list[str] = []
         for r in self.rules.iter_rows(named=True):
             rid, std = r["rule_id"], r["kind"] == "standard"
+            if rid in self.not_assessed:  # 0 for everyone by cadence, not by conduct or by a flaw of the rule
+                out.append(t["not_assessed"].format(rid=rid, due=self.not_assessed[rid]))
+                continue
             if r["never_fires"]:
                 out.append(t["never_earns" if std else "never_fires"].format(rid=rid, n=n, who=who))
                 continue
@@ -487,13 +495,14 @@ def _veto_table(p: DiagnosticPartial, ruleset: RuleSet) -> pl.DataFrame:
 
 
 def diagnostics_from_partial(partial: DiagnosticPartial, ruleset: RuleSet, *, coverage: Mapping[str, int],
-                             alpha: float = 0.01) -> Diagnostics:
+                             alpha: float = 0.01, period: str | None = None) -> Diagnostics:
     """The :class:`Diagnostics` of the rows ``partial`` sums (one partition's, or the merge of all of them).
 
     ``ruleset`` must be the one the partial was made with. ``coverage`` counts the subjects as :func:`diagnose`
     does (``not_applicable``, ``failed``, optionally ``population``); ``scored`` is the partial's subject count
-    and may be left out. ``alpha`` is the level of the crowding test, as in :func:`diagnose`. The result depends
-    only on the merged counts and sums, so it is the same however the rows were partitioned.
+    and may be left out. ``alpha`` is the level of the crowding test, as in :func:`diagnose`. ``period`` (the
+    scores' period) lets the findings tell a standard that is not due in it from one nobody earns. The result
+    depends only on the merged counts and sums, so it is the same however the rows were partitioned.
     """
     from ..errors import PartyRulesError
 
@@ -515,9 +524,10 @@ def diagnostics_from_partial(partial: DiagnosticPartial, ruleset: RuleSet, *, co
     if covered.get("failed"):
         notes.append(f"{covered['failed']} subject(s) could not be scored and are not in these diagnostics")
     rules = _rule_table(partial, ruleset)
+    skipped = {} if not period else {k: v.due for k, v in not_due(ruleset.standards, Period.parse(period)).items()}
     return Diagnostics(ruleset.id, ruleset.subject_kind, n, rules, _dimension_table(partial, ruleset),
                        _correlation_table(partial, ruleset, rules, notes), _crowding_table(partial, ruleset, alpha),
-                       _veto_table(partial, ruleset), covered, partial.window, alpha, notes)
+                       _veto_table(partial, ruleset), covered, partial.window, alpha, notes, skipped)
 
 
 def check_diagnose_options(window: float, alpha: float) -> None:
@@ -553,4 +563,4 @@ def diagnose(scores: PopulationScores, *, population: Population | None = None, 
     if population is not None:
         coverage["population"] = population.subjects.height
     partial = diagnostic_partial(scores.frame, scores.ruleset, window=window)
-    return diagnostics_from_partial(partial, scores.ruleset, coverage=coverage, alpha=alpha)
+    return diagnostics_from_partial(partial, scores.ruleset, coverage=coverage, alpha=alpha, period=scores.period)

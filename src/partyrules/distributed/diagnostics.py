@@ -33,7 +33,7 @@ def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alph
     if population_size is not None:
         coverage["population"] = population_size
     return diagnostics_from_partial(merge_diagnostic_partials(partials), scores.ruleset, coverage=coverage,
-                                    alpha=alpha)
+                                    alpha=alpha, period=scores.period)
 
 
 def _partial(frame: object, ruleset: object, window: float) -> object:
