@@ -454,6 +454,10 @@ def rulesets(draw: st.DrawFn, *, with_crisis_veto: bool = False, large: bool = F
                                   "per": draw(st.sampled_from(DEDUCTION_PERS))[0], "points": points, "cap": cap}
         if draw(st.booleans()):
             ded["when"] = draw(st.sampled_from(WHENS))[0]
+        due = draw(st.sampled_from([None, "monthly", "quarterly", "yearly", "any"]))
+        if due is not None and not (due == "yearly" and "period.months" in str(ded)) \
+                and not (due != "yearly" and "annual." in str(ded)):
+            ded["due"] = due
         deductions.append(ded)
     picked = draw(st.lists(st.integers(0, len(VETOES) - 1), unique=True, max_size=2))
     if with_crisis_veto and CRISIS_VETO not in picked:

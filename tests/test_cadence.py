@@ -177,3 +177,18 @@ def test_diagnostics_do_not_report_a_standard_that_is_not_due():
     found = d.findings(lang="en")
     assert any("S1 is not assessed" in f for f in found)
     assert not any(f.startswith("S1 never earns") for f in found)
+
+
+def test_a_yearly_deduction_is_applied_on_the_year_only():
+    doc = _doc(due="monthly")
+    doc["deductions"] = [{"id": "K1", "dimension": "D1", "zh": "扣分", "en": "Deduction", "source": "例",
+                          "due": "yearly", "per": "1 if sum(records.volunteer_hours) < 1000 else 0",
+                          "points": 3, "cap": 3}]
+    rs = pr.loads_ruleset(yaml.safe_dump(doc, allow_unicode=True), file="cad.yaml")
+    facts = pr.exemplary_member("in_service", 2026)
+    assert pr.evaluate(rs, facts, period="2026").line("K1").points == -3.0
+    q3 = pr.evaluate(rs, facts_for_period(facts, pr.Period.parse("2026-Q3")), period="2026-Q3")
+    assert "K1" not in {ln.rule_id for ln in q3.lines} and q3.total == 20.0
+    for backend in ("vector", "reference"):
+        year = score_population(rs, [facts], "2026", backend=backend)
+        assert year.frame["rule:K1"].to_list() == [-3.0]

@@ -226,6 +226,9 @@ def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> 
         standards[s["id"]] = round(pts, 6)
     taken: dict[str, float] = {}
     for k in doc["deductions"]:
+        due = k.get("due")
+        if (due == "yearly" and months < 12) or (due == "quarterly" and months < 3):
+            continue  # not due in the period: not applied
         if "when" in k and ev(k["when"]) is not True:
             continue
         per = ev(k["per"])

@@ -121,7 +121,7 @@ class Diagnostics:
     window: float
     alpha: float
     notes: list[str] = field(default_factory=list)
-    not_assessed: dict[str, str] = field(default_factory=dict)  # standards the period does not assess: id -> due
+    not_assessed: dict[str, str] = field(default_factory=dict)  # rules the period does not assess: id -> due
 
     def findings(self, *, ceiling: float = 0.9, floor: float = 0.9, correlated: float = 0.9,
                  lang: str = "en") -> list[str]:
@@ -524,7 +524,8 @@ def diagnostics_from_partial(partial: DiagnosticPartial, ruleset: RuleSet, *, co
     if covered.get("failed"):
         notes.append(f"{covered['failed']} subject(s) could not be scored and are not in these diagnostics")
     rules = _rule_table(partial, ruleset)
-    skipped = {} if not period else {k: v.due for k, v in not_due(ruleset.standards, Period.parse(period)).items()}
+    skipped = {} if not period else {k: v.due for k, v in not_due((*ruleset.standards, *ruleset.deductions),
+                                                                  Period.parse(period)).items()}
     return Diagnostics(ruleset.id, ruleset.subject_kind, n, rules, _dimension_table(partial, ruleset),
                        _correlation_table(partial, ruleset, rules, notes), _crowding_table(partial, ruleset, alpha),
                        _veto_table(partial, ruleset), covered, partial.window, alpha, notes, skipped)

@@ -451,7 +451,7 @@ class _RulePlan:
         self.firings: list[_Firing] = []
         self.veto_fired: dict[str, pl.Expr] = {v.id: self._occurs(v) for v in rs.vetoes}
         self.check_fired: dict[str, pl.Expr] = {c.id: self._occurs(c) for c in rs.checks}
-        skipped = not_due(rs.standards, period)
+        skipped = not_due((*rs.standards, *rs.deductions), period)
         # per standard, whether this subject's period leaves it out (False: always assessed); as the scorer decides
         self.not_assessed: dict[str, pl.Expr | bool] = {
             s.id: True if s.id in skipped else
@@ -460,7 +460,9 @@ class _RulePlan:
             for s in rs.standards}
         self.standard_points: dict[str, pl.Expr] = {
             s.id: pl.lit(0.0) if self.not_assessed[s.id] is True else self._standard(s) for s in rs.standards}
-        self.deduction_points: dict[str, pl.Expr] = {k.id: self._deduction(k) for k in rs.deductions}
+        # a deduction not due in the period is not applied (as the scorer decides)
+        self.deduction_points: dict[str, pl.Expr] = {
+            k.id: pl.lit(0.0) if k.id in skipped else self._deduction(k) for k in rs.deductions}
 
     def _firing(self, rule_id: str, shape: tuple[str, I.IR | None, I.IR | None]) -> pl.Expr:
         source, where, amount = shape

@@ -54,7 +54,8 @@ def is_due(cadence: str | None, period: Period) -> bool:
 
 
 def not_due(standards: object, period: Period) -> dict[str, NotDue]:
-    """The standards (objects with ``id`` and ``spec.due``) that ``period`` does not assess, by id."""
+    """The rules (standards or deductions: objects with ``id`` and ``spec.due``) that ``period`` does not assess,
+    by id. A deduction not due is not applied in the period: there is no maximum to take it out of."""
     out: dict[str, NotDue] = {}
     for s in standards:  # type: ignore[attr-defined]
         due = s.spec.due
@@ -76,10 +77,10 @@ def cadence_problems(due: str | None, exprs: dict[str, object]) -> list[tuple[st
                 reads_annual |= node.scope == "annual"
     out: list[tuple[str, str, str]] = []
     if due == "yearly" and reads_months:
-        out.append(("RS310", "a yearly standard is judged once, on the whole year, but it reads period.months: "
+        out.append(("RS310", "a yearly rule is judged once, on the whole year, but it reads period.months: "
                     "prorated, a once-a-year event would count only in the period it happened in",
                     "write the yearly target itself (e.g. target: 1), without period.months"))
     if due is not None and due != "yearly" and reads_annual:
-        out.append(("RS311", f"the standard reads the annual evaluation, which exists only for a whole year, but "
+        out.append(("RS311", f"the rule reads the annual evaluation, which exists only for a whole year, but "
                     f"it is due {due}", "declare due: yearly"))
     return out

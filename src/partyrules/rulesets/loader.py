@@ -367,7 +367,7 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     loc = doc.location(path)
     if mark is None:
         return loc
-    lines = doc.text.splitlines()
+    lines = doc.lines()
     first = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     shift = 1 if mark.style in ('"', "'") else 0
     single_line = mark.style not in ("|", ">") and first[mark.column - 1 + shift:].startswith(text)
@@ -378,7 +378,9 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     token = text[offset:end if end is not None and end > offset else offset + 1]
     nth = text[:offset].count(token)
     seen = 0
-    for i in range(mark.line - 1, len(lines)):
+    # only the value's own lines: a token not found (a quoted value's escapes) must not scan the rest of the file
+    last = min(len(lines), mark.end_line) if mark.end_line else len(lines)
+    for i in range(mark.line - 1, last):
         col = lines[i].find(token, mark.column - 1 if i == mark.line - 1 else 0)
         while col != -1:
             if seen == nth:
@@ -487,7 +489,10 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
             diags.append(Diagnostic("RS305", f"cap {k.cap:g} is below the points per occurrence {k.points:g}",
                                     it.doc.location((*it.path, "cap")), "raise the cap or lower the points"))
         ex = {"per": compile_expr(it, ("per",), k.per, "num"), "when": compile_expr(it, ("when",), k.when, "bool")}
-        deductions.append(Deduction(k, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
+        kept = {a: b for a, b in ex.items() if b is not None}
+        for code, message, hint in cadence_problems(k.due, kept):
+            diags.append(Diagnostic(code, message, it.doc.location((*it.path, "due")), hint))
+        deductions.append(Deduction(k, kept, it.doc.location(it.path)))
 
     vetoes: list[Veto] = []
     for it in sources.vetoes:

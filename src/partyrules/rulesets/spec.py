@@ -181,8 +181,17 @@ class DeductionSpec(_Spec):
     per: Expr
     points: Points
     cap: Points
+    due: Cadence | None = None  # None: applies in every period; ``yearly``: only on the whole year (e.g. a shortfall)
     when: Expr | None = None
     note: Text | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a deduction that declares no cadence dumps as before, so the content hash of an earlier rule set holds
+        out: dict[str, Any] = handler(self)
+        if out.get("due") is None:
+            out.pop("due", None)
+        return out
 
 
 class VetoSpec(_Spec):

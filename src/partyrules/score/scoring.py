@@ -113,10 +113,12 @@ class Scorer:
         self._not_due: dict[tuple[str, str], dict[str, NotDue]] = {}
 
     def not_due(self, period: Period) -> dict[str, NotDue]:
+        """The standards and deductions ``period`` does not assess (cached per period)."""
         key = (str(period.start), str(period.end))
         got = self._not_due.get(key)
         if got is None:
-            got = self._not_due[key] = not_due(self.plan.ruleset.standards, period)
+            rs = self.plan.ruleset
+            got = self._not_due[key] = not_due((*rs.standards, *rs.deductions), period)
         return got
 
     def evidence(self, rule_id: str, ctx: Ctx, counted: list[str]) -> dict[str, Any]:
@@ -181,7 +183,8 @@ class Scorer:
                 not_assessed.append({"rule_id": s.id, "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
                                      "points": float(sp.points), "due": sp.due, "reason_zh": nd.reason_zh,
                                      "reason_en": nd.reason_en})
-        ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions if k.id in main]
+        ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions
+                     if k.id in main and k.id not in skipped]
 
         dimensions: list[dict[str, Any]] = []
         final_ded: list[dict[str, Any]] = []
