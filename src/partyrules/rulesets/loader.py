@@ -367,7 +367,7 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     loc = doc.location(path)
     if mark is None:
         return loc
-    lines = doc.lines()
+    lines = doc.text.splitlines()
     first = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     shift = 1 if mark.style in ('"', "'") else 0
     single_line = mark.style not in ("|", ">") and first[mark.column - 1 + shift:].startswith(text)
@@ -378,9 +378,7 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     token = text[offset:end if end is not None and end > offset else offset + 1]
     nth = text[:offset].count(token)
     seen = 0
-    # only the value's own lines: a token not found (a quoted value's escapes) must not scan the rest of the file
-    last = min(len(lines), mark.end_line) if mark.end_line else len(lines)
-    for i in range(mark.line - 1, last):
+    for i in range(mark.line - 1, len(lines)):
         col = lines[i].find(token, mark.column - 1 if i == mark.line - 1 else 0)
         while col != -1:
             if seen == nth:
