@@ -37,8 +37,14 @@ def _method(s: Standard) -> str:
         assert sp.per_occurrence is not None
         text = f"{_num(sp.per_occurrence.points)} per occurrence of {e['count']}"
     if "when" in e:
-        text += f"; applies when {e['when']} (otherwise {'full points' if sp.if_not_applicable == 'full' else '0'})"
+        otherwise = {"full": "full points", "zero": "0", "not_assessed": "not assessed"}[sp.if_not_applicable]
+        text += f"; applies when {e['when']} (otherwise {otherwise})"
+    if sp.due is not None:
+        text += f"; due {sp.due} ({_DUE_ZH[sp.due]})"
     return text
+
+
+_DUE_ZH = {"monthly": "按月", "quarterly": "按季度", "yearly": "按年度", "any": "按所在评分期"}
 
 
 def render_ruleset_markdown(rs: RuleSet) -> str:
@@ -89,6 +95,8 @@ def render_ruleset_markdown(rs: RuleSet) -> str:
                     "|---|---|---|---:|---:|---|---|"]
             for k in deds:
                 when = f" when `{_cell(k.exprs['when'].text)}`" if "when" in k.exprs else ""
+                if k.spec.due is not None:
+                    when += f"; due {k.spec.due} ({_DUE_ZH[k.spec.due]})"
                 out.append(f"| {k.id} | {_cell(k.spec.zh)} | {_cell(k.spec.en)} | {_num(k.spec.points)} | "
                            f"{_num(k.spec.cap)} | `{_cell(k.exprs['per'].text)}`{when} | {_cell(k.spec.source)} |")
         out.append("")
