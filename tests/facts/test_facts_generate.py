@@ -151,8 +151,12 @@ def test_incident_rates(members):
     assert 0.78 < sum(i.verified for i in incidents) / len(incidents) < 0.92
     kinds = incident_kinds("member")
     assert all(i.kind in kinds and i.subject_kind == "member" for i in incidents)
-    veto_members = sum(any(i.kind in VETO_KINDS for i in m.incidents) for m in members) / n
-    assert veto_members < 0.012  # very rare (about 0.3%)
+    # veto-grade (serious) incidents are very rare (about 0.3%); a veto kind may also occur in a lighter form
+    veto_members = sum(any(i.severity == "serious" for i in m.incidents) for m in members) / n
+    assert 0 < veto_members < 0.012
+    assert all(i.kind in VETO_KINDS for i in incidents if i.severity == "serious")
+    lighter = {i.kind for i in incidents if i.severity != "serious"} & VETO_KINDS
+    assert lighter <= {"abuse_of_power_for_gain"}
     common = Counter(i.kind for i in incidents).most_common(3)
     assert not {k for k, _ in common} & VETO_KINDS
     assert all(i.verified_by is not None for i in incidents if i.verified)

@@ -9,7 +9,13 @@ set or dict of strings is iterated to decide an order. The mixes are plausible, 
   staff volunteer more); a few dues are late; category-specific record fields are set only for the category
   they belong to, ``None`` otherwise;
 - about 0.3 incidents per subject a year, about 85% verified, mostly minor kinds; veto-grade incidents (e.g.
-  ``crisis_retreat``) for about 0.3% of members; occasional commendations; one annual evaluation each.
+  ``crisis_retreat``) for about 0.3% of members; occasional commendations;
+- one annual evaluation each, rated on the year just generated (:mod:`partyrules.facts.conduct`): members by
+  democratic-review votes, so diligent members score in the 90s and some 100, a veto-grade incident near 0;
+- branch checklists as they stand at the year's end: most items done by their due date, about 89% accepted
+  (验收), a few done but still waiting for acceptance or not done; the monthly ``checklist_done`` counts the
+  items done by the month's end, and ``cards_complete_members`` the members whose four cards are complete, so
+  neither exceeds what the branch has.
 
 Member ids are ``M000001``..., branch ids ``B0001``... (30 members to a branch), incident ids ``I-...`` and
 commendation ids ``K-...``, all unique within one call.
@@ -74,7 +80,8 @@ _MEMBER_KINDS_COMMON: tuple[tuple[str, float], ...] = (
     ("admonishment", 1),
 )
 _MEMBER_KINDS_BY_CATEGORY: dict[MemberCategory, tuple[tuple[str, float], ...]] = {
-    MemberCategory.IN_SERVICE: (("work_error", 4), ("employer_sanction", 1)),
+    # petty graft (吃拿卡要) short of the serious, vetoed kind: only in-service members hold posts that allow it
+    MemberCategory.IN_SERVICE: (("work_error", 4), ("employer_sanction", 1), ("abuse_of_power_for_gain", 1.5)),
     MemberCategory.RETIRED: (
         ("neighbour_dispute_instigation", 2),
         ("lost_contact", 1),
@@ -994,7 +1001,7 @@ def _branch_annual(
         evaluation_score=round(evaluation, 2),
         secretary_review=None if branch.secretary_id is None else review,
         daily_observation_score=round(daily, 1),
-        satisfaction_rate=round(min(1.0, max(0.0, rng.gauss(0.7 + 0.25 * conduct, 0.05))), 3),
+        satisfaction_rate=round(min(1.0, max(0.0, rng.gauss(0.5 + 0.45 * conduct, 0.06))), 3),
         org_life_meeting_held=rng.random() < 0.97,
         democratic_review_held=rng.random() < 0.96,
     )
