@@ -2,6 +2,7 @@
 
     python benchmarks/standards_coverage.py                 # seed 2026, period 2026 (the year)
     python benchmarks/standards_coverage.py --seed 7 --all  # every standard, not only the degenerate ones
+    python benchmarks/standards_coverage.py --near 0.98     # also those at 0 or full for 98% of the subjects
 
 Scores the demo population (``generate_subdistrict``) with every shipped rule set on the vectorised backend and
 prints one ``ruleset.rule: share_zero share_full`` line per standard that is 0 for every scored subject or at its
@@ -15,8 +16,6 @@ The last line, ``degenerate: N of M``, counts the degenerate standards over all 
 from __future__ import annotations
 
 import argparse
-
-import polars as pl
 
 import partyrules as pr
 from partyrules.shipped_rulesets import SHIPPED
@@ -40,10 +39,11 @@ def coverage(seed: int, period: str) -> list[tuple[str, str, int, float, float]]
         if scores.failures:
             raise SystemExit(f"{file}: {len(scores.failures)} subjects failed, e.g. {scores.failures[0]}")
         frame = scores.frame
-        n = frame.height
         stem = file.removesuffix(".yaml")
         for std in rs.standards:
-            col = frame.get_column(f"rule:{std.id}").fill_null(0.0)
+            # a standard the period does not assess is null: it neither scores 0 nor full
+            col = frame.get_column(f"rule:{std.id}").drop_nulls()
+            n = col.len()
             zero = float((col <= 1e-9).sum()) / n if n else 0.0
             full = float((col >= std.points - 1e-9).sum()) / n if n else 0.0
             out.append((stem, std.id, n, zero, full))
@@ -55,15 +55,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--period", default="2026")
     parser.add_argument("--all", action="store_true", help="print every standard, not only the degenerate ones")
+    parser.add_argument("--near", type=float, default=1.0,
+                        help="also print standards at 0 or full for at least this share of the subjects (e.g. 0.98)")
     args = parser.parse_args()
-    pl.Config.set_tbl_rows(-1)
     rows = coverage(args.seed, args.period)
     degenerate = 0
-    for stem, rule, _n, zero, full in rows:
-        flat = zero == 1.0 or full == 1.0
+    for stem, rule, n, zero, full in rows:
+        flat = n > 0 and (zero == 1.0 or full == 1.0)
         degenerate += flat
-        if flat or args.all:
-            print(f"{stem}.{rule}: {zero:.3f} {full:.3f}")
+        if flat or args.all or zero >= args.near or full >= args.near:
+            print(f"{stem}.{rule}: {zero:.3f} {full:.3f}" + ("" if n else "  (not assessed in the period)"))
     print(f"degenerate: {degenerate} of {len(rows)}")
 
 

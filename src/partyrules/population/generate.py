@@ -4,7 +4,8 @@ It draws the same mixes as the per-subject generator :mod:`partyrules.facts.gene
 imports: the category mix, incident kinds and their weights, roles, employers, checklist texts, commendation
 levels, the meetings a member must attend each month), but a whole column at a time, with no pydantic object per
 member, so that a million members with a year of monthly records take seconds. Every subject it makes is valid:
-``population.facts(subject_id)`` validates.
+``population.facts(subject_id)`` validates. The annual evaluation rates the year each member was just given, with
+the formulas of :mod:`partyrules.facts.conduct` that the per-subject generator uses.
 
 Determinism: the tables depend only on ``(n, seed, year, categories)``. The draws are made column by column over
 all ``n`` members, so populations of different sizes from the same seed are different populations (their first
