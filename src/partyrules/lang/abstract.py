@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 import types as pytypes
 import typing
 from collections.abc import Mapping
@@ -94,10 +95,12 @@ class AV:
         if self.kind != "num" or not self.integer:
             return self
         lo, hi = self.lo, self.hi
-        if lo != -INF:
-            lo = math.floor(lo) + 1 if self.lo_open and lo == math.floor(lo) else math.ceil(lo)
-        if hi != INF:
-            hi = math.ceil(hi) - 1 if self.hi_open and hi == math.ceil(hi) else math.floor(hi)
+        # an infinite end (an empty interval is INF..-INF) has no whole number to round to; ends stay floats, as
+        # Python integers made of huge ends would overflow when next added to a float
+        if math.isfinite(lo):
+            lo = float(math.floor(lo) + 1 if self.lo_open and lo == math.floor(lo) else math.ceil(lo))
+        if math.isfinite(hi):
+            hi = float(math.ceil(hi) - 1 if self.hi_open and hi == math.ceil(hi) else math.floor(hi))
         return replace(self, lo=lo, hi=hi, lo_open=False, hi_open=False)
 
     def meet(self, other: AV) -> AV:
@@ -669,20 +672,37 @@ def _arith(op: str, a: AV, b: AV) -> AV:
         return AV("num", INF, -INF, none=True)
     integer = a.integer and b.integer and op != "/"
     if op == "+":
-        return AV("num", a.lo + b.lo, a.hi + b.hi, integer=integer, none=none)
+        return _ends(a.lo + b.lo, a.hi + b.hi, integer, none)
     if op == "-":
-        return AV("num", a.lo - b.hi, a.hi - b.lo, integer=integer, none=none)
+        return _ends(a.lo - b.hi, a.hi - b.lo, integer, none)
     if op == "*":
         ends = [_mul(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
-        return AV("num", min(ends), max(ends), integer=integer, none=none)
+        return _ends(min(ends), max(ends), integer, none)
     # division: missing when the divisor may be 0; bounded only when the divisor keeps one sign
     zero = b.lo <= 0 <= b.hi
     if b.lo > 0 or b.hi < 0:
         ends = [_div(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
-        return AV("num", min(ends), max(ends), none=none)
+        return _ends(min(ends), max(ends), False, none)
     if b.lo >= 0 and a.lo >= 0:
         return AV("num", 0, INF, none=True)
     return AV("num", none=none or zero)
+
+
+def _ends(lo: float, hi: float, integer: bool, none: bool) -> AV:
+    """The interval of a sum, difference, product or quotient of non-empty intervals, kept sound when float
+    arithmetic overflows: a lower end that overflowed to +inf (the values lie beyond the largest float) becomes the
+    largest float, an upper end that overflowed to -inf the lowest, and an end that is NaN (inf - inf: nothing is
+    known) becomes unbounded. Without this, validate crashed on such intervals (math.floor(inf)) or called
+    conditions impossible that are not."""
+    if lo != lo:
+        lo = -INF
+    elif lo == INF:
+        lo = sys.float_info.max
+    if hi != hi:
+        hi = INF
+    elif hi == -INF:
+        hi = -sys.float_info.max
+    return AV("num", lo, hi, integer=integer, none=none)
 
 
 def _mul(x: float, y: float) -> float:

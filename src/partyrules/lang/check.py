@@ -8,16 +8,18 @@ reform that changes a parameter recompiles the rule set rather than mutating it.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..facts.base import IsoDate
 from . import ast
 from . import ir as I
 from .ast import ExprProblem
+from .limits import NUMBER_HINT, number_problem, round_digits_problem
 from .types import BOOL, DATE, NONE, NUM, STR, Type, model_fields
 
 
@@ -44,6 +46,11 @@ class Schema:
     annual_fields: dict[str, Type] = field(default_factory=dict)
     period_fields: dict[str, Type] = field(default_factory=lambda: {"months": NUM, "start": DATE, "end": DATE})
 
+
+_C = TypeVar("_C", bound=I.IR)
+
+# date("...") reads a date exactly as the facts do (YYYY-MM-DD only: not 20260105, not 2026W01)
+_ISO_DATE = TypeAdapter(IsoDate)
 
 FUNCTIONS = ("abs", "clamp", "coalesce", "date", "days_between", "len", "max", "min", "round")
 _SCOPES = ("params", "annual", "period", "subject")
@@ -134,7 +141,7 @@ class Checker:
                 if node.name not in self.params:
                     raise ExprProblem("EX206", f"unknown parameter {node.name!r}", node.start, node.end,
                                       suggest(node.name, list(self.params)) or "declare it under params:")
-                return _const(self.params[node.name], node.start, node.end, node.name)
+                return _checked(_const(self.params[node.name], node.start, node.end, node.name), self.text)
             fields = {
                 "annual": self.schema.annual_fields,
                 "period": self.schema.period_fields,
@@ -168,7 +175,7 @@ class Checker:
             return I.Not(BOOL.as_nullable(x.type.nullable), node.start, node.end, x)
         self._want(x, "num", node.operand)
         if isinstance(x, I.Const) and x.value is not None:
-            return I.Const(NUM, node.start, node.end, -x.value, x.param)  # type: ignore[operator]
+            return _checked(I.Const(NUM, node.start, node.end, -x.value, x.param), self.text)  # type: ignore[operator]
         return I.Neg(NUM.as_nullable(x.type.nullable), node.start, node.end, x)
 
     def v_Binary(self, node: ast.Binary, item: Collection | None) -> I.IR:
@@ -192,8 +199,8 @@ class Checker:
             nullable = left.type.nullable or right.type.nullable or op == "/"
             if isinstance(left, I.Const) and isinstance(right, I.Const):
                 value = _arith(op, left.value, right.value)
-                return I.Const(NUM.as_nullable(value is None), node.start, node.end, value,
-                               left.param or right.param)
+                return _checked(I.Const(NUM.as_nullable(value is None), node.start, node.end, value,
+                                        left.param or right.param), self.text)
             return I.Arith(NUM.as_nullable(nullable), node.start, node.end, op, left, right)
         if op in ("in", "not in"):
             return self._in(node, left, right)
@@ -281,8 +288,8 @@ class Checker:
             ):
                 raise ExprProblem("EX213", 'date() takes one text like "2026-01-31"', node.start, node.end)
             try:
-                value = date.fromisoformat(node.args[0].value)  # type: ignore[arg-type]
-            except ValueError:
+                value = _ISO_DATE.validate_python(node.args[0].value)
+            except ValidationError:
                 raise ExprProblem("EX213", f"not a date: {node.args[0].value!r}", node.start, node.end,
                                   "write YYYY-MM-DD") from None
             return I.Const(DATE, node.start, node.end, value)
@@ -312,8 +319,13 @@ class Checker:
             return I.Func(base.as_nullable(args[-1].type.nullable), node.start, node.end, name, args)
         for a, n in zip(args, node.args, strict=True):
             self._want(a, "num", n)
-        if name == "round" and len(args) == 2 and not isinstance(args[1], I.Const):
-            raise ExprProblem("EX213", "round()'s digits must be a constant", node.start, node.end)
+        if name == "round" and len(args) == 2:
+            if not isinstance(args[1], I.Const):
+                raise ExprProblem("EX213", "round()'s digits must be a constant", node.start, node.end)
+            problem = round_digits_problem(args[1].value)
+            if problem is not None:
+                raise ExprProblem("EX213", problem, node.args[1].start, node.args[1].end,
+                                  "round(x, 1) keeps one decimal; round(x, -1) rounds to tens")
         return I.Func(NUM.as_nullable(nullable), node.start, node.end, name, args)
 
     def v_Aggregate(self, node: ast.Aggregate, item: Collection | None) -> I.IR:
@@ -368,6 +380,22 @@ def _const(value: object, start: int, end: int, param: str | None) -> I.Const:
     return I.Const(t, start, end, value, param)
 
 
+def _checked(node: _C, text: str) -> _C:
+    """``node`` when the constant it is (or every constant of the list it is) lies in the one numeric range of rule
+    sets; else the problem, at the constant's place: a folded ``1e300 * 1e300`` would otherwise score as infinity,
+    and a parameter overridden with 10**400 could not be scored at all."""
+    consts = node.items if isinstance(node, I.ListValue) else (node,)
+    for c in consts:
+        if not isinstance(c, I.Const):
+            continue
+        problem = number_problem(c.value)
+        if problem is not None:
+            named = c.param is not None and text[c.start:c.end] == f"params.{c.param}"
+            what = f"parameter {c.param!r}" if named else "the constant computed here"
+            raise ExprProblem("EX216", f"{what}: {problem}", c.start, c.end, NUMBER_HINT)
+    return node
+
+
 def _arith(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
@@ -377,7 +405,12 @@ def _arith(op: str, a: Any, b: Any) -> Any:
         return a - b
     if op == "*":
         return a * b
-    return None if b == 0 else a / b
+    if b == 0:
+        return None
+    try:
+        return a / b
+    except OverflowError:  # only integers too large for a float: out of range, as _checked then says
+        return math.inf
 
 
 def check(node: ast.Node, text: str, schema: Schema, params: Mapping[str, object],

@@ -24,6 +24,7 @@ from .ast import (
     Node,
     Unary,
 )
+from .limits import NUMBER_HINT, number_problem
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 48
@@ -74,6 +75,9 @@ def tokenize(text: str) -> list[Token]:
         value: object = None
         if kind == "num":
             value = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            problem = number_problem(value, raw)
+            if problem is not None:
+                raise ExprProblem("EX216", problem, pos, m.end(), NUMBER_HINT)
         elif kind == "str":
             value = _unescape(raw, pos)
         elif kind == "name":

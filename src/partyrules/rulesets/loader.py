@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ..lang.ast import ExprProblem
 from ..lang.check import Schema, check, suggest
+from ..lang.limits import NUMBER_HINT, number_problem, shown
 from ..lang.parser import parse
 from . import spec as S
 from .actionable import actionable_diagnostics
@@ -127,9 +128,27 @@ def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleS
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
+def _resolved(path: Path, at: Location | None) -> Path:
+    """``path`` made absolute with its links followed; a link loop or a name the system refuses (a NUL byte) is an
+    include that cannot be read, never a traceback."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop (Python 3.11/3.12)
+        raise IncludeError.single("RS120", f"cannot read {_shown_path(path)}: {exc}", at, "check the path") from None
+
+
+def _unreadable(path: Path, exc: Exception, at: Location | None) -> IncludeError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return IncludeError.single("RS120", f"cannot read {_shown_path(path)}: {reason}", at, "check the path")
+
+
+def _shown_path(path: Path | str) -> str:
+    return repr(str(path)) if any(ord(c) < 32 or ord(c) == 127 for c in str(path)) else str(path)
+
+
 class _Reader:
     def __init__(self, root: Path | None, limits: Limits) -> None:
-        self.root = root.resolve() if root is not None else None
+        self.root = _resolved(root, None) if root is not None else None
         self.limits = limits
         self.files: list[str] = []
 
@@ -138,17 +157,20 @@ class _Reader:
             raise RuleSetLimitError.single("RS113", f"more than {self.limits.max_files} files in one rule set", at)
         try:
             size = path.stat().st_size
-        except OSError as exc:
-            raise IncludeError.single("RS120", f"cannot read {path}: {exc.strerror or exc}", at,
-                                      "check the path") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            raise _unreadable(path, exc, at) from None
         if size > self.limits.max_bytes:
             raise RuleSetLimitError.single("RS110", f"{path} is {size} bytes, above the limit of "
                                            f"{self.limits.max_bytes}", Location(str(path)),
                                            "split it into included files")
         if not path.is_file():
             raise IncludeError.single("RS120", f"{path} is not a file", at)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # no permission, or a file that vanished since stat
+            raise _unreadable(path, exc, at) from None
         self.files.append(str(path))
-        return load_yaml(path.read_bytes(), str(path), self.limits)
+        return load_yaml(data, str(path), self.limits)
 
     def include(self, name: str, from_doc: YamlDocument, at: Location) -> YamlDocument:
         if self.root is None:
@@ -157,10 +179,14 @@ class _Reader:
         if Path(name).is_absolute() or "\\" in name or name.startswith("~"):
             raise IncludeError.single("RS122", f"include {name!r} must be a relative path", at,
                                       "write the path relative to the including file")
+        if any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise IncludeError.single("RS122", f"include {name!r} holds a control character (a NUL, a tab, a line "
+                                      "break...), which no file name of a rule set has", at,
+                                      "write the file's name as it is")
         # a document read from disk includes beside itself; one given as a string includes from the root
         read_from_disk = from_doc.file is not None and from_doc.file in self.files
         base = Path(from_doc.file).parent if read_from_disk else self.root  # type: ignore[arg-type]
-        target = (base / name).resolve()
+        target = _resolved(base / name, at)
         try:
             target.relative_to(self.root)
         except ValueError:
@@ -337,8 +363,13 @@ def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[st
                 and all(type(x) is type(old[0]) for x in value) if old else isinstance(value, (list, tuple)))
         )
         if not ok:
-            raise ParameterError(f"parameter {name!r} must be like {old!r}, not {value!r}",
+            raise ParameterError(f"parameter {name!r} must be like {old!r}, not {_short_repr(value)}",
                                  hint="give a value of the declared type")
+        for part in (value if isinstance(value, (list, tuple)) else (value,)):
+            problem = _override_problem(part)
+            if problem is not None:
+                raise ParameterError(f"parameter {name!r}: {problem}", hint=NUMBER_HINT if isinstance(
+                    part, (int, float)) else "give plain text")
         if declared.choices is not None and value not in declared.choices:
             raise ParameterError(f"parameter {name!r} = {value!r} is not one of {declared.choices}",
                                  hint=suggest(str(value), [str(c) for c in declared.choices]))
@@ -349,6 +380,26 @@ def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[st
                 raise ParameterError(f"parameter {name!r} = {value} is above its max {declared.max}")
         out[name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def _override_problem(value: Any) -> str | None:
+    """An override holds what a rule-set file may hold: numbers in the one range, text that is text (no lone
+    surrogates, which would break the content hash) and no longer than a value of a file."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return "the text holds a lone surrogate, which is not a character (不是有效字符)"
+        if len(value) > DEFAULT_LIMITS.max_scalar_chars:
+            return (f"a text of {len(value)} characters exceeds the limit of {DEFAULT_LIMITS.max_scalar_chars} "
+                    f"(文本超长)")
+        return None
+    return number_problem(value)
+
+
+def _short_repr(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return shown(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _error_class(diags: list[Diagnostic]) -> type[RuleSetError]:
@@ -367,7 +418,7 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     loc = doc.location(path)
     if mark is None:
         return loc
-    lines = doc.text.splitlines()
+    lines = doc.lines()
     first = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     shift = 1 if mark.style in ('"', "'") else 0
     single_line = mark.style not in ("|", ">") and first[mark.column - 1 + shift:].startswith(text)
@@ -378,7 +429,9 @@ def _expr_location(doc: YamlDocument, path: YPath, text: str, offset: int, end: 
     token = text[offset:end if end is not None and end > offset else offset + 1]
     nth = text[:offset].count(token)
     seen = 0
-    for i in range(mark.line - 1, len(lines)):
+    # only the value's own lines: a token not found (a quoted value's escapes) must not scan the rest of the file
+    last = min(len(lines), mark.end_line) if mark.end_line else len(lines)
+    for i in range(mark.line - 1, last):
         col = lines[i].find(token, mark.column - 1 if i == mark.line - 1 else 0)
         while col != -1:
             if seen == nth:

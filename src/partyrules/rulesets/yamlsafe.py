@@ -12,7 +12,8 @@ builds plain Python data itself, so that it can:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -20,6 +21,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from ..errors import Diagnostic, Location, RuleSetLimitError, RuleSetSyntaxError
+from ..lang.limits import NUMBER_HINT, number_problem, out_of_range
 
 try:  # libyaml's event parser is iterative and much faster; fall back to the pure-Python one
     from yaml import CSafeLoader as _Loader
@@ -48,6 +50,7 @@ class Mark:
     line: int  # 1-based
     column: int  # 1-based
     style: str | None  # None for plain scalars, '"' or "'" for quoted, '|' or '>' for block scalars
+    end_line: int = 0  # 1-based line where the value ends (0: unknown), to bound searches inside it
 
 
 @dataclass(slots=True)
@@ -59,6 +62,14 @@ class YamlDocument:
     file: str | None
     key_marks: dict[Path, Mark]
     text: str = ""  # the source, to place errors inside multi-line values
+    _lines: list[str] | None = field(default=None, repr=False, compare=False)
+
+    def lines(self) -> list[str]:
+        """The source's lines, split once: placing each of thousands of expressions must not split the whole file
+        again (that made loading quadratic in the file's size)."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     def location(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path`` (of its key when ``key``), or of its nearest ancestor that has one."""
@@ -90,6 +101,11 @@ _ALLOWED_TAGS = {
 
 _resolver = Resolver()
 _constructor = SafeConstructor()
+_INT = "tag:yaml.org,2002:int"
+# the significant digits of one part of a YAML integer (decimal, 0x hex, 0b binary, 0 octal, or a:b:c base 60)
+_INT_PART = re.compile(r"[-+]?(?:0[xbo]?)?0*([0-9a-fA-F]*)")
+_MAX_INT_DIGITS = 64  # more significant digits than 2^53 has in any base: out of range without converting
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _fail(cls: type, code: str, message: str, file: str | None, mark: Any, hint: str | None = None) -> None:
@@ -114,16 +130,51 @@ def _scalar(event: yaml.ScalarEvent, file: str | None, limits: Limits) -> Any:
     if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
         # dates stay strings: the schema decides how to read them
         return event.value
+    if tag == _INT and _too_long(event.value):
+        # Python refuses to convert more than 4,300 decimal digits (and PyYAML would try); such a number is out of
+        # range whatever its base, so it is refused before any conversion
+        _fail(RuleSetSyntaxError, "RS103", out_of_range(_short(event.value)), file, event.start_mark, NUMBER_HINT)
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     value = _constructor.construct_object(node)
     if isinstance(value, float) and not math.isfinite(value):
         _fail(RuleSetSyntaxError, "RS103", f"{event.value!r} is not a finite number", file, event.start_mark,
               "NaN and infinities are not allowed in rule sets")
+    problem = number_problem(value, _short(event.value))
+    if problem is not None:
+        _fail(RuleSetSyntaxError, "RS103", problem, file, event.start_mark, NUMBER_HINT)
     return value
+
+
+def _too_long(text: str) -> bool:
+    for part in text.replace("_", "").split(":"):
+        m = _INT_PART.match(part)
+        if m is None or len(m.group(1)) > _MAX_INT_DIGITS:
+            return True
+    return False
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _surrogate_problem(text: str, file: str | None) -> None:
+    """Text handed over as a Python string can hold lone surrogates (half of a UTF-16 pair, not a character):
+    they cannot be written as UTF-8 and would break hashing and printing later, so the text is refused here, at
+    the place of the first one."""
+    m = _SURROGATE.search(text)
+    if m is None:
+        return
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    raise RuleSetSyntaxError([Diagnostic("RS100", f"the text holds a lone surrogate U+{ord(m.group()):04X}, which is "
+                                         "not a character (不是有效字符)", Location(file, line, column),
+                                         "save the rule set as UTF-8 text")])
 
 
 def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
     """Parse one YAML document into plain data with source marks, enforcing ``limits``."""
+    if isinstance(text, str):
+        _surrogate_problem(text, file)
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > limits.max_bytes:
         raise RuleSetLimitError([Diagnostic("RS110", f"the file is {size} bytes, above the limit of "
@@ -142,7 +193,7 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
     documents = 0
     nodes = 0
 
-    def place(value: Any, mark: Any, style: str | None) -> Path:
+    def place(value: Any, mark: Any, style: str | None, end: Any = None) -> Path:
         nonlocal root
         if not stack:
             root = value
@@ -167,7 +218,7 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
                 path = (*top[1], key)
                 container[key] = value
                 top[2] = _NO_KEY
-        marks[path] = Mark(mark.line + 1, mark.column + 1, style)
+        marks[path] = Mark(mark.line + 1, mark.column + 1, style, end.line + 1 if end is not None else 0)
         return path
 
     try:
@@ -182,7 +233,7 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
                           event.start_mark, "split it into included files")
             if isinstance(event, yaml.ScalarEvent):
                 style = event.style if event.style else None
-                place(_scalar(event, file, limits), event.start_mark, style)
+                place(_scalar(event, file, limits), event.start_mark, style, event.end_mark)
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if event.anchor:
                     _fail(RuleSetSyntaxError, "RS102", "anchors are not allowed in rule sets", file,
