@@ -9,7 +9,7 @@ conduct is ever put in front of the rules, however the facts were built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ForeignConductError, Location
@@ -31,7 +31,8 @@ _KIND_ZH = {"member": "党员", "branch": "党支部", "community": "社区"}
 
 def _get(item: Any, name: str) -> Any:
     # model_construct stores whatever it is given: a plain dict where a model belongs must be checked as well
-    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    # (a dict, not any Mapping: the abstract-class check would cost more than the rest of the check)
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
 def _owner(field: str, item: Any, kind: str) -> tuple[str, str]:
@@ -43,22 +44,20 @@ def _owner(field: str, item: Any, kind: str) -> tuple[str, str]:
     return str(_get(item, "subject_kind")), str(_get(item, "subject_id"))
 
 
-def _items(facts: Any, field: str) -> Iterable[Any]:
-    value = getattr(facts, field, None)
-    if value is None:
-        return ()
-    return (value,) if field == "annual" else value
-
-
 def foreign_items(facts: Any) -> list[ForeignItem]:
     """Every item of a subject bundle that is about another subject (or about a subject of another kind)."""
     kind = str(type(facts).subject_kind)
     subject_id = facts.subject_id
+    fields = type(facts).model_fields
     out: list[ForeignItem] = []
     for field, ident in ITEM_ID.items():
-        for item in _items(facts, field):
+        if field not in fields:  # a member has no grids, a community no records
+            continue
+        value = getattr(facts, field, None)
+        items: Iterable[Any] = () if value is None else (value,) if field == "annual" else value
+        for item in items:
             owner_kind, owner_id = _owner(field, item, kind)
-            if (owner_kind, owner_id) != (kind, subject_id):
+            if owner_id != subject_id or owner_kind != kind:
                 out.append((field, str(_get(item, ident)), owner_kind, owner_id))
     return out
 
