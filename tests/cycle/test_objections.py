@@ -413,7 +413,9 @@ class Workflow(RuleBasedStateMachine):
             with pytest.raises(PeriodFinalisedError):
                 self.ledger.publish(b, facts, actor="c")
             return
-        if key in self.hash and self.hash[key] != sha(b):  # a correction stands: publishing again needs replace
+        # a correction stands (a changed result, or changed facts the quarter does not assess, such as yearly
+        # volunteering hours): publishing again needs replace
+        if key in self.hash and (self.hash[key] != sha(b) or self.facts[key] != facts):
             with pytest.raises(LedgerStateError, match="already published"):
                 self.ledger.publish(b, facts, actor="c")
             return
