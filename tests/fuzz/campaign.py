@@ -34,11 +34,11 @@ NEW: list[str] = []
 
 def fuzz_settings(ci: int) -> settings:
     """``ci`` examples in the CI profile (derandomised: the same inputs every run); the profile's own
-    ``max_examples`` under ``fuzz-long``. No shrinking: each input is one mutation, already small, and shrinking
+    ``max_examples`` under ``fuzz-long`` (or ``$PARTYRULES_FUZZ_EXAMPLES`` when set). No shrinking: each input is one mutation, already small, and shrinking
     an input that hangs would cost the timeout again and again."""
     return settings(
         settings.default,
-        max_examples=settings.default.max_examples if LONG else ci,
+        max_examples=int(os.environ.get("PARTYRULES_FUZZ_EXAMPLES") or settings.default.max_examples) if LONG else ci,
         deadline=None,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=list(HealthCheck),
