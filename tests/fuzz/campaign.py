@@ -33,12 +33,13 @@ NEW: list[str] = []
 
 
 def fuzz_settings(ci: int) -> settings:
-    """``ci`` examples in the CI profile (derandomised: the same inputs every run); the profile's own
-    ``max_examples`` under ``fuzz-long`` (or ``$PARTYRULES_FUZZ_EXAMPLES`` when set). No shrinking: each input is one mutation, already small, and shrinking
-    an input that hangs would cost the timeout again and again."""
+    """``ci`` examples in the CI profile (derandomised: the same inputs every run); under ``fuzz-long`` the
+    profile's own ``max_examples``, or ``$PARTYRULES_FUZZ_EXAMPLES`` when set. No shrinking: each input is one
+    mutation, already small, and shrinking an input that hangs would cost the timeout again and again."""
+    long_run = int(os.environ.get("PARTYRULES_FUZZ_EXAMPLES") or settings.default.max_examples)
     return settings(
         settings.default,
-        max_examples=int(os.environ.get("PARTYRULES_FUZZ_EXAMPLES") or settings.default.max_examples) if LONG else ci,
+        max_examples=long_run if LONG else ci,
         deadline=None,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=list(HealthCheck),
