@@ -25,6 +25,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=200, deadline=None)
+# the fuzzing campaign's release run (docs/fuzzing.md): random, every fuzz test draws this many inputs
+settings.register_profile("fuzz-long", max_examples=300, deadline=None, print_blob=True,
+                          suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 EXAMPLE_DIR = Path(pr.__file__).parent / "data" / "example"
