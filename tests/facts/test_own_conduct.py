@@ -272,3 +272,19 @@ def test_every_entry_point_refuses_another_subjects_conduct(example_ruleset, fac
         assert scores.frame.height == 0
         ((sid, reason),) = scores.failures
         assert sid == facts.subject_id and "PR032" in reason and repr(ident) in reason
+
+
+def test_tables_built_directly_from_bundles_refuse_a_foreign_incident():
+    """facts_to_population writes each item under the bundle's subject id: a foreign incident would become the
+    subject's own conduct without a word."""
+    from partyrules.population.frames import facts_to_population
+
+    from partyrules.facts import generate_member_facts
+
+    a, b = generate_member_facts(2, seed=3)
+    stranger = pr.Incident(incident_id="I-B", subject_kind="member", subject_id=b.subject_id, kind="gambling",
+                           occurred_on="2026-03-01", severity="minor", verified=True, verified_by="committee",
+                           evidence_ref="file/2")
+    forged = a.model_copy(update={"incidents": (stranger,)})
+    with pytest.raises(pr.ForeignConductError, match="I-B"):
+        facts_to_population([forged])

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from ..errors import EvaluationError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..facts.ownership import check_own_conduct
 from ..lang.types import Type, type_of_annotation
 
 if TYPE_CHECKING:
@@ -317,6 +318,9 @@ def facts_to_population(bundles: Iterable[SubjectFacts], subject_kind: str | Non
         if not isinstance(b, cls):
             raise EvaluationError(f"item {i} is a {type(b).__name__}, not {cls.__name__}",
                                   hint="a population holds subjects of one kind")
+        # each item row is written under the bundle's subject id: a foreign item (built around validation)
+        # would silently become this subject's conduct
+        check_own_conduct(b)
         sid = b.subject_id
         subject = getattr(b, SUBJECT_FIELD[subject_kind])
         rows[SUBJECT_TABLE].append(_row(subject, lay[SUBJECT_TABLE].columns, sid))
