@@ -201,6 +201,8 @@ def test_a_rule_set_path_with_a_nul_byte_or_a_loop_is_an_include_error(tmp_path:
         with deadline(), pytest.raises(pr.IncludeError) as info:
             pr.load_ruleset(path)
         assert [d.code for d in info.value.diagnostics] == ["RS120"]
+        loc = info.value.diagnostics[0].location
+        assert loc is not None and loc.file is not None and path.name[:1] in loc.file  # the file is named
     (tmp_path / "ok.yaml").write_text(with_flag("placard_displayed"), encoding="utf-8")
     with deadline(), pytest.raises(pr.IncludeError):
         pr.load_ruleset(tmp_path / "ok.yaml", root=tmp_path / "loop.yaml")

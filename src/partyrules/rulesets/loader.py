@@ -139,7 +139,8 @@ def _resolved(path: Path, at: Location | None) -> Path:
 
 def _unreadable(path: Path, exc: Exception, at: Location | None) -> IncludeError:
     reason = getattr(exc, "strerror", None) or str(exc)
-    return IncludeError.single("RS120", f"cannot read {_shown_path(path)}: {reason}", at, "check the path")
+    where = at if at is not None else Location(_shown_path(path))  # the rule set's own file: name it
+    return IncludeError.single("RS120", f"cannot read {_shown_path(path)}: {reason}", where, "check the path")
 
 
 def _shown_path(path: Path | str) -> str:
