@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import partyrules as pr
 from partyrules.cycle.funding import BranchIndices, FundingError, IndexWeights, allocate
 from partyrules.cycle.ranking import Ranked
 
@@ -167,3 +168,29 @@ def test_raising_a_branchs_members_index_never_lowers_its_funding(pool, entries,
     before = allocate(pool, entries, index_weights=w).line(target.subject_id).amount_fen
     after = allocate(pool, raised, index_weights=w).line(target.subject_id).amount_fen
     assert after >= before
+
+
+def test_the_funding_weights_are_the_parameters_the_annual_section_names():
+    """The rule set names its funding weights (annual.funding), as it names the composite's weights: a parameter
+    of another name is read, and a member rule set cannot declare them."""
+    import yaml
+
+    from partyrules.cycle.year import funding_weights
+
+    doc = {"id": "fw", "version": "1", "title": {"zh": "经费", "en": "Funding"}, "subject": "branch",
+           "params": {"wq": 1, "we": 0, "ws": 0, "wd": 0, "mine": 0.8, "theirs": 0.2},
+           "dimensions": [{"id": "D1", "zh": "维度", "en": "Dimension", "max": 10}],
+           "standards": [{"id": "S1", "dimension": "D1", "zh": "标准", "en": "Standard", "source": "例",
+                          "points": 10, "due": "any", "flag": "has_committee"}],
+           "annual": {"weights": {"quarterly": "wq", "annual_evaluation": "we", "secretary_review": "ws",
+                                  "daily_observation": "wd"},
+                      "funding": {"branch_index": "mine", "members_index": "theirs"}},
+           "grading": [{"id": "good", "zh": "好", "en": "Good", "at_least": 5},
+                       {"id": "poor", "zh": "差", "en": "Poor", "at_least": 0}]}
+    rs = pr.loads_ruleset(yaml.safe_dump(doc, allow_unicode=True), file="fw.yaml")
+    w = funding_weights([rs])
+    assert (w.branch, w.members) == (0.8, 0.2)
+    assert (funding_weights([rs.with_params(mine=0.3)]).branch) == 0.3
+    doc["annual"]["funding"]["members_index"] = "nosuch"
+    with pytest.raises(pr.RuleSetError, match="nosuch"):
+        pr.loads_ruleset(yaml.safe_dump(doc, allow_unicode=True), file="fw.yaml")

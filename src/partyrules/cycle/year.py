@@ -266,8 +266,11 @@ def funding_weights(branch_rulesets: Iterable[RuleSet]) -> IndexWeights:
     found: dict[IndexWeights, list[str]] = {}
     for rs in branch_rulesets:
         params = rs.params
-        w = IndexWeights(float(params.get(PARAM_BRANCH_WEIGHT, DEFAULT_INDEX_WEIGHTS.branch)),
-                         float(params.get(PARAM_MEMBERS_WEIGHT, DEFAULT_INDEX_WEIGHTS.members)))
+        named = rs.spec.annual.funding if rs.spec.annual is not None else None
+        branch = named.branch_index if named is not None else PARAM_BRANCH_WEIGHT
+        members = named.members_index if named is not None else PARAM_MEMBERS_WEIGHT
+        w = IndexWeights(float(params.get(branch, DEFAULT_INDEX_WEIGHTS.branch)),
+                         float(params.get(members, DEFAULT_INDEX_WEIGHTS.members)))
         found.setdefault(w, []).append(f"{rs.id} {rs.version}")
     if len(found) > 1:
         said = "; ".join(f"{', '.join(sorted(set(ids)))}: {w.branch} / {w.members}" for w, ids in found.items())

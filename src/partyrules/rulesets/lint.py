@@ -357,6 +357,8 @@ class _Linter:
         if annual is not None:
             used |= {v for v in annual.weights.model_dump().values() if isinstance(v, str)}
             used |= {n for n in (annual.quota.share if annual.quota else None, annual.correction_months) if n}
+            if annual.funding is not None:
+                used |= {annual.funding.branch_index, annual.funding.members_index}
         for name, it in self.src.params.items():
             if name not in used:
                 self.add("RS530", f"parameter {name!r} is declared but no rule reads it",

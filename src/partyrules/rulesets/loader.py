@@ -638,6 +638,8 @@ def _annual_diagnostics(annual: S.AnnualSpec, params: Mapping[str, Any], grades:
         (("annual", "weights", k), getattr(annual.weights, k)) for k in type(annual.weights).model_fields]
     refs += [(("annual", "quota", "share"), annual.quota.share if annual.quota else None),
              (("annual", "correction_months"), annual.correction_months)]
+    if annual.funding is not None:
+        refs += [(("annual", "funding", k), getattr(annual.funding, k)) for k in type(annual.funding).model_fields]
     out: list[Diagnostic] = []
     for path, name in refs:
         if name is None:
@@ -653,6 +655,9 @@ def _annual_diagnostics(annual: S.AnnualSpec, params: Mapping[str, Any], grades:
     if annual.quota is not None and annual.quota.grade not in grades:
         out.append(Diagnostic("RS308", f"the quota names the grade {annual.quota.grade!r}, which is not graded",
                               doc.location(("annual", "quota", "grade")), suggest(annual.quota.grade, sorted(grades))))
+    if annual.funding is not None and subject != "branch":
+        out.append(Diagnostic("RS308", "funding weights belong to a branch's annual result only",
+                              doc.location(("annual", "funding")), "remove funding: from a member rule set"))
     if (annual.weights.secretary_review is not None) != (subject == "branch"):
         out.append(Diagnostic("RS308", "the secretary's report review is an input of a branch's annual result only",
                               doc.location(("annual", "weights")),

@@ -311,6 +311,14 @@ class QuotaSpec(_Spec):
     share: ParamName
 
 
+class FundingWeightsSpec(_Spec):
+    """Branches: the weights of the branch's own index and of its graded members' mean index in the funding basis
+    (以奖代补, seed 000: by 战斗力指数 and 党员先进性指数). Each names a parameter, so a what-if can change it."""
+
+    branch_index: ParamName
+    members_index: ParamName
+
+
 class AnnualSpec(_Spec):
     """How the year's result is composed from the quarterly scores and the year-end inputs."""
 
@@ -319,6 +327,15 @@ class AnnualSpec(_Spec):
         default_factory=lambda: {"good": 100.0, "fairly_good": 85.0, "average": 70.0, "poor": 50.0})
     quota: QuotaSpec | None = None
     correction_months: ParamName | None = None  # members: the time limit of a correction recommendation
+    funding: FundingWeightsSpec | None = None  # branches: the weights of the funding basis
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # funding came later: leaving it out when unset keeps the content hash of every earlier rule set
+        out: dict[str, Any] = handler(self)
+        if out.get("funding") is None:
+            out.pop("funding", None)
+        return out
 
 
 class _Body(_Spec):
