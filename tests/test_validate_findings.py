@@ -35,9 +35,16 @@ def validate_json(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, json.loads(capsys.readouterr().out)
 
 
+# The cadence advisories (a standard that does not say when it falls due, full points where it does not apply) hold
+# for nearly every minimal example here; each has a file of its own, and the others are checked without them.
+ADVISORIES = {"RS560", "RS561"}
+
+
 def found(report: dict, path: Path) -> list[tuple[str, int, int]]:
     entry = next(f for f in report["files"] if Path(f["file"]) == path)
-    return sorted((d["code"], d["line"], d["column"]) for d in entry["diagnostics"])
+    own = {c for c, _, _ in expected(path)}
+    return sorted((d["code"], d["line"], d["column"]) for d in entry["diagnostics"]
+                  if d["code"] not in ADVISORIES or d["code"] in own)
 
 
 def test_there_is_a_broken_rule_set_for_every_code_validate_can_report_from_a_file():
@@ -80,10 +87,11 @@ def test_text_output_is_one_line_per_finding(capsys: pytest.CaptureFixture[str])
     path = BROKEN / "several-findings.yaml"
     assert main(["validate", str(path)]) == 3
     captured = capsys.readouterr()
-    lines = captured.out.splitlines()
+    lines = [ln for ln in captured.out.splitlines() if not any(f": {c}: " in ln for c in ADVISORIES)]
+    advisories = len(captured.out.splitlines()) - len(lines)
     assert [ln.split(": ")[0] for ln in lines] == [f"{path}:{line}:{col}" for _, line, col in
                                                    sorted(expected(path), key=lambda x: (x[1], x[2]))]
-    assert "0 of 1 rule set valid; 2 errors, 2 warnings" in captured.err
+    assert f"0 of 1 rule set valid; 2 errors, {2 + advisories} warnings" in captured.err
 
 
 def test_one_run_reports_every_problem_of_every_file(capsys: pytest.CaptureFixture[str]):
@@ -98,7 +106,7 @@ def test_one_run_reports_every_problem_of_every_file(capsys: pytest.CaptureFixtu
 
 def test_lint_is_usable_from_python():
     rs = pr.load_ruleset(BROKEN / "several-findings.yaml")
-    got = lint_ruleset(rs)
+    got = [d for d in lint_ruleset(rs) if d.code not in ADVISORIES]
     assert sorted((d.code, d.location.line, d.location.column) for d in got) == expected(
         BROKEN / "several-findings.yaml")
     assert {d.severity for d in got} == {"error", "warning"}
@@ -125,8 +133,8 @@ def test_documented_finding_example(m: re.Match[str], tmp_path: Path):
     path = tmp_path / "rule-set.yaml"
     path.write_text(m.group(1), encoding="utf-8")
     got = lint_ruleset(pr.load_ruleset(path))
-    assert [(d.code, d.location.line, d.location.column) for d in got] == [
-        (m.group(2), int(m.group(3)), int(m.group(4)))]
+    assert [(d.code, d.location.line, d.location.column) for d in got
+            if d.code not in ADVISORIES or d.code == m.group(2)] == [(m.group(2), int(m.group(3)), int(m.group(4)))]
 
 
 def test_declaring_no_maximum_leaves_the_content_hash_as_it_was():
