@@ -25,6 +25,7 @@ from ..lang import ir as I
 from ..lang.abstract import AV, Analyzer, Env, ParamInfo, T, sig
 from ..lang.parser import parse
 from .model import Expression, RuleSet
+from .templates import Placeholder, scan, stated_numbers
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
@@ -77,6 +78,7 @@ class _Linter:
         self.choices()
         self.unused_params()
         self.texts()
+        self.stated_params()
         self.monotone()
         self.actionable()
         self.cadence()
@@ -405,6 +407,34 @@ class _Linter:
                                  doc.location((*path, lang)),
                                  "say how the two differ, so a breakdown's lines can be told apart", "warning")
                         break
+
+    def stated_params(self) -> None:
+        """A rule's text that writes out the value of a parameter the rule reads goes stale when a reform or an
+        override changes it: the breakdown would state one number and score another. Only the parameters the rule
+        itself reads are compared, so a count that happens to equal an unrelated parameter is not reported."""
+        from .loader import _expr_location
+
+        for _kind, rule, it in self.items():
+            read = set().union(*(I.params_used(e.ir) | _params_in(e.text) for e in rule.exprs.values()))
+            values = {n: self.rs.params[n] for n in sorted(read) if n in self.rs.params
+                      and isinstance(self.rs.params[n], (int, float)) and not isinstance(self.rs.params[n], bool)}
+            if not values:
+                continue
+            for lang in ("zh", "en"):
+                text = getattr(it.spec, lang)
+                named = {x.name for x in scan(text) if isinstance(x, Placeholder)}
+                for stated, start, end in stated_numbers(text):
+                    hit = next((n for n, v in values.items() if n not in named
+                                and any(abs(s - v) < 1e-9 for s in stated)), None)
+                    if hit is None:
+                        continue
+                    self.add("RS543", f"the {lang} text of {rule.id} states {text[start:end].strip()!r}, the value "
+                             f"of parameter {hit!r} it reads, without referring to it: a reform or an override "
+                             "of the parameter would leave the text stating the old number",
+                             _expr_location(it.doc, (*it.path, lang), text, start, end),
+                             f"write {{params.{hit}{':%' if '%' in text[start:end] else ''}}} in the text, so that "
+                             "it shows the value in force", "warning")
+                    break
 
     # -- cadence ---------------------------------------------------------------------------------------------
     def cadence(self) -> None:

@@ -35,6 +35,8 @@ from .actionable import actionable_diagnostics
 from .cadence import cadence_problems
 from .model import Check, Deduction, Dimension, Expression, RuleSet, Standard, Veto
 from .schema import schema_for
+from .templates import is_template, render
+from .templates import problems as template_problems
 from .yamlsafe import DEFAULT_LIMITS, Limits, Mark, YamlDocument, load_yaml
 from .yamlsafe import Path as YPath
 
@@ -479,7 +481,33 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
             return None
         return Expression(text, out, _expr_location(item.doc, path, text, 0))
 
+    templates: dict[str, dict[str, str]] = {}
+
+    def text(item: _Item, rel: YPath, value: str) -> str:
+        """A shown text rendered with the parameters in force; a placeholder naming no declared parameter is an
+        error at its own character."""
+        bad = template_problems(value, params)
+        for p in bad:
+            diags.append(Diagnostic("RS312", p.message, _expr_location(item.doc, (*item.path, *rel), value, p.start,
+                                                                       p.end), p.hint))
+        return value if bad else render(value, params, "zh" if rel[-1] == "zh" else "en")
+
+    def rendered(item: _Item, spec: Any, key: str, rel: YPath = ()) -> Any:
+        """``spec`` with its templated zh/en texts rendered; the templates are kept under ``key`` for audit."""
+        changes = {lang: text(item, (*rel, lang), getattr(spec, lang)) for lang in ("zh", "en")
+                   if is_template(getattr(spec, lang))}
+        if not changes:
+            return spec
+        templates[key] = {lang: getattr(spec, lang) for lang in changes}
+        return spec.model_copy(update=changes)
+
     top_item = _Item(top, sources.top_doc, ())
+    shown_top = top
+    title = rendered(top_item, top.title, "title", ("title",))
+    description = None if top.description is None else \
+        rendered(top_item, top.description, "description", ("description",))
+    if title is not top.title or description is not top.description:
+        shown_top = top.model_copy(update={"title": title, "description": description})
     applies_to = compile_expr(top_item, ("applies_to",), top.applies_to, "bool")
 
     dimensions: list[Dimension] = []
@@ -494,7 +522,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
             seen[ident] = loc
 
     for it in sources.dimensions:
-        d = it.spec
+        d = rendered(it, it.spec, it.spec.id)
         unique("dimension", d.id, it)
         dimensions.append(Dimension(d.id, d.zh, d.en, float(d.max), d.source))
     dim_ids = [d.id for d in dimensions]
@@ -506,7 +534,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
 
     standards: list[Standard] = []
     for it in sources.standards:
-        s: S.StandardSpec = it.spec
+        s: S.StandardSpec = rendered(it, it.spec, it.spec.id)
         unique("rule", s.id, it)
         check_dimension(it, s.dimension)
         exprs: dict[str, Expression | None] = {"when": compile_expr(it, ("when",), s.when, "bool")}
@@ -534,7 +562,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
 
     deductions: list[Deduction] = []
     for it in sources.deductions:
-        k: S.DeductionSpec = it.spec
+        k: S.DeductionSpec = rendered(it, it.spec, it.spec.id)
         unique("rule", k.id, it)
         check_dimension(it, k.dimension)
         if k.cap < k.points:
@@ -548,7 +576,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
 
     vetoes: list[Veto] = []
     for it in sources.vetoes:
-        v: S.VetoSpec = it.spec
+        v: S.VetoSpec = rendered(it, it.spec, it.spec.id)
         unique("rule", v.id, it)
         check_dimension(it, v.dimension)
         ex = {"when": compile_expr(it, ("when",), v.when, "bool")}
@@ -556,7 +584,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
 
     checks: list[Check] = []
     for it in sources.checks:
-        c: S.CheckSpec = it.spec
+        c: S.CheckSpec = rendered(it, it.spec, it.spec.id)
         unique("rule", c.id, it)
         ex = {"when": compile_expr(it, ("when",), c.when, "bool")}
         checks.append(Check(c, {a: b for a, b in ex.items() if b is not None}, it.doc.location(it.path)))
@@ -614,7 +642,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False,
                                        separators=(",", ":")).encode()).hexdigest()
     rs = RuleSet(
-        spec=top,
+        spec=shown_top,
         schema=schema,
         params=dict(params),
         dimensions=tuple(dimensions),
@@ -627,6 +655,7 @@ def _assemble(sources: _Sources, params: dict[str, Any]) -> RuleSet:
         files=sources.files,
         base_params={k: v.spec.value for k, v in sources.params.items()},
         checks=tuple(checks),
+        templates=templates,
     )
     object.__setattr__(rs, "_sources", sources)
     return rs

@@ -129,6 +129,9 @@ class RuleSet:
     root: str | None = None
     base_params: Mapping[str, Any] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
+    # The texts written as templates over parameters (``{params.NAME}``), as written, by item id (and "title",
+    # "description"): the items above hold them rendered with ``params``, and these are kept for audit.
+    templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
