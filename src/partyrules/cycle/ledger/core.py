@@ -9,8 +9,13 @@ Durability and safety:
 
 - the tables are insert-only, enforced by the database: triggers abort any UPDATE or DELETE, and any INSERT that
   would overwrite a row (``INSERT OR REPLACE``), whoever connects;
-- the events form a hash chain (each event's hash covers the previous one), so that :meth:`Ledger.verify` detects
-  a row changed or removed by someone who dropped the triggers;
+- the events form a hash chain (each event's hash covers the previous one, the first one the ``schema_version``
+  row), and each event that writes a row carries the digest of that row, so that :meth:`Ledger.verify` detects a
+  row of any table changed, added or removed by someone who dropped the triggers (module ``verify``);
+- signed checkpoints (module ``checkpoints``) anchor the head of the chain outside the file, so that a history cut
+  short or rewritten as a whole is detected too, given any earlier checkpoint;
+- a full disk, a read-only file and a lock held too long are typed errors (module ``errors``); a read-only copy is
+  opened with ``read_only=True``;
 - WAL journal, ``synchronous=FULL``, foreign keys on; every write is one ``BEGIN IMMEDIATE`` transaction that
   checks the workflow and appends its rows, so two processes writing the same file are serialised and a process
   killed mid-way leaves either all of a step or none of it;
@@ -28,32 +33,43 @@ Typical use::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from ..errors import Location, PartyRulesError
-from ..evaluate.evaluator import Evaluator
-from ..explain.breakdown import ScoreBreakdown
-from ..facts.bundle import BranchFacts, CommunityFacts, MemberFacts, SubjectFacts, parse_subject_facts
-from ..facts.enums import ObjectionStatus
-from ..facts.records import Objection
-from ..periods import Period
-from ..rulesets.model import RuleSet
-from .hashing import breakdown_hash
-from .objections import (
+from ...errors import Location, PartyRulesError
+from ...evaluate.evaluator import Evaluator
+from ...explain.breakdown import ScoreBreakdown
+from ...facts.bundle import BranchFacts, CommunityFacts, MemberFacts, SubjectFacts, parse_subject_facts
+from ...facts.enums import ObjectionStatus
+from ...facts.records import Objection
+from ...periods import Period
+from ...rulesets.model import RuleSet
+from ..hashing import (
+    breakdown_hash,
+    canonical_json,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    merkle_root,
+    row_digest,
+    sha256_text,
+)
+from ..objections import (
     LedgerError,
     LedgerIntegrityError,
     LedgerNotFoundError,
@@ -66,6 +82,12 @@ from .objections import (
     check_new_objection,
     is_open,
 )
+from .checkpoints import INCLUSION_FORMAT, Checkpoint, load_signing_key
+from .errors import LedgerVerificationError, Problem, read_only_refusal, storage_error
+from .schema import PUBLISHING, SCHEMA_VERSION, statements
+
+if TYPE_CHECKING:
+    from .verify import AuditReport
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -89,150 +111,22 @@ __all__ = [
     "facts_json",
 ]
 
-SCHEMA_VERSION = 1
 DEFAULT_SCOPE = "all"
 """The scope of publications and finalisation when the caller names none (e.g. one ledger per sub-district)."""
-
-GENESIS = "0" * 64
-"""The ``prev_hash`` of the first event."""
 
 PublicationCause = Literal["published", "republished", "upheld", "reversed"]
 PublicationStatus = Literal["published", "under_objection", "superseded", "final"]
 
-_PUBLISHING = ("published", "republished", ObjectionAction.UPHELD.value, ObjectionAction.REVERSED.value)
-_ACTIONS = (*_PUBLISHING, *(a.value for a in ObjectionAction if a.value not in _PUBLISHING), "period_finalised")
-
-_TABLES = ("schema_version", "publications", "objections", "finalisations", "events")
-_KEYS = {
-    "schema_version": "version",
-    "publications": "publication_id",
-    "objections": "objection_id",
-    "finalisations": "period, scope",
-    "events": "seq",
-}
-
-_SCHEMA = f"""
-CREATE TABLE schema_version (
-    version INTEGER PRIMARY KEY,
-    applied_at TEXT NOT NULL,
-    library TEXT NOT NULL
-);
-CREATE TABLE publications (
-    publication_id INTEGER PRIMARY KEY,
-    subject_kind TEXT NOT NULL,
-    subject_id TEXT NOT NULL,
-    period TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    ruleset_id TEXT NOT NULL,
-    ruleset_version TEXT NOT NULL,
-    ruleset_hash TEXT NOT NULL,
-    params_json TEXT NOT NULL,
-    breakdown_json TEXT NOT NULL,
-    breakdown_hash TEXT NOT NULL CHECK (length(breakdown_hash) = 64),
-    facts_json TEXT NOT NULL,
-    facts_hash TEXT NOT NULL CHECK (length(facts_hash) = 64),
-    total REAL NOT NULL,
-    grade TEXT NOT NULL,
-    vetoed INTEGER NOT NULL CHECK (vetoed IN (0, 1)),
-    supersedes INTEGER REFERENCES publications(publication_id),
-    cause TEXT NOT NULL CHECK (cause IN ('published', 'republished', 'upheld', 'reversed')),
-    objection_id TEXT REFERENCES objections(objection_id),
-    published_at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    CHECK ((cause = 'published') = (supersedes IS NULL)),
-    CHECK ((cause IN ('upheld', 'reversed')) = (objection_id IS NOT NULL))
-);
-CREATE INDEX publications_key ON publications (subject_id, period, ruleset_id, scope);
-CREATE INDEX publications_supersedes ON publications (supersedes);
-CREATE INDEX publications_period ON publications (period, scope);
-CREATE TABLE objections (
-    objection_id TEXT PRIMARY KEY,
-    publication_id INTEGER NOT NULL REFERENCES publications(publication_id),
-    objection_json TEXT NOT NULL,
-    filed_at TEXT NOT NULL,
-    actor TEXT NOT NULL
-);
-CREATE INDEX objections_publication ON objections (publication_id);
-CREATE TABLE finalisations (
-    period TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    manifest_hash TEXT NOT NULL,
-    finalised_at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    PRIMARY KEY (period, scope)
-);
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ({", ".join(f"'{a}'" for a in _ACTIONS)})),
-    what TEXT NOT NULL,
-    period TEXT,
-    scope TEXT,
-    subject_id TEXT,
-    ruleset_id TEXT,
-    publication_id INTEGER REFERENCES publications(publication_id),
-    objection_id TEXT REFERENCES objections(objection_id),
-    before_hash TEXT,
-    after_hash TEXT,
-    note TEXT NOT NULL,
-    payload_json TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    event_hash TEXT NOT NULL
-);
-CREATE INDEX events_subject ON events (subject_id);
-CREATE INDEX events_objection ON events (objection_id);
-CREATE VIEW current_publications AS
-    SELECT p.* FROM publications p
-    WHERE NOT EXISTS (SELECT 1 FROM publications s WHERE s.supersedes = p.publication_id);
-CREATE VIEW objection_status AS
-    SELECT o.objection_id, o.publication_id, o.rowid AS filed_order,
-           CASE (SELECT e.action FROM events e WHERE e.objection_id = o.objection_id ORDER BY e.seq DESC LIMIT 1)
-               WHEN 'objection_filed' THEN 'pending'
-               WHEN 'investigation_recorded' THEN 'investigating'
-               WHEN 'objection_upheld' THEN 'upheld'
-               ELSE 'rejected'
-           END AS status
-    FROM objections o;
-"""
+_PUBLISHING = PUBLISHING
+_canonical = canonical_json
+_sha256 = sha256_text
 
 
-def _append_only_triggers() -> str:
-    # One set per table: UPDATE and DELETE always abort; an INSERT aborts when it would collide with an existing
-    # row, because INSERT OR REPLACE resolves the collision by deleting the old row without firing delete
-    # triggers (unless recursive_triggers is on, which another connection need not set).
-    out = []
-    for table in _TABLES:
-        key = _KEYS[table].split(", ")
-        same = " AND ".join(f"t.{k} = NEW.{k}" for k in key)
-        out.append(f"""
-CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: UPDATE is not allowed'); END;
-CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: DELETE is not allowed'); END;
-CREATE TRIGGER {table}_no_overwrite BEFORE INSERT ON {table}
-WHEN EXISTS (SELECT 1 FROM {table} t WHERE {same})
-BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: a row with this key exists'); END;
-""")
-    # A publication is superseded at most once, so each score has one current publication.
-    out.append("""
-CREATE TRIGGER publications_superseded_once BEFORE INSERT ON publications
-WHEN NEW.supersedes IS NOT NULL AND EXISTS (SELECT 1 FROM publications t WHERE t.supersedes = NEW.supersedes)
-BEGIN SELECT RAISE(ABORT, 'publication already superseded'); END;
-""")
-    return "".join(out)
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# values
-
-
-def _canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def ledger_id_of(version: int, applied_at: str, library: str) -> str:
+    """The ledger's identity and the start of its hash chain (the first event's ``prev_hash``): a digest of its
+    ``schema_version`` row, so that the row is covered by the chain and checkpoints name the ledger they are of."""
+    return sha256_text(canonical_json({"ledger": "partyrules", "schema_version": version, "applied_at": applied_at,
+                                       "library": library}))
 
 
 def facts_json(facts: SubjectFacts) -> str:
@@ -422,6 +316,7 @@ class VerifyReport:
     publications: int
     objections: int
     finalisations: int
+    checkpoints: int = 0
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -433,7 +328,10 @@ class Ledger:
 
     ``clock`` gives the time of each step when the caller passes no ``at=`` (default: UTC now); times must be
     timezone-aware and are stored as ISO 8601 UTC. ``timeout`` is how long to wait for another writer, in seconds.
-    Use as a context manager, or call :meth:`close`.
+    ``signing_key`` (an Ed25519 private key, PEM bytes or a PEM file's path; kept in memory, never stored) signs
+    the checkpoint written at each finalisation and by :meth:`checkpoint`; without it they are unsigned.
+    ``read_only=True`` opens an existing ledger for reading and verifying only, also a read-only copy or a file on a
+    read-only file system. Use as a context manager, or call :meth:`close`.
     """
 
     def __init__(
@@ -442,24 +340,72 @@ class Ledger:
         *,
         clock: Callable[[], datetime] | None = None,
         timeout: float = 30.0,
+        signing_key: Any = None,
+        read_only: bool = False,
     ) -> None:
         self.path = os.fspath(path)
+        self.read_only = read_only
         self._clock = clock or _utc_now
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._signing_key = load_signing_key(signing_key) if signing_key is not None else None
+        self._copy_dir: str | None = None
+        self._conn = self._connect(timeout)
         try:
             self._configure(timeout)
             self._ensure_schema()
+        except sqlite3.Error as exc:
+            self.close()
+            raise storage_error(exc, "open the ledger", self._where()) from exc
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     # -- connection -----------------------------------------------------------------------------------------------
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if not self.read_only:
+            try:
+                return sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "open the ledger", self._where()) from exc
+        if self.path == ":memory:" or not os.path.isfile(self.path):
+            raise LedgerNotFoundError(f"no ledger file {self.path}", location=self._where(),
+                                      hint="read_only=True opens an existing ledger file")
+        try:
+            return self._open_ro(self.path, "mode=ro", timeout)
+        except sqlite3.OperationalError as exc:
+            name = getattr(exc, "sqlite_errorname", "")
+            if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                raise storage_error(exc, "open the ledger", self._where()) from exc
+        # A WAL database read with mode=ro needs its -shm file, which a read-only directory or file system cannot
+        # give. immutable=1 reads without it but ignores the -wal file, so a -wal holding transactions (a ledger
+        # copied while open) is read from a private copy instead; without one the main file is the whole ledger.
+        wal = self.path + "-wal"
+        if os.path.isfile(wal) and os.path.getsize(wal) > 0:
+            self._copy_dir = tempfile.mkdtemp(prefix="partyrules-ledger-")
+            copy = os.path.join(self._copy_dir, "ledger.db")
+            shutil.copyfile(self.path, copy)
+            shutil.copyfile(wal, copy + "-wal")
+            return self._open_ro(copy, "mode=ro", timeout)
+        return self._open_ro(self.path, "mode=ro&immutable=1", timeout)
+
+    @staticmethod
+    def _open_ro(path: str, query: str, timeout: float) -> sqlite3.Connection:
+        uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?{query}"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens the file on first use
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
     def _configure(self, timeout: float) -> None:
         conn = self._conn
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA recursive_triggers = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if self.read_only:
+            return
         deadline = time.monotonic() + timeout
         while True:  # switching to WAL needs a moment alone with the file; a concurrent opener may hold it
             try:
@@ -478,6 +424,10 @@ class Ledger:
             if "schema_version" in tables:
                 self._check_version(conn)
                 return
+        if self.read_only:
+            raise LedgerIntegrityError(f"{self.path} is not a partyrules ledger (it has "
+                                       + (f"the tables {', '.join(sorted(tables))})" if tables else "no tables)"),
+                                       location=self._where(), hint="give the file of an existing ledger")
         with self._write() as conn:  # look again under the lock: another process may have created it meanwhile
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "schema_version" not in tables:
@@ -487,26 +437,35 @@ class Ledger:
                         f"(it has the tables {', '.join(sorted(tables))})",
                         location=self._where(), hint="give a new file, or the file of an existing ledger")
                 # Not executescript: it would COMMIT first, and the check above must hold until the schema exists.
-                for statement in _split_sql(_SCHEMA + _append_only_triggers()):
+                for statement in statements():
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                              (SCHEMA_VERSION, _iso(self._now(None)), _library_version()))
-                return
             self._check_version(conn)
 
     def _check_version(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        rows = conn.execute("SELECT version, applied_at, library FROM schema_version ORDER BY version").fetchall()
+        version = rows[-1][0] if rows else None
         if version != SCHEMA_VERSION:
             newer = version is not None and version > SCHEMA_VERSION
+            older = version is not None and version < SCHEMA_VERSION
             raise LedgerIntegrityError(
                 f"{self.path} has ledger schema version {version}, this library reads version {SCHEMA_VERSION}",
                 location=self._where(),
-                hint="upgrade partyrules" if newer else "the file is damaged or from an unreleased version")
+                hint="upgrade partyrules" if newer else
+                "a version 1 ledger (partyrules 0.1) does not chain every row; verify and read it with partyrules "
+                "0.1, and publish into a new ledger" if older else
+                "the file is damaged or from an unreleased version")
+        self.ledger_id = ledger_id_of(*rows[-1])
 
     def close(self) -> None:
         """Close the connection (the data is already committed)."""
         with self._lock:
-            self._conn.close()
+            if getattr(self, "_conn", None) is not None:
+                self._conn.close()
+            if self._copy_dir is not None:
+                shutil.rmtree(self._copy_dir, ignore_errors=True)
+                self._copy_dir = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -519,16 +478,21 @@ class Ledger:
     def _write(self) -> Iterator[sqlite3.Connection]:
         # BEGIN IMMEDIATE takes the write lock before the first read, so the checks a step makes still hold when
         # its rows are appended, even with another process writing the same file.
+        if self.read_only:
+            raise read_only_refusal(self.path)
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise LedgerError(f"cannot write to the ledger: {exc}", location=self._where(),
-                                  hint="another process held the write lock longer than the timeout; retry, or "
-                                       "open the ledger with a longer timeout=") from exc
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "write to the ledger", self._where()) from exc
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                # A full disk, a read-only file or a lost lock mid-step: undo the whole step, then say which.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise storage_error(exc, "write to the ledger", self._where()) from exc
             except BaseException:
                 if self._conn.in_transaction:  # a failed COMMIT leaves the transaction open
                     self._conn.execute("ROLLBACK")
@@ -538,11 +502,17 @@ class Ledger:
     def _read(self) -> Iterator[sqlite3.Connection]:
         # One read transaction: a consistent snapshot across several queries, even while others write.
         with self._lock:
-            self._conn.execute("BEGIN")
+            try:
+                self._conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "read the ledger", self._where()) from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "read the ledger", self._where()) from exc
             finally:
-                self._conn.execute("COMMIT")
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
 
     def _now(self, at: datetime | None) -> datetime:
         value = self._clock() if at is None else at
@@ -634,7 +604,8 @@ class Ledger:
                               f"{objection.target} {objection.target_ref}",
                          publication_id=pub.publication_id, objection_id=objection.objection_id,
                          before=pub.breakdown_hash, after=pub.breakdown_hash, note=objection.reason,
-                         payload={"objection": json.loads(objection.model_dump_json())})
+                         payload={"objection": json.loads(objection.model_dump_json())},
+                         row=("objections", "objection_id = ?", (objection.objection_id,)))
         return self.objection(objection.objection_id)
 
     def record_investigation(
@@ -716,7 +687,8 @@ class Ledger:
                          publication_id=new_id, objection_id=objection_id, before=current.breakdown_hash,
                          after=corrected.breakdown_hash, note=note,
                          payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
-                                  "superseded": current.publication_id, "filed_against": rec.publication_id})
+                                  "superseded": current.publication_id, "filed_against": rec.publication_id},
+                         row=_publication_row(new_id))
         return self.publication(new_id)
 
     def reject(
@@ -797,7 +769,8 @@ class Ledger:
                          publication_id=new_id, objection_id=objection_id, before=current.breakdown_hash,
                          after=original.breakdown_hash, note=note,
                          payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
-                                  "restores": original.publication_id, "superseded": current.publication_id})
+                                  "restores": original.publication_id, "superseded": current.publication_id},
+                         row=_publication_row(new_id))
         return self.publication(new_id)
 
     def finalise(
@@ -835,7 +808,10 @@ class Ledger:
             self._append(conn, at=when, actor=actor, action="period_finalised", key=None, period=label, scope=scope,
                          what=f"{label} ({scope}) finalised: {len(manifest)} publication(s)",
                          before=manifest_hash, after=manifest_hash, note="",
-                         payload={"manifest": [list(m) for m in manifest]})
+                         payload={"manifest": [list(m) for m in manifest]},
+                         row=("finalisations", "period = ? AND scope = ?", (label, scope)))
+            # The finalisation's checkpoint covers its own event: the closed period is anchored as it was closed.
+            self._checkpoint_in(conn, at=when, reason=f"{label} ({scope}) finalised", key=self._signing_key)
         return Finalisation(label, scope, when, actor, manifest_hash, manifest)
 
     def publish_annual(
@@ -1022,33 +998,123 @@ class Ledger:
                 location=where, hint="the evaluator changed behaviour for the same rule set; report it as a bug")
         return again
 
-    def verify(self) -> VerifyReport:
-        """Check the whole ledger: the event hash chain, every stored hash against its JSON, the before and after
-        hashes of each score's events against its publications, and every objection's status. Raises
-        :class:`LedgerIntegrityError` listing the problems found."""
-        problems: list[str] = []
+    def audit(self, checkpoints: Iterable[Checkpoint] = (), *, public_key: Any = None) -> AuditReport:
+        """Verify the whole ledger and report, without raising for a bad file: every row of every table against
+        the hash-chained events, the schema, the objection workflow, the stored checkpoints and the ``checkpoints``
+        given (e.g. exported earlier and kept elsewhere); with ``public_key``, every checkpoint must be signed with
+        it. See :mod:`partyrules.cycle.ledger.verify` for what is checked."""
+        from .verify import audit_connection
+
+        given = list(checkpoints)
+        with self._read() as conn:
+            report = audit_connection(conn, path=self.path, checkpoints=given, public_key=public_key)
+            if report.problems and report.problems[0].table == "sqlite_master" and not report.counts:
+                return report  # the tables themselves were changed: the workflow cannot be replayed
+            extra = []
+            view = dict(conn.execute("SELECT objection_id, status FROM objection_status").fetchall())
+            for (oid,) in conn.execute("SELECT objection_id FROM objections ORDER BY rowid").fetchall():
+                try:
+                    rec = self._objection_in(conn, oid)
+                except (LedgerError, ValueError, KeyError) as exc:
+                    extra.append(Problem("objections", oid, f"its steps do not replay: {exc}"))
+                    continue
+                if view.get(oid) != rec.status.value:
+                    extra.append(Problem("objections", oid, f"replayed status {rec.status.value}, the view says "
+                                                            f"{view.get(oid)}"))
+        return replace(report, problems=report.problems + tuple(extra)) if extra else report
+
+    def verify(self, checkpoints: Iterable[Checkpoint] = (), *, public_key: Any = None) -> VerifyReport:
+        """Check the whole ledger as :meth:`audit` does; raise :class:`LedgerVerificationError` (a
+        :class:`LedgerIntegrityError`) listing the problems, the first bad row first (``exc.first``)."""
+        from .verify import describe
+
+        report = self.audit(checkpoints, public_key=public_key)
+        if report.problems:
+            problems = report.problems
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            shown = "\n  ".join(describe(p) for p in problems[:20]) + more
+            raise LedgerVerificationError(
+                f"{self.path} fails verification (first bad row: {describe(problems[0])}):\n  {shown}", problems,
+                location=self._where(f"{problems[0].table}/{problems[0].key}"),
+                hint="restore the file from a backup; the ledger's own writes never do this (账本被改动：请从备份恢复)")
+        c = report.counts
+        return VerifyReport(c["events"], c["publications"], c["objections"], c["finalisations"], c["checkpoints"])
+
+    # -- checkpoints and proofs -----------------------------------------------------------------------------------
+    def checkpoint(self, *, signing_key: Any = None, reason: str = "on demand",
+                   at: datetime | None = None) -> Checkpoint:
+        """Record a checkpoint of the whole trail now (signed with ``signing_key``, else the ledger's key, else
+        unsigned) and return it; :meth:`Checkpoint.save` exports it for an auditor."""
+        key = load_signing_key(signing_key) if signing_key is not None else self._signing_key
+        reason = _text(reason, "reason", self._where())
+        when = self._now(at)
+        with self._write() as conn:
+            return self._checkpoint_in(conn, at=when, reason=reason, key=key)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The checkpoints stored in the ledger, oldest first."""
+        with self._read() as conn:
+            return self._stored_checkpoints(conn)
+
+    def inclusion_proof(self, publication_id: int, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
+        """A proof, checkable without the ledger file (:func:`verify_publication_proof`), that a publication is
+        in a checkpoint (by default the latest stored one that covers it): the publication's row, the event that
+        wrote it and the Merkle path from that event to the checkpoint's root. JSON-serialisable."""
+        where = self._where(f"publications/{publication_id}")
+        with self._read() as conn:
+            pub = self._publication_in(conn, publication_id)
+            seq = conn.execute("SELECT seq FROM events WHERE publication_id = ? AND action IN (?, ?, ?, ?)",
+                               (pub.publication_id, *PUBLISHING)).fetchone()
+            if seq is None:
+                raise LedgerIntegrityError(f"publication {publication_id} has no publishing event", location=where,
+                                           hint="verify the ledger")
+            events = [_event(r) for r in conn.execute(f"{_EVENT_SELECT} ORDER BY seq")]
+            if checkpoint is None:
+                covering = [c for c in self._stored_checkpoints(conn) if c.tree_size >= seq[0]]
+                if not covering:
+                    raise LedgerNotFoundError(f"no stored checkpoint covers publication {publication_id}",
+                                              location=where, hint="make one with Ledger.checkpoint()")
+                checkpoint = covering[-1]
+            cur = conn.execute("SELECT * FROM publications WHERE publication_id = ?", (pub.publication_id,))
+            row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+        if not seq[0] <= checkpoint.tree_size <= len(events):
+            raise LedgerStateError(f"the checkpoint of {checkpoint.tree_size} events does not cover publication "
+                                   f"{publication_id} (event {seq[0]}) in this file of {len(events)} events",
+                                   location=where, hint="use a later checkpoint of this ledger")
+        leaves = _leaves(events[: checkpoint.tree_size])
+        event = events[seq[0] - 1]
+        return {"format": INCLUSION_FORMAT, "checkpoint": checkpoint.to_dict(), "leaf_index": seq[0] - 1,
+                "event": event.content(), "publication": row,
+                "path": [h.hex() for h in inclusion_proof(seq[0] - 1, leaves)]}
+
+    def consistency_proof(self, old: Checkpoint | int, new: Checkpoint | int | None = None) -> list[str]:
+        """The hashes that show the trail at ``old`` (a checkpoint or a size) is the start of the trail at ``new``
+        (by default the whole trail now); check with :func:`verify_checkpoint_consistency`."""
         with self._read() as conn:
             events = [_event(r) for r in conn.execute(f"{_EVENT_SELECT} ORDER BY seq")]
-            pubs = self._publications_in(conn, [], [])
-            objection_ids = [r[0] for r in conn.execute("SELECT objection_id FROM objections ORDER BY rowid")]
-            view = dict(conn.execute("SELECT objection_id, status FROM objection_status").fetchall())
-            records = []
-            for oid in objection_ids:
-                try:
-                    records.append(self._objection_in(conn, oid))
-                except LedgerError as exc:
-                    problems.append(f"objection {oid}: {exc.message}")
-            n_final = conn.execute("SELECT count(*) FROM finalisations").fetchone()[0]
-        problems += _verify_chain(events)
-        problems += _verify_publications(pubs, events)
-        problems += [f"objection {r.objection_id}: replayed status {r.status.value}, the view says "
-                     f"{view.get(r.objection_id)}" for r in records if view.get(r.objection_id) != r.status.value]
-        if problems:
-            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-            shown = "\n  ".join(problems[:20]) + more
-            raise LedgerIntegrityError(f"{self.path} fails verification:\n  {shown}", location=self._where(),
-                                       hint="restore the file from a backup; the ledger's own writes never do this")
-        return VerifyReport(len(events), len(pubs), len(objection_ids), n_final)
+        m = old.tree_size if isinstance(old, Checkpoint) else old
+        n = len(events) if new is None else new.tree_size if isinstance(new, Checkpoint) else new
+        if not 0 <= m <= n <= len(events):
+            raise LedgerStateError(f"no consistency proof from {m} to {n} events in a trail of {len(events)}",
+                                   location=self._where(), hint="give sizes of checkpoints of this ledger, older first")
+        return [h.hex() for h in consistency_proof(m, _leaves(events[:n]))] if 0 < m < n else []
+
+    def _checkpoint_in(self, conn: sqlite3.Connection, *, at: datetime, reason: str, key: Any) -> Checkpoint:
+        events = [_event(r) for r in conn.execute(f"{_EVENT_SELECT} ORDER BY seq")]
+        cp = Checkpoint(self.ledger_id, len(events), merkle_root(_leaves(events)).hex(),
+                        events[-1].event_hash if events else self.ledger_id, _iso(at), reason)
+        if key is not None:
+            cp = cp.signed_with(key)
+        cur = conn.execute("INSERT INTO checkpoints (ledger_id, tree_size, root_hash, head_hash, timestamp, reason, "
+                           "public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (cp.ledger_id, cp.tree_size, cp.root_hash, cp.head_hash, cp.timestamp, cp.reason,
+                            cp.public_key, cp.signature))
+        return replace(cp, checkpoint_id=cur.lastrowid)
+
+    def _stored_checkpoints(self, conn: sqlite3.Connection) -> list[Checkpoint]:
+        cur = conn.execute("SELECT * FROM checkpoints ORDER BY checkpoint_id")
+        names = [d[0] for d in cur.description]
+        return [Checkpoint(**dict(zip(names, r, strict=True))) for r in cur.fetchall()]
 
     # -- internals ------------------------------------------------------------------------------------------------
     def _prepare(self, b: ScoreBreakdown, f: SubjectFacts, evaluator: Evaluator | RuleSet | None) -> _Prepared:
@@ -1101,7 +1167,8 @@ class Ledger:
         self._append(conn, at=at, actor=actor, action=cause, key=key,
                      what=f"{key.ref} {cause}: {change}{_score_text(b.total, b.grade.id)}",
                      publication_id=new_id, objection_id=None, before=before, after=p.breakdown_hash, note=note,
-                     payload={"superseded": current.publication_id if current else None})
+                     payload={"superseded": current.publication_id if current else None},
+                     row=_publication_row(new_id))
         return new_id
 
     def _insert_publication(self, conn: sqlite3.Connection, p: _Prepared, *, key: ScoreKey, at: datetime,
@@ -1122,9 +1189,11 @@ class Ledger:
     def _append(self, conn: sqlite3.Connection, *, at: datetime, actor: str, action: str, key: ScoreKey | None,
                 what: str, before: str | None, after: str | None, note: str, payload: dict[str, Any],
                 publication_id: int | None = None, objection_id: str | None = None, period: str | None = None,
-                scope: str | None = None) -> None:
+                scope: str | None = None, row: tuple[str, str, tuple[Any, ...]] | None = None) -> None:
         last = conn.execute("SELECT seq, event_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        seq, prev = (last[0] + 1, last[1]) if last else (1, self.ledger_id)
+        if row is not None:  # the row this step wrote, as stored, so that the chain covers its every column
+            payload = {**payload, "row": _stored_digest(conn, *row)}
         event = AuditEvent(seq, at, actor, action, what, key.period if key else period, key.scope if key else scope,
                            key.subject_id if key else None, key.ruleset_id if key else None, publication_id,
                            objection_id, before, after, note, json.loads(_canonical(payload)), prev, "")
@@ -1268,40 +1337,19 @@ def _event(r: Sequence[Any]) -> AuditEvent:
                       event_hash=r[16])
 
 
-def _verify_chain(events: list[AuditEvent]) -> list[str]:
-    problems = []
-    prev = GENESIS
-    last_after: dict[tuple[str | None, str | None, str | None, str | None], str | None] = {}
-    for n, e in enumerate(events, start=1):
-        if e.seq != n:
-            problems.append(f"event {e.seq}: expected sequence number {n} (an event is missing)")
-        if e.prev_hash != prev or _event_hash(e.prev_hash, e.content()) != e.event_hash:
-            problems.append(f"event {e.seq} ({e.action}): its hash does not chain (changed or reordered)")
-        prev = e.event_hash
-        if e.subject_id is None:
-            continue
-        key = (e.subject_id, e.period, e.ruleset_id, e.scope)
-        expected = last_after.get(key)
-        if e.before_hash != expected:
-            problems.append(f"event {e.seq} ({e.action}): before hash {str(e.before_hash)[:12]} is not the score's "
-                            f"last hash {str(expected)[:12]}")
-        last_after[key] = e.after_hash
-    return problems
+def _leaves(events: Sequence[AuditEvent]) -> list[bytes]:
+    """The Merkle tree's leaves: each event's hashed content (its canonical JSON), in order."""
+    return [leaf_hash(canonical_json(e.content()).encode("utf-8")) for e in events]
 
 
-def _verify_publications(pubs: list[Publication], events: list[AuditEvent]) -> list[str]:
-    problems = []
-    made_by = {e.publication_id: e for e in events if e.action in _PUBLISHING}
-    for p in pubs:
-        if _sha256(p.breakdown_json) != p.breakdown_hash or ScoreBreakdown.from_json(p.breakdown_json).to_json() \
-                != p.breakdown_json:
-            problems.append(f"publication {p.publication_id}: breakdown does not match its hash")
-        if _sha256(p.facts_json) != p.facts_hash:
-            problems.append(f"publication {p.publication_id}: facts do not match their hash")
-        event = made_by.get(p.publication_id)
-        if event is None or event.after_hash != p.breakdown_hash:
-            problems.append(f"publication {p.publication_id}: no publishing event with its hash")
-    return problems
+def _publication_row(publication_id: int) -> tuple[str, str, tuple[Any, ...]]:
+    return ("publications", "publication_id = ?", (publication_id,))
+
+
+def _stored_digest(conn: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> str:
+    # Read back what SQLite stored (a REAL column turns 85 into 85.0), so that verify recomputes the same digest.
+    cur = conn.execute(f"SELECT * FROM {table} WHERE {where}", args)
+    return row_digest(table, dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True)))
 
 
 def _check_subject(facts: Any, kind: str, subject_id: str, where: Location) -> None:
@@ -1395,17 +1443,7 @@ def _date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _split_sql(script: str) -> list[str]:
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    return out
-
-
 def _library_version() -> str:
-    from .. import __version__
+    from ... import __version__
 
     return __version__

@@ -1,0 +1,85 @@
+"""The ledger: published scores, objections and an append-only audit trail that proves itself, in SQLite.
+
+One job per module: :mod:`.core` (the :class:`Ledger` and what it returns), :mod:`.schema` (tables and triggers),
+:mod:`.verify` (every row against the hash-chained events), :mod:`.checkpoints` (signed checkpoints, keys, proofs
+checked without the file) and :mod:`.errors` (typed failures of storage and of proof). See docs/cycle.md section 7
+and docs/audit.md.
+"""
+
+from __future__ import annotations
+
+from ..objections import (
+    LedgerError,
+    LedgerIntegrityError,
+    LedgerNotFoundError,
+    LedgerStateError,
+    ObjectionsPendingError,
+    PeriodFinalisedError,
+    ReproductionError,
+)
+from .checkpoints import (
+    Checkpoint,
+    generate_key_pair,
+    load_public_key,
+    load_signing_key,
+    verify_checkpoint_consistency,
+    verify_publication_proof,
+)
+from .core import (
+    DEFAULT_SCOPE,
+    AuditEvent,
+    Correction,
+    Finalisation,
+    Ledger,
+    ObjectionRecord,
+    Publication,
+    ScoreKey,
+    VerifyReport,
+    facts_hash,
+    facts_json,
+)
+from .errors import (
+    CheckpointError,
+    LedgerFullError,
+    LedgerLockedError,
+    LedgerReadOnlyError,
+    LedgerVerificationError,
+    Problem,
+)
+from .schema import SCHEMA_VERSION
+from .verify import AuditReport
+
+__all__ = [
+    "DEFAULT_SCOPE",
+    "SCHEMA_VERSION",
+    "AuditEvent",
+    "AuditReport",
+    "Checkpoint",
+    "CheckpointError",
+    "Correction",
+    "Finalisation",
+    "Ledger",
+    "LedgerError",
+    "LedgerFullError",
+    "LedgerIntegrityError",
+    "LedgerLockedError",
+    "LedgerNotFoundError",
+    "LedgerReadOnlyError",
+    "LedgerStateError",
+    "LedgerVerificationError",
+    "ObjectionRecord",
+    "ObjectionsPendingError",
+    "PeriodFinalisedError",
+    "Problem",
+    "Publication",
+    "ReproductionError",
+    "ScoreKey",
+    "VerifyReport",
+    "facts_hash",
+    "facts_json",
+    "generate_key_pair",
+    "load_public_key",
+    "load_signing_key",
+    "verify_checkpoint_consistency",
+    "verify_publication_proof",
+]
