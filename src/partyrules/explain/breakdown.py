@@ -22,10 +22,14 @@ class _Model(BaseModel):
 
 
 class Evidence(_Model):
-    """What a line was decided on: fact values read (``reads``) and facts counted (``counted``)."""
+    """What a line was decided on: fact values read (``reads``: expression text -> value, for audit), facts counted
+    (``counted``), and the same told in plain language (``zh``, ``en``: one sentence per aggregation, comparison,
+    field or parameter, generated from the rule's expressions; see :mod:`partyrules.explain.plain`)."""
 
     reads: dict[str, Any] = Field(default_factory=dict)
     counted: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
 
 
 class Line(_Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .breakdown import Line, ScoreBreakdown
+from .breakdown import Line, ScoreBreakdown, StructureWarning
 
 _LABELS = {
     "zh": {
@@ -44,9 +44,13 @@ def _text(line: Line, lang: str) -> str:
     return line.zh if lang == "zh" else line.en
 
 
-def _evidence(line: Line, limit: int = 6) -> str:
-    parts = [f"{k}={v}" for k, v in sorted(line.evidence.reads.items())]
-    counted = line.evidence.counted
+def _evidence(line: Line | StructureWarning, lang: str, limit: int = 6) -> str:
+    """What the line was decided on, in plain words (``evidence.zh``/``en``); a breakdown stored before the
+    plain-language evidence existed shows its reads as they were kept."""
+    ev = line.evidence
+    said = ev.zh if lang == "zh" else ev.en
+    parts = list(said) if said or not ev.reads else [f"{k}={v}" for k, v in sorted(ev.reads.items())]
+    counted = ev.counted
     if counted:
         shown = ", ".join(counted[:limit]) + (f", +{len(counted) - limit}" if len(counted) > limit else "")
         parts.append(f"[{shown}]")
@@ -78,7 +82,7 @@ def render_text(b: ScoreBreakdown, lang: str = "zh") -> str:
     if (scaled := _scaled(b, L)) is not None:
         out.append(f"   {scaled}")
     for v in b.vetoes:
-        out.append(f"!! {L['veto']} {v.rule_id}: {_text(v, lang)}  <- {_evidence(v)}")
+        out.append(f"!! {L['veto']} {v.rule_id}: {_text(v, lang)}  <- {_evidence(v, lang)}")
     for w in b.warnings:
         label = ("结构提示" if lang == "zh" else "Structure") + ("" if w.severity == "warning" else " (info)")
         out.append(f"?? {label} {w.id}: {w.zh if lang == 'zh' else w.en}")
@@ -90,7 +94,7 @@ def render_text(b: ScoreBreakdown, lang: str = "zh") -> str:
             sign = "+" if ln.kind == "standard" else ""
             status = L["status_names"].get(ln.status, ln.status)
             out.append(f"   {ln.rule_id:<10} {sign}{_num(ln.points):>6} / {_num(ln.max_points):<5} {status:<8} "
-                       f"{_text(ln, lang)}  ({_evidence(ln)})")
+                       f"{_text(ln, lang)}  ({_evidence(ln, lang)})")
     if b.not_assessed:
         out.append(f"{L['not_assessed']}:")
         out.extend(f"   {x}" for x in _not_assessed(b, lang))
@@ -116,7 +120,7 @@ def render_markdown(b: ScoreBreakdown, lang: str = "zh") -> str:
         out += [f"*{scaled}*", ""]
     if b.vetoes:
         for v in b.vetoes:
-            out.append(f"> **{L['veto']} {v.rule_id}**: {_md(_text(v, lang))} — {_md(_evidence(v))}")
+            out.append(f"> **{L['veto']} {v.rule_id}**: {_md(_text(v, lang))} — {_md(_evidence(v, lang))}")
         out.append("")
     for w in b.warnings:
         out.append(f"> {w.severity} {w.id}: {_md(w.zh if lang == 'zh' else w.en)}")
@@ -131,7 +135,7 @@ def render_markdown(b: ScoreBreakdown, lang: str = "zh") -> str:
             if ln.dimension == d.id:
                 status = L["status_names"].get(ln.status, ln.status)
                 out.append(f"| | {ln.rule_id} {_md(_text(ln, lang))} | {_num(ln.points)} | {_num(ln.max_points)} "
-                           f"| {status} | {_md(_evidence(ln))} |")
+                           f"| {status} | {_md(_evidence(ln, lang))} |")
     if b.not_assessed:
         out += ["", f"**{L['not_assessed']}**:", *[f"- {_md(x)}" for x in _not_assessed(b, lang)]]
     if b.reason_codes:
@@ -154,7 +158,8 @@ def render_html(b: ScoreBreakdown) -> str:
             rows.append(f"<tr><td>{e(ln.rule_id)}</td><td>{e(ln.zh)}<br><small>{e(ln.en)}</small></td>"
                         f"<td style='text-align:right;color:{colour}'>{_num(ln.points)}</td>"
                         f"<td style='text-align:right'>{_num(ln.max_points)}</td>"
-                        f"<td><small>{e(ln.status)}; {e(_evidence(ln))}</small></td></tr>")
+                        f"<td><small>{e(ln.status)}; {e(_evidence(ln, 'zh'))}<br>{e(_evidence(ln, 'en'))}</small>"
+                        f"</td></tr>")
     skipped = "".join(f"<li>{e(n.rule_id)} {e(n.zh)} <small>({e(n.en)})</small>: {e(n.reason_zh)} "
                       f"<small>({e(n.reason_en)})</small></li>" for n in b.not_assessed)
     if skipped:
@@ -164,7 +169,7 @@ def render_html(b: ScoreBreakdown) -> str:
     scale_note = "" if scaled is None else \
         f"<p><small>{e(scaled)} ({e(_scaled(b, _LABELS['en']) or '')})</small></p>"
     vetoes = "".join(f"<p style='color:#b00'><b>一票否决 {e(v.rule_id)}</b> {e(v.zh)} <small>({e(v.en)}; "
-                     f"{e(_evidence(v))})</small></p>" for v in b.vetoes)
+                     f"{e(_evidence(v, 'zh'))}; {e(_evidence(v, 'en'))})</small></p>" for v in b.vetoes)
     return (f"<div><h4>{e(b.title_zh)} <small>{e(b.title_en)}</small> — {e(b.subject_id)} ({e(b.period.label)})</h4>"
             f"<p><b>{_num(b.total)}</b> / {_num(b.max_points)} · {e(b.grade.zh)} ({e(b.grade.en)})</p>{scale_note}"
             f"{vetoes}"

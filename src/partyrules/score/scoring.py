@@ -22,6 +22,7 @@ from typing import Any
 
 from ..compile.durable import EngineRule, Plan
 from ..explain.breakdown import ScoreBreakdown
+from ..explain.plain import RuleWords, Words, compile_rule
 from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
@@ -111,6 +112,12 @@ class Scorer:
         self.max_points = _r(rs.max_points)
         self.grades = {g.id: {"id": g.id, "zh": g.zh, "en": g.en} for g in rs.grades}
         self._not_due: dict[tuple[str, str], dict[str, NotDue]] = {}
+        sources = getattr(rs, "_sources", None)
+        labels = {} if sources is None else {n: (it.spec.zh or n, it.spec.en or n) for n, it in sources.params.items()}
+        self.words = Words(labels, rs.subject_kind)
+        self.rule_exprs = {r.id: {k: e.ir for k, e in r.exprs.items()} for r in (*rs.rules, *rs.checks)}
+        self.rule_kinds = {r.id: r.kind for r in (*rs.rules, *rs.checks)}
+        self._said: dict[str, RuleWords] = {}
 
     def not_due(self, period: Period) -> dict[str, NotDue]:
         """The standards and deductions ``period`` does not assess (cached per period)."""
@@ -131,7 +138,12 @@ class Scorer:
             if hit is not None:
                 reads[text] = jsonable(hit[0])
                 keys.update(hit[2](ctx, hit[1]))
-        return {"reads": reads, "counted": sorted(keys)}
+        said = self._said.get(rule_id)
+        if said is None:
+            said = self._said[rule_id] = compile_rule(self.rule_exprs[rule_id], self.words,
+                                                              self.rule_kinds[rule_id])
+        zh, en = said.say(reads, sorted(keys) if rule_id in self.per_fact else None)
+        return {"reads": reads, "counted": sorted(keys), "zh": zh, "en": en}
 
     def score(self, ctx: Ctx, fired: list[str], subject_id: str,
               period: Period) -> ScoreBreakdown:
