@@ -134,9 +134,15 @@ def _events(conn: sqlite3.Connection, ledger_id: str, found: _Found) -> list[Aud
     events: list[AuditEvent] = []
     for r in conn.execute(f"{_EVENT_SELECT} ORDER BY seq"):
         try:
-            events.append(_event(r))
-        except (ValueError, TypeError) as exc:
+            e = _event(r)
+        except (ValueError, TypeError, AttributeError) as exc:
             found.add("events", r[0], f"cannot be read ({exc})")
+            continue
+        events.append(e)
+        # The hash covers the time and payload as read; their stored text must be the one form the ledger writes,
+        # or two different texts would read as the same event.
+        if (r[1], r[14]) != (_iso(e.at), canonical_json(e.payload)):
+            found.add("events", f"{e.seq} ({e.action})", "its time or payload is not stored as the ledger writes it")
     prev = ledger_id
     last_after: dict[Key, str | None] = {}
     for n, e in enumerate(events, start=1):
@@ -327,7 +333,8 @@ def _extras(t: _Tables, found: _Found) -> None:
     wrote = [o for o in t.filed if o in t.objs]
     for a, b in zip(stored, wrote, strict=True):
         if a != b:
-            found.add("objections", a, f"stored out of the order of filing (where {b} belongs): rows were reordered")
+            found.add("objections", b, f"stored out of the order of filing ({a} stands where it belongs): rows "
+                                       "were reordered")
             break
 
 
@@ -372,10 +379,21 @@ def _checkpoints(conn: sqlite3.Connection, ledger_id: str, events: list[AuditEve
             found.add("checkpoints", cp.checkpoint_id, m)
         results.append({"source": "stored", "checkpoint_id": cp.checkpoint_id, "tree_size": cp.tree_size,
                         "reason": cp.reason, "signature": signature, "ok": not problems})
-    sizes = {cp.tree_size for cp in stored if cp.reason.endswith(" finalised")}
+    for n, cp in enumerate(stored, start=1):  # ids number them in order; the signature does not cover the id
+        if cp.checkpoint_id != n or (n > 1 and cp.tree_size < stored[n - 2].tree_size):
+            found.add("checkpoints", cp.checkpoint_id, f"expected checkpoint {n} here, in order of the trail "
+                                                       "(a checkpoint is missing, renumbered or reordered)")
+            break
+    by_size = {cp.tree_size: cp for cp in stored if cp.reason.endswith(" finalised")}
+    by_seq = {e.seq: e for e in events}
     for seq in final_seqs:
-        if seq not in sizes:
+        cp = by_size.get(seq)
+        e = by_seq[seq]
+        if cp is None:
             found.add("checkpoints", f"of event {seq}", "missing: the finalisation's checkpoint was removed")
+        elif (cp.timestamp, cp.reason) != (_iso(e.at), f"{e.period} ({e.scope}) finalised"):
+            # An unsigned checkpoint's time and reason are covered here, by the finalisation event they record.
+            found.add("checkpoints", cp.checkpoint_id, f"time or reason not those of the finalisation (event {seq})")
     for n, cp in enumerate(given, start=1):
         problems, signature = check_checkpoint(cp, ledger_id, events, leaves, public_key)
         for m in problems:
