@@ -218,9 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--list", action="store_true", help="list the fact types")
     c.set_defaults(func=cmd_schema)
     register_commands(sub)
+    from .commands import audit as audit_command
     from .commands import fairness as fairness_command
 
     fairness_command.register(sub)
+    audit_command.register(sub)
     return p
 
 
