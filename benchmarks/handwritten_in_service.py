@@ -11,10 +11,11 @@ Shape of the computation, one lazy plan collected once:
 
 1. the facts in front of the rules: records of the year, verified incidents and commendations within the year,
    checklist items due within the year, the year's annual evaluation;
-2. one group-by over the records computing every per-member aggregate as a plain sum (including, per lapse kind,
-   a 12-bit mask of the months that lapsed, whose longest run of set bits is read from a 4096-entry table: no
-   sort, no per-member window), one over incidents (counts by kind), and small group-bys over commendations,
-   claimed posts and the checklist, all left-joined to the in-service members;
+2. one group-by over the records computing every per-member aggregate as a plain sum: the monthly yes/no facts
+   (dues paid, a theme day missed, a month of lapse, ...) as 12-bit masks of the months they held in, five masks
+   packed into one Int64 sum; a count of months is a mask's popcount and the longest run of lapsed months is read
+   from a 4096-entry table (no sort, no per-member window); one group-by over incidents (counts by kind), and
+   small ones over commendations, claimed posts and the checklist, all left-joined to the in-service members;
 3. plain column arithmetic: each standard's points, each deduction's points (capped), the dimension subtotals
    (between 0 and the dimension's assessed maximum), the vetoes, the total put back on the scale of 100 when a
    standard was not assessed, and the grade.
@@ -119,29 +120,50 @@ def _deduct(points: float, cap: float, per: pl.Expr, when: pl.Expr | None = None
     return (occ * points).round(6).clip(upper_bound=cap)
 
 
+# The records' yes/no facts, each kept as a 12-bit mask of the months it held in (bit i: month i + 1). Five masks
+# share one Int64 (60 bits), so one sum aggregates five of them; a count is the mask's popcount, a run of
+# consecutive months a lookup in LONGEST_RUN.
+MONTH_FLAGS = ["recorded", "theme_att", "theme_req", "theme_missed", "paid", "duty", "no_contact", "spot_failed",
+               "absent", "idle"]
+PACK = 5
+
+
 def _record_aggregates(records: pl.LazyFrame) -> pl.LazyFrame:
-    """Every per-member aggregate of the year's records, each a plain sum (a month lapsing adds its bit)."""
+    """Every per-member aggregate of the year's records, each a plain sum (the monthly flags as packed masks)."""
     att_all = _total("meetings_attended", ALL_MEETINGS) + pl.col("study_sessions_attended")
     req_all = _total("meetings_required", ALL_MEETINGS) + pl.col("study_sessions_required")
     a4, r4 = _total("meetings_attended", THREE_ONE), _total("meetings_required", THREE_ONE)
     exc = pl.col("excused_absences")
     s_att, s_req = pl.col("study_sessions_attended"), pl.col("study_sessions_required")
     theme_att, theme_req = pl.col("meetings_attended.theme_day"), pl.col("meetings_required.theme_day")
-    dues, duty = pl.col("dues_paid_on_time"), pl.col("post_duty_performed")
+    flags = {
+        "recorded": pl.lit(True),
+        # IN.S06 and IN.K06: theme days
+        "theme_att": theme_att >= 1,
+        "theme_req": (theme_req >= 1) & ((theme_att >= 1) | (exc == 0)),
+        "theme_missed": (theme_req >= 1) & (theme_att == 0) & (exc == 0),
+        "paid": pl.col("dues_paid_on_time"),
+        "duty": pl.col("post_duty_performed"),
+        "no_contact": pl.col("households_contacted") == 0,
+        "spot_failed": (pl.col("spot_check_passed") == False).fill_null(False),  # noqa: E712 - null: no failure
+        # IN.K10 and MV4: the months that lapsed, for the runs
+        "absent": (att_all == 0) & (exc < req_all),
+        "idle": (pl.col("tasks_assigned") > 0) & (pl.col("tasks_completed") == 0),
+    }
+    assert list(flags) == MONTH_FLAGS
     # a member has one record a month (read_population refuses a second), so a sum of the months' bits is their OR
     bit = pl.lit(2, dtype=pl.Int64).pow(pl.col("month").str.slice(5, 2).cast(pl.Int64) - 1)
 
-    def months_where(cond: pl.Expr) -> pl.Expr:
-        return pl.when(cond).then(bit).otherwise(0).sum()
+    def pack(names: list[str]) -> pl.Expr:
+        return pl.sum_horizontal([pl.when(flags[n]).then(bit * (1 << (MONTHS * k))).otherwise(0)
+                                  for k, n in enumerate(names)]).sum()
 
-    def count(cond: pl.Expr) -> pl.Expr:
-        return cond.cast(pl.Int64).sum()
+    packed = [pack(MONTH_FLAGS[i:i + PACK]).alias(f"packed{i // PACK}") for i in range(0, len(MONTH_FLAGS), PACK)]
 
     def sum_where(cond: pl.Expr, value: pl.Expr) -> pl.Expr:
         return pl.when(cond).then(value).otherwise(0).sum()
 
     return records.group_by("subject_id").agg(
-        pl.len().cast(pl.Int64).alias("n_rec"),
         # IN.S01 and IN.K01: study sessions (make-up sessions count; excused absences fill a short month)
         s_att.sum().alias("study_att"),
         sum_where(s_att < s_req, pl.min_horizontal(exc, s_req - s_att)).alias("study_excused"),
@@ -153,25 +175,36 @@ def _record_aggregates(records: pl.LazyFrame) -> pl.LazyFrame:
         pl.min_horizontal(a4 + exc, r4).sum().alias("meet_num"),
         r4.sum().alias("meet_req"),
         sum_where(a4 + exc < r4, r4 - a4 - exc).alias("meet_missed"),
-        # IN.S06 and IN.K06: theme days
-        count(theme_att >= 1).alias("theme_att"),
-        count((theme_req >= 1) & ((theme_att >= 1) | (exc == 0))).alias("theme_req"),
-        count((theme_req >= 1) & (theme_att == 0) & (exc == 0)).alias("theme_missed"),
-        count(dues).alias("dues_paid"),
-        count(duty).alias("duty_done"),
         pl.col("volunteer_hours").sum().alias("hours"),
         pl.col("households_contacted").sum().alias("contacts"),
-        count(pl.col("households_contacted") == 0).alias("months_no_contact"),
         pl.col("suggestions_made").sum().alias("suggestions"),
         pl.col("difficulties_resolved").sum().alias("difficulties"),
         pl.col("tasks_completed").sum().alias("tasks_done"),
         pl.col("community_activities").sum().alias("community"),
-        count(pl.col("spot_check_passed") == False).alias("spot_failed"),  # noqa: E712 - a null is no failure
-        # IN.K10 and MV4: the months that lapsed, for the runs
-        months_where((att_all == 0) & (exc < req_all)).alias("m_absent"),
-        months_where(~dues).alias("m_unpaid"),
-        months_where((pl.col("tasks_assigned") > 0) & (pl.col("tasks_completed") == 0)).alias("m_idle"),
+        *packed,
     )
+
+
+def _month_masks() -> list[pl.Expr]:
+    """The packed sums back as one 12-bit mask per monthly flag (``m_<flag>``)."""
+    return [((pl.col(f"packed{i // PACK}") // (1 << (MONTHS * (i % PACK)))) % (1 << MONTHS)).alias(f"m_{name}")
+            for i, name in enumerate(MONTH_FLAGS)]
+
+
+def _month_counts() -> list[pl.Expr]:
+    """Counts of months (popcounts) and the longest runs of lapsed months, from the masks."""
+    def months(mask: pl.Expr) -> pl.Expr:
+        return mask.bitwise_count_ones().cast(pl.Int64)
+
+    m = {name: pl.col(f"m_{name}") for name in MONTH_FLAGS}
+    unpaid = m["recorded"] - m["paid"]  # the paid months are among the recorded ones: no borrow, an AND NOT
+    runs = pl.lit(LONGEST_RUN)
+    return [months(m["recorded"]).alias("n_rec"), months(m["theme_att"]).alias("theme_att"),
+            months(m["theme_req"]).alias("theme_req"), months(m["theme_missed"]).alias("theme_missed"),
+            months(m["paid"]).alias("dues_paid"), months(m["duty"]).alias("duty_done"),
+            months(m["no_contact"]).alias("months_no_contact"), months(m["spot_failed"]).alias("spot_failed"),
+            runs.gather(m["absent"]).alias("run_absent"), runs.gather(unpaid).alias("run_unpaid"),
+            runs.gather(m["idle"]).alias("run_idle")]
 
 
 def _incident_aggregates(incidents: pl.LazyFrame) -> pl.LazyFrame:
@@ -339,11 +372,8 @@ def score_in_service(tables: Mapping[str, pl.DataFrame], year: int = 2026,
     grade: Any = pl.when(vetoed).then(pl.lit(LOWEST_GRADE))
     for gid, at_least in GRADES:
         grade = grade.when(c("total") + 1e-9 >= at_least).then(pl.lit(gid))
-    runs = pl.lit(LONGEST_RUN)
     extra = [*(pl.col(f"dim:{k}") for k in DIMENSION_MAX), vetoed.alias("vetoed")]
-    return (df.with_columns(runs.gather(c("m_absent")).alias("run_absent"),
-                            runs.gather(c("m_unpaid")).alias("run_unpaid"),
-                            runs.gather(c("m_idle")).alias("run_idle"))
+    return (df.with_columns(_month_masks()).with_columns(_month_counts())
             .with_columns(*(d.alias(f"dim:{k}") for d, k in zip(dims, DIMENSION_MAX, strict=True)))
             .with_columns(total.alias("total"))
             .select("subject_id", "total", grade.otherwise(pl.lit(LOWEST_GRADE)).alias("grade"),
