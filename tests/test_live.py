@@ -381,3 +381,15 @@ def test_a_session_refuses_initial_facts_built_around_validation(example_ruleset
     with pytest.raises(ForeignConductError) as info:
         pr.LiveSession(example_ruleset, bad, PERIOD)
     assert info.value.location is not None and info.value.location.path == "incidents['IX']"
+
+
+def test_a_session_without_a_period_takes_the_facts_own_and_a_wrong_period_is_a_typed_error():
+    """LiveSession(rs, facts, None) raised a bare AttributeError; it now reads the period as evaluate() does."""
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    facts = pr.exemplary_member("in_service", 2026)
+    with pr.LiveSession(rs, facts, None) as live:
+        assert live.breakdown() == pr.evaluate(rs, facts)
+    with pytest.raises(pr.EvaluationError, match="period must be"):
+        pr.LiveSession(rs, facts, 2026)  # type: ignore[arg-type]
+    with pytest.raises(pr.EvaluationError, match="period must be"):
+        pr.evaluate(rs, facts, period=2026)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compile.durable import Plan, compile_ruleset
-from ..errors import NotApplicableError, PartyRulesError
+from ..errors import EvaluationError, NotApplicableError, PartyRulesError
 from ..explain.breakdown import ScoreBreakdown
 from ..periods import Period
 from ..rulesets.model import RuleSet
@@ -81,10 +81,14 @@ class BatchResult:
 
 
 def _period(period: Period | str | None, facts: SubjectFacts) -> Period:
+    """The period asked for: a Period, its text (``2026``, ``2026-Q2``, ``2026-03``), or None for the facts' own."""
     if period is None:
         return default_period(facts)
     if isinstance(period, str):
         return Period.parse(period)
+    if not isinstance(period, Period):
+        raise EvaluationError(f"period must be a Period or its text, not {type(period).__name__} {period!r}",
+                              hint="e.g. '2026', '2026-Q2', '2026-03' or partyrules.Period.year(2026)")
     return period
 
 

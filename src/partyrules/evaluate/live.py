@@ -22,7 +22,7 @@ from ..periods import Month, Period
 from ..rulesets.model import RuleSet
 from .context import SubjectFacts, build_context, engine_facts, subject_of
 from .engine import _HandleSet, assert_one, drain, retract_one
-from .evaluator import Evaluator
+from .evaluator import Evaluator, _period
 
 FactId = tuple[int, str, str]  # chunk, type tag, key
 
@@ -34,12 +34,12 @@ class LiveSession:
         self,
         ruleset: RuleSet,
         facts: SubjectFacts,
-        period: Period | str,
+        period: Period | str | None = None,
         *,
         params: Mapping[str, Any] | None = None,
     ) -> None:
         self._ev = Evaluator(ruleset, params)
-        self.period = Period.parse(period) if isinstance(period, str) else period
+        self.period = _period(period, facts)  # None: the facts' own period, as evaluate() takes it
         self._facts = facts
         build_context(self._ev.plan, facts, self.period)  # fail early on facts outside the period
         self._lock = threading.RLock()
