@@ -29,10 +29,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     results: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []
-    files = _ruleset_files(args.paths)
-    if not files:
+    refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
+    files = _ruleset_files(args.paths, refused)
+    if not files and not refused:
         print("partyrules validate: no rule-set files found", file=sys.stderr)
         return 2
+    for d in refused:
+        results.append({"file": d.location.file if d.location else None, "valid": False, "errors": 1,
+                        "warnings": 0, "diagnostics": [d.to_dict()]})
+        problems.append(d)
     for f in files:
         if _is_fragment(f) and Path(f).is_file() and f not in map(Path, args.paths):
             continue  # fragments are checked through the rule sets that include them
@@ -160,7 +165,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from .rulesets.docs import write_ruleset_docs
     from .rulesets.loader import load_ruleset
 
-    files = [f for f in _ruleset_files(args.paths) if not _is_fragment(f)]
+    refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
+    files = [f for f in _ruleset_files(args.paths, refused) if not _is_fragment(f)]
+    for d in refused:
+        print(d.format(), file=sys.stderr)
     try:
         rulesets = [load_ruleset(f) for f in files]
     except RuleSetError as exc:
@@ -169,7 +177,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     for path in write_ruleset_docs(rulesets, args.out):
         print(path)
-    return 0
+    return EXIT_INVALID if refused else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import PartyRulesError, RuleSetError
+from ..errors import Diagnostic, PartyRulesError, RuleSetError
 from . import common
 from .common import EXIT_INVALID, EXIT_PROPERTY_FAILED, _is_fragment, _ruleset_files
 
@@ -80,12 +80,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"partyrules check: unknown propert{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} "
               f"(choose from {', '.join(PROPERTIES)})", file=sys.stderr)
         return 2
-    files = _ruleset_files(args.paths)
-    if not files:
+    refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
+    files = _ruleset_files(args.paths, refused)
+    if not files and not refused:
         print("partyrules check: no rule-set files found", file=sys.stderr)
         return 2
     reports: list[dict[str, Any]] = []
-    invalid = failed = 0
+    for d in refused:
+        reports.append({"file": d.location.file if d.location else None, "valid": False,
+                        "diagnostics": [d.to_dict()]})
+        if args.format == "text":
+            print(d.format())
+    invalid, failed = len(refused), 0
     started = time.perf_counter()
     for f in files:
         why = _skipped(f)
@@ -141,6 +147,9 @@ def _print_text(path: Path, rs: Any, report: Any, period: str) -> None:
     print(f"{path} ({rs.id} {rs.version}, period {period})")
     for r in report.results:
         timing = f"{r.examples} examples, {r.seconds:.1f}s"
+        if r.skipped:
+            print(f"  skipped {r.name}: {r.skipped}")
+            continue
         if r.passed:
             print(f"  ok      {r.name} ({timing})")
             continue

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import Diagnostic, Location, ParameterError
+from ..jsonlimits import loads_bounded
+
+EXIT_UNREADABLE = 1  # a file that cannot be read at all (so nothing was scored)
 EXIT_INVALID = 3
 EXIT_TEST_FAILED = 4
 EXIT_PROPERTY_FAILED = 5
@@ -14,42 +21,150 @@ EXIT_GATE_EXCEEDED = 6
 EXIT_ROWS_FAILED = 10
 
 
+MAX_PARAM_CHARS = 10_000
+"""The longest ``--param`` value read: parameters are numbers, texts and short lists."""
+
+
 def _params(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs as overrides: a VALUE that is JSON is read as JSON (within :data:`MAX_PARAM_CHARS` and
+    the nesting limit of :mod:`partyrules.jsonlimits`), any other VALUE is a text. A value beyond a limit is a
+    :class:`ParameterError` naming the ``--param``, never a traceback."""
     out: dict[str, Any] = {}
     for pair in pairs or ():
         if "=" not in pair:
-            raise SystemExit(f"partyrules: --param needs NAME=VALUE, got {pair!r}")
+            raise ParameterError(f"--param needs NAME=VALUE, got {_short(pair)} / --param 应写作 名称=值",
+                                 hint="e.g. --param organ_volunteer_hours=150")
         name, raw = pair.split("=", 1)
+        name = name.strip()
+        if len(raw) > MAX_PARAM_CHARS:
+            raise ParameterError(f"--param {_short(name)}: the value is {len(raw):,} characters, more than the limit "
+                                 f"of {MAX_PARAM_CHARS:,} / 参数值过长", hint="parameters are numbers, texts or "
+                                 "short lists")
         try:
-            out[name.strip()] = json.loads(raw)
+            out[name] = loads_bounded(raw)
         except json.JSONDecodeError:
-            out[name.strip()] = raw
+            out[name] = raw  # not JSON: the value is the text itself
+        except ValueError as exc:  # JSON beyond a limit: deep nesting, a number of thousands of digits
+            raise ParameterError(f"--param {_short(name)}: the JSON value is {exc} / 参数值超出限制",
+                                 hint="give a number, a text or a short list") from None
     return out
 
 
-def _ruleset_files(paths: Sequence[str]) -> list[Path]:
+def _short(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _ruleset_files(paths: Sequence[str], refused: list[Diagnostic] | None = None) -> list[Path]:
+    """The rule-set files among ``paths``: each file given, and every ``*.yaml``/``*.yml`` under each directory
+    given (test cases and data files aside).
+
+    Only regular files are read: under a directory, anything else named ``*.yaml`` (a FIFO, a socket, a device:
+    opening a FIFO waits for a writer forever) and any link that resolves outside that directory (its content is
+    someone else's) are refused without being opened, each as a :class:`Diagnostic` appended to ``refused``, or
+    printed to stderr when no list is given. A file named on the command line that is not a regular file is refused
+    the same way; one that does not exist is left to the loader, which says so."""
     files: list[Path] = []
+    found: list[Diagnostic] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*.y*ml") if x.suffix in (".yaml", ".yml")
-                                and not x.name.endswith((".test.yaml", ".test.yml")) and not _is_data_file(x)))
+            files.extend(_files_under(p, found))
+        elif _exists(p) and not _regular(p):
+            found.append(_not_regular(p))
         else:
             files.append(p)
+    if refused is not None:
+        refused.extend(found)
+    else:
+        for d in found:
+            print(f"partyrules: {d.format()}", file=sys.stderr)
     return files
+
+
+def _files_under(directory: Path, refused: list[Diagnostic]) -> list[Path]:
+    try:
+        root = directory.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        refused.append(Diagnostic("RS120", f"cannot read the directory {directory}: {exc} / 无法读取目录",
+                                  Location(str(directory)), "check the path"))
+        return []
+    out: list[Path] = []
+    # os.walk does not follow links to directories (a link loop, or a way out of the directory); a link to a
+    # directory inside is walked where it really is
+    for base, dirs, names in os.walk(directory, followlinks=False):
+        for d in sorted(dirs):
+            link = Path(base) / d
+            if link.is_symlink() and _outside(link, root):
+                refused.append(_escaping(link, root))
+        for name in names:
+            x = Path(base) / name
+            if not name.endswith((".yaml", ".yml")) or name.endswith((".test.yaml", ".test.yml")):
+                continue
+            if _outside(x, root):
+                refused.append(_escaping(x, root))
+            elif not _regular(x):
+                refused.append(_not_regular(x))
+            elif not _is_data_file(x):
+                out.append(x)
+    return sorted(out)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except (OSError, ValueError):
+        return False
+
+
+def _regular(path: Path) -> bool:
+    """A regular file (after links): found without opening it."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+def _outside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve(strict=False).relative_to(root)
+    except ValueError:
+        return True
+    except (OSError, RuntimeError):  # a link loop: it leads nowhere inside
+        return True
+    return False
+
+
+def _not_regular(path: Path) -> Diagnostic:
+    return Diagnostic("RS120", f"{path} is not a regular file (a FIFO, socket, device or dangling link); not read / "
+                      "不是普通文件，未读取", Location(str(path)), "rule sets are regular .yaml files: remove it or "
+                      "give it another name")
+
+
+def _escaping(path: Path, root: Path) -> Diagnostic:
+    return Diagnostic("RS122", f"{path} is a link that resolves outside the directory {root}; not read / "
+                      "链接指向目录之外，未读取", Location(str(path)),
+                      "copy the rule set into the directory, or validate the other directory itself")
+
+
+_HEAD_BYTES = 16_000
+
+
+def _head(path: Path) -> str | None:
+    """The start of a regular file as text (only its first bytes are read), or None when it cannot be read."""
+    if not _regular(path):
+        return None
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_HEAD_BYTES).decode("utf-8", errors="replace")[:4000]
+    except OSError:
+        return None
 
 
 def _is_data_file(path: Path) -> bool:
     """A YAML data file beside the rule sets that is not one (``kind: star-targets``): rule sets have no kind."""
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    except OSError:
-        return False
-    return any(line.startswith("kind:") for line in head.splitlines())
+    head = _head(path)
+    return head is not None and any(line.startswith("kind:") for line in head.splitlines())
 
 
 def _is_fragment(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    except OSError:
-        return False
-    return any(line.strip() == "fragment: true" for line in head.splitlines())
+    head = _head(path)
+    return head is not None and any(line.strip() == "fragment: true" for line in head.splitlines())

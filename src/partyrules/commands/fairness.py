@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PartyRulesError, RuleSetError
-from .common import EXIT_GATE_EXCEEDED, EXIT_INVALID, EXIT_ROWS_FAILED
+from .common import EXIT_GATE_EXCEEDED, EXIT_INVALID, EXIT_ROWS_FAILED, EXIT_UNREADABLE
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -97,9 +97,9 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         year = args.year
         try:
             population = _read(args.population, problems)
-        except PartyRulesError as exc:
+        except PartyRulesError as exc:  # a population that cannot be read: nothing was scored
             print(f"partyrules fairness: {exc}", file=sys.stderr)
-            return EXIT_ROWS_FAILED
+            return EXIT_UNREADABLE
         if not args.branches:
             population.pop("branch", None)
     year_result = _run_year(population, year, rulesets, args.branches, problems) if args.annual else None

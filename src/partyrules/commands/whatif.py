@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ParameterError, PartyRulesError, RuleSetError
 from ..score.scoring import jsonable
-from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params
+from .common import EXIT_INVALID, EXIT_ROWS_FAILED, EXIT_UNREADABLE, _params
 
 TABLE_FORMATS = ("csv", "parquet", "json")
 
@@ -83,9 +83,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         return _whatif_distributed(args, base_rs, reform_rs)
     try:
         read = read_population(args.population, base_rs.subject_kind)
-    except PartyRulesError as exc:
+    except PartyRulesError as exc:  # nothing could be read, so nothing was scored: not 10 ("the others were")
         print(f"partyrules whatif: {exc}", file=sys.stderr)
-        return EXIT_ROWS_FAILED
+        return EXIT_UNREADABLE
     for problem in read.problems:
         print(f"partyrules whatif: {problem}", file=sys.stderr)
     base = score_population(base_rs, read.population, args.period, progress=args.progress)
@@ -140,9 +140,9 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
             source = parquet_partitions(args.population)
             base = score_distributed(base_rs, source, args.period, client=client)
             after = score_distributed(reform_rs, source, args.period, client=client)
-        except PartyRulesError as exc:
+        except PartyRulesError as exc:  # a partition that cannot be read: nothing was scored
             print(f"partyrules whatif: {exc}", file=sys.stderr)
-            return EXIT_ROWS_FAILED
+            return EXIT_UNREADABLE
         for problem in base.problems:
             print(f"partyrules whatif: {problem}", file=sys.stderr)
         for sid, reason in dict([*base.failures, *after.failures]).items():

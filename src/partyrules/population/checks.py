@@ -12,15 +12,16 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from types import UnionType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 
+from ..errors import PopulationError
 from ..facts import base as _base
 from ..facts.enums import SubjectKind
 from ..facts.kinds import incident_kinds
@@ -39,7 +40,9 @@ from .frames import (
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["FILE", "ROW", "RowProblem", "TableRead", "check_table", "foreign_rows"]
+__all__ = ["FILE", "ROW", "RowProblem", "TableRead", "check_table", "foreign_rows", "unreadable_table"]
+
+_T = TypeVar("_T")
 
 
 ROW = "\x00row"
@@ -440,7 +443,7 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     specs = _specs(lay)
     schema = table_schema(kind, table)
     file_problems: list[RowProblem] = []
-    raw_schema = raw.collect_schema()  # raw is a DataFrame, or a LazyFrame over Parquet files
+    raw_schema = _read(raw.collect_schema, files)  # raw is a DataFrame, or a LazyFrame over Parquet files
     present = [n for n in raw_schema.names() if n not in (ROW, FILE)]
     for name in present:
         if name not in specs:
@@ -487,14 +490,41 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     if cross:
         checked_rows = checked_rows.with_columns(e.alias(f"{_ERR}{i}:{col}") for i, (col, e) in enumerate(cross))
     err_cols = [n for n in checked_rows.collect_schema().names() if n.startswith(_ERR) and n != _ERR + "sid"]
-    bad = (checked_rows.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
-           .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), pl.col(_ERR + "sid").alias("subject_id"),
-                   *err_cols)
-           .collect(engine="streaming"))
+    bad_rows = (checked_rows.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
+                .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"),
+                        pl.col(_ERR + "sid").alias("subject_id"), *err_cols))
+    bad = _read(lambda: bad_rows.collect(engine="streaming"), files)
     problems = (bad.unpivot(index=["file", "row", "subject_id"], on=err_cols, variable_name="column",
                             value_name="reason")
                 .drop_nulls("reason")
                 .with_columns(pl.col("column").str.replace(r"^\x00err:(?:[0-9]+:)?", ""))
                 .select("file", "row", "column", "subject_id", "reason"))
-    good = parsed.select(FILE, ROW, *specs).collect()
+    good = _read(parsed.select(FILE, ROW, *specs).collect, files)
     return TableRead(good, problems, file_problems)
+
+
+def _read(step: Callable[[], _T], files: list[str]) -> _T:
+    """Run a step that reads the table's files (Parquet is scanned lazily, so damage shows only here): an error of
+    polars reading them is a :class:`PopulationError` naming the file, never a polars exception."""
+    pl = require_polars()
+    try:
+        return step()
+    except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as exc:
+        raise unreadable_table(files, exc) from None
+
+
+def unreadable_table(files: list[str], exc: BaseException) -> PopulationError:
+    """The error of table files polars cannot read, naming the one that fails when it can be told among parts."""
+    pl = require_polars()
+    bad = list(files)
+    if len(files) > 1 and all(f.endswith(".parquet") for f in files):
+        for f in files:  # only after a failure: read each part alone to name the damaged one
+            try:
+                pl.read_parquet(f)
+            except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException):
+                bad = [f]
+                break
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    return PopulationError(f"{', '.join(bad)}: cannot be read: {reason} / 文件无法读取",
+                           hint="the file is damaged, truncated or not in its format: write it again, or remove it "
+                                "(a table that is absent has no rows)")

@@ -15,19 +15,21 @@ than ``subjects`` may be absent (no items of that kind). In CSV files a list cel
 
 from __future__ import annotations
 
+import csv
 import difflib
-import json
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FactError
+from ..errors import FactError, PopulationError
 from ..facts.enums import SubjectKind
 from ..facts.kinds import suggest_incident_kind
-from .checks import FILE, ROW, RowProblem, TableRead, check_table
-from .files import read_facts
+from ..jsonlimits import NOT_UTF8
+from .checks import FILE, ROW, RowProblem, TableRead, check_table, unreadable_table
+from .files import bounded_lines, decode_line, read_facts
 from .frames import (
     BUNDLES,
     SUBJECT_FIELD,
@@ -109,25 +111,120 @@ def _check_size(paths: list[Path], limit: int) -> None:
                         hint="read it in parts (one partition directory at a time) or raise max_bytes=")
 
 
-def _read_csv(pl: Any, path: Path) -> pl.DataFrame:
-    df = pl.read_csv(path, infer_schema=False)
+def _read_csv(pl: Any, path: Path, table: str) -> tuple[pl.DataFrame, list[RowProblem]]:
+    """A CSV table file as text columns with its row numbers, and the problems of rows that are not rows of the
+    table: a row with more or fewer fields than the header (polars would fill a short row with nulls, read as
+    values), bytes that are not UTF-8. Those rows are reported, with the subject id they start with, and not read;
+    the others are."""
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        df = None
+    if df is None or not _fields_line_up(pl, path, df.width, df.height):
+        return _read_csv_rows(pl, path, table)
     # The row number is the line number; a quoted cell that spans lines moves the rows after it down.
     extra = [pl.col(n).str.count_matches("\n").fill_null(0) for n in df.columns]
     shift = (pl.sum_horizontal(extra).cum_sum().shift(1, fill_value=0) if extra and df.height
              else pl.lit(0, pl.Int64))
     return df.with_columns((pl.int_range(2, pl.len() + 2, dtype=pl.Int64) + shift).cast(pl.Int64).alias(ROW),
-                           pl.lit(str(path)).alias(FILE))
+                           pl.lit(str(path)).alias(FILE)), []
 
 
-def _read_parquet(pl: Any, path: Path) -> pl.LazyFrame:
-    # lazily: the checks read the file where they need it, so a population of millions is never held twice
+def _fields_line_up(pl: Any, path: Path, width: int, height: int) -> bool:
+    """Whether every line of the file is one row with the header's number of fields (over whole columns: the
+    common case of a well-formed file costs one more read, not a Python loop). Any doubt (a quoted cell over
+    several lines, a stray quote, an empty line) sends the file to the exact reader."""
+    try:
+        lines = pl.read_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["l"],
+                            infer_schema=False).get_column("l")
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        return False
+    if lines.len() != height + 1 or lines.null_count():
+        return False
+    unquoted = lines.str.replace_all('"[^"]*"', "")
+    return bool((~unquoted.str.contains('"', literal=True) & (unquoted.str.count_matches(",") == width - 1)).all())
+
+
+def _read_csv_rows(pl: Any, path: Path, table: str) -> tuple[pl.DataFrame, list[RowProblem]]:
+    """The exact reader of a CSV file with bad rows: row by row with the csv module, each row that is not one of the
+    table reported by its first line, with its subject id; the lines a runaway quoted cell swallowed are reported
+    with theirs, so that no subject loses a row without a problem naming it."""
+    name = str(path)
+    problems: list[RowProblem] = []
+    physical: list[str] = []
+
+    def lines(fh: Any) -> Any:
+        for line in fh:
+            physical.append(line)
+            yield line
+
+    with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(lines(fh))
+        header = next(reader, None)
+        if header is None:
+            raise PopulationError(f"{name}: empty file, no header / 文件为空", hint="the first line names the columns")
+        if any(NOT_UTF8.search(h) for h in header) or len(set(header)) != len(header):
+            what = "is not UTF-8" if any(NOT_UTF8.search(h) for h in header) else "names a column twice"
+            raise PopulationError(f"{name}:1: the header {what} / 表头无效",
+                                  hint="the first line names each column once, in UTF-8")
+        physical.clear()
+        sid = header.index("subject_id") if "subject_id" in header else None
+        columns: list[list[str | None]] = [[] for _ in header]
+        rows: list[int] = []
+        first = reader.line_num + 1
+        for row in reader:
+            spans = list(physical)  # the lines this row took, kept only until it is judged
+            physical.clear()
+            start, first = first, reader.line_num + 1
+            who = _id_in(row, sid)
+            if not row:
+                problems.append(RowProblem(name, table, start, None, None, "an empty line; not read"))
+            elif len(row) != len(header):
+                more = f" over lines {start}-{start + len(spans) - 1} (an unclosed quote?)" if len(spans) > 1 else ""
+                problems.append(RowProblem(name, table, start, None, who, f"{len(row)} fields where the header has "
+                                           f"{len(header)}{more}; the row is not read"))
+                for k, line in enumerate(spans[1:], start + 1):
+                    inner = _id_in(next(csv.reader([line]), []), sid)
+                    if inner is not None and inner != who:
+                        problems.append(RowProblem(name, table, k, None, inner, f"this line is inside the row that "
+                                                   f"starts on line {start} (an unclosed quote?); not read"))
+            elif any(NOT_UTF8.search(cell) for cell in row):
+                col = next(h for h, cell in zip(header, row, strict=True) if NOT_UTF8.search(cell))
+                problems.append(RowProblem(name, table, start, col, who, f"{col}: bytes that are not UTF-8; the row "
+                                           "is not read"))
+            else:
+                rows.append(start)
+                for values, cell in zip(columns, row, strict=True):
+                    values.append(cell if cell != "" else None)
+    frame = pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns, strict=True)})
+    return frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64), pl.lit(name).alias(FILE)), problems
+
+
+def _id_in(row: list[str], column: int | None) -> str | None:
+    """The subject id a (bad) row starts with, when it holds something that can be one."""
+    if column is None or column >= len(row):
+        return None
+    value = row[column]
+    return value if value and len(value) <= 128 and value.isprintable() and not NOT_UTF8.search(value) else None
+
+
+def _read_parquet(pl: Any, path: Path, table: str) -> tuple[pl.LazyFrame, list[RowProblem]]:
+    # lazily: the checks read the file where they need it, so a population of millions is never held twice; its
+    # footer is read now, so that a truncated file is named here (damaged pages are named where they are read)
+    try:
+        pl.read_parquet_schema(path)
+    except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as exc:
+        raise unreadable_table([str(path)], exc) from None
     return (pl.scan_parquet(path).with_row_index(ROW, offset=1)
-            .with_columns(pl.col(ROW).cast(pl.Int64), pl.lit(str(path)).alias(FILE)))
+            .with_columns(pl.col(ROW).cast(pl.Int64), pl.lit(str(path)).alias(FILE))), []
 
 
 def _guess_kind(pl: Any, first: Path, fmt: str) -> str:
-    cols = (pl.read_csv(first, n_rows=0, infer_schema=False).columns if fmt == "csv"
-            else list(pl.read_parquet_schema(first)))
+    try:
+        cols = (pl.read_csv(first, n_rows=0, infer_schema=False).columns if fmt == "csv"
+                else list(pl.read_parquet_schema(first)))
+    except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as exc:
+        raise unreadable_table([str(first)], exc) from None
     for kind in ("member", "branch", "community"):
         if f"{SUBJECT_FIELD[kind]}_id" in cols:
             return kind
@@ -193,19 +290,39 @@ def read_files(files: Mapping[str, list[Path]], kind: str, fmt: str = "parquet",
         raise FactError(f"no {SUBJECT_TABLE} file among the files given", hint="the subjects table is required")
     reader = _read_csv if fmt == "csv" else _read_parquet
     raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]] = {}
+    bad_rows: dict[str, list[RowProblem]] = {}
     for table, table_files in files.items():
         files_of = [Path(f) for f in table_files]
         if not files_of:
             continue
-        frames: list[Any] = [reader(pl, f) for f in files_of]
+        for f in files_of:
+            _regular_file(f)
+        read = [reader(pl, f, table) for f in files_of]
+        frames: list[Any] = [frame for frame, _ in read]
+        bad_rows[table] = [p for _, found in read for p in found]
         raws[table] = (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0],
                        [str(f) for f in files_of])
-    return _check_tables(kind, raws, list(problems or []))
+    return _check_tables(kind, raws, list(problems or []), bad_rows)
+
+
+def _regular_file(path: Path) -> None:
+    """Only regular files are read: a FIFO named ``records.csv`` would wait for a writer forever."""
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError) as exc:
+        raise PopulationError(f"{path}: cannot be read: {getattr(exc, 'strerror', None) or exc} / 文件无法读取",
+                              hint="check the path") from None
+    if not regular:
+        raise PopulationError(f"{path}: not a regular file / 不是普通文件", hint="a table is a .parquet or .csv file")
 
 
 def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]],
-                  problems: list[RowProblem]) -> PopulationRead:
-    """Check raw tables (with their row-number and file columns) and keep the subjects without a problem."""
+                  problems: list[RowProblem], bad_rows: Mapping[str, list[RowProblem]] | None = None
+                  ) -> PopulationRead:
+    """Check raw tables (with their row-number and file columns) and keep the subjects without a problem.
+
+    ``bad_rows`` are the rows of each table that could not even be split into its columns (a ragged CSV row): they
+    are reported, and the subjects they name left out, as rows with a bad value are."""
     pl = require_polars()
     tables = layout(kind)
     reads: dict[str, TableRead] = {}
@@ -214,6 +331,11 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         reads[table] = check_table(kind, table, raw, files)
         del raw
         problems.extend(reads[table].file_problems)
+        unsplit = (bad_rows or {}).get(table)
+        if unsplit:
+            reads[table].problems = pl.concat([reads[table].problems, pl.DataFrame(
+                [(p.file, p.row, p.column, p.subject_id, p.reason) for p in unsplit],
+                schema=reads[table].problems.schema, orient="row")])
     empty = {t: pl.DataFrame(schema=table_schema(kind, t)) for t in tables}
     if any(r.frame is None for r in reads.values()):
         # A table that cannot be read at all might hold rows of any subject: none can be scored safely.
@@ -238,13 +360,17 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
                   .collect())
         row_problems.append(pl.concat([r.problems, orphan]))
         per_table[table] = []
-    bad_ids = pl.concat([p.select("subject_id") for p in row_problems]).get_column("subject_id").drop_nulls()
-    bad_ids = bad_ids.filter(bad_ids.is_in(all_ids.implode())).unique()
-    keep = ~pl.col("subject_id").is_in(bad_ids.implode()) & pl.col("subject_id").is_not_null()
+    named = pl.concat([p.select("subject_id") for p in row_problems]).get_column("subject_id").drop_nulls()
+    bad_ids = named.filter(named.is_in(all_ids.implode())).unique()
+    # A row without a subject id belongs to nobody: it is never scored (a subject "null"). The rows of a subject
+    # that is not among the subjects (an orphan, reported above) are attached to nobody either: dropped too.
+    dropped = named.unique()
+    keep = ~pl.col("subject_id").is_in(dropped.implode()) & pl.col("subject_id").is_not_null()
     out_tables = dict(empty)
     for table, r in reads.items():
         assert r.frame is not None
-        kept = r.frame.filter(keep) if bad_ids.len() else r.frame
+        kept = (r.frame.filter(keep) if dropped.len() or r.frame.get_column("subject_id").null_count()
+                else r.frame)
         # a frame built from its own columns shares them; DataFrame.drop copied all 12M rows of the records
         out_tables[table] = pl.DataFrame([kept.get_column(c) for c in kept.columns if c not in (FILE, ROW)])
     left_out = (subjects.filter(pl.col("subject_id").is_in(bad_ids.implode()))
@@ -302,12 +428,12 @@ def _ids_on_lines(path: Path, numbers: set[int]) -> dict[int, str]:
     if not numbers:
         return out
     with path.open("rb") as fh:
-        for i, raw in enumerate(fh, 1):
-            if i not in numbers:
+        for i, raw in bounded_lines(fh):
+            if i not in numbers or isinstance(raw, int):
                 continue
             try:
-                data = json.loads(raw)
-            except ValueError:
+                data = decode_line(raw)
+            except ValueError:  # within the limits of read_facts: deep nesting or huge numbers end here
                 continue
             for key in ("member", "branch", "community"):
                 sid = data.get(key, {}).get(f"{key}_id") if isinstance(data, dict) else None
