@@ -232,3 +232,21 @@ def test_backend_agreement_catches_a_vectorised_backend_that_rounds_wrongly(monk
 @pytest.mark.parametrize("prop", [p for p, (_, library_only) in PROPERTIES.items() if not library_only])
 def test_only_monotone_can_be_broken_by_a_ruleset(prop):
     assert prop == "monotone"
+
+
+def test_a_rule_set_without_monotone_declarations_passes_with_monotone_skipped(capsys, tmp_path):
+    """Every rule set that declared no monotone field failed `check` (exit 5, hypothesis Unsatisfiable), the
+    tutorial's own among them: a promise nobody made is skipped and said so."""
+    doc = {"id": "no-monotone", "version": "1", "title": {"zh": "无单调", "en": "No monotone"}, "subject": "member",
+           "dimensions": [{"id": "D1", "zh": "维度", "en": "Dimension", "max": 10}],
+           "standards": [{"id": "S1", "dimension": "D1", "zh": "挂牌", "en": "Placard", "source": "例",
+                          "points": 10, "due": "any", "flag": "placard_displayed"}],
+           "grading": [{"id": "good", "zh": "好", "en": "Good", "at_least": 5},
+                       {"id": "poor", "zh": "差", "en": "Poor", "at_least": 0}]}
+    path = tmp_path / "no-monotone.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert main(["check", str(path), "--max-examples", "10", "--property", "monotone"]) == 0
+    assert "skipped monotone: the rule set declares no monotone field" in capsys.readouterr().out
+    report = check_ruleset(pr.load_ruleset(path), max_examples=5, properties=["monotone"])
+    (only,) = report.results
+    assert only.passed and only.skipped and only.examples == 0
