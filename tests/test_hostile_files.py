@@ -18,10 +18,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.jsonlimits import MAX_DEPTH
-from partyrules.population.files import MAX_LINE_BYTES
+from partyrules.jsonlimits import MAX_DEPTH, nesting_depth
+from partyrules.population.files import MAX_LINE_BYTES, _items
+from partyrules.population.io import _read_csv, _read_csv_rows
 from partyrules.shipped_rulesets import shipped_ruleset_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -388,3 +391,45 @@ def test_13_a_null_id_among_other_bad_rows_is_not_scored(tmp_path, tables, base_
     got = scores_of(tmp_path / "out")
     assert set(got) == set(base_scores) - {sid, other}
     assert got == {k: base_scores[k] for k in got}
+
+
+# -- properties of the bounded readers ---------------------------------------------------------------------------
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                    max_leaves=12)
+
+
+def depth_of(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    return 0
+
+
+@given(JSON, st.sampled_from([None, 0, 2]))
+def test_the_depth_is_counted_as_the_decoder_nests(value, indent):
+    assert nesting_depth(json.dumps(value, indent=indent)) == depth_of(value)
+
+
+@given(st.lists(JSON, max_size=6), st.sampled_from([None, 0, 1]))
+def test_a_json_array_splits_into_its_items_at_their_lines(values, indent):
+    text = json.dumps(values, indent=indent)
+    items = list(_items(text))
+    assert [json.loads(text[s:e]) for s, e, _ in items] == values
+    assert [line for _, _, line in items] == [1 + text.count("\n", 0, s) for s, _, _ in items]
+
+
+CELL = st.text(st.characters(codec="utf-8", exclude_characters="\r\x1f"), min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(CELL, CELL | st.none(), CELL), min_size=1, max_size=6))
+def test_the_exact_csv_reader_reads_a_good_file_as_polars_does(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("csv") / "records.csv"
+    pl.DataFrame(rows, schema={"subject_id": pl.String, "a": pl.String, "b": pl.String},
+                 orient="row").write_csv(path)
+    fast, fast_problems = _read_csv(pl, path, "records")
+    exact, exact_problems = _read_csv_rows(pl, path, "records")
+    assert fast_problems == exact_problems == []
+    assert fast.rows() == exact.rows()
