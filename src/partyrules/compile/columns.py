@@ -6,7 +6,10 @@ The expressions mean exactly what the Python closures of :mod:`partyrules.lang.i
   ``!=`` treat ``none`` as a value, as Python does; an ordering comparison with ``none`` is unknown);
 - division by zero is unknown; ``min``/``max`` of anything unknown are unknown (polars would skip the null);
 - sums are taken in the order of the items, one after the other (``cum_sum().last()``): polars' own ``sum``
-  adds floats in another order, whose last bit can differ from Python's.
+  adds floats in another order, whose last bit can differ from Python's;
+- a number computed at run time whose magnitude exceeds 2^53, or that is not finite, is unknown, as in
+  :mod:`partyrules.lang.interp` (:func:`in_range`): int64 columns wrap around where Python's integers grow, so a
+  product of two whole numbers is also checked as a float product, which cannot wrap.
 
 Subject-level expressions read a *subject frame*: the subject's columns, its annual evaluation as ``annual.<f>``
 and each aggregation as a column of its own (:class:`AggColumn`). Expressions inside an aggregation read the
@@ -24,6 +27,7 @@ import polars as pl
 
 from ..errors import EvaluationError
 from ..lang import ir as I
+from ..lang.limits import MAX_MAGNITUDE
 from ..periods import Period
 
 SUBJECT_PREFIX = "@s."
@@ -120,7 +124,7 @@ class ColumnCompiler:
         return method(node, in_item)
 
     def c_Const(self, node: I.Const, in_item: bool) -> pl.Expr:
-        return pl.lit(node.value)
+        return _literal(node.value)
 
     def c_ListValue(self, node: I.ListValue, in_item: bool) -> pl.Expr:
         raise EvaluationError("a list can only be the right-hand side of 'in' in the vectorised backend",
@@ -131,7 +135,7 @@ class ColumnCompiler:
             name = node.path[0]
             value = {"months": self.period.months, "start": self.period.start_date,
                      "end": self.period.end_date}[name]
-            return pl.lit(value)
+            return _literal(value)
         if node.scope == "item":
             return pl.col(".".join(node.path))
         col = subject_column(node)
@@ -180,16 +184,33 @@ class ColumnCompiler:
         return -self._c(node.operand, in_item)
 
     def c_Arith(self, node: I.Arith, in_item: bool) -> pl.Expr:
+        if _period_constant(node):
+            return self._folded(node)
         a, b = self._c(node.left, in_item), self._c(node.right, in_item)
         if node.op == "/":
-            return pl.when(b == 0).then(None).otherwise(divide(a, b))
-        return {"+": a + b, "-": a - b, "*": a * b}[node.op]
+            return in_range(pl.when(b == 0).then(None).otherwise(divide(a, b)))
+        if node.op == "*":
+            # operands are within 2^53, so a product of whole numbers is taken in 128 bits, where it cannot wrap
+            # around as in int64 (a float operand makes the product a float, as in Python)
+            return in_range(a * pl.lit(1, pl.Int128) * b)
+        return in_range(a + b if node.op == "+" else a - b)
+
+    def _folded(self, node: I.IR) -> pl.Expr:
+        """A value that depends on the period alone, computed once by the closures (the very semantics the other
+        backends use) and given as a literal."""
+        from ..lang.interp import Compiler, Ctx, PeriodView
+
+        period = PeriodView(self.period.months, self.period.start_date, self.period.end_date)
+        value = Compiler(None).compile(node)(Ctx(None, {}, None, period), None)  # type: ignore[arg-type]
+        return pl.lit(None, pl.Float64) if value is None else _literal(value)
 
     def c_IfElse(self, node: I.IfElse, in_item: bool) -> pl.Expr:
         return pl.when(self.holds(node.test, in_item)).then(self._c(node.then, in_item)) \
             .otherwise(self._c(node.orelse, in_item))
 
     def c_Func(self, node: I.Func, in_item: bool) -> pl.Expr:
+        if node.type.kind == "num" and _period_constant(node):
+            return self._folded(node)
         args = [self._c(a, in_item) for a in node.args]
         name = node.name
         if name == "coalesce":
@@ -210,17 +231,60 @@ class ColumnCompiler:
             out = _python_round(args, node)
         else:  # pragma: no cover - the checker knows every function
             raise EvaluationError(f"the vectorised backend has no function {name!r}")
-        return pl.when(unknown).then(None).otherwise(out)
+        out = pl.when(unknown).then(None).otherwise(out)
+        return in_range(out) if node.type.kind == "num" else out
 
 
 def _python_round(args: list[pl.Expr], node: I.Func) -> pl.Expr:
     """Python's round, element by element: it rounds the exact binary value half to even, which no vectorised
     rounding reproduces bit for bit. Rule sets rarely round, so exactness wins over speed here."""
     digits = node.args[1].value if len(node.args) == 2 else None  # type: ignore[attr-defined]
+    # a value out of range is unknown (interp does the same): round(inf) would raise
     if digits is None:
-        return args[0].map_elements(lambda v: None if v is None else round(v), return_dtype=pl.Int64)
-    return args[0].cast(pl.Float64).map_elements(lambda v: None if v is None else round(v, digits),
-                                                 return_dtype=pl.Float64)
+        return args[0].map_elements(lambda v: round(v) if v is not None and -_M <= v <= _M else None,
+                                    return_dtype=pl.Int64)
+    return args[0].cast(pl.Float64).map_elements(
+        lambda v: round(v, digits) if v is not None and -_M <= v <= _M else None, return_dtype=pl.Float64)
+
+
+_M = MAX_MAGNITUDE
+
+
+def in_range(e: pl.Expr) -> pl.Expr:
+    """``e`` where it is within the range of rule sets (finite, magnitude at most 2^53), else null.
+
+    One function over the computed column, not ``when(e.abs() <= M).then(e)``: that names ``e`` twice, and polars
+    expands a tree that names each operand twice at every level: 20 nested products took minutes."""
+    return e.map_batches(_in_range_series, return_dtype=pl.self_dtype(), is_elementwise=True)
+
+
+def in_range_column(e: pl.Expr) -> pl.Expr:
+    """:func:`in_range` for a plain column or aggregation (naming it twice costs nothing there)."""
+    return pl.when(e.abs() <= MAX_MAGNITUDE).then(e)
+
+
+def _in_range_series(s: pl.Series) -> pl.Series:
+    return s.to_frame("v").select(pl.when(pl.col("v").abs() <= MAX_MAGNITUDE).then(pl.col("v"))).to_series() \
+        .alias(s.name)
+
+
+def _literal(value: object) -> pl.Expr:
+    """A constant; numbers with a definite dtype (Int64, Float64): polars' "dynamic" literal types cannot be the
+    input of :func:`in_range`, whose output has its input's dtype."""
+    if type(value) is int:
+        return pl.lit(value, pl.Int64)
+    if type(value) is float:
+        return pl.lit(value, pl.Float64)
+    return pl.lit(value)
+
+
+def _period_constant(node: I.IR) -> bool:
+    """Whether ``node`` reads nothing but constants and the period (its value is the same for every subject)."""
+    if isinstance(node, I.Field):
+        return node.scope == "period"
+    if isinstance(node, (I.Agg, I.ListValue)):
+        return False
+    return all(_period_constant(c) for c in node.children())
 
 
 def divide(a: pl.Expr, b: pl.Expr) -> pl.Expr:

@@ -32,6 +32,8 @@ MAX_FACT_FIELDS = 240  # the engine refuses facts with more than 252 properties
 TYPE_TAGS = {"subject": "s", "records": "r", "incidents": "i", "commendations": "c", "claimed_posts": "p",
              "checklist": "l", "volunteer_teams": "v", "grids": "g"}
 NEVER = {"$never": True}  # marker: a condition that can never hold
+ACK_TAG = "e"  # the type tag of the fact that ends every one-shot batch
+ACK_PREFIX = "y"  # the acknowledgement rule of chunk i is named y<i>
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -347,7 +349,11 @@ class _Builder:
             # left alive (1024 sessions exhaust the ruleset): a sentinel rule on the subject fact guarantees that
             # every session stores at least that fact. Its firings are ignored.
             sentinel = EngineRule(f"z{len(chunks)}", "", "sentinel", None, {"all": [{"m": {"t": self.subject.tag}}]})
-            chunks.append(Chunk(len(chunks), [*part, sentinel], {r.source for r in part if r.source}))
+            # The engine's batch assert stops at the first fact it cannot parse and still answers OK: a one-shot
+            # evaluation ends its batch with an acknowledgement fact this rule fires on, so a batch the engine did
+            # not read to its end is seen (evaluate.engine.run_once).
+            ack = EngineRule(f"{ACK_PREFIX}{len(chunks)}", "", "sentinel", None, {"all": [{"m": {"t": ACK_TAG}}]})
+            chunks.append(Chunk(len(chunks), [*part, sentinel, ack], {r.source for r in part if r.source}))
         by_id: dict[str, list[EngineRule]] = {}
         for r in self.rules:
             by_id.setdefault(r.rule_id, []).append(r)

@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..compile.durable import FactShape, Plan
-from ..errors import EvaluationError
+from ..errors import EngineError, EvaluationError, FactError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts, check_own_conduct
+from ..facts.base import MAX_TEXT
 from ..lang.interp import Ctx, PeriodView
+from ..lang.limits import MAX_MAGNITUDE, shown
 from ..periods import Period
 
 SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
@@ -107,14 +109,40 @@ def _json_value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _checked(v: Any, shape: FactShape, name: str, derived: bool, key: str) -> str:
+    """``v`` as engine JSON, after checking that the engine reads it exactly. It stops reading a batch of facts at
+    a number it cannot parse (``inf``, ``nan``) or a text of 16 MiB, and keeps text lengths in 16 bits when it
+    compares: the fact models bound every value far below that (docs/concepts.md, "Limits"); this catches facts
+    made past the models' checks (``model_copy``, ``model_construct``). Hot: one call per value of every fact."""
+    t = type(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is float or t is int:
+        if -MAX_MAGNITUDE <= v <= MAX_MAGNITUDE:  # false for nan
+            return engine_number(v) if t is float else str(v)
+        problem = f"the number {shown(v)} (numbers are finite and at most 2^53 in magnitude)"
+    elif isinstance(v, str) and len(v) > MAX_TEXT:
+        problem = f"a text of {len(v):,} characters (at most {MAX_TEXT:,})"
+    else:
+        return _json_value(v)
+    what = "the subject" if shape.tag == "s" else f"item {key[:40]!r}"
+    if derived:  # a value the rules computed: out-of-range results are none, so this would be our bug
+        raise EngineError(f"a value computed for {what} cannot be given to the rule engine: {problem}")
+    raise FactError(f"{what} holds a value the rules cannot read exactly: {problem} / 事实值超出可读范围",
+                    [(name, problem, v[:40] + "..." if isinstance(v, str) else shown(v))],
+                    hint="the fact models refuse such values; build facts with model_validate, not model_copy or "
+                         "model_construct (docs/concepts.md, Limits)")
+
+
 def fact_json(shape: FactShape, ctx: Ctx, item: Any, key: str) -> str:
     """One engine fact as JSON, without its session id (added per session). Field names are our own identifiers
-    (letters, digits, underscores), so they are written without escaping."""
-    parts = ['"t":"', shape.tag, '","k":', json.dumps(key, ensure_ascii=False)]
+    (letters, digits, underscores), so they are written without escaping. Every value is checked first: a value
+    the engine cannot read exactly is a typed error, never a fact the engine silently loses."""
+    parts = ['"t":"', shape.tag, '","k":', _checked(key, shape, "key", False, key)]
     for name, fn in shape.fields.items():
-        parts += [',"', name, '":', _json_value(fn(ctx, item))]
+        parts += [',"', name, '":', _checked(fn(ctx, item), shape, name, False, key)]
     for name, fn in shape.derived.items():
-        parts += [',"', name, '":', _json_value(fn(ctx, item))]
+        parts += [',"', name, '":', _checked(fn(ctx, item), shape, name, True, key)]
     return "{" + "".join(parts) + "}"
 
 

@@ -20,10 +20,12 @@ from collections.abc import Iterable
 
 import durable_rules_engine as _E
 
-from ..compile.durable import Chunk, Plan
+from ..compile.durable import ACK_PREFIX, ACK_TAG, Chunk, Plan
 from ..errors import EngineError
 
 _names = itertools.count()
+_ACK_FIRST = '{"t":"' + ACK_TAG + '","k":"begin"}'
+_ACK_LAST = '{"t":"' + ACK_TAG + '","k":"end"}'
 _SESSIONS_PER_HANDLE = 1000  # the engine breaks for good at 1025 live sessions in one ruleset
 
 
@@ -106,18 +108,31 @@ class Engine:
         return hs, self._local.sids
 
     def run_once(self, chunk_facts: list[list[str]], what: str) -> list[str]:
-        """Evaluate one subject: assert its facts chunk by chunk, drain, then delete the session state."""
+        """Evaluate one subject: assert its facts chunk by chunk, drain, then delete the session state.
+
+        Each chunk's batch is framed by two acknowledgement facts: the engine stops reading a batch at the first
+        fact it cannot parse and still answers OK, dropping every fact after it (a verified veto among them), so
+        both must come back as firings, or the evaluation is an :class:`EngineError`. The first one also keeps
+        the session non-empty, which ``delete_state`` needs even when the subject fact itself was not read."""
         hs, sids = self._thread_handles()
         sid = str(next(sids))
         fired: list[str] = []
-        for handle, facts in zip(hs.handles, chunk_facts, strict=True):
+        for handle, facts, chunk in zip(hs.handles, chunk_facts, self.plan.chunks, strict=True):
             if not facts:
                 continue
             try:
-                fired.extend(assert_and_drain(handle, with_sid(sid, facts), what))
+                got = assert_and_drain(handle, with_sid(sid, [_ACK_FIRST, *facts, _ACK_LAST]), what)
             finally:
-                # safe: the chunk's sentinel rule always stores the subject fact (see compile.durable)
                 _E.delete_state(handle, sid)
+            ack = '{"' + ACK_PREFIX + str(chunk.index) + '"'
+            kept = [m for m in got if not m.startswith(ack)]
+            if len(got) - len(kept) != 2:
+                raise EngineError(f"the rule engine did not take every fact of {what}: it stopped reading the "
+                                  f"facts of chunk {chunk.index} part way (a value it cannot parse), so some facts "
+                                  f"were never matched / 规则引擎未读完全部事实",
+                                  hint="facts within the documented limits (docs/concepts.md, Limits) never do "
+                                       "this; please report it with the facts")
+            fired.extend(kept)
         return fired
 
     # -- live sessions ---------------------------------------------------------------------------------------

@@ -7,10 +7,13 @@ the yardsticks the vectorised backend is tested against. All three give the same
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotApplicableError, PartyRulesError
+from pydantic import ValidationError
+
+from ..errors import FactError, NotApplicableError, PartyRulesError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
@@ -37,32 +40,75 @@ def _as_population(population: Population | Mapping[str, Any] | Iterable[Subject
     from ..population.io import population_from_frames
 
     if isinstance(population, Population):
-        return _own_rows_only(population)
+        return _own_rows_only(*_distinct_subjects(population))
     if isinstance(population, Mapping):
         read = population_from_frames(population, kind)
         return read.population, [(p.subject_id or f"{p.file}:{p.row}", str(p)) for p in read.problems]
+    from ..population.files import fact_error
+
+    bundles = list(population)
+    times = Counter(getattr(f, "subject_id", None) for f in bundles)
     kept: list[Any] = []
     refused: list[tuple[str, str]] = []
-    for facts in population:
-        items = foreign_items(facts) if isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)) else []
+    for facts in bundles:
+        if not isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)):
+            kept.append(facts)  # facts_to_population says what it is
+            continue
+        sid = facts.subject_id
+        n = times[sid]
+        if n != 1:
+            # which of two bundles of one subject is right cannot be told: none is scored, on any backend, and the
+            # subject is reported once (at its first bundle)
+            if n > 1:
+                refused.append((sid, str(_duplicate_error(sid, n))))
+                times[sid] = -n
+            continue
+        items = foreign_items(facts)
         if items:
-            refused.append((facts.subject_id, str(foreign_conduct_error(kind, facts.subject_id, items))))
-        else:
-            kept.append(facts)
+            refused.append((sid, str(foreign_conduct_error(kind, sid, items))))
+            continue
+        # model_copy(update=...) and model_construct skip the models' checks: every bundle is validated again
+        # here, so that a value past the limits (a 16 MiB kind, a count of 2^63, an infinite hour) is refused
+        # before any backend reads it, and the same subject is left out by all three
+        try:
+            kept.append(type(facts).model_validate(facts.model_dump(warnings=False)))
+        except ValidationError as exc:
+            refused.append((sid, str(fact_error(exc, f"subject {sid!r}"))))
     return facts_to_population(kept, kind), refused
 
 
-def _own_rows_only(pop: Population) -> tuple[Population, list[tuple[str, str]]]:
-    """The population without the subjects that have a row of another subject attached, and why each is out."""
+def _duplicate_error(sid: str, times: int) -> FactError:
+    return FactError(f"subject id {sid!r} is given more than once ({times} times): none of them is scored / "
+                     f"对象编号 {sid!r} 重复出现 {times} 次, 均不评分",
+                     hint="give each subject once, with all its facts in one bundle")
+
+
+def _distinct_subjects(pop: Population) -> tuple[Population, list[tuple[str, str]]]:
+    """The population without the subjects whose id is on more than one row of its subjects table (the rows of
+    their items cannot be told apart), and why each is out."""
+    ids = pop.subjects.get_column("subject_id")
+    dup = ids.filter(ids.is_duplicated())
+    if dup.is_empty():
+        return pop, []
+    times = dup.value_counts(sort=False)
+    count = dict(zip(times.get_column("subject_id").to_list(), times.get_column("count").to_list(), strict=True))
+    refused = [(sid, str(_duplicate_error(sid, count[sid]))) for sid in dup.unique(maintain_order=True).to_list()]
+    return pop.select(sid for sid in ids.to_list() if sid not in count), refused
+
+
+def _own_rows_only(pop: Population, refused: list[tuple[str, str]]) -> tuple[Population, list[tuple[str, str]]]:
+    """The population without the subjects that have a row of another subject attached, and why each is out (after
+    the ``refused`` subjects already left out)."""
     from ..population.checks import foreign_rows
 
     found: dict[str, list[ForeignItem]] = {}
     for sid, table, item, owner_kind, owner_id in foreign_rows(pop.subject_kind, pop.tables):
         found.setdefault(sid, []).append((table, item, owner_kind, owner_id))
     if not found:
-        return pop, []
+        return pop, refused
     ids = pop.subject_ids
-    refused = [(sid, str(foreign_conduct_error(pop.subject_kind, sid, found[sid]))) for sid in ids if sid in found]
+    refused = [*refused, *((sid, str(foreign_conduct_error(pop.subject_kind, sid, found[sid])))
+                           for sid in ids if sid in found)]
     return pop.select(sid for sid in ids if sid not in found), refused
 
 
@@ -98,7 +144,10 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
     breakdowns = []
     not_applicable: list[str] = []
     failures: list[tuple[str, str]] = []
-    for facts in pop.iter_facts():
+    for sid, facts in pop.iter_checked():
+        if isinstance(facts, PartyRulesError):
+            failures.append((sid, str(facts)))
+            continue
         try:
             breakdowns.append(ev.evaluate(facts, period))
         except NotApplicableError:

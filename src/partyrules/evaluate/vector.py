@@ -27,7 +27,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..compile.columns import SUBJECT_PREFIX, AggColumn, ColumnCompiler, divide, needed_columns, outer_columns
+from ..compile.columns import (
+    SUBJECT_PREFIX,
+    AggColumn,
+    ColumnCompiler,
+    divide,
+    in_range_column,
+    needed_columns,
+    outer_columns,
+)
 from ..compile.durable import _occurrence_shape as occurrence_shape
 from ..compile.durable import _per_fact as per_fact
 from ..errors import EvaluationError
@@ -203,11 +211,14 @@ class VectorEvaluator:
                 tables = {k: t if k == SUBJECT_TABLE else t.filter(pl.col("subject_id").is_in(keep))
                           for k, t in tables.items()}
             applies = None
-        # compile every expression first: this registers the aggregations they read
+        # compile every expression first: this registers the aggregations they read (applies_to's too, which are
+        # then computed for every subject, as the other backends compute them before deciding)
+        applies_holds = cc.holds(applies) if applies is not None else None
         plan = _RulePlan(rs, cc, period)
         subj = self._aggregate(cc, tables, subj, plan.firings, bar)
-        if applies is not None:
-            subj, skipped = _applicable(cc, subj, applies)
+        if applies_holds is not None:
+            ok = subj.select(applies_holds).to_series()
+            subj, skipped = subj.filter(ok), subj.filter(~ok).get_column("subject_id").to_list()
         bar.stage("points, floors and grades")
         subj = subj.with_columns(plan.line_exprs())
         for stage in plan.dimension_stages():
@@ -258,6 +269,7 @@ class VectorEvaluator:
         simple: list[pl.Expr] = []
         float_sums: list[tuple[str, str, str | None]] = []  # (output, value column, count column for a mean)
         defaults: dict[str, Any] = {}
+        ranged: list[str] = []  # sums that are none when out of range
         runs: list[AggColumn] = []
         for p in group:
             name = p.name
@@ -276,7 +288,8 @@ class VectorEvaluator:
                 if _is_float(cc, items, p.amount):
                     float_sums.append((name, v, None))
                 else:
-                    simple.append(pl.col(v).sum().alias(name))
+                    # exact in 128 bits, as Python adds whole numbers (each amount is within 2^53, int64 could wrap)
+                    simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
                 continue
             node = p.node
             if node.func == "longest_run":
@@ -297,19 +310,25 @@ class VectorEvaluator:
             kept = value if node.where is None else pl.when(cc.holds(node.where, True)).then(value)  # else null
             item_cols.append(kept.alias(v))
             floats = _is_float(cc, items, node.project)
+            # a sum (and the sum behind a mean) out of range is none, as in interp; the mean of nothing is none
             if node.func in ("sum", "mean") and floats:
                 item_cols.append(kept.fill_null(0.0).alias(v + "0"))
                 count = None
                 if node.func == "mean":
                     count = f"{name}@n"
                     simple.append(pl.col(v).count().alias(count))
+                else:
+                    ranged.append(name)
                 float_sums.append((name, v + "0", count))
                 defaults[name] = 0 if node.func == "sum" else None
             elif node.func == "sum":
-                simple.append(pl.col(v).sum().alias(name))
+                simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
                 defaults[name] = 0
+                ranged.append(name)
             elif node.func == "mean":
-                simple.append((pl.col(v).sum() / pl.col(v).count()).alias(name))
+                n = pl.col(v).count()
+                simple.append(pl.when(n > 0).then(in_range_column(pl.col(v).cast(pl.Int128).sum()).cast(pl.Float64) / n)
+                              .alias(name))
                 defaults[name] = None
             else:
                 simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
@@ -324,12 +343,16 @@ class VectorEvaluator:
             sums = seq_group_sums(values, [v for _, v, _ in float_sums])
             subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
                              maintain_order="left")
-            means = [(pl.col(out) / pl.col(n)).alias(out) for out, _, n in float_sums if n is not None]
+            means = [pl.when(pl.col(n) > 0).then(in_range_column(pl.col(out)) / pl.col(n)).alias(out)
+                     for out, _, n in float_sums if n is not None]
             if means:
                 subj = subj.with_columns(means)
         fills = [pl.col(k).fill_null(v) for k, v in defaults.items() if v is not None]
         if fills:
             subj = subj.with_columns(fills)
+        if ranged:  # after the fill: a subject without items sums to 0, one whose sum is out of range to none
+            subj = subj.with_columns(in_range_column(pl.col(k))
+                                     .cast(pl.Float64 if subj.schema[k].is_float() else pl.Int64) for k in ranged)
         for p in runs:
             subj = subj.join(_longest_run(cc, items, p), on="subject_id", how="left", maintain_order="left") \
                 .with_columns(pl.col(p.name).fill_null(0))

@@ -31,6 +31,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_ID",
+    "MAX_SLUG",
+    "MAX_TEXT",
     "Count",
     "FactModel",
     "Hours",
@@ -42,9 +46,29 @@ __all__ = [
     "Share",
     "Slug",
     "StrictFloat",
+    "Text",
     "UniqueTuple",
     "Year",
 ]
+
+
+# ----------------------------------------------------------------------------------------------------
+# limits (docs/concepts.md, "Limits")
+
+MAX_COUNT = 10**9
+"""The largest count. A century of monthly records at this count sums to 1.2e12, far below 2^53, so every sum of
+counts over a period is exact in Python's integers, in float64 and in int64 alike: the backends cannot differ."""
+
+MAX_ID = 128
+"""The longest id (characters)."""
+
+MAX_SLUG = 128
+"""The longest snake_case name (a role, an incident or commendation kind). The rule engine keeps string lengths in
+16 bits when it compares and hashes them: a 65,545-character kind compared equal to its first 9 characters."""
+
+MAX_TEXT = 4000
+"""The longest free text (an evidence reference, a reason, a name). 4,000 characters are at most 16,000 bytes of
+UTF-8: far below the engine's 16-bit lengths and its 16 MiB limit, past which it stopped reading facts."""
 
 
 class FactModel(BaseModel):
@@ -59,10 +83,10 @@ class FactModel(BaseModel):
 StrictFloat = Annotated[float, Strict(), AllowInfNan(False)]
 """A finite float; an ``int`` is accepted (JSON may write ``3`` for ``3.0``), a ``bool`` or ``str`` is not."""
 
-Count = Annotated[int, Strict(), Ge(0)]
-"""A non-negative integer count."""
+Count = Annotated[int, Strict(), Ge(0), Le(MAX_COUNT)]
+"""A whole-number count from 0 to ``MAX_COUNT`` (10^9)."""
 
-NonNegFloat = Annotated[float, Strict(), AllowInfNan(False), Ge(0)]
+NonNegFloat = Annotated[float, Strict(), AllowInfNan(False), Ge(0), Le(2**53)]
 Share = Annotated[float, Strict(), AllowInfNan(False), Ge(0), Le(1)]
 """A rate, share or satisfaction in [0, 1]."""
 
@@ -90,7 +114,7 @@ def _check_id(value: str) -> str:
     return value
 
 
-Id = Annotated[str, Strict(), MinLen(1), MaxLen(128), AfterValidator(_check_id)]
+Id = Annotated[str, Strict(), MinLen(1), MaxLen(MAX_ID), AfterValidator(_check_id)]
 """A non-empty identifier without surrounding whitespace (member, branch, record and incident ids)."""
 
 
@@ -107,10 +131,15 @@ def _check_slug(value: str) -> str:
 Slug = Annotated[
     str,
     Strict(),
+    MaxLen(MAX_SLUG),
     AfterValidator(_check_slug),
-    WithJsonSchema({"type": "string", "pattern": _SLUG_PATTERN}),
+    WithJsonSchema({"type": "string", "pattern": _SLUG_PATTERN, "maxLength": MAX_SLUG}),
 ]
-"""A lowercase snake_case name (roles, incident and commendation kinds, service names)."""
+"""A lowercase snake_case name (roles, incident and commendation kinds, service names), at most ``MAX_SLUG``
+characters (the length is checked first: a 16 MiB text is refused before the pattern reads it)."""
+
+Text = Annotated[str, Strict(), MaxLen(MAX_TEXT)]
+"""Free text (an evidence reference, a reason, a name), at most ``MAX_TEXT`` characters."""
 
 
 # ----------------------------------------------------------------------------------------------------

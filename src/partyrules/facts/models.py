@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import Field, StrictBool, StrictStr, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Count, FactModel, Id, IsoDate, Share, Slug, UniqueTuple, Year
+from .base import Count, FactModel, Id, IsoDate, Share, Slug, Text, UniqueTuple, Year
 from .enums import (
     BranchType,
     CardKind,
@@ -100,7 +100,7 @@ class ChecklistItem(FactModel):
     """One item of a member's or branch's checklist of tasks (一人一张清单 / 战斗力对照检查清单)."""
 
     item_id: Id
-    text: StrictStr = Field(min_length=1)
+    text: Text = Field(min_length=1)
     due: IsoDate | None = None
     responsible_id: Id = Field(description="Member (or body) answerable for the item.")
     done_on: IsoDate | None = None
@@ -162,7 +162,7 @@ class Member(FactModel):
     paired_helper_id: Id | None = Field(
         default=None, description="One-to-one helper (结对帮扶) of this member."
     )
-    employer_unit: StrictStr | None = Field(
+    employer_unit: Text | None = Field(
         default=None,
         min_length=1,
         description="Employer of an in-service member (dual management, 双重管理).",
@@ -205,7 +205,7 @@ class Branch(FactModel):
     """A Party branch (党支部)."""
 
     branch_id: Id
-    name: StrictStr = Field(min_length=1)
+    name: Text = Field(min_length=1)
     parent_org_id: Id = Field(
         description="Community general branch or committee that runs the branch's annual evaluation."
     )

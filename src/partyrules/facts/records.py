@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictStr, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Count, FactModel, Hours, Id, IsoDate, MonthStr, Percent, Share, Slug, UniqueTuple, Year
+from .base import Count, FactModel, Hours, Id, IsoDate, MonthStr, Percent, Share, Slug, Text, UniqueTuple, Year
 from .enums import AppraisalLevel, Grade, ObjectionStatus, SecretaryReviewLevel, Severity, SubjectKind
 from .kinds import incident_kinds, suggest_incident_kind
 from .models import MeetingCounts
@@ -195,14 +195,14 @@ class Incident(FactModel):
     )
     occurred_on: IsoDate
     severity: Severity = Severity.MINOR
-    consequence: StrictStr | None = Field(
+    consequence: Text | None = Field(
         default=None, min_length=1, description="Consequence found, e.g. 造成不良后果 or 较大负面影响."
     )
     verified: StrictBool = Field(
         description="Verified after investigation and any appeal (走访调查、情况复核)."
     )
     verified_by: Id | None = Field(default=None, description="Who verified it; required when verified.")
-    evidence_ref: StrictStr = Field(min_length=1, description="Reference to the evidence on file.")
+    evidence_ref: Text = Field(min_length=1, description="Reference to the evidence on file.")
     objection_id: Id | None = Field(
         default=None, description="Objection raised against this incident, if any."
     )
@@ -246,13 +246,13 @@ class Objection(FactModel):
     target_ref: Id = Field(
         description="The incident_id, or the score's reference (e.g. 'M000001/2026-Q1/member-in-service')."
     )
-    reason: StrictStr = Field(min_length=1)
+    reason: Text = Field(min_length=1)
     status: ObjectionStatus = ObjectionStatus.PENDING
     visit_investigation_done: StrictBool = Field(
         default=False, description="Visit and investigation (走访调查)."
     )
     reviewed_on: IsoDate | None = Field(default=None, description="Date of the review (情况复核).")
-    outcome_note: StrictStr = ""
+    outcome_note: Text = ""
 
     @field_validator("reviewed_on")
     @classmethod

@@ -4,6 +4,12 @@ No source text is generated and nothing is passed to ``eval``: every IR node bec
 calls its children. Missing values (``none``) follow three-valued logic: an ordering comparison with ``none`` is
 unknown, ``not unknown`` is unknown, ``false and unknown`` is false, and a condition holds only when it is
 exactly true. Division by zero is unknown, never an exception.
+
+Numbers keep to the range of rule sets (:mod:`partyrules.lang.limits`): a number computed at run time (by ``+``,
+``-``, ``*``, ``/``, ``round``, ``sum`` or ``mean``) whose magnitude exceeds 2^53, or that is not finite, is
+``none``, exactly as on the vectorised backend (:mod:`partyrules.compile.columns`). Python's integers never
+overflow and its floats become infinite, where int64 columns wrap around: without one bound the backends would
+differ, and ``round`` of an infinity would raise.
 """
 
 from __future__ import annotations
@@ -16,6 +22,16 @@ from typing import Any
 
 from . import ir as I
 from .check import Schema
+from .limits import MAX_MAGNITUDE
+
+_LO, _HI = -MAX_MAGNITUDE, MAX_MAGNITUDE
+
+
+def in_range(v: Any) -> Any:
+    """``v`` when it is a number within the range of rule sets (or not a number), else ``none``."""
+    if type(v) is bool or not isinstance(v, (int, float)):
+        return v
+    return v if _LO <= v <= _HI else None  # false for nan
 
 Fn = Callable[["Ctx", Any], Any]
 
@@ -212,7 +228,8 @@ class Compiler:
                 a, b = lf(c, it), rf(c, it)
                 if a is None or b is None or b == 0:
                     return None
-                return a / b
+                r = a / b
+                return r if _LO <= r <= _HI else None
 
             return fn_div
         py = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
@@ -221,7 +238,8 @@ class Compiler:
             a, b = lf(c, it), rf(c, it)
             if a is None or b is None:
                 return None
-            return py(a, b)
+            r = py(a, b)
+            return r if _LO <= r <= _HI else None
 
         return fn
 
@@ -247,7 +265,7 @@ class Compiler:
             args = [f(c, it) for f in fns]
             if any(a is None for a in args):
                 return None
-            return impl(*args)
+            return in_range(impl(*args))
 
         return fn
 
@@ -335,13 +353,14 @@ class Compiler:
         if func == "sum":
             def fn_sum(c: Ctx) -> Any:
                 vs, used = values(c, matched(c))
-                return record(c, sum(vs), used)
+                return record(c, in_range(sum(vs)), used)
 
             return cached(fn_sum)
         if func == "mean":
             def fn_mean(c: Ctx) -> Any:
                 vs, used = values(c, matched(c))
-                return record(c, sum(vs) / len(vs) if vs else None, used)
+                total = in_range(sum(vs)) if vs else None
+                return record(c, None if total is None else total / len(vs), used)
 
             return cached(fn_mean)
         pick = min if func == "min" else max
@@ -361,7 +380,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "min": min,
     "max": max,
-    "round": round,
+    "round": lambda x, *digits: round(x, *digits) if _LO <= x <= _HI else None,
     "clamp": _clamp,
     "len": len,
     "days_between": lambda a, b: (b - a).days,

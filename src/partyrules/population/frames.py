@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..errors import EvaluationError, PartyRulesError, PopulationError
+from ..errors import EvaluationError, FactError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import check_own_conduct
 from ..lang.types import Type, type_of_annotation
@@ -262,7 +262,20 @@ class Population:
         return next(iter(one.iter_facts()))
 
     def iter_facts(self) -> Iterator[SubjectFacts]:
-        """Every subject's bundle, in population order."""
+        """Every subject's bundle, in population order. A subject whose rows do not make a valid bundle (tables
+        built by hand are trusted, not checked) raises :class:`FactError`; :meth:`iter_checked` goes on past it."""
+        for _, facts in self.iter_checked():
+            if isinstance(facts, FactError):
+                raise facts
+            yield facts
+
+    def iter_checked(self) -> Iterator[tuple[str, SubjectFacts | FactError]]:
+        """Every subject's id and bundle, in population order; the typed error instead of the bundle for a subject
+        whose rows do not make a valid bundle, so that one bad subject never stops the others."""
+        from pydantic import ValidationError
+
+        from .files import fact_error
+
         lay = layout(self.subject_kind)
         bundle = BUNDLES[self.subject_kind]
         grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -283,7 +296,10 @@ class Population:
                     continue
                 rows = [_unflatten(r, lay[name]) for r in grouped.get(name, {}).get(sid, ())]
                 data[name] = (rows[0] if rows else None) if name == "annual" else rows
-            yield bundle.model_validate(data)
+            try:
+                yield sid, bundle.model_validate(data)
+            except ValidationError as exc:
+                yield sid, fact_error(exc, f"subject {sid!r}")
 
 
 def _unflatten(row: dict[str, Any], lay: TableLayout) -> dict[str, Any]:
