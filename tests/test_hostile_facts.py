@@ -332,3 +332,10 @@ def test_property_backends_agree_on_values_near_the_limits(members, expr, counts
     got = agree(scores(rs, pop))
     assert got.frame.height == len(pop)
     assert all(math.isfinite(t) for t in got.frame["total"].to_list())
+
+
+def test_14_when_every_subject_is_left_out_the_backends_still_agree(members):
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    got = agree(scores(rs, [*members, *members]))
+    assert got.frame.height == 0
+    assert [sid for sid, _ in got.failures] == [m.subject_id for m in members]

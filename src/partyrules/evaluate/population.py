@@ -18,7 +18,7 @@ from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
 from ..rulesets.model import RuleSet
-from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns
+from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns, table_schema
 
 if TYPE_CHECKING:
     from ..population.frames import Population
@@ -156,6 +156,10 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
             failures.append((facts.subject_id, str(exc)))
     out = scores_from_breakdowns(rs, breakdowns, attributes, period=str(period), facts_of=pop.facts,
                                  backend=backend)
+    if not breakdowns:  # no subject to read the attribute columns from: the vectorised backend's columns still
+        import polars as pl
+
+        out.frame = pl.DataFrame(schema=table_schema(rs, list(attrs)))
     out.not_applicable = not_applicable
     out.failures = [*unread, *failures]
     return out
