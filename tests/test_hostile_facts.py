@@ -339,3 +339,19 @@ def test_14_when_every_subject_is_left_out_the_backends_still_agree(members):
     got = agree(scores(rs, [*members, *members]))
     assert got.frame.height == 0
     assert [sid for sid, _ in got.failures] == [m.subject_id for m in members]
+
+
+@pytest.mark.parametrize(("value", "dtype"), [(1e19, pl.Float64), (2.0**63, pl.Float64), (2**64 - 1, pl.UInt64),
+                                              ("9" * 20, pl.String)])
+def test_11_a_huge_count_in_a_loose_table_is_a_row_problem_above_the_bound(members, value, dtype):
+    """A count of 1e19 in a float column made the whole records table unreadable (a conversion error), 2^64 - 1
+    read as "no value" and twenty nines as "not a whole number": each is one row problem that names the bound."""
+    from partyrules.population.io import population_from_frames
+
+    tables = dict(facts_to_population(members).tables)
+    tables["records"] = tables["records"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value, dtype))
+        .otherwise(pl.col("households_contacted").cast(dtype)).alias("households_contacted"))
+    read = population_from_frames(tables, "member")
+    assert [p.reason for p in read.problems] == [f"households_contacted: {value} is above {MAX_COUNT}"]
+    assert read.left_out == [members[0].subject_id]

@@ -212,10 +212,20 @@ def _parse(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
                .when(f.is_nan()).then(pl.lit(f"{name}: NaN is not a number"))
                .when(f.is_infinite()).then(_msg(pl, name + ": {} is not a finite number", text)))
         if s.target == "int":
+            # the bounds are checked on the value read as a float, before any conversion to int64: a count of
+            # 2^64 - 1, 1e19 or twenty nines is "above 1000000000", not "no value", "not a whole number" or a
+            # conversion error that made the whole table unreadable (the messages are _value_checks' own)
+            if s.le is not None:
+                err = err.when(raw.is_not_null() & (f > s.le)).then(
+                    _msg(pl, name + ": {} is above " + str(s.le), text))
+            if s.ge is not None:
+                err = err.when(raw.is_not_null() & (f < s.ge)).then(
+                    _msg(pl, name + ": {} is below " + str(s.ge), text))
             whole = (raw.cast(pl.Int64, strict=False).is_not_null() if is_text
                      else dtype.is_integer() | (f == f.floor()))
             err = err.when(raw.is_not_null() & ~whole).then(_msg(pl, name + ": {} is not a whole number", text))
-            value = pl.when(err.is_null()).then(raw.cast(pl.Int64, strict=False) if is_text else f.cast(pl.Int64))
+            value = pl.when(err.is_null()).then(raw.cast(pl.Int64, strict=False) if is_text
+                                                else f.cast(pl.Int64, strict=False))
             if not is_text and dtype.is_integer():
                 value = raw.cast(pl.Int64, strict=False)
         else:
