@@ -7,7 +7,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import RuleSetError
+from ..errors import ParameterError, RuleSetError
 from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params
 
 
@@ -37,7 +37,8 @@ def _ruleset_params(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
     for pair in pairs or ():
         rid, sep, rest = pair.partition(":")
         if not sep:
-            raise SystemExit(f"partyrules year: --param needs RULESET_ID:NAME=VALUE, got {pair!r}")
+            raise ParameterError(f"year: --param needs RULESET_ID:NAME=VALUE, got {pair[:80]!r}",
+                                 hint="e.g. --param member-in-service:organ_volunteer_hours=150")
         out.setdefault(rid, {}).update(_params([rest]))
     return out
 
