@@ -312,6 +312,8 @@ def near_limit_expression(draw: st.DrawFn) -> str:
         other = draw(st.one_of(NEAR.map(str), st.sampled_from(leaves)))
         expr = f"({expr} {op} {other})" if draw(st.booleans()) else f"({other} {op} {expr})"
     if draw(st.booleans()):
+        expr = f"-({expr})"
+    if draw(st.booleans()):
         expr = f"round({expr})"
     return expr
 
@@ -355,3 +357,10 @@ def test_11_a_huge_count_in_a_loose_table_is_a_row_problem_above_the_bound(membe
     read = population_from_frames(tables, "member")
     assert [p.reason for p in read.problems] == [f"households_contacted: {value} is above {MAX_COUNT}"]
     assert read.left_out == [members[0].subject_id]
+
+
+def test_runtime_a_negated_product_of_whole_numbers_scores_alike(members):
+    """Products of whole numbers are taken in 128 bits on the vectorised backend; polars cannot negate those."""
+    rs = ruleset(standards=standard("S1", "flag: '-(count(records) * 2) == -24 and -(0.0 * count(records)) == 0'"))
+    got = agree(scores(rs, members))
+    assert set(got.frame["total"].to_list()) == {100.0}

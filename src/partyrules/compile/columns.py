@@ -181,7 +181,8 @@ class ColumnCompiler:
         return ~found if node.negate else found
 
     def c_Neg(self, node: I.Neg, in_item: bool) -> pl.Expr:
-        return -self._c(node.operand, in_item)
+        # times -1, not polars' negation: products are Int128, which polars cannot negate (-0.0 stays -0.0)
+        return self._c(node.operand, in_item) * pl.lit(-1, pl.Int64)
 
     def c_Arith(self, node: I.Arith, in_item: bool) -> pl.Expr:
         if _period_constant(node):
