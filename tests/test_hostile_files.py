@@ -257,6 +257,27 @@ def test_10_an_over_long_line_is_a_bad_row_read_in_bounded_pieces(tmp_path, memb
     assert "too long" in lines_naming(done.stderr, "row 2:")[0]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_10_a_facts_path_that_is_not_a_regular_file_is_one_line_exit_1(tmp_path):
+    os.mkfifo(tmp_path / "facts.json")
+    for path in (tmp_path / "facts.json", tmp_path, tmp_path / "absent.json"):
+        done = run("score", "--ruleset", IN_SERVICE, "--facts", str(path), "--period", "2026", timeout=30)
+        assert done.returncode == 1, done.stderr
+        err = done.stderr.strip().splitlines()
+        assert len(err) == 1 and str(path) in err[0] and "hint:" in err[0], err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_12_a_table_that_is_a_fifo_is_refused_not_opened(tmp_path, tables):
+    d = csv_population(tmp_path, tables)
+    (d / "records.csv").unlink()
+    os.mkfifo(d / "records.csv")
+    done = whatif(d, tmp_path / "out")
+    assert done.returncode == 1
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and "records.csv: not a regular file" in err[0], err
+
+
 # -- findings 12 and 13: tables (whatif reads a population directory) -------------------------------------------
 @pytest.fixture(scope="module")
 def tables(members) -> dict[str, pl.DataFrame]:

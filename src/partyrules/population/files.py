@@ -62,13 +62,14 @@ def read_facts(path: str | Path) -> Iterator[Row]:
     path = Path(path)
     name = str(path)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise FactError(f"{name}: not a regular file / 不是普通文件", hint="give a .json or .jsonl file")
-        fh = path.open("rb")
-    except (OSError, ValueError) as exc:
+        regular = stat.S_ISREG(path.stat().st_mode)
+        fh = path.open("rb") if regular else None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         reason = getattr(exc, "strerror", None) or str(exc)
         raise FactError(f"{name}: cannot read the facts file: {reason} / 无法读取事实文件",
                         hint="check the path") from None
+    if fh is None:  # opening a FIFO would wait for a writer forever
+        raise FactError(f"{name}: not a regular file / 不是普通文件", hint="give a .json or .jsonl file")
     with fh:
         head = fh.read(1)
         while head in (b" ", b"\n", b"\r", b"\t"):
