@@ -1,8 +1,12 @@
 """The ``partyrules`` command line.
 
-Exit codes (distinct, so CI can tell failures apart): 0 success; 1 any other error; 2 usage error; 3 a rule set is
-invalid; 4 a rule-set test case failed; 5 a property check failed; 6 a diff gate was exceeded (or, for ``fairness
---fail-on-structural``, a structural gap was found); 10 some subjects could not be scored (the others were).
+Exit codes (distinct, so CI can tell failures apart): 0 success; 1 an input file cannot be read (missing,
+unreadable, not a regular file, not a population) or another expected failure; 2 usage error (a bad flag value, an
+unknown name, a missing argument); 3 a rule set is invalid or cannot be read; 4 a rule-set test case failed; 5 a
+property check failed; 6 a diff gate was exceeded (or, for ``fairness --fail-on-structural``, a structural gap was
+found); 8 ``audit``: the ledger or a proof does not verify; 10 some subjects could not be scored (the others were);
+130 interrupted. Every expected failure is one line per problem on stderr,
+``partyrules <command>: <where>: <what> (hint: ...)``, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,10 +16,21 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .commands import register_commands
-from .commands.common import EXIT_INVALID, EXIT_ROWS_FAILED, _is_fragment, _params, _ruleset_files
+from .commands.common import (
+    EXIT_INVALID,
+    EXIT_ROWS_FAILED,
+    EXIT_UNREADABLE,
+    _is_fragment,
+    _params,
+    _ruleset_files,
+    error_line,
+    report,
+    ruleset_arg,
+)
+from .commands.progress import add_progress_flag, progress_for
 from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleSetError
 
 
@@ -32,7 +47,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
     files = _ruleset_files(args.paths, refused)
     if not files and not refused:
-        print("partyrules validate: no rule-set files found", file=sys.stderr)
+        print(error_line("validate", "no rule-set files found / 未找到规则集文件",
+                         hint="give .yaml rule-set files or directories holding them"), file=sys.stderr)
         return 2
     for d in refused:
         results.append({"file": d.location.file if d.location else None, "valid": False, "errors": 1,
@@ -84,8 +100,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     try:
         rs = load_ruleset(args.ruleset, params=_params(args.param))
     except RuleSetError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        report("inspect", exc)
         return EXIT_INVALID
     info = rs.describe()
     if args.format == "json":
@@ -111,34 +126,39 @@ def cmd_score(args: argparse.Namespace) -> int:
         rs = load_ruleset(args.ruleset)
         evaluator = Evaluator(rs, _params(args.param))
     except RuleSetError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        report("score", exc)
         return EXIT_INVALID
     failed = 0
     out: list[str] = []
-    for row in read_facts(args.facts):
-        if row.error is not None or row.facts is None:
-            failed += 1
-            print(f"row {row.number}: {row.error}", file=sys.stderr)
-            continue
-        try:
-            b = evaluator.evaluate(row.facts, args.period)
-        except PartyRulesError as exc:
-            failed += 1
-            print(f"row {row.number} ({row.facts.subject_id}): {exc}", file=sys.stderr)
-            continue
-        if args.format == "json":
-            out.append(b.to_json())
-        elif args.format == "markdown":
-            out.append(b.to_markdown(args.lang) + "\n")
-        else:
-            out.append(b.to_text(args.lang) + "\n")
+    with progress_for(args) as progress:
+        for row in progress.track(read_facts(args.facts), "scoring the subjects"):
+            if row.error is not None or row.facts is None:
+                failed += 1
+                print(error_line("score", f"row {row.number}: {row.error}", args.facts), file=sys.stderr)
+                continue
+            try:
+                b = evaluator.evaluate(row.facts, args.period)
+            except PartyRulesError as exc:
+                failed += 1
+                print(error_line("score", f"row {row.number} ({row.facts.subject_id}): {exc}", args.facts),
+                      file=sys.stderr)
+                continue
+            _score_out(args, b, out)
     if out:
         print("\n".join(out))
     if failed:
         print(f"{failed} row{'s' if failed != 1 else ''} could not be scored; the others were", file=sys.stderr)
         return EXIT_ROWS_FAILED
     return 0
+
+
+def _score_out(args: argparse.Namespace, b: Any, out: list[str]) -> None:
+    if args.format == "json":
+        out.append(b.to_json())
+    elif args.format == "markdown":
+        out.append(b.to_markdown(args.lang) + "\n")
+    else:
+        out.append(b.to_text(args.lang) + "\n")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -152,8 +172,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
         if args.name not in schemas:
             from .lang.check import suggest
 
-            print(f"partyrules schema: unknown fact type {args.name!r}; "
-                  f"{suggest(args.name, list(schemas)) or 'see --list'}", file=sys.stderr)
+            print(error_line("schema", f"unknown fact type {args.name!r} / 未知的事实类型",
+                             hint=suggest(args.name, list(schemas)) or "see partyrules schema --list"),
+                  file=sys.stderr)
             return 2
         print(json.dumps(schemas[args.name], ensure_ascii=False, indent=2))
     else:
@@ -168,12 +189,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
     refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
     files = [f for f in _ruleset_files(args.paths, refused) if not _is_fragment(f)]
     for d in refused:
-        print(d.format(), file=sys.stderr)
+        report("docs", RuleSetError(d))
     try:
         rulesets = [load_ruleset(f) for f in files]
     except RuleSetError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        report("docs", exc)
         return EXIT_INVALID
     for path in write_ruleset_docs(rulesets, args.out):
         print(path)
@@ -186,39 +206,70 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(lang=args.lang, seed=args.seed)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line in the CLI's error format (exit 2), not usage plus a second line."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("partyrules").strip() or "partyrules"
+        line = error_line(command, message, hint=f"see {self.prog} --help")
+        self.exit(2, (line if command != "partyrules" else line.replace("partyrules partyrules:", "partyrules:"))
+                  + "\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("partyrules")
+    except PackageNotFoundError:  # pragma: no cover - a source tree run without installing
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="partyrules", description="Assessment standards as explainable rule sets.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="partyrules", description="Assessment standards as explainable rule sets.",
+                epilog="Exit codes: 0 ok; 1 an input cannot be read; 2 usage; 3 a rule set is invalid; 4 a test "
+                       "case failed; 5 a property failed; 6 a gate failed; 8 an audit does not verify; 10 some "
+                       "subjects could not be scored (the others were).")
+    p.add_argument("--version", action="version", version=f"partyrules {_version()}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("demo", help="score a generated sample sub-district end to end with the shipped rule sets")
-    d.add_argument("--lang", choices=["zh", "en"], default="zh")
-    d.add_argument("--seed", type=int, default=2026)
+    d.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the output (default zh)")
+    d.add_argument("--seed", type=int, default=2026, help="seed of the generated sub-district (default 2026)")
     d.set_defaults(func=cmd_demo)
 
     v = sub.add_parser("validate", help="check rule-set files (or directories of them)")
-    v.add_argument("paths", nargs="+")
-    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("paths", nargs="+", type=ruleset_arg, metavar="PATH",
+                   help="rule-set files, directories of them, or shipped names (in_service, branch, ...)")
+    v.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
     v.add_argument("--strict", action="store_true", help="warnings fail too (exit 3)")
     v.set_defaults(func=cmd_validate)
 
     i = sub.add_parser("inspect", help="summarise a rule set")
-    i.add_argument("ruleset")
-    i.add_argument("--format", choices=["text", "json"], default="text")
+    i.add_argument("ruleset", type=ruleset_arg, metavar="RULESET",
+                   help="a rule-set file or a shipped name (in_service, retired, new_citizen, branch, community)")
+    i.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     i.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     i.set_defaults(func=cmd_inspect)
 
     s = sub.add_parser("score", help="score subjects from a JSON or JSON-lines facts file")
-    s.add_argument("--ruleset", required=True)
-    s.add_argument("--facts", required=True)
+    s.add_argument("--ruleset", required=True, type=ruleset_arg, metavar="RULESET",
+                   help="a rule-set file or a shipped name (in_service, retired, new_citizen, branch, community)")
+    s.add_argument("--facts", required=True, metavar="FILE",
+                   help="a JSON file (one bundle or an array) or JSON lines of fact bundles")
     s.add_argument("--period", default=None, help="2026, 2026-Q1, 2026-03 or 2026-01..2026-06")
-    s.add_argument("--format", choices=["json", "text", "markdown"], default="json")
-    s.add_argument("--lang", choices=["zh", "en"], default="zh")
+    s.add_argument("--format", choices=["json", "text", "markdown"], default="json",
+                   help="output format (default json)")
+    s.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text and markdown (default zh)")
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    add_progress_flag(s)
     s.set_defaults(func=cmd_score)
 
     g = sub.add_parser("docs", help="write each rule set as Markdown tables in Chinese and English")
-    g.add_argument("paths", nargs="+", help="rule-set files or directories")
-    g.add_argument("--out", default="docs/rulesets")
+    g.add_argument("paths", nargs="+", type=ruleset_arg, metavar="PATH",
+                   help="rule-set files or directories, or shipped names")
+    g.add_argument("--out", default="docs/rulesets", help="directory to write to (default docs/rulesets)")
     g.set_defaults(func=cmd_docs)
 
     c = sub.add_parser("schema", help="print the JSON Schema of the fact types")
@@ -234,18 +285,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _command(args: argparse.Namespace) -> str:
+    sub = getattr(args, "audit_command", None)
+    return f"{args.command} {sub}" if args.command == "audit" and sub else str(args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command = _command(args)
     try:
         return int(args.func(args))
-    except ParameterError as exc:
-        print(f"partyrules: {exc}", file=sys.stderr)
-        return 2
-    except PartyRulesError as exc:
-        print(f"partyrules: {exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
+    except RuleSetError as exc:
+        report(command, exc)
+        return EXIT_INVALID
+    except ParameterError as exc:
+        report(command, exc)
+        return 2
+    except (PartyRulesError, OSError) as exc:  # a file that cannot be read, or another expected failure
+        report(command, exc)
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        print(error_line(command, "interrupted / 已中断"), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

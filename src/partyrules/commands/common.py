@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import stat
@@ -168,3 +169,121 @@ def _is_data_file(path: Path) -> bool:
 def _is_fragment(path: Path) -> bool:
     head = _head(path)
     return head is not None and any(line.strip() == "fragment: true" for line in head.splitlines())
+
+
+# -- the command-line boundary: rule-set names, money, one-line errors in CLI terms ------------------------------
+def ruleset_arg(text: str) -> str:
+    """A rule-set path as given, or the file of a shipped rule set named by its short name (``in_service``,
+    ``retired``, ``new_citizen``, ``branch``, ``community``) when no such path exists; used as argparse ``type=``
+    wherever a rule-set path is accepted."""
+    from ..shipped_rulesets import SHIPPED, shipped_ruleset_path
+
+    if text in SHIPPED and not _exists(Path(text)):
+        return str(shipped_ruleset_path(text))
+    return text
+
+
+def yuan_to_fen(text: str) -> int:
+    """An amount of yuan (``1200``, ``1200.50``) as whole fen, exactly: read as a Decimal, never a float, so that
+    ``0.29`` is 29 fen; more than two decimals, a negative or a non-number is a usage error."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip().replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount of yuan: {_short(text)} / 不是以元为单位的金额") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"not a finite amount of yuan: {_short(text)} / 金额必须是有限数")
+    fen = value * 100
+    if fen != fen.to_integral_value() or fen < 0:
+        raise argparse.ArgumentTypeError(f"{_short(text)} is not a non-negative amount exact to the fen (0.01 "
+                                         "yuan) / 金额须为非负且精确到分")
+    return int(fen)
+
+
+def fen_int(text: str) -> int:
+    """The deprecated ``--funding-pool FEN`` spelling: a non-negative whole number of fen."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of fen: {_short(text)}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a pool is 0 or more, not {value}")
+    return value
+
+
+# Hints written for library callers name Python arguments; on the command line the same advice names flags.
+_CLI_HINTS: tuple[tuple[str, str], ...] = (
+    (r"pass period=Period\.year\((\d+)\)(?: \(or a quarter, or a month range\))?",
+     r"give --period \1 (or 2026-Q1, 2026-03, 2026-01..2026-06)"),
+    (r"(?:partyrules\.)?Period\.year\((\d+)\)", r"--period \1"),
+    (r"pass period= explicitly", "give --period (e.g. --period 2026)"),
+    (r"pass format='parquet', 'csv' or 'jsonl'",
+     "give a .jsonl file, or a directory of .parquet or .csv tables (subjects.parquet, ...)"),
+    (r"read_population\('([^']*)'\)", r"--population \1"),
+    (r"read_only=True opens an existing ledger file", "give the path of an existing ledger file"),
+    (r"\bpass (\w+)=", lambda m: f"give --{m.group(1).replace('_', '-')} "),
+)
+
+
+def cli_hint(text: str) -> str:
+    """A message or hint in command-line terms: Python argument advice becomes flag advice."""
+    import re
+
+    for pattern, repl in _CLI_HINTS:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+SHIPPED_HINT = "or a shipped rule set: in_service, retired, new_citizen, branch, community"
+
+
+def error_line(command: str, message: str, where: str | None = None, hint: str | None = None) -> str:
+    """``partyrules <command>: <where>: <what> (hint: <hint>)`` on one line, in command-line terms."""
+    text = " ".join(message.split())  # one problem, one line
+    if where and not text.startswith(where):
+        text = f"{where}: {text}"
+    if hint:
+        text += f" (hint: {' '.join(hint.split())})"
+    return cli_hint(f"partyrules {command}: {text}")
+
+
+def diagnostic_line(command: str, d: Diagnostic) -> str:
+    hint = d.hint
+    if d.code == "RS120" and hint == "check the path":
+        hint = f"check the path, {SHIPPED_HINT}"
+    where = str(d.location) if d.location else None
+    return error_line(command, f"{d.code}: {d.message}", where, hint)
+
+
+def report(command: str, exc: BaseException) -> None:
+    """Print an expected failure as one line per problem on stderr (a rule set's every diagnostic, each alone)."""
+    from ..errors import PartyRulesError, RuleSetError
+
+    if isinstance(exc, RuleSetError):
+        for d in exc.diagnostics:
+            print(diagnostic_line(command, d), file=sys.stderr)
+    elif isinstance(exc, PartyRulesError):
+        where = str(exc.location) if exc.location else None
+        print(error_line(command, exc.message, where, exc.hint), file=sys.stderr)
+    elif isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else None
+        print(error_line(command, exc.strerror or str(exc), None if where is None else str(where),
+                         "check the path and its permissions"), file=sys.stderr)
+    else:
+        print(error_line(command, str(exc) or type(exc).__name__), file=sys.stderr)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on a terminal: wide and full-width characters (Chinese) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded to ``width`` display columns (``<`` left, ``>`` right), as f-string alignment does for
+    one-column characters."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if align == ">" else text + gap
