@@ -454,3 +454,22 @@ def test_the_exact_csv_reader_reads_a_good_file_as_polars_does(tmp_path_factory,
     exact, exact_problems = _read_csv_rows(pl, path, "records")
     assert fast_problems == exact_problems == []
     assert fast.rows() == exact.rows()
+
+
+def test_a_subject_renamed_into_a_duplicate_id_leaves_reported_orphans_not_a_panic(tmp_path):
+    """Found by the fuzzing campaign: a subjects.csv row renamed to another subject's id (two subjects, one id)
+    left the renamed subject's records without a subject, and naming them panicked inside polars
+    (`pl.format` over a filtered string column). Both copies are bad rows, the orphans are reported, the rest read."""
+    import polars as pl
+
+    sd = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+    d = pr.write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format="csv")
+    subjects = pl.read_csv(d / "subjects.csv", infer_schema=False)
+    ids = subjects.get_column("subject_id").to_list()
+    gone, twin = ids[-2], ids[8]
+    subjects.with_columns(pl.col("subject_id").replace(gone, twin)).write_csv(d / "subjects.csv")
+    read = pr.read_population(d)
+    reasons = [p.reason for p in read.problems]
+    assert any(gone in r and "unknown subject" in r for r in reasons), reasons
+    scored = set(read.population.subjects.get_column("subject_id").to_list())
+    assert gone not in scored and twin not in scored and len(scored) == len(ids) - 2

@@ -325,6 +325,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
     are reported, and the subjects they name left out, as rows with a bad value are."""
     pl = require_polars()
     tables = layout(kind)
+    absent = frozenset(t for t in tables if t not in raws)  # no file or frame at all: not the same as no rows
     reads: dict[str, TableRead] = {}
     for table in list(raws):
         raw, files = raws.pop(table)  # let each raw table go once it is checked: a population can be gigabytes
@@ -341,7 +342,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         # A table that cannot be read at all might hold rows of any subject: none can be scored safely.
         ids = reads[SUBJECT_TABLE].frame
         left = [] if ids is None else ids.get_column("subject_id").drop_nulls().unique(maintain_order=True).to_list()
-        return PopulationRead(Population(kind, empty), problems, left)
+        return PopulationRead(Population(kind, empty, absent), problems, left)
     subjects = reads[SUBJECT_TABLE].frame
     assert subjects is not None
     all_ids = subjects.get_column("subject_id").drop_nulls()
@@ -356,7 +357,10 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
                   .filter(pl.col("subject_id").is_not_null() & ~pl.col("subject_id").is_in(all_ids.implode()))
                   .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), pl.lit("subject_id").alias("column"),
                           pl.col("subject_id"),
-                          pl.format(table + UNKNOWN_SUBJECT + "'{}'", pl.col("subject_id")).alias("reason"))
+                          # concat_str, not pl.format: polars 2.1 panics formatting a filtered, unrechunked
+                          # string column (a subject id renamed into a duplicate leaves such orphans)
+                          pl.concat_str([pl.lit(table + UNKNOWN_SUBJECT + "'"), pl.col("subject_id"),
+                                         pl.lit("'")]).alias("reason"))
                   .collect())
         row_problems.append(pl.concat([r.problems, orphan]))
         per_table[table] = []
@@ -379,7 +383,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
     for table, frame in zip(tables_in_order, row_problems, strict=True):
         problems.extend(_problems_list(frame, table))
     problems = _suggest_kinds(problems, kind)
-    return PopulationRead(Population(kind, out_tables), problems, left_out)
+    return PopulationRead(Population(kind, out_tables, absent), problems, left_out)
 
 
 def _read_jsonl(path: Path, kind: str | None, max_bytes: int) -> PopulationRead:
