@@ -18,7 +18,18 @@ from typing import Any
 
 from ..errors import ParameterError, PartyRulesError, RuleSetError
 from ..score.scoring import jsonable
-from .common import EXIT_INVALID, EXIT_ROWS_FAILED, EXIT_UNREADABLE, _params
+from .common import (
+    EXIT_INVALID,
+    EXIT_ROWS_FAILED,
+    EXIT_UNREADABLE,
+    _params,
+    error_line,
+    fen_int,
+    report,
+    ruleset_arg,
+    yuan_to_fen,
+)
+from .progress import Progress, progress_for
 
 TABLE_FORMATS = ("csv", "parquet", "json")
 
@@ -33,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "moved and which rules moved them, per-rule effects, funding shifts with --funding-pool) and "
                     "diagnose the base. Writes the tables to --out and an HTML report to --report. Exit 10 when "
                     "rows could not be read or scored, 3 when the rule set or a reform is invalid.")
-    w.add_argument("ruleset", metavar="RULESET", help="the base rule set")
+    w.add_argument("ruleset", metavar="RULESET", type=ruleset_arg,
+                   help="the base rule set: a file or a shipped name (in_service, retired, new_citizen, branch)")
     w.add_argument("--reform", action="append", required=True, metavar="FILE",
                    help="a reform file (repeat to compose several, applied in order)")
     w.add_argument("--population", required=True, metavar="P",
@@ -42,15 +54,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter of the base")
     w.add_argument("--by", action="append", metavar="COLUMN",
                    help="group the comparison by this attribute (default: category for members)")
-    w.add_argument("--funding-pool", type=int, default=None, metavar="FEN",
-                   help="allocate this pool (integer fen) under both and report the shift")
+    w.add_argument("--allow-missing-table", action="append", default=[], metavar="TABLE",
+                   help="score as if the population had an empty TABLE when it gives none (repeat for several); "
+                        "without it a table the rules read that the population does not give is an error")
+    w.add_argument("--funding-pool-yuan", type=yuan_to_fen, default=None, metavar="YUAN", dest="funding_pool",
+                   help="allocate this pool (in yuan, exact to the fen, e.g. 120000.50) under both and report the "
+                        "shift")
+    # the old spelling, in integer fen: still accepted, hidden from --help, with a warning when used
+    w.add_argument("--funding-pool", type=fen_int, default=None, dest="funding_pool_fen", help=argparse.SUPPRESS)
     w.add_argument("--top-k", type=int, default=100, help="size of the top for the overlap (default 100)")
     w.add_argument("--out", metavar="DIR", help="write the tables here")
-    w.add_argument("--table-format", choices=TABLE_FORMATS, default="csv")
+    w.add_argument("--table-format", choices=TABLE_FORMATS, default="csv",
+                   help="format of the tables written to --out (default csv; parquet and json also)")
     w.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     w.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
     w.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings and the report")
-    w.add_argument("--progress", action="store_true", help="show progress while scoring")
+    w.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show progress of reading, scoring and comparing on stderr (default: only when stderr is a "
+                        "terminal)")
     w.add_argument("--scheduler", metavar="ADDRESS",
                    help="score on a Dask cluster: a scheduler address (tcp://host:8786), a scheduler file (.json), "
                         "or 'local' for a LocalCluster on this machine; the population must be a directory of "
@@ -61,11 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from ..analyse.compare import compare
-    from ..analyse.diagnostics import diagnose
     from ..analyse.reform import apply_reform, load_reform
-    from ..evaluate.population import score_population
-    from ..population.io import read_population
     from ..rulesets.loader import load_ruleset
 
     try:
@@ -73,28 +90,62 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         reforms = [load_reform(f) for f in args.reform]
         reform_rs = apply_reform(base_rs, reforms)
     except RuleSetError as exc:
-        for diag in exc.diagnostics:
-            print(diag.format(), file=sys.stderr)
+        report("whatif", exc)
         return EXIT_INVALID
     except ParameterError as exc:  # a reform or --param names a parameter the rule set does not have
-        print(f"partyrules whatif: {exc}", file=sys.stderr)
+        report("whatif", exc)
         return EXIT_INVALID
+    _pool(args)
+    with progress_for(args) as progress:
+        return _whatif_steps(args, base_rs, reform_rs, reforms, progress)
+
+
+def _pool(args: argparse.Namespace) -> None:
+    """The pool in fen, from --funding-pool-yuan or the deprecated --funding-pool FEN (not both)."""
+    old = getattr(args, "funding_pool_fen", None)
+    if old is None:
+        return
+    if args.funding_pool is not None:
+        raise ParameterError("--funding-pool and --funding-pool-yuan both given / 资金池金额重复",
+                             hint="give only --funding-pool-yuan")
+    print(error_line("whatif", f"--funding-pool FEN is deprecated: use --funding-pool-yuan {old // 100}."
+                               f"{old % 100:02d} / --funding-pool 已弃用"), file=sys.stderr)
+    args.funding_pool = old
+
+
+def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reforms: Any, progress: Progress) -> int:
+    from ..analyse.compare import compare
+    from ..analyse.diagnostics import diagnose
+    from ..evaluate.population import score_population
+    from ..population.io import read_population
+
     if args.scheduler:
         return _whatif_distributed(args, base_rs, reform_rs)
     try:
-        read = read_population(args.population, base_rs.subject_kind)
+        with progress.step(f"reading {args.population}"):
+            read = read_population(args.population, base_rs.subject_kind)
     except PartyRulesError as exc:  # nothing could be read, so nothing was scored: not 10 ("the others were")
-        print(f"partyrules whatif: {exc}", file=sys.stderr)
+        report("whatif", exc)
         return EXIT_UNREADABLE
     for problem in read.problems:
-        print(f"partyrules whatif: {problem}", file=sys.stderr)
-    base = score_population(base_rs, read.population, args.period, progress=args.progress)
-    after = score_population(reform_rs, read.population, args.period, progress=args.progress)
+        print(error_line("whatif", str(problem)), file=sys.stderr)
+    n = len(read.population)
+    allowed = args.allow_missing_table
+    with progress.step(f"scoring {n:,} subjects under {base_rs.id} {base_rs.version}", n) as advance:
+        base = score_population(base_rs, read.population, args.period, missing_tables=allowed)
+        advance(n)
+    with progress.step(f"scoring {n:,} subjects under the reform", n) as advance:
+        after = score_population(reform_rs, read.population, args.period, missing_tables=allowed)
+        advance(n)
+    for table, rules in {**base.assumed_empty, **after.assumed_empty}.items():
+        print(f"partyrules whatif: {args.population}: no {table} table, taken as empty as asked (rules reading it: "
+              f"{', '.join(rules)}) / 缺少 {table} 表, 按要求视为空", file=sys.stderr)
     for sid, reason in dict([*base.failures, *after.failures]).items():
-        print(f"partyrules whatif: {sid}: {reason}", file=sys.stderr)
+        print(error_line("whatif", f"{sid}: {reason}"), file=sys.stderr)
     by = tuple(args.by) if args.by else ("category",) if base_rs.subject_kind == "member" else ()
-    comparison = compare(base, after, by=by, top_k=args.top_k, funding_pool=args.funding_pool)
-    diagnostics = diagnose(base, population=read.population)
+    with progress.step("comparing and diagnosing"):
+        comparison = compare(base, after, by=by, top_k=args.top_k, funding_pool=args.funding_pool)
+        diagnostics = diagnose(base, population=read.population)
     summary = comparison.summary()
     if args.out:
         _write_tables(Path(args.out), args.table_format, {
@@ -133,7 +184,7 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
 
         client = connect(n_workers=args.workers) if args.scheduler == "local" else connect(args.scheduler)
     except PartyRulesError as exc:
-        print(f"partyrules whatif: {exc}", file=sys.stderr)
+        report("whatif", exc)
         return EXIT_INVALID
     with client:
         try:
@@ -141,7 +192,7 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
             base = score_distributed(base_rs, source, args.period, client=client)
             after = score_distributed(reform_rs, source, args.period, client=client)
         except PartyRulesError as exc:  # a partition that cannot be read: nothing was scored
-            print(f"partyrules whatif: {exc}", file=sys.stderr)
+            report("whatif", exc)
             return EXIT_UNREADABLE
         for problem in base.problems:
             print(f"partyrules whatif: {problem}", file=sys.stderr)

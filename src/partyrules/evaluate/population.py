@@ -8,12 +8,12 @@ the yardsticks the vectorised backend is tested against. All three give the same
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import FactError, NotApplicableError, PartyRulesError
+from ..errors import FactError, NotApplicableError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
@@ -25,6 +25,62 @@ if TYPE_CHECKING:
     from .context import SubjectFacts
 
 BACKENDS = ("vector", "engine", "reference")
+MISSING_TABLES = ("error", "empty")
+"""What :func:`score_population` does with a table the rule set reads but the input did not give at all: refuse
+(the default), or take it as empty (no items of that kind) and say so in ``PopulationScores.assumed_empty``."""
+
+
+def tables_read(ruleset: RuleSet) -> dict[str, list[str]]:
+    """The item tables (everything but ``subjects``) the rule set's expressions read, each with the ids of the
+    rules, checks and ``applies_to`` that read it, in rule-set order."""
+    from ..compile.columns import needed_columns
+
+    out: dict[str, list[str]] = {}
+    readers: list[tuple[str, list[Any]]] = [(r.id, [e.ir for e in r.exprs.values()])
+                                             for r in (*ruleset.rules, *ruleset.checks)]
+    if ruleset.applies_to is not None:
+        readers.append(("applies_to", [ruleset.applies_to.ir]))
+    for rid, nodes in readers:
+        for table in needed_columns(nodes):
+            if table != "subjects":
+                out.setdefault(table, []).append(rid)
+    return out
+
+
+def _missing_tables(ruleset: RuleSet, pop: Population, missing_tables: str | Collection[str]
+                    ) -> dict[str, list[str]]:
+    """The tables the rule set reads that the input did not give and that ``missing_tables`` takes as empty, with
+    the rules that read each; a :class:`PopulationError` naming any other such table."""
+    from ..population.frames import layout
+
+    if isinstance(missing_tables, str):
+        if missing_tables not in MISSING_TABLES:
+            raise PartyRulesError(f"unknown missing_tables {missing_tables!r}",
+                                  hint="one of: " + ", ".join(MISSING_TABLES) + ", or a list of table names")
+        allowed = set(layout(ruleset.subject_kind)) if missing_tables == "empty" else set()
+    else:
+        allowed = set(missing_tables)
+        unknown = sorted(allowed - set(layout(ruleset.subject_kind)))
+        if unknown:
+            raise PopulationError(f"no table {', '.join(map(repr, unknown))} in a population of "
+                                  f"{ruleset.subject_kind}s / 没有这样的表",
+                                  hint="the tables are: " + ", ".join(layout(ruleset.subject_kind)))
+    read = tables_read(ruleset)
+    absent = {t: read[t] for t in read if t in pop.absent}
+    missing = {t: rules for t, rules in absent.items() if t not in allowed}
+    if missing:
+        what = "; ".join(f"{t} (read by {_ids(rules)})" for t, rules in missing.items())
+        raise PopulationError(
+            f"the population has no table {what}: scoring without it would count none of its items / "
+            f"人口数据缺少规则读取的表 {', '.join(missing)}, 不予评分",
+            hint=f"give {', '.join(missing)} (a table with only its header when no subject has any), or take "
+                 f"{'them' if len(missing) > 1 else 'it'} as empty on purpose with missing_tables='empty' "
+                 f"(the CLI: --allow-missing-table {' --allow-missing-table '.join(missing)})")
+    return absent
+
+
+def _ids(rules: list[str], shown: int = 8) -> str:
+    return ", ".join(rules[:shown]) + (f" and {len(rules) - shown} more" if len(rules) > shown else "")
 
 
 def _as_population(population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
@@ -114,7 +170,8 @@ def _own_rows_only(pop: Population, refused: list[tuple[str, str]]) -> tuple[Pop
 
 def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
                      period: Period | str, *, backend: str = "vector",
-                     params: dict[str, Any] | None = None, progress: bool = False) -> PopulationScores:
+                     params: dict[str, Any] | None = None, progress: bool = False,
+                     missing_tables: str | Collection[str] = "error") -> PopulationScores:
     """Score every subject of ``population`` under ``ruleset`` for ``period``.
 
     ``population`` is a :class:`~partyrules.population.frames.Population` (from the readers or the generator),
@@ -122,17 +179,25 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
 
     Subjects the rule set does not apply to are listed in ``not_applicable``; subjects that cannot be scored
     (for example records outside the period) are listed in ``failures`` with the reason; the others are scored.
+
+    A table the rule set reads that the input did not give at all (no ``incidents.csv`` in the directory, no
+    ``"incidents"`` among the DataFrames) is a :class:`PopulationError` naming the table and the rules that read
+    it, on every backend: scored as empty, every subject would silently lose what those rules count. With
+    ``missing_tables="empty"`` (or a list of the tables meant) such tables are taken as empty on purpose, and
+    ``assumed_empty`` of the result names them with their rules.
     """
     if backend not in BACKENDS:
         raise PartyRulesError(f"unknown backend {backend!r}", hint="one of: " + ", ".join(BACKENDS))
     rs = ruleset.with_params(**params) if params else ruleset
     period = Period.parse(period) if isinstance(period, str) else period
     pop, unread = _as_population(population, rs.subject_kind)
+    assumed_empty = _missing_tables(rs, pop, missing_tables)
     if backend == "vector":
         from .vector import VectorEvaluator
 
         scores = VectorEvaluator(rs).score(pop, period, progress=progress)
         scores.failures[:0] = unread
+        scores.assumed_empty = assumed_empty
         return scores
     from .evaluator import Evaluator
     from .reference import ReferenceEvaluator
@@ -162,4 +227,5 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
         out.frame = pl.DataFrame(schema=table_schema(rs, list(attrs)))
     out.not_applicable = not_applicable
     out.failures = [*unread, *failures]
+    out.assumed_empty = assumed_empty
     return out

@@ -202,6 +202,10 @@ class Population:
 
     subject_kind: str
     tables: dict[str, pl.DataFrame]
+    # The tables the input did not give at all (no file, no DataFrame): they are held empty, but "no incidents"
+    # and "the incidents were never given" differ, and scoring a rule that reads one of them is refused unless
+    # asked for (score_population's ``missing_tables``)
+    absent: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         known = layout(self.subject_kind)
@@ -251,7 +255,8 @@ class Population:
         pl = require_polars()
         keep = pl.Series("subject_id", list(subject_ids), dtype=pl.String)
         return Population(self.subject_kind,
-                          {k: t.filter(pl.col("subject_id").is_in(keep.implode())) for k, t in self.tables.items()})
+                          {k: t.filter(pl.col("subject_id").is_in(keep.implode())) for k, t in self.tables.items()},
+                          self.absent)
 
     def facts(self, subject_id: str) -> SubjectFacts:
         """One subject's bundle, validated like any other input: the tables and the bundle hold the same facts."""

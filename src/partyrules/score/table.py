@@ -72,6 +72,9 @@ class PopulationScores:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (subject id or row, reason)
     facts_of: Callable[[str], SubjectFacts] | None = None
     backend: str = "vector"
+    # tables the input did not give that were taken as empty on request (missing_tables="empty"), each with the
+    # rules that read it: every subject's points from those rules rest on that assumption
+    assumed_empty: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.frame.height
