@@ -123,7 +123,7 @@ class Engine:
             try:
                 got = assert_and_drain(handle, with_sid(sid, [_ACK_FIRST, *facts, _ACK_LAST]), what)
             finally:
-                _E.delete_state(handle, sid)
+                _delete_state(handle, sid, what)
             ack = '{"' + ACK_PREFIX + str(chunk.index) + '"'
             kept = [m for m in got if not m.startswith(ack)]
             if len(got) - len(kept) != 2:
@@ -154,6 +154,13 @@ class Engine:
                     _E.delete_state(h, sid)
         with self._pool_lock:
             hs.live -= 1
+
+
+def _delete_state(handle: int, sid: str, what: str) -> None:
+    try:
+        _E.delete_state(handle, sid)
+    except Exception as exc:
+        raise EngineError(f"the engine could not end the session of {what}: {exc}") from exc
 
 
 def assert_one(handle: int, fact_json: str, what: str) -> tuple[bool, int]:
