@@ -122,17 +122,43 @@ def grade_order(base: RuleSet, reform: RuleSet) -> list[str]:
     return out
 
 
-def grouping_columns(by: Sequence[str], columns: Sequence[str], *, community: bool = False
+# the columns a comparison computes, which are not attributes of the subjects to group by
+_COMPUTED = frozenset({"subject_id", "in_base", "in_reform", "base_total", "reform_total", "delta", "base_grade",
+                       "reform_grade", "base_vetoed", "reform_vetoed", "base_vetoes", "reform_vetoes",
+                       "vetoes_added", "vetoes_removed"})
+DEFAULT_BY = ("category",)
+"""The grouping when none is asked for: members' category, where the score tables have it."""
+
+
+def grouping_columns(by: Sequence[str] | None, columns: Sequence[str], *, community: bool = False
                      ) -> tuple[tuple[str, ...], list[str]]:
-    """The groupings a comparison keeps: those of ``by`` (then ``community`` when ``community`` is true, as
-    :func:`compare` adds it for ``community_of_branch``) that are among the wide frame's ``columns``, and a note
-    for each one skipped."""
+    """The groupings of a comparison: those of ``by`` (then ``community`` when ``community`` is true, as
+    :func:`compare` adds it for ``community_of_branch``), each a column of the wide frame (``columns``), and the
+    notes about them (none: a grouping that cannot be made is an error, not a note inside a report).
+
+    ``by=None`` is :data:`DEFAULT_BY` where the tables have it, else no grouping. A column of ``by`` that is not
+    there is a :class:`ComparisonError` naming the columns that are; ``community`` without a community column
+    says what gives one."""
+    if by is None:
+        by = tuple(c for c in DEFAULT_BY if c in columns)
+    elif isinstance(by, str):
+        by = (by,)  # one column given as text, not its letters
     wanted = list(dict.fromkeys(by))
     if community and "community" not in wanted:
         wanted.append("community")
-    kept = tuple(c for c in wanted if c in columns)
-    notes = [f"grouping {c!r} skipped: the score tables have no such column" for c in wanted if c not in columns]
-    return kept, notes
+    unknown = [c for c in wanted if c not in columns]
+    if unknown:
+        known = [c for c in columns if c not in _COMPUTED and not c.startswith("d:")]
+        names = ", ".join(repr(c) for c in unknown)
+        hint = "group by one of: " + (", ".join(known) or "(none: these score tables carry no attributes; add "
+                                      "some with groups=)")
+        if "community" in unknown:
+            # the member tables say which branch each member is in, not which community
+            hint += ("; 'community' needs the branch-to-community map (community_of_branch=, e.g. "
+                     "SubDistrict.community_of_branch) or groups= with a community column")
+        raise ComparisonError(f"unknown grouping column {names}: the score tables have no such column / "
+                              f"未知的分组列 {names}", hint=hint)
+    return tuple(wanted), []
 
 
 def _normalise_groups(groups: pl.DataFrame | Mapping[str, str] | None) -> pl.DataFrame | None:
@@ -967,7 +993,7 @@ def check_compare_options(base: RuleSet, reform: RuleSet, *, top_k: int, funding
                            hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
 
 
-def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[str] = ("category",),
+def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[str] | None = None,
             groups: pl.DataFrame | Mapping[str, str] | None = None,
             community_of_branch: Mapping[str, str] | None = None, top_k: int = 100,
             funding_pool: int | None = None, funding_options: Mapping[str, Any] | None = None,
@@ -975,7 +1001,8 @@ def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[st
     """Compare the scores of one population under a base and a reform rule set.
 
     ``by`` names the grouping columns of the per-group tables (grouping attributes of the score tables, such as
-    ``category`` or ``branch_type``, or columns of ``groups``); groupings a table lacks are skipped with a note.
+    ``category`` or ``branch_type``, or columns of ``groups``; default: ``category`` where the tables have it); a
+    column the tables lack is a :class:`ComparisonError` naming those they have.
     ``groups`` adds grouping columns: a frame with ``subject_id`` and any columns, or a mapping subject id ->
     community (a ``community`` column). ``community_of_branch`` (e.g. ``SubDistrict.community_of_branch``) adds
     a ``community`` column from each member's ``branch_id`` (for branch tables, from the subject id); ``community``

@@ -96,8 +96,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         report("whatif", exc)
         return EXIT_INVALID
     _pool(args)
+    _check_by(args, base_rs.subject_kind)
     with progress_for(args) as progress:
         return _whatif_steps(args, base_rs, reform_rs, reforms, progress)
+
+
+def _check_by(args: argparse.Namespace, kind: str) -> None:
+    """Each --by is an attribute the score tables carry, checked before anything is read or scored: an unknown
+    one is a usage error naming those there are, never a grouping silently left out."""
+    from ..analyse.compare import ComparisonError, grouping_columns
+    from ..score.table import ATTRIBUTES
+
+    try:
+        grouping_columns(args.by, ["subject_id", *ATTRIBUTES[kind]])
+    except ComparisonError as exc:
+        raise ParameterError(f"--by: {exc.message}", hint=exc.hint) from None
 
 
 def _pool(args: argparse.Namespace) -> None:
@@ -142,9 +155,8 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
               f"{', '.join(rules)}) / 缺少 {table} 表, 按要求视为空", file=sys.stderr)
     for sid, reason in dict([*base.failures, *after.failures]).items():
         print(error_line("whatif", f"{sid}: {reason}"), file=sys.stderr)
-    by = tuple(args.by) if args.by else ("category",) if base_rs.subject_kind == "member" else ()
     with progress.step("comparing and diagnosing"):
-        comparison = compare(base, after, by=by, top_k=args.top_k, funding_pool=args.funding_pool)
+        comparison = compare(base, after, by=args.by, top_k=args.top_k, funding_pool=args.funding_pool)
         diagnostics = diagnose(base, population=read.population)
     summary = comparison.summary()
     if args.out:
@@ -198,8 +210,7 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
             print(f"partyrules whatif: {problem}", file=sys.stderr)
         for sid, reason in dict([*base.failures, *after.failures]).items():
             print(f"partyrules whatif: {sid}: {reason}", file=sys.stderr)
-        by = tuple(args.by) if args.by else ("category",) if base_rs.subject_kind == "member" else ()
-        comparison = compare_distributed(base, after, by=by, top_k=args.top_k, funding_pool=args.funding_pool)
+        comparison = compare_distributed(base, after, by=args.by, top_k=args.top_k, funding_pool=args.funding_pool)
         subjects = len(base) + len(base.not_applicable) + len(base.failures)  # those read without a problem
         diagnostics = diagnose_distributed(base, population_size=subjects)
         summary = comparison.summary()

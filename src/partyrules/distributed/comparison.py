@@ -213,7 +213,7 @@ _FIXED = {"subject_id", "in_base", "in_reform", "base_total", "reform_total", "d
           "base_vetoed", "reform_vetoed", "base_vetoes", "reform_vetoes", "vetoes_added", "vetoes_removed"}
 
 
-def compare_distributed(base: DistributedScores, reform: DistributedScores, *, by: Sequence[str] = ("category",),
+def compare_distributed(base: DistributedScores, reform: DistributedScores, *, by: Sequence[str] | None = None,
                         groups: pl.DataFrame | Mapping[str, str] | None = None,
                         community_of_branch: Mapping[str, str] | None = None, top_k: int = 100,
                         funding_pool: int | None = None, funding_options: Mapping[str, Any] | None = None,
