@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ParameterError, RuleSetError
-from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params
+from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params, error_line, report, ruleset_arg, yuan_to_fen
+from .progress import add_progress_flag, progress_for
 
-
-def _fen(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not an amount of yuan: {text!r}") from None
-    fen = value * 100
-    if fen != fen.to_integral_value() or fen < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative amount in whole fen (0.01 yuan)")
-    return int(fen)
+_fen = yuan_to_fen  # the one money parser of the command line: yuan, exact to the fen
 
 
 def _share(text: str) -> float:
@@ -44,45 +35,56 @@ def _ruleset_params(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
 
 
 def cmd_year(args: argparse.Namespace) -> int:
-    from ..cycle.tables import write_tables
-    from ..cycle.targets import load_star_targets
-    from ..cycle.year import YearOptions, run_year, shipped_rulesets
+    from ..cycle.year import shipped_rulesets
     from ..population import read_facts
     from ..rulesets.loader import load_ruleset
 
     try:
         rulesets = [load_ruleset(p) for p in args.ruleset] if args.ruleset else list(shipped_rulesets().values())
     except RuleSetError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        report("year", exc)
         return EXIT_INVALID
     params = _ruleset_params(args.param)
     known = {rs.id for rs in rulesets}
     unknown = sorted(set(params) - known)
     if unknown:
-        print(f"partyrules year: --param names rule sets that are not loaded: {', '.join(unknown)} "
-              f"(loaded: {', '.join(sorted(known))})", file=sys.stderr)
+        print(error_line("year", f"--param names rule sets that are not loaded: {', '.join(unknown)} / "
+                                 "参数所指规则集未加载",
+                         hint=f"loaded: {', '.join(sorted(known))}"), file=sys.stderr)
         return 2
     bad = 0
     population: dict[str, list[Any]] = {"member": [], "branch": [], "community": []}
-    for path in args.population:
-        for row in read_facts(path):
-            if row.facts is None:
-                bad += 1
-                print(f"{path}: row {row.number}: {row.error}", file=sys.stderr)
-                continue
-            population[str(type(row.facts).subject_kind)].append(row.facts)
+    with progress_for(args) as progress:
+        for path in args.population:
+            for row in progress.track(read_facts(path), f"reading {path}"):
+                if row.facts is None:
+                    bad += 1
+                    print(error_line("year", f"row {row.number}: {row.error}", path), file=sys.stderr)
+                    continue
+                population[str(type(row.facts).subject_kind)].append(row.facts)
+        return _run(args, rulesets, params, population, bad, progress)
+
+
+def _run(args: argparse.Namespace, rulesets: list[Any], params: dict[str, dict[str, Any]],
+         population: dict[str, list[Any]], bad: int, progress: Any) -> int:
+    from ..cycle.tables import write_tables
+    from ..cycle.targets import load_star_targets
+    from ..cycle.year import YearOptions, run_year
+
     options = YearOptions(
         warning_share=args.warning_share, priority_share=args.priority_share,
         funding_pool_fen=args.funding_pool_yuan, vetoed_floor_fen=args.vetoed_floor_yuan or 0,
         funding_basis=args.funding_basis, funding_min_score=args.funding_min_score,
         star_targets=load_star_targets(args.targets) if args.targets else None, star_targets_year=args.targets_year)
-    result = run_year(population["member"], population["branch"], population["community"], year=args.year,
-                      rulesets=rulesets, params=params, options=options)
+    subjects = sum(map(len, population.values()))
+    with progress.step(f"the assessment year {args.year}: {subjects:,} subjects"):
+        result = run_year(population["member"], population["branch"], population["community"], year=args.year,
+                          rulesets=rulesets, params=params, options=options)
     for f in result.failures:
         bad += 1
-        print(f"{f.subject_id or 'row'}: {f.error}", file=sys.stderr)
-    paths = write_tables(result.tables(), args.out, args.format)
+        print(error_line("year", f"{f.subject_id or 'row'}: {f.error}"), file=sys.stderr)
+    with progress.step(f"writing the tables to {args.out}"):
+        paths = write_tables(result.tables(), args.out, args.format)
     print(f"{len(result.members)} members, {len(result.branches)} branches, {len(result.communities)} communities "
           f"scored for {args.year}; {len(result.member_warnings) + len(result.branch_warnings)} warned, "
           f"{len(result.branch_priority)} branches on the priority list, {len(result.pairings.pairs)} pairings")
@@ -101,23 +103,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        "funding pool and check the six-star targets. Subjects that cannot be scored are reported "
                        "(exit 10) and the rest of the year still runs.")
     y.add_argument("population", nargs="+", help="JSON or JSON-lines files of member, branch and community facts")
-    y.add_argument("--year", type=int, required=True)
+    y.add_argument("--year", type=int, required=True, help="the assessment year, e.g. 2026")
     y.add_argument("--out", required=True, help="directory for the tables")
     y.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
                    help="parquet needs the analysis extra (polars)")
-    y.add_argument("--ruleset", action="append", help="rule-set file (repeatable; default: the shipped ones)")
+    y.add_argument("--ruleset", action="append", type=ruleset_arg, metavar="RULESET",
+                   help="a rule-set file or shipped name (repeatable; default: the shipped ones)")
     y.add_argument("--param", action="append", metavar="RULESET_ID:NAME=VALUE",
                    help="override a parameter of one rule set (repeatable)")
     y.add_argument("--warning-share", type=_share, default=0.10, help="bottom share of each pool warned (0.10)")
     y.add_argument("--priority-share", type=_share, default=0.10, help="top share of branches prioritised (0.10)")
-    y.add_argument("--funding-pool-yuan", type=_fen, default=None,
-                   help="the 以奖代补 pool to share among branches, by each branch's index and its graded members' "
-                        "mean annual percent (weights: the branch rule set's funding_weight_* parameters)")
-    y.add_argument("--funding-basis", choices=["score", "excess"], default="score")
-    y.add_argument("--funding-min-score", type=float, default=0.0)
-    y.add_argument("--vetoed-floor-yuan", type=_fen, default=None, help="what a vetoed branch still gets (0)")
+    y.add_argument("--funding-pool-yuan", type=_fen, default=None, metavar="YUAN",
+                   help="the 以奖代补 pool in yuan, exact to the fen (e.g. 120000.50), shared among branches by "
+                        "each branch's index and its graded members' mean annual percent (weights: the branch "
+                        "rule set's funding_weight_* parameters)")
+    y.add_argument("--funding-basis", choices=["score", "excess"], default="score",
+                   help="share the pool by the score, or by the score above --funding-min-score (default score)")
+    y.add_argument("--funding-min-score", type=float, default=0.0,
+                   help="a branch below this score gets no share (default 0)")
+    y.add_argument("--vetoed-floor-yuan", type=_fen, default=None, metavar="YUAN",
+                   help="what a vetoed branch still gets, in yuan (default 0)")
     y.add_argument("--targets", help="six-star targets file (default: the shipped one)")
     y.add_argument("--targets-year", type=int, default=None,
                    help="the year of the targets to check (default: the latest not after --year)")
+    add_progress_flag(y)
     y.set_defaults(func=cmd_year)
 
