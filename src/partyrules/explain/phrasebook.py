@@ -8,7 +8,7 @@ and tests/test_render.py checks that every field the shipped rule sets read has 
 
 from __future__ import annotations
 
-from ..facts.kinds import describe_incident_kind
+from ..facts.kinds import describe_incident_kind, is_incident_kind
 
 # field name (the last part of a dotted name, or the whole dotted name) -> (zh, en)
 FIELDS: dict[str, tuple[str, str]] = {
@@ -206,9 +206,10 @@ def value_label(value: str, lang: str, subject_kind: str = "member") -> str:
     if value in VALUES:
         return VALUES[value][i]
     for kind in (subject_kind, "member", "branch", "community"):
-        try:
-            info = describe_incident_kind(kind, value)
-        except (KeyError, ValueError):
+        # ask first: describe_incident_kind's error for an unknown kind computes a spelling suggestion, which
+        # cost most of an evaluation when every breakdown line looked up its values that way
+        if kind not in ("member", "branch", "community") or not is_incident_kind(kind, value):
             continue
+        info = describe_incident_kind(kind, value)
         return info.zh if lang == "zh" else info.en
     return value.replace("_", " ")

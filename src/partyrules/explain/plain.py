@@ -47,6 +47,8 @@ class Words:
 
     params: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     subject_kind: str = "member"
+    # phrases depend on the expression only, never on values: told once per node, not once per breakdown line
+    phrases: dict[tuple[I.IR, str, str | None], str] = field(default_factory=dict, compare=False, repr=False)
 
     def param(self, name: str, lang: str) -> str:
         zh, en = self.params.get(name, (name.replace("_", " "), name.replace("_", " ")))
@@ -226,9 +228,13 @@ def _is_date(node: I.IR) -> bool:
 
 def phrase(node: I.IR, lang: str, words: Words, source: str | None = None) -> str:
     """A value told in words (no value filled in): a field's label, a sum's description, arithmetic in symbols."""
-    text = _phrase(node, lang, words, source)
-    if len(text) > _LONG:
-        return fallback(node, lang, words)
+    key = (node, lang, source)
+    text = words.phrases.get(key)
+    if text is None:
+        text = _phrase(node, lang, words, source)
+        if len(text) > _LONG:
+            text = fallback(node, lang, words)
+        words.phrases[key] = text
     return text
 
 
