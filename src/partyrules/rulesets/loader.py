@@ -310,6 +310,7 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
                                         doc.location(()), "load the rule set that includes it")
     top: S.RuleSetSpec | None = _validate(S.RuleSetSpec, doc, diags)
     if top is None:
+        diags.extend(_expressions_of_sound_items(doc))
         raise RuleSetSchemaError(diags)
     items: dict[str, list[_Item]] = {k: [] for k in ("dimensions", "standards", "deductions", "vetoes", "checks")}
     params: dict[str, _Item] = {}
@@ -344,6 +345,49 @@ def _build(doc: YamlDocument, reader: _Reader, overrides: Mapping[str, Any]) -> 
     base = {k: v.spec.value for k, v in params.items()}
     effective = {**base, **_check_overrides(sources, overrides)}
     return _assemble(sources, effective)
+
+
+_ITEM_SPECS: dict[str, type[BaseModel]] = {"dimensions": S.DimensionSpec, "standards": S.StandardSpec,
+                                            "deductions": S.DeductionSpec, "vetoes": S.VetoSpec,
+                                            "checks": S.CheckSpec}
+
+
+def _expressions_of_sound_items(doc: YamlDocument) -> list[Diagnostic]:
+    """The expression problems of the items whose own structure is valid, in a file whose structure is not: so
+    that one run reports both, not the expressions only once the structure is fixed.
+
+    Only where the structure allows: the rule set without its items must be valid (the subject and the parameters
+    the expressions are checked against), with no include (whose parameters are not known yet); each item is
+    validated on its own and a broken one is left out. Only expression problems are kept: the rest (a dimension
+    whose standards no longer add up, once a broken one is left out) would be made up."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+    shell = {k: v for k, v in data.items() if k not in _ITEM_SPECS}
+    if isinstance(shell.get("params"), dict):
+        shell["params"] = {k: (v if isinstance(v, dict) else {"value": v}) for k, v in shell["params"].items()}
+    try:
+        top = S.RuleSetSpec.model_validate(shell)
+    except ValidationError:
+        return []
+    if top.include:
+        return []
+    items: dict[str, list[_Item]] = {k: [] for k in _ITEM_SPECS}
+    for kind, spec in _ITEM_SPECS.items():
+        raw = data.get(kind)
+        for j, item in enumerate(raw if isinstance(raw, list) else ()):
+            try:
+                items[kind].append(_Item(spec.model_validate(item), doc, (kind, j)))
+            except ValidationError:
+                continue
+    params = {name: _Item(p, doc, ("params", name)) for name, p in top.params.items()}
+    sources = _Sources(top, doc, params, items["dimensions"], items["standards"], items["deductions"],
+                       items["vetoes"], (doc.file or "<string>",), {}, items["checks"])
+    try:
+        _assemble(sources, {k: v.spec.value for k, v in params.items()})
+    except RuleSetError as exc:
+        return [d for d in exc.diagnostics if d.code.startswith("EX") or d.code == "RS312"]
+    return []
 
 
 def _check_overrides(sources: _Sources, overrides: Mapping[str, Any]) -> dict[str, Any]:
