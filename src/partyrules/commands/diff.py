@@ -1,7 +1,8 @@
 """``partyrules diff OLD NEW --population P``: which subjects change grade or total between two versions of a
 rule set, and which rules are responsible; ``--max-moved`` makes it a CI gate.
 
-Exit codes: 0 compared; 3 a rule set is invalid; 6 the share of subjects whose grade changed exceeds
+Exit codes: 0 compared; 1 the population file cannot be read; 2 usage (a bad flag value, rule sets for different
+kinds of subject); 3 a rule set is invalid or cannot be read; 6 the share of subjects whose grade changed exceeds
 ``--max-moved``; 10 some rows could not be read or scored (the others were compared) and no gate failed.
 """
 
@@ -20,7 +21,44 @@ from ..evaluate.context import SubjectFacts
 from ..population import Row, read_facts
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
-from .common import EXIT_GATE_EXCEEDED, EXIT_INVALID, EXIT_ROWS_FAILED, _params
+from .common import (
+    EXIT_GATE_EXCEEDED,
+    EXIT_INVALID,
+    EXIT_ROWS_FAILED,
+    EXIT_UNREADABLE,
+    _params,
+    error_line,
+    pad,
+    report,
+    ruleset_arg,
+)
+from .progress import add_progress_flag, progress_for
+from .textout import grade_names, table
+
+# The report's words: English and Chinese (--lang).
+_TEXT: dict[str, tuple[str, str]] = {
+    "period": (", period {p}", ", 期间 {p}"),
+    "params": ("  parameters changed: ", "  参数变化: "),
+    "compared": ("{n} subjects compared ({na} not applicable under either; {bad} could not be read or scored)",
+                 "共比较 {n} 个对象(两边均不适用 {na} 个; 无法读取或计分 {bad} 个)"),
+    "grade_changed": ("  grade changed: {n} ({pct}%)", "  等次变化: {n} ({pct}%)"),
+    "total_changed": ("  total changed by more than {e}: {n}", "  总分变化超过 {e}: {n}"),
+    "vetoes": ("  vetoes appeared or disappeared: {n}", "  否决项出现或消失: {n}"),
+    "transitions": ("grade transitions (old down, new across):", "等次变化(纵为旧版, 横为新版):"),
+    "rules": ("rules responsible (over every subject compared):", "引起变化的规则(全部比较对象):"),
+    "rule_head": ("rule|subjects|net points|abs points", "规则|对象数|净分值|绝对分值"),
+    "moved": ("moved subjects (grade changes first, then the largest change of total{more}):",
+              "变动对象(先列等次变化, 再按总分变化从大到小{more}):"),
+    "more": ("; {k} of {n}, --top to show more", "; 显示 {n} 个中的 {k} 个, 用 --top 显示更多"),
+    "and_more": (" and {n} more", " 等另 {n} 条"),
+    "bands": ("(grading bands)", "(等次分界)"),
+    "veto": ("veto", "否决"),
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    en, zh = _TEXT[key]
+    return (zh if lang == "zh" else en).format(**values)
 
 
 def _share(text: str) -> float:
@@ -54,8 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "dimension maximum's bound, so that the changes add up to the change of total. Exit 6 when "
                     "--max-moved is exceeded, 10 when rows could not be read or scored, 3 when a rule set is "
                     "invalid.")
-    d.add_argument("old", metavar="OLD", help="the current rule set")
-    d.add_argument("new", metavar="NEW", help="the changed rule set")
+    d.add_argument("old", metavar="OLD", type=ruleset_arg, help="the current rule set (a file or a shipped name)")
+    d.add_argument("new", metavar="NEW", type=ruleset_arg, help="the changed rule set (a file or a shipped name)")
     d.add_argument("--population", required=True, metavar="P",
                    help="subjects' facts: a JSON file (an object or an array) or JSON lines")
     d.add_argument("--period", default=None, help="2026, 2026-Q1, 2026-03 or 2026-01..2026-06 (default: each "
@@ -67,7 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.add_argument("--max-moved", type=_share, default=None, metavar="SHARE",
                    help="gate: exit 6 when the share (0..1) of subjects whose grade changed exceeds SHARE")
     d.add_argument("--top", type=int, default=20, help="moved subjects to list in text output (default 20)")
-    d.add_argument("--format", choices=["text", "json"], default="text")
+    d.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    d.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the text report (default en)")
+    add_progress_flag(d)
     d.set_defaults(func=cmd_diff)
 
 
@@ -75,8 +115,7 @@ def _load(path: str, pairs: list[str] | None) -> RuleSet | None:
     try:
         return load_ruleset(path, params=_params(pairs))
     except RuleSetError as exc:
-        for diag in exc.diagnostics:
-            print(diag.format(), file=sys.stderr)
+        report("diff", exc)
         return None
 
 
@@ -89,60 +128,65 @@ def _signed(x: float) -> str:
     return "+0.00" if text == "-0.00" else text
 
 
-def _grade_move(c: SubjectChange) -> str:
-    return f"{c.old_grade or NOT_APPLICABLE} -> {c.new_grade or NOT_APPLICABLE}"
+def _grade_move(c: SubjectChange, names: dict[str, str] | None = None) -> str:
+    names = names or {}
+    old, new = c.old_grade or NOT_APPLICABLE, c.new_grade or NOT_APPLICABLE
+    return f"{names.get(old, old)} -> {names.get(new, new)}"
 
 
-def _moved_line(c: SubjectChange, width: int) -> str:
+def _moved_line(c: SubjectChange, width: int, lang: str = "en", names: dict[str, str] | None = None) -> str:
     old = "-" if c.old_total is None else _num(c.old_total)
     new = "-" if c.new_total is None else _num(c.new_total)
     rules = ", ".join(f"{d.rule_id} {_signed(d.delta)}" for d in c.rules[:6])
     if len(c.rules) > 6:
-        rules += f" and {len(c.rules) - 6} more"
+        rules += _t("and_more", lang, n=len(c.rules) - 6)
     if not rules and c.grade_changed:
-        rules = "(grading bands)"
+        rules = _t("bands", lang)
     vetoes = [f"+{v}" for v in c.vetoes_added] + [f"-{v}" for v in c.vetoes_removed]
-    text = f"  {c.subject_id:<10} {old:>8} -> {new:>8} ({_signed(c.total_delta)})  {_grade_move(c):<{width}}  {rules}"
-    return text + (f"  veto {' '.join(vetoes)}" if vetoes else "")
+    text = (f"  {pad(c.subject_id, 10)} {old:>8} -> {new:>8} ({_signed(c.total_delta)})  "
+            f"{pad(_grade_move(c, names), width)}  {rules}")
+    return text + (f"  {_t('veto', lang)} {' '.join(vetoes)}" if vetoes else "")
 
 
-def render_text(diff: RulesetDiff, top: int, bad_rows: int) -> str:
-    """A readable report: counts, the grade transition table, the rules responsible, the moved subjects."""
+def render_text(diff: RulesetDiff, top: int, bad_rows: int, lang: str = "en", old_rs: RuleSet | None = None) -> str:
+    """A readable report in ``lang``: counts, the grade transition table, the rules responsible, the moved
+    subjects; columns aligned by display width (grade names in Chinese are two columns a character)."""
+    from .common import display_width
+
+    names = grade_names(old_rs, lang) if old_rs is not None and lang == "zh" else {}
     o, n = diff.old, diff.new
     out = [f"{o['id']} {o['version']} ({o['content_hash'][:12]}) -> {n['id']} {n['version']} "
-           f"({n['content_hash'][:12]})" + (f", period {diff.period}" if diff.period else "")]
+           f"({n['content_hash'][:12]})" + (_t("period", lang, p=diff.period) if diff.period else "")]
     changed = [f"{k} {o['params'].get(k)} -> {n['params'].get(k)}"
                for k in sorted(o["params"].keys() | n["params"].keys()) if o["params"].get(k) != n["params"].get(k)]
     if changed:
-        out.append("  parameters changed: " + ", ".join(changed))
-    out.append(f"{diff.subjects:,} subjects compared ({diff.not_applicable:,} not applicable under either; "
-               f"{len(diff.failures) + bad_rows:,} could not be read or scored)")
-    out.append(f"  grade changed: {diff.grade_changed:,} ({100 * diff.moved_share:.2f}%)")
-    out.append(f"  total changed by more than {diff.epsilon:g}: {diff.total_changed:,}")
+        out.append(_t("params", lang) + ", ".join(changed))
+    out.append(_t("compared", lang, n=f"{diff.subjects:,}", na=f"{diff.not_applicable:,}",
+                  bad=f"{len(diff.failures) + bad_rows:,}"))
+    out.append(_t("grade_changed", lang, n=f"{diff.grade_changed:,}", pct=f"{100 * diff.moved_share:.2f}"))
+    out.append(_t("total_changed", lang, e=f"{diff.epsilon:g}", n=f"{diff.total_changed:,}"))
     vetoes = sum(1 for c in diff.changes if c.vetoes_added or c.vetoes_removed)
     if vetoes:
-        out.append(f"  vetoes appeared or disappeared: {vetoes:,}")
+        out.append(_t("vetoes", lang, n=f"{vetoes:,}"))
     matrix = diff.transition_matrix()
     grades = [g for g in diff.grades if g != NOT_APPLICABLE or any(matrix[g].values())
               or any(matrix[a][g] for a in diff.grades)]
-    width = max(len(g) for g in grades) + 2
-    out += ["", "grade transitions (old down, new across):",
-            " " * (width + 2) + "".join(f"{g:>{width}}" for g in grades)]
-    for a in grades:
-        out.append(f"  {a:<{width}}" + "".join(f"{matrix[a][b]:>{width},}" for b in grades))
+    rows = [["", *(names.get(g, g) for g in grades)]]
+    rows += [[names.get(a, a), *(f"{matrix[a][b]:,}" for b in grades)] for a in grades]
+    out += ["", _t("transitions", lang), *table(rows, [False, *([True] * len(grades))])]
     summary = diff.rule_summary()
     if summary:
-        out += ["", "rules responsible (over every subject compared):",
-                f"  {'rule':<16} {'subjects':>9} {'net points':>12} {'abs points':>12}"]
-        out += [f"  {s.rule_id:<16} {s.subjects:>9,} {s.net_points:>12.2f} {s.abs_points:>12.2f}" for s in summary]
+        rows = [_t("rule_head", lang).split("|")]
+        rows += [[s.rule_id, f"{s.subjects:,}", f"{s.net_points:.2f}", f"{s.abs_points:.2f}"] for s in summary]
+        out += ["", _t("rules", lang), *table(rows, [False, True, True, True])]
     if diff.changes:
         ranked = sorted(diff.changes, key=lambda c: (not c.grade_changed, -round(abs(c.total_delta), 6),
                                                      c.subject_id))
         shown = ranked[:max(0, top)]
-        more = f"; {len(shown)} of {len(ranked):,}, --top to show more" if len(shown) < len(ranked) else ""
-        out += ["", f"moved subjects (grade changes first, then the largest change of total{more}):"]
-        width = max(len(_grade_move(c)) for c in shown) if shown else 0
-        out += [_moved_line(c, width) for c in shown]
+        more = _t("more", lang, k=len(shown), n=f"{len(ranked):,}") if len(shown) < len(ranked) else ""
+        out += ["", _t("moved", lang, more=more)]
+        width = max(display_width(_grade_move(c, names)) for c in shown) if shown else 0
+        out += [_moved_line(c, width, lang, names) for c in shown]
     return "\n".join(out)
 
 
@@ -152,8 +196,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if old is None or new is None:
         return EXIT_INVALID
     if not Path(args.population).is_file():
-        print(f"partyrules diff: cannot read the population {args.population!r}: no such file", file=sys.stderr)
-        return 2
+        print(error_line("diff", "cannot read the population: no such file / 无法读取对象文件", args.population,
+                         "give a JSON or JSON-lines file of fact bundles"), file=sys.stderr)
+        return EXIT_UNREADABLE
     bad: list[Row] = []
     numbers: list[int] = []  # the file's row number of each subject handed to the comparison
 
@@ -166,9 +211,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
             yield row.facts
 
     try:
-        diff = diff_rulesets(old, new, subjects(), args.period, epsilon=args.epsilon)
+        with progress_for(args) as progress:
+            diff = diff_rulesets(old, new, progress.track(subjects(), "comparing subjects under both"), args.period,
+                                 epsilon=args.epsilon)
     except PartyRulesError as exc:
-        print(f"partyrules diff: {exc}", file=sys.stderr)
+        report("diff", exc)
         return 2
     exceeded = args.max_moved is not None and diff.moved_share > args.max_moved
     code = EXIT_GATE_EXCEEDED if exceeded else EXIT_ROWS_FAILED if bad or diff.failures else 0
@@ -182,11 +229,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         doc["exit_code"] = code
         print(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2))
     else:
-        print(render_text(diff, args.top, len(bad)))
+        print(render_text(diff, args.top, len(bad), args.lang, old))
     for r in bad:
-        print(f"row {r.number}: {r.error}", file=sys.stderr)
+        print(error_line("diff", f"row {r.number}: {r.error}", args.population), file=sys.stderr)
     for f in diff.failures:
-        print(f"row {numbers[f.index]} ({f.subject_id or '?'}): {f.error}", file=sys.stderr)
+        print(error_line("diff", f"row {numbers[f.index]} ({f.subject_id or '?'}): {f.error}", args.population),
+              file=sys.stderr)
     if exceeded:
         print(f"gate failed: {100 * diff.moved_share:.2f}% of subjects changed grade, above --max-moved "
               f"{args.max_moved:g}", file=sys.stderr)
