@@ -30,6 +30,7 @@ from .common import (
     yuan_to_fen,
 )
 from .progress import Progress, progress_for
+from .textout import grade_names, summary_lines, transition_lines, word
 
 TABLE_FORMATS = ("csv", "parquet", "json")
 
@@ -172,8 +173,9 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
         title = f"{base_rs.id}: " + " + ".join(r.name for r in reforms)
         write_report(comparison, args.report, diagnostics, title=title, lang=args.lang)
     _print(args, summary, diagnostics, comparison.transitions,
-           f"{base_rs.id} {base_rs.version} -> {reform_rs.version} over {len(read.population):,} subjects "
-           f"({args.period})", len(read.problems) + len(base.failures) + len(after.failures))
+           f"{base_rs.id} {base_rs.version} -> {reform_rs.version} "
+           f"{word('over', args.lang, n=f'{len(read.population):,}')} ({args.period})",
+           len(read.problems) + len(base.failures) + len(after.failures), grade_names(base_rs, args.lang))
     failed = read.problems or base.failures or after.failures
     return EXIT_ROWS_FAILED if failed else 0
 
@@ -227,24 +229,24 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
             if comparison.funding is not None:
                 comparison.funding.to_parquet(out / "funding")
         _print(args, summary, diagnostics, comparison.transitions,
-               f"{base_rs.id} {base_rs.version} -> {reform_rs.version} over {subjects:,} subjects ({args.period}, "
-               f"{len(base.partitions)} partitions)",
-               len(base.problems) + len(base.failures) + len(after.failures))
+               f"{base_rs.id} {base_rs.version} -> {reform_rs.version} {word('over', args.lang, n=f'{subjects:,}')} "
+               f"({args.period}, {len(base.partitions)} partitions)",
+               len(base.problems) + len(base.failures) + len(after.failures), grade_names(base_rs, args.lang))
         return EXIT_ROWS_FAILED if base.problems or base.failures or after.failures else 0
 
 
 def _print(args: argparse.Namespace, summary: dict[str, Any], diagnostics: Any, transitions: Any, title: str,
-           rows_failed: int) -> None:
+           rows_failed: int, grades: dict[str, str] | None = None) -> None:
     if args.format == "json":
         print(json.dumps({"summary": _jsonable(summary), "findings": diagnostics.findings(lang=args.lang),
                           "rows_failed": rows_failed}, ensure_ascii=False, indent=2, sort_keys=True))
     else:
+        # labels in --lang, money in yuan, columns aligned by display width (Chinese grade names are wide)
         print(title)
-        for key, value in summary.items():
-            print(f"  {key}: {value}")
-        print(transitions)
+        print("\n".join(summary_lines(summary, args.lang)))
+        print("\n".join(transition_lines(transitions, grades or {}, args.lang)))
         for line in diagnostics.findings(lang=args.lang)[:10]:
-            print(f"  finding: {line}")
+            print(f"  {word('finding', args.lang)}: {line}")
 
 
 def _write_tables(out: Path, fmt: str, tables: dict[str, Any]) -> None:
