@@ -28,35 +28,36 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = a.add_subparsers(dest="audit_command", required=True)
 
     v = s.add_parser("verify", help="verify a ledger file (read-only; works on a read-only copy or file system)")
-    v.add_argument("ledger", metavar="LEDGER")
+    v.add_argument("ledger", metavar="LEDGER", help="the ledger file (SQLite)")
     v.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
                    help="a checkpoint exported earlier (repeatable): the file must still hold its events")
     v.add_argument("--public-key", metavar="FILE", help="the ledger owner's public key (PEM or 64 hex digits): "
                                                         "every checkpoint must be signed with it")
-    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
     v.set_defaults(func=cmd_verify)
 
     c = s.add_parser("checkpoint", help="record a checkpoint now and export it as JSON")
-    c.add_argument("ledger", metavar="LEDGER")
+    c.add_argument("ledger", metavar="LEDGER", help="the ledger file (SQLite)")
     c.add_argument("--key", metavar="KEYFILE", help="the Ed25519 private key (PEM) to sign with; unsigned without")
-    c.add_argument("--reason", default="on demand")
+    c.add_argument("--reason", default="on demand", help="why the checkpoint is made (default 'on demand')")
     c.add_argument("--out", metavar="FILE", help="write the checkpoint here (default: print it)")
     c.set_defaults(func=cmd_checkpoint)
 
     k = s.add_parser("keygen", help="make an Ed25519 key: KEYFILE (private, mode 600) and KEYFILE.pub")
-    k.add_argument("keyfile", metavar="KEYFILE")
+    k.add_argument("keyfile", metavar="KEYFILE", help="where to write the private key (the public key goes to "
+                                                       "KEYFILE.pub)")
     k.set_defaults(func=cmd_keygen)
 
     p = s.add_parser("prove", help="prove one publication is in a checkpoint (JSON, checkable without the ledger)")
-    p.add_argument("ledger", metavar="LEDGER")
-    p.add_argument("publication_id", type=int, metavar="PUBLICATION_ID")
+    p.add_argument("ledger", metavar="LEDGER", help="the ledger file (SQLite)")
+    p.add_argument("publication_id", type=int, metavar="PUBLICATION_ID", help="the publication to prove")
     p.add_argument("--checkpoint", metavar="FILE", help="the checkpoint to prove against (default: the latest "
                                                         "stored one covering the publication)")
-    p.add_argument("--out", metavar="FILE")
+    p.add_argument("--out", metavar="FILE", help="write the proof here (default: print it)")
     p.set_defaults(func=cmd_prove)
 
     q = s.add_parser("check-proof", help="check an inclusion proof without the ledger")
-    q.add_argument("proof", metavar="PROOF")
+    q.add_argument("proof", metavar="PROOF", help="a proof written by 'audit prove'")
     q.add_argument("--public-key", metavar="FILE", help="the ledger owner's public key")
     q.set_defaults(func=cmd_check_proof)
 

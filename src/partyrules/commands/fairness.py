@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PartyRulesError, RuleSetError
-from .common import EXIT_GATE_EXCEEDED, EXIT_INVALID, EXIT_ROWS_FAILED, EXIT_UNREADABLE
+from .common import (
+    EXIT_GATE_EXCEEDED,
+    EXIT_INVALID,
+    EXIT_ROWS_FAILED,
+    EXIT_UNREADABLE,
+    error_line,
+    ruleset_arg,
+)
+from .common import (
+    report as report_error,
+)
+from .progress import add_progress_flag, progress_for
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,16 +47,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     f.add_argument("--demo", action="store_true", help="the generated demo sub-district (partyrules demo)")
     f.add_argument("--seed", type=int, default=2026, help="the demo's seed (default 2026)")
     f.add_argument("--year", type=int, default=None, help="the assessment year (the demo's by default)")
-    f.add_argument("--ruleset", action="append", metavar="FILE",
+    f.add_argument("--ruleset", action="append", metavar="RULESET", type=ruleset_arg,
                    help="a member (or branch) index to compare (repeatable; default: the shipped ones)")
     f.add_argument("--branches", action="store_true", help="include the branch index")
     f.add_argument("--annual", action="store_true",
                    help="run the assessment year (run_year) and take the year's grades from the annual results")
     f.add_argument("--once-a-year-month", type=int, default=6, choices=range(1, 13), metavar="1..12",
                    help="the month of the exemplary subjects' once-a-year items (default 6)")
-    f.add_argument("--format", choices=["text", "json", "html"], default="text")
+    f.add_argument("--format", choices=["text", "json", "html"], default="text",
+                   help="report format (default text)")
     f.add_argument("--out", metavar="FILE", help="write the report here instead of printing it")
-    f.add_argument("--lang", choices=["zh", "en"], default="zh")
+    f.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the report (default zh)")
+    add_progress_flag(f)
     f.add_argument("--fail-on-structural", action="store_true", help="exit 6 when a structural gap is found")
     f.set_defaults(func=cmd_fairness)
 
@@ -75,13 +88,13 @@ def cmd_fairness(args: argparse.Namespace) -> int:
     from ..rulesets.loader import load_ruleset
 
     if not args.population and not args.demo:
-        print("partyrules fairness: give a population (file or directory) or --demo", file=sys.stderr)
+        print(error_line("fairness", "no population given / 未给出对象", hint="give a population (file or "
+                         "directory) or --demo"), file=sys.stderr)
         return 2
     try:
         rulesets = [load_ruleset(p) for p in args.ruleset] if args.ruleset else None
     except RuleSetError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        report_error("fairness", exc)
         return EXIT_INVALID
     problems: list[str] = []
     if args.demo:
@@ -92,21 +105,28 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         population: Any = area if args.branches else {"member": _members(area)}
     else:
         if args.year is None:
-            print("partyrules fairness: --year is required with a population", file=sys.stderr)
+            print(error_line("fairness", "--year is required with a population / 需要 --year",
+                             hint="e.g. --year 2026"), file=sys.stderr)
             return 2
         year = args.year
         try:
-            population = _read(args.population, problems)
+            with progress_for(args) as progress, progress.step("reading the population"):
+                population = _read(args.population, problems)
         except PartyRulesError as exc:  # a population that cannot be read: nothing was scored
-            print(f"partyrules fairness: {exc}", file=sys.stderr)
+            report_error("fairness", exc)
             return EXIT_UNREADABLE
         if not args.branches:
             population.pop("branch", None)
-    year_result = _run_year(population, year, rulesets, args.branches, problems) if args.annual else None
-    if rulesets is not None and args.branches is False:
-        rulesets = [rs for rs in rulesets if rs.subject_kind != "branch"]
-    report = fairness(population, year=year, year_result=year_result, rulesets=rulesets, branches=args.branches,
-                      once_a_year_month=args.once_a_year_month)
+    with progress_for(args) as progress:
+        year_result = None
+        if args.annual:
+            with progress.step(f"the assessment year {year}"):
+                year_result = _run_year(population, year, rulesets, args.branches, problems)
+        if rulesets is not None and args.branches is False:
+            rulesets = [rs for rs in rulesets if rs.subject_kind != "branch"]
+        with progress.step("scoring the exemplary subjects and the population"):
+            report = fairness(population, year=year, year_result=year_result, rulesets=rulesets,
+                              branches=args.branches, once_a_year_month=args.once_a_year_month)
     problems += report.notes
     if args.format == "json":
         text = report.to_json() + "\n"

@@ -57,8 +57,8 @@ class Progress:
                 Progress as RichProgress,
             )
 
-            self._bar = RichProgress(SpinnerColumn(), TextColumn("partyrules: {task.description}"), BarColumn(bar_width=20),
-                                     MofNCompleteColumn(), TimeElapsedColumn(),
+            self._bar = RichProgress(SpinnerColumn(), TextColumn("partyrules: {task.description}"),
+                                     BarColumn(bar_width=20), MofNCompleteColumn(), TimeElapsedColumn(),
                                      console=Console(stderr=True), transient=False)
             self._bar.start()
         return self

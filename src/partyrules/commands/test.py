@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rulesets.cases import COVERAGE_DEFINITION, CaseResult, Mismatch, SuiteResult, run_tests
-from .common import EXIT_INVALID, EXIT_TEST_FAILED
+from .common import EXIT_INVALID, EXIT_TEST_FAILED, error_line, ruleset_arg
 
 _HELP = f"""Run the YAML test cases (docs/testing-rulesets.md) of rule sets. PATH is a rule-set file (its case
 files beside it are found by their 'ruleset:'), a *.test.yaml file, or a directory (every rule set and case file
@@ -45,12 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``test`` subcommand."""
     t = sub.add_parser("test", help="run the YAML test cases of rule sets, with rule coverage",
                        description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("paths", nargs="+", metavar="PATH", help="rule-set files, *.test.yaml files or directories")
+    t.add_argument("paths", nargs="+", metavar="PATH", type=ruleset_arg,
+                   help="rule-set files, *.test.yaml files or directories, or shipped names (in_service, ...)")
     t.add_argument("--min-coverage", type=_percent, default=None, metavar="PCT",
                    help="exit 4 when a rule set's rule coverage is below PCT percent")
     t.add_argument("--fail-on-empty", action="store_true",
                    help="exit 4 when a rule set has no test cases, or a case file has none")
-    t.add_argument("--format", choices=["text", "json", "junit"], default="text")
+    t.add_argument("--format", choices=["text", "json", "junit"], default="text",
+                   help="report format (default text; junit for CI test reports)")
     t.set_defaults(func=cmd_test)
 
 
@@ -253,7 +255,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run ``partyrules test``; see the module docstring for the exit codes."""
     suites = run_tests(args.paths)
     if not suites:
-        print("partyrules test: no rule sets or case files found", file=sys.stderr)
+        print(error_line("test", "no rule sets or case files found / 未找到规则集或测试用例文件",
+                         hint="give rule-set files, *.test.yaml files or directories"), file=sys.stderr)
         return 2
     gates = _gates(suites, args.min_coverage, args.fail_on_empty)
     code = exit_code(suites, gates)
