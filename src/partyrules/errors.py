@@ -168,6 +168,13 @@ class NotApplicableError(EvaluationError):
     code = "PR031"
 
 
+class NotInForceError(EvaluationError):
+    """The period asked for is not within the rule set's ``effective`` dates. It is about the call, not about any
+    subject, so every backend raises it once for the whole call rather than listing each subject as a failure."""
+
+    code = "PR033"
+
+
 class EngineError(PartyRulesError):
     """The rule engine misbehaved. This is a bug in partyrules, never the user's fault: please report it."""
 

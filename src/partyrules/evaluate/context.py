@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..compile.durable import FactShape, Plan
-from ..errors import EngineError, EvaluationError, FactError
+from ..errors import EngineError, EvaluationError, FactError, NotInForceError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts, check_own_conduct
 from ..facts.base import MAX_TEXT
 from ..lang.interp import Ctx, PeriodView
 from ..lang.limits import MAX_MAGNITUDE, shown
 from ..periods import Period
+from ..rulesets.model import RuleSet
 
 SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
 _SUBJECT_ATTR = {"member": "member", "branch": "branch", "community": "community"}
@@ -47,6 +48,17 @@ def default_period(facts: SubjectFacts) -> Period:
                           f"{sorted(years)}", hint="pass period= explicitly")
 
 
+def check_in_force(rs: RuleSet, period: Period) -> None:
+    """Raise :class:`NotInForceError` when ``period`` is not within the rule set's ``effective`` dates: one error
+    for the call, the same on every backend (no subject could be scored under it)."""
+    eff = rs.spec.effective
+    if eff is not None and (period.start_date < eff.from_ or (eff.until is not None and period.end_date > eff.until)):
+        until = eff.until.isoformat() if eff.until else "open-ended"
+        raise NotInForceError(f"rule set {rs.id} {rs.version} is effective {eff.from_.isoformat()} to {until}, "
+                              f"which does not cover the period {period} / 规则集在该期间不适用",
+                              hint="use the rule set in force for that period")
+
+
 def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     rs = plan.ruleset
     if not isinstance(facts, (MemberFacts, BranchFacts, CommunityFacts)):
@@ -58,12 +70,7 @@ def build_context(plan: Plan, facts: SubjectFacts, period: Period) -> Ctx:
     if kind != rs.subject_kind:
         raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but {facts.subject_id} is a {kind}",
                               hint=f"use a {kind} rule set")
-    eff = rs.spec.effective
-    if eff is not None and (period.start_date < eff.from_ or (eff.until is not None and period.end_date > eff.until)):
-        until = eff.until.isoformat() if eff.until else "open-ended"
-        raise EvaluationError(f"rule set {rs.id} {rs.version} is effective {eff.from_.isoformat()} to {until}, "
-                              f"which does not cover the period {period}",
-                              hint="use the rule set in force for that period")
+    check_in_force(rs, period)
     subject = subject_of(facts)
     records = tuple(getattr(facts, "records", ()))
     first, last = str(period.start), str(period.end)  # YYYY-MM strings order like the months they name

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import FactError, NotApplicableError, PartyRulesError, PopulationError
+from ..errors import EvaluationError, FactError, NotApplicableError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
 from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns, table_schema
+from .context import check_in_force
 
 if TYPE_CHECKING:
     from ..population.frames import Population
@@ -190,7 +191,13 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
         raise PartyRulesError(f"unknown backend {backend!r}", hint="one of: " + ", ".join(BACKENDS))
     rs = ruleset.with_params(**params) if params else ruleset
     period = Period.parse(period) if isinstance(period, str) else period
+    # what is wrong with the call itself (the period, the kind of subject, the tables) is one error for the whole
+    # call on every backend, never the same reason listed against each subject
+    check_in_force(rs, period)
     pop, unread = _as_population(population, rs.subject_kind)
+    if pop.subject_kind != rs.subject_kind:
+        raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but the population holds "
+                              f"{pop.subject_kind}s", hint=f"use a {pop.subject_kind} rule set")
     assumed_empty = _missing_tables(rs, pop, missing_tables)
     if backend == "vector":
         from .vector import VectorEvaluator

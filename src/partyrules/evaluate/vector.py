@@ -46,6 +46,7 @@ from ..rulesets.cadence import not_due
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from ..score.vector import fmax, fmin, round6, seq_sum
+from .context import check_in_force
 
 # the key each list's items are identified by (the per-subject backends sum a rule's item amounts in key order)
 ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "commendation_id",
@@ -108,13 +109,7 @@ class VectorEvaluator:
         if pop.subject_kind != rs.subject_kind:
             raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but the population holds "
                                   f"{pop.subject_kind}s", hint=f"use a {pop.subject_kind} rule set")
-        eff = rs.spec.effective
-        if eff is not None and (period.start_date < eff.from_ or (eff.until is not None
-                                                                  and period.end_date > eff.until)):
-            until = eff.until.isoformat() if eff.until else "open-ended"
-            raise EvaluationError(f"rule set {rs.id} {rs.version} is effective {eff.from_.isoformat()} to {until}, "
-                                  f"which does not cover the period {period}",
-                                  hint="use the rule set in force for that period")
+        check_in_force(rs, period)
         tables = dict(pop.tables)
         reasons: dict[str, str] = {}  # the first reason a subject cannot be scored, checked as build_context does
         if "records" in tables:
