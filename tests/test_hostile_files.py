@@ -473,3 +473,23 @@ def test_a_subject_renamed_into_a_duplicate_id_leaves_reported_orphans_not_a_pan
     assert any(gone in r and "unknown subject" in r for r in reasons), reasons
     scored = set(read.population.subjects.get_column("subject_id").to_list())
     assert gone not in scored and twin not in scored and len(scored) == len(ids) - 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_renamed_column_is_not_read_as_its_default(tmp_path, fmt):
+    """Found by the fuzzing campaign (long profile): a subjects table whose 'cards' column was renamed was read
+    with every member's cards at the default (none), so a structure check fired for every member, silently. The
+    column meant is named, and the table is not read: nobody is scored on a value nobody gave."""
+    import polars as pl
+
+    sd = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+    d = pr.write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format=fmt)
+    path = d / f"subjects.{fmt}"
+    table = pl.read_csv(path, infer_schema=False) if fmt == "csv" else pl.read_parquet(path)
+    table = table.rename({"cards": "crads"})
+    table.write_csv(path) if fmt == "csv" else table.write_parquet(path)
+    read = pr.read_population(d)
+    reasons = " | ".join(p.reason for p in read.problems)
+    assert "unknown column 'crads' (did you mean 'cards'?)" in reasons
+    assert "'cards', written under another name: the table is not read" in reasons
+    assert read.population.subjects.height == 0

@@ -455,21 +455,31 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     file_problems: list[RowProblem] = []
     raw_schema = _read(raw.collect_schema, files)  # raw is a DataFrame, or a LazyFrame over Parquet files
     present = [n for n in raw_schema.names() if n not in (ROW, FILE)]
+    misspelt: list[str] = []
     for name in present:
         if name not in specs:
             close = difflib.get_close_matches(name, list(specs), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            if close and close[0] not in present and not specs[close[0]].required:
-                hint += f"; {close[0]!r} is absent, so its default {specs[close[0]].default!r} is used"
+            if close and close[0] not in present:
+                # the column meant is absent: reading on with its default would score every subject on a value
+                # nobody gave (a renamed 'cards' gave every member an empty card set), so the table is not read
+                misspelt.append(close[0])
+                hint += f"; {close[0]!r} is absent, so the table is not read"
             for f in files:
                 file_problems.append(RowProblem(f, table, None, name, None,
                                                 f"unknown column {name!r}{hint}; it is not read"))
     missing = [n for n, s in specs.items() if n not in present and s.required]
-    if missing:
+    if missing or misspelt:
         for f in files:
-            file_problems.append(RowProblem(f, table, None, None, None,
-                                            "missing required column" + ("s " if len(missing) > 1 else " ")
-                                            + ", ".join(repr(m) for m in missing)))
+            if missing:
+                file_problems.append(RowProblem(f, table, None, None, None,
+                                                "missing required column" + ("s " if len(missing) > 1 else " ")
+                                                + ", ".join(repr(m) for m in missing)))
+            if misspelt:
+                file_problems.append(RowProblem(f, table, None, None, None,
+                                                "missing column" + ("s " if len(misspelt) > 1 else " ")
+                                                + ", ".join(repr(m) for m in misspelt)
+                                                + ", written under another name: the table is not read"))
         return TableRead(None, _problem_frame(pl), file_problems)
     values: list[Any] = []
     errors: list[Any] = []
