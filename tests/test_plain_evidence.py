@@ -152,3 +152,15 @@ def test_a_breakdown_stored_before_plain_evidence_still_renders():
     old = b.model_copy(update={"lines": [ln.model_copy(update={"evidence": ln.evidence.model_copy(
         update={"zh": [], "en": []})}) for ln in b.lines]})
     assert "sum(records.volunteer_hours)" in old.to_text("en")  # its reads, as they were kept
+
+
+def test_a_branch_test_is_told_as_a_condition_with_whether_it_held_not_as_a_requirement():
+    """IN.S08 scores 0 if the member registered after the period ends: its date comparison picks a branch. Told as
+    "required: later than the period's end" it said the opposite of the rule; it is a condition, and whether it
+    held is said."""
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    b = pr.evaluate(rs, pr.exemplary_member("in_service", 2026), period="2026")
+    ev = b.line("IN.S08").evidence
+    dated = [t for t in ev.zh if "晚于" in t]
+    assert dated and all("要求" not in t and "条件" in t and "不成立" in t for t in dated), ev.zh
+    assert any("when" in t and "does not hold" in t for t in ev.en), ev.en

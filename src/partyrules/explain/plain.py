@@ -350,6 +350,7 @@ def aggregation(node: I.Agg, lang: str, words: Words) -> str:
 class _Stmt:
     node: I.IR
     guards: tuple[tuple[I.IR, bool], ...]  # (test, branch): said only when the test took that branch
+    condition: bool = False  # a comparison that decides a branch or whether the rule applies: not a requirement
 
 
 @dataclass
@@ -373,16 +374,16 @@ class RuleWords:
             if any(evaluate(test, reads) not in (_MISSING, branch) for test, branch in st.guards):
                 continue
             for lang, out in (("zh", zh), ("en", en)):
-                text = self._say(st.node, reads, lang)
+                text = self._say(st.node, reads, lang, st.condition)
                 if text is not None and text not in out:
                     out.append(text)
         return zh, en
 
-    def _say(self, node: I.IR, reads: Mapping[str, Any], lang: str) -> str | None:
+    def _say(self, node: I.IR, reads: Mapping[str, Any], lang: str, condition: bool = False) -> str | None:
         w = self.words
         zh = lang == "zh"
         if isinstance(node, I.Compare):
-            return self._compare(node, reads, lang)
+            return self._compare(node, reads, lang, condition)
         if isinstance(node, I.In) and not isinstance(node.container, (I.ListValue, I.Const)):
             got = evaluate(node.container, reads)
             if got is _MISSING:
@@ -408,7 +409,8 @@ class RuleWords:
             return f"{w.param(node.param, lang)}: {show(value, lang, w)}"
         return f"{phrase(node, lang, w)}: {show(value, lang, w)}"
 
-    def _compare(self, node: I.Compare, reads: Mapping[str, Any], lang: str) -> str | None:
+    def _compare(self, node: I.Compare, reads: Mapping[str, Any], lang: str,
+                 condition: bool = False) -> str | None:
         w = self.words
         zh = lang == "zh"
         left, right, op = node.left, node.right, node.op
@@ -451,7 +453,18 @@ class RuleWords:
             needed = show(rv, lang, w)
         if op == "of":
             return f"{what}: {got}(目标: {needed})" if zh else f"{what}: {got} (target: {needed})"
-        rule = ("要求" if zh else "needed") if self.kind == "standard" else ("条件" if zh else "counts when")
+        # what a standard needs is a requirement; a test that picks a branch (`0 if x > y else ...`) or decides
+        # whether the rule applies is a condition: told as "required: later than" it would say the opposite
+        if self.kind != "standard":
+            rule = "条件" if zh else "counts when"
+        else:
+            rule = ("条件" if zh else "when") if condition else ("要求" if zh else "needed")
+        held = evaluate(node, reads) if condition else _MISSING
+        if held is True or held is False:  # a condition says whether it held, so it is never read as a demand
+            said = ("成立" if held else "不成立") if zh else ("holds" if held else "does not hold")
+            if zh:
+                return f"{what}: {got}({rule}: {word}{needed}, {said})"
+            return f"{what}: {got} ({rule}: {word} {needed}, {said})"
         if zh:
             return f"{what}: {got}({rule}: {word}{needed})"
         return f"{what}: {got} ({rule}: {word} {needed})"
@@ -486,7 +499,7 @@ def compile_rule(exprs: Mapping[str, I.IR], words: Words, kind: str = "standard"
             return "param:" + node.param
         return None
 
-    def add(node: I.IR, guards: tuple[tuple[I.IR, bool], ...]) -> None:
+    def add(node: I.IR, guards: tuple[tuple[I.IR, bool], ...], condition: bool = False) -> None:
         k = key_of(node)
         if k is not None:
             if k in keys:
@@ -494,18 +507,18 @@ def compile_rule(exprs: Mapping[str, I.IR], words: Words, kind: str = "standard"
             keys.add(k)
         if id(node) not in seen:
             seen.add(id(node))
-            out.append(_Stmt(node, guards))
+            out.append(_Stmt(node, guards, condition))
 
-    def walk(node: I.IR, guards: tuple[tuple[I.IR, bool], ...]) -> None:
+    def walk(node: I.IR, guards: tuple[tuple[I.IR, bool], ...], condition: bool = False) -> None:
         if isinstance(node, (I.BoolOp, I.Not)):
             for c in node.children():
-                walk(c, guards)
+                walk(c, guards, condition)
         elif isinstance(node, I.IfElse):
-            walk(node.test, guards)
-            walk(node.then, (*guards, (node.test, True)))
-            walk(node.orelse, (*guards, (node.test, False)))
+            walk(node.test, guards, True)
+            walk(node.then, (*guards, (node.test, True)), condition)
+            walk(node.orelse, (*guards, (node.test, False)), condition)
         elif isinstance(node, I.Compare) and not _has_item_field(node):
-            add(node, guards)
+            add(node, guards, condition)
             for side in (node.left, node.right):
                 k = key_of(side)
                 if k is not None:
@@ -525,7 +538,7 @@ def compile_rule(exprs: Mapping[str, I.IR], words: Words, kind: str = "standard"
                 add(node, guards)
         else:
             for c in node.children():
-                walk(c, guards)
+                walk(c, guards, condition)
 
     pairs = (("numerator", "denominator"), ("value", "target"))
     paired = next((p for p in pairs if p[0] in exprs and p[1] in exprs), None)
@@ -535,7 +548,7 @@ def compile_rule(exprs: Mapping[str, I.IR], words: Words, kind: str = "standard"
             num, den = exprs[paired[0]], exprs[paired[1]]
             walk(I.Compare(num.type, num.start, num.end, "of", num, den), ())
         elif paired is None or k != paired[1]:
-            walk(ir, ())
+            walk(ir, (), k == "when")  # `when` decides whether the standard applies: a condition
     return RuleWords(out, words, kind)
 
 
