@@ -311,7 +311,8 @@ def coverage(path: str | Path) -> dict[str, list[str]]:
         e = c.get("expect") or {}
         named |= set(e.get("lines") or ()) | set(e.get("status") or ())
         capped |= {k for k, v in (e.get("status") or {}).items() if v == "capped"}
-        # a deduction whose cap is one occurrence's points can only reach its cap, not exceed it
+        # a line at its cap asserts the cap's boundary too (status applied there: the cap took nothing off), as
+        # rule_coverage counts it; a deduction whose cap is one occurrence's points may never exceed it
         capped |= {k for k, v in (e.get("lines") or {}).items() if k in caps and _close(-float(v), caps[k])}
         vetoes |= set(e.get("vetoes") or ()) | set(e.get("warnings") or ())
     return {
@@ -329,9 +330,10 @@ COVERAGE_DEFINITION = (
     "A standard is covered when at least one case makes it earn points while it applies (status met, partial or "
     "capped, points > 0); a deduction when at least one case makes it take points (amount before its cap > 0, "
     "even if the dimension's floor gives them back); a deduction's cap when at least one case's amount before "
-    "the cap reaches the cap; a veto when at least one case makes it fire; a check when at least one case makes "
-    "it warn. Coverage is the covered share of these items (standards + deductions + deduction caps + vetoes + "
-    "checks) per rule set. Cases that raise, and invalid cases, cover nothing; failing cases still count."
+    "the cap reaches the cap (status applied at the cap, capped beyond it); a veto when at least one case makes "
+    "it fire; a check when at least one case makes it warn. Coverage is the covered share of these items "
+    "(standards + deductions + deduction caps + vetoes + checks) per rule set. Cases that raise, and invalid "
+    "cases, cover nothing; failing cases still count."
 )
 
 
