@@ -81,8 +81,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for d in problems:
             print(_finding(d))
         ok = sum(1 for r in results if r["valid"])
-        print(f"{ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid; {n_errors} "
-              f"error{'s' if n_errors != 1 else ''}, {n_warnings} warning{'s' if n_warnings != 1 else ''}"
+        print(f"partyrules validate: {ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid; "
+              f"{n_errors} error{'s' if n_errors != 1 else ''}, {n_warnings} warning{'s' if n_warnings != 1 else ''}"
               + (" (--strict: warnings fail)" if args.strict and n_warnings else ""), file=sys.stderr)
     return EXIT_INVALID if failed else 0
 

@@ -268,6 +268,6 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(render_text(suites, gates))
     results = [r for s in suites for r in s.results]
     passed = sum(1 for r in results if r.outcome == "passed")
-    print(f"{passed} of {len(results)} case{'s' if len(results) != 1 else ''} passed in {len(suites)} rule "
-          f"set{'s' if len(suites) != 1 else ''}", file=sys.stderr)
+    print(f"partyrules test: {passed} of {len(results)} case{'s' if len(results) != 1 else ''} passed in "
+          f"{len(suites)} rule set{'s' if len(suites) != 1 else ''}", file=sys.stderr)
     return code
