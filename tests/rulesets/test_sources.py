@@ -59,6 +59,8 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     **{(f, f"params.health_limited_{k}_share"): "the share for members in poor health (seed B8); the unkeyed"
        " member-class scheme leaves them out of points" for f in ("member-new-citizen.yaml", "member-retired.yaml")
        for k in ("attendance", "service")},
+    ("member-in-service.yaml", "params.health_limited_service_share"): "the share of the volunteering target for"
+    " members in poor health (seed B8), as in the retired and new-citizen indices",
 }
 KEY = re.compile(r"\bpub:([A-Za-z0-9_]+)")
 
