@@ -228,3 +228,15 @@ def test_a_disabled_progress_passes_items_through():
     with Progress(False) as p:
         assert list(p.track(range(5), "x")) == [0, 1, 2, 3, 4]
     assert Path  # keep the import used for the type of tmp_path
+
+
+def test_audit_verify_on_a_missing_ledger_speaks_command_line_terms(tmp_path):
+    """audit printed its own error with the Python hint 'read_only=True opens an existing ledger file'."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "partyrules.cli", "audit", "verify", str(tmp_path / "none.sqlite")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "read_only" not in done.stderr
+    assert done.stderr.strip().startswith("partyrules audit verify:") and len(done.stderr.strip().splitlines()) == 1

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from ..errors import PartyRulesError
+from .common import report as report_error
 
 EXIT_TAMPERED = 8
 
@@ -109,7 +110,7 @@ def _unreadable(args: argparse.Namespace, exc: PartyRulesError, code: int) -> in
                                                                               "hint": exc.hint}}
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        print(f"partyrules audit verify: {exc}", file=sys.stderr)
+        report_error("audit verify", exc)  # one line, in command-line terms, as every command reports
     return code
 
 
