@@ -277,9 +277,8 @@ def test_every_entry_point_refuses_another_subjects_conduct(example_ruleset, fac
 def test_tables_built_directly_from_bundles_refuse_a_foreign_incident():
     """facts_to_population writes each item under the bundle's subject id: a foreign incident would become the
     subject's own conduct without a word."""
-    from partyrules.population.frames import facts_to_population
-
     from partyrules.facts import generate_member_facts
+    from partyrules.population.frames import facts_to_population
 
     a, b = generate_member_facts(2, seed=3)
     stranger = pr.Incident(incident_id="I-B", subject_kind="member", subject_id=b.subject_id, kind="gambling",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -39,6 +39,17 @@ SubjectKind = Literal["member", "branch", "community"]
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+    # keys added to the format after rule sets were hashed: left out of the dump while unset, so the content hash
+    # of every earlier rule set holds
+    omit_when_unset: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        for key in self.omit_when_unset:
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
 
 
 class Title(_Spec):
@@ -133,6 +144,7 @@ class StandardSpec(_Spec):
     source: Text
     points: Points
     due: Cadence | None = None  # None: not declared, assessed in every period as ``any`` (validate --strict warns)
+    omit_when_unset: ClassVar[tuple[str, ...]] = ("due",)
     when: Expr | None = None
     # a subject for whom ``when`` does not hold: full points, none, or not assessed (out of the maximum, as an item
     # not due)
@@ -157,14 +169,6 @@ class StandardSpec(_Spec):
             raise ValueError("per_occurrence points exceed the standard's points (its cap)")
         return self
 
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # a standard that declares no cadence dumps as before, so the content hash of an earlier rule set holds
-        out: dict[str, Any] = handler(self)
-        if out.get("due") is None:
-            out.pop("due", None)
-        return out
-
     @property
     def method(self) -> str:
         return next(m for m in METHODS if getattr(self, m) is not None)
@@ -182,16 +186,9 @@ class DeductionSpec(_Spec):
     points: Points
     cap: Points
     due: Cadence | None = None  # None: applies in every period; ``yearly``: only on the whole year (e.g. a shortfall)
+    omit_when_unset: ClassVar[tuple[str, ...]] = ("due",)
     when: Expr | None = None
     note: Text | None = None
-
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # a deduction that declares no cadence dumps as before, so the content hash of an earlier rule set holds
-        out: dict[str, Any] = handler(self)
-        if out.get("due") is None:
-            out.pop("due", None)
-        return out
 
 
 class VetoSpec(_Spec):
@@ -239,14 +236,8 @@ class ExpectSpec(_Spec):
     vetoes: int | None = Field(default=None, ge=0)
     checks: int | None = Field(default=None, ge=0)
     max_points: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)  # checked by lint
+    omit_when_unset: ClassVar[tuple[str, ...]] = ("max_points",)
 
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # max_points came later: leaving it out when unset keeps the content hash of every earlier rule set
-        out: dict[str, Any] = handler(self)
-        if out.get("max_points") is None:
-            out.pop("max_points", None)
-        return out
 
 
 class MonotoneSpec(_Spec):
@@ -328,14 +319,7 @@ class AnnualSpec(_Spec):
     quota: QuotaSpec | None = None
     correction_months: ParamName | None = None  # members: the time limit of a correction recommendation
     funding: FundingWeightsSpec | None = None  # branches: the weights of the funding basis
-
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # funding came later: leaving it out when unset keeps the content hash of every earlier rule set
-        out: dict[str, Any] = handler(self)
-        if out.get("funding") is None:
-            out.pop("funding", None)
-        return out
+    omit_when_unset: ClassVar[tuple[str, ...]] = ("funding",)
 
 
 class _Body(_Spec):
