@@ -117,7 +117,7 @@ params:
 dimensions:
   - {id: D1, zh: 维度, en: Dimension, max: 10, source: 例}
 standards:
-  - {id: S1, dimension: D1, zh: 标准, en: Standard, source: 例, points: 10, flag: 'params.share > 1'}
+  - {id: S1, dimension: D1, zh: 标准, en: Standard, source: 例, points: 10, due: any, flag: 'params.share > 1'}
 grading:
   - {id: good, zh: 好, en: Good, at_least: 5}
   - {id: poor, zh: 差, en: Poor, at_least: 0}

@@ -102,6 +102,10 @@ import os, sys
 # Everything is imported first: the interpreter's own files need not be readable by nobody.
 import partyrules.cycle.ledger.verify
 from partyrules.cycle.ledger import Ledger, LedgerReadOnlyError
+# checkpoints import their signature code when they check one: a venv in a private directory (as CI's) is not
+# readable once we are nobody
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 os.setgid(65534); os.setuid(65534)
 path = sys.argv[1]
 try:

@@ -26,7 +26,7 @@ def test_comparison_equals_single_machine(client: Any, parts_dir: Path, rulesets
     single_reform = pr.score_population(reform_rs, read.population, "2026")
     subjects = read.population.subjects
     groups = subjects.select("subject_id", pl.col("branch_id").str.slice(0, 3).alias("district"))
-    opts: dict[str, Any] = {"by": ("category", "district", "nonexistent"), "groups": groups, "top_k": 25,
+    opts: dict[str, Any] = {"by": ("category", "district"), "groups": groups, "top_k": 25,
                             "funding_pool": 123_456_789, "funding_options": {"min_score": 60.0}}
     want = pr.compare(single[index], single_reform, **opts)
     source = parquet_partitions(parts_dir)  # one source object for both sides, as the CLI has it
@@ -47,6 +47,11 @@ def test_comparison_equals_single_machine(client: Any, parts_dir: Path, rulesets
     assert got.funding is not None and want.funding is not None
     assert got.funding.compute().sort("subject_id").equals(want.funding.sort("subject_id"))
     assert want.summary()["moved"] > 0  # the reform moves someone: the comparison is not trivially equal
+    # an unknown grouping column is the same error on both, never a silent skip
+    for run in (lambda: pr.compare(single[index], single_reform, by=("nonexistent",)),
+                lambda: compare_distributed(base, reform, by=("nonexistent",))):
+        with pytest.raises(pr.ComparisonError, match="unknown grouping column 'nonexistent'"):
+            run()
 
 
 def test_sides_from_different_partitions_are_refused(client: Any, parts_dir: Path, tmp_path: Path,

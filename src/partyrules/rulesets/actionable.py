@@ -16,6 +16,7 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel
 
 from ..errors import Diagnostic
+from ..facts.base import MAX_COUNT
 from ..lang.check import suggest
 from ..lang.types import type_of_annotation
 from . import spec as S
@@ -134,7 +135,8 @@ def actionable_diagnostics(items: list[S.ActionableSpec], subject_kind: str, doc
                 "write direction: increase (or decrease)")
             continue
         if a.direction == "increase":
-            if a.max is None and f.upper is None:
+            # a count's model bound (MAX_COUNT) keeps sums exact; it says nothing of how far a member can go
+            if a.max is None and (f.upper is None or f.upper >= MAX_COUNT):
                 bad(j, "direction", f"{a.field!r} has no upper bound: say how far it can realistically increase",
                     "add max: (the most a month for a record field)")
             elif a.max is not None and f.upper is not None and a.max > f.upper:
