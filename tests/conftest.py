@@ -42,8 +42,14 @@ SLOW_MODULES = {
     "facts/test_generate_properties.py", "test_check.py", "test_vector_backend.py", "test_semantics.py",
     "test_live.py", "test_threads.py", "test_reference_backend.py", "test_docs_notebook.py", "test_readme.py",
     "test_cli_whatif.py", "test_packaging.py", "test_handwritten_baseline.py", "test_cadence.py",
+    "test_cli.py", "test_cli_polish.py", "test_recourse.py", "test_reform.py", "test_hostile_files.py",
+    "test_hostile_facts.py", "test_exemplary.py", "test_docs_cycle.py", "test_docs_fairness.py",
+    "test_docs_tutorial.py", "test_plain_evidence.py", "test_text_templates.py", "test_backend_failures.py",
+    "population/test_population_generate.py", "population/test_population_io.py", "population/test_missing_tables.py",
+    "cycle/test_year.py", "cycle/test_year_funding.py", "cycle/test_ledger_tamper.py",
+    "cycle/test_ledger_checkpoints.py", "cycle/test_ledger_readonly.py", "cycle/test_targets.py",
 }
-SLOW_DIRS = ("distributed/", "fuzz/")
+SLOW_DIRS = ("distributed/", "fuzz/", "analyse/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
