@@ -64,7 +64,6 @@ from .evaluate.evaluator import BatchResult, Evaluator, Failure, evaluate
 from .evaluate.live import LiveSession
 from .evaluate.population import score_population
 from .evaluate.reference import ReferenceEvaluator
-from .explain.breakdown import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
 from .facts import (
     AnnualEvaluation,
     Branch,
@@ -88,6 +87,7 @@ from .facts.exemplary import exemplary_branch, exemplary_member
 from .periods import Month, Period
 from .population.frames import Population, facts_to_population
 from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population
+from .results import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
 from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet

@@ -21,8 +21,8 @@ from .cycle.funding import fmt_yuan
 from .cycle.ranking import Rank
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
-from .explain.breakdown import ScoreBreakdown
 from .facts.subdistrict import SubDistrict, generate_subdistrict
+from .results import ScoreBreakdown
 from .rulesets.model import RuleSet
 
 CATEGORIES = ("in_service", "retired", "new_citizen")

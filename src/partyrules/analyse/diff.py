@@ -23,8 +23,8 @@ from typing import Any
 from ..errors import NotApplicableError, PartyRulesError
 from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
-from ..explain.breakdown import ScoreBreakdown
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 
 EPSILON = 1e-6

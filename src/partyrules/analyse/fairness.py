@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 from ..cycle.quarterly import facts_for_period, quarters
 from ..errors import NotApplicableError, PartyRulesError
 from ..evaluate.evaluator import Evaluator
-from ..explain.breakdown import ScoreBreakdown
 from ..facts.enums import MemberCategory
 from ..facts.exemplary import exemplary_branch, exemplary_member, idle_counterpart, with_incident
 from ..facts.kinds import describe_incident_kind, incident_kinds
 from ..lang import ir as I
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 
 if TYPE_CHECKING:

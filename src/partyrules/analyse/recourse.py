@@ -39,9 +39,9 @@ from pydantic import BaseModel, ValidationError
 from ..errors import EvaluationError
 from ..evaluate.context import SubjectFacts, subject_of
 from ..evaluate.reference import ReferenceEvaluator
-from ..explain.breakdown import ScoreBreakdown
 from ..lang.check import suggest
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.actionable import ActionableField, actionable_fields
 from ..rulesets.model import RuleSet
 from ..rulesets.spec import ActionableSpec

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import EvaluationError
 from ..evaluate.context import SubjectFacts, subject_of
-from ..explain.breakdown import GradeResult, ScoreBreakdown
+from ..results import GradeResult, ScoreBreakdown
 from ..rulesets.model import RuleSet
 from .followup import DEFAULT_CORRECTION_MONTHS, Recommendation, branch_rectification, member_follow_up
 from .hashing import breakdown_hash

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..explain.breakdown import ScoreBreakdown
+from ..results import ScoreBreakdown
 
 __all__ = [
     "breakdown_hash",

@@ -13,8 +13,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from ..evaluate.context import SubjectFacts
-from ..explain.breakdown import ScoreBreakdown
 from ..periods import Period
+from ..results import ScoreBreakdown
 
 F = TypeVar("F", bound=SubjectFacts)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from ..explain.breakdown import GradeResult
+from ..results import GradeResult
 from ..rulesets.model import RuleSet
 from .annual import AnnualResult
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..compile.durable import Plan, compile_ruleset
 from ..errors import EvaluationError, NotApplicableError, PartyRulesError
-from ..explain.breakdown import ScoreBreakdown
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 from ..score.scoring import scorer_for
 from .context import SubjectFacts, build_context, default_period, engine_facts

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import EvaluationError
-from ..explain.breakdown import ScoreBreakdown
 from ..facts import AnnualEvaluation, Commendation, Incident, check_own_conduct
 from ..periods import Month, Period
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 from .context import SubjectFacts, build_context, engine_facts, subject_of
 from .engine import _HandleSet, assert_one, drain, retract_one

@@ -21,9 +21,9 @@ from typing import Any, get_args
 
 from .. import errors as _errors
 from ..errors import Diagnostic, PartyRulesError
-from ..explain.breakdown import Status
 from ..lang.check import suggest
 from ..periods import Period
+from ..results import Status
 from .model import RuleSet
 from .yamlsafe import YamlDocument
 

@@ -21,11 +21,11 @@ from enum import Enum
 from typing import Any
 
 from ..compile.durable import EngineRule, Plan
-from ..explain.breakdown import ScoreBreakdown
 from ..explain.plain import RuleWords, Words, compile_rule
 from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.cadence import NotDue, not_due
 from ..rulesets.model import Deduction, Standard, Veto
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EvaluationError
-from ..explain.breakdown import ScoreBreakdown
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 
 if TYPE_CHECKING:

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..evaluate.evaluator import Evaluator
 from ..evaluate.reference import ReferenceEvaluator
-from ..explain.breakdown import ScoreBreakdown
 from ..periods import Period
+from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
 from .cases import case_for, case_yaml, expect_from
 from .strategies import facts_for

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...explain.breakdown import ScoreBreakdown
 from ...facts.bundle import parse_subject_facts
+from ...results import ScoreBreakdown
 from ..hashing import canonical_json, leaf_hash, merkle_root, row_digest, sha256_text
 from .checkpoints import Checkpoint
 from .core import _EVENT_SELECT, AuditEvent, _event, _event_hash, _iso, ledger_id_of
