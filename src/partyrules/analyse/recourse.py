@@ -37,8 +37,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import EvaluationError
-from ..evaluate.context import SubjectFacts, subject_of
+from ..evaluate.context import subject_of
 from ..evaluate.reference import ReferenceEvaluator
+from ..facts import SubjectFacts
 from ..lang.check import suggest
 from ..periods import Period
 from ..results import ScoreBreakdown

@@ -14,14 +14,13 @@ from typing import Any
 
 from ..compile.durable import FactShape, Plan
 from ..errors import EngineError, EvaluationError, FactError, NotInForceError
-from ..facts import BranchFacts, CommunityFacts, MemberFacts, check_own_conduct
+from ..facts import BranchFacts, CommunityFacts, MemberFacts, SubjectFacts, check_own_conduct
 from ..facts.base import MAX_TEXT
 from ..lang.interp import Ctx, PeriodView
 from ..lang.limits import MAX_MAGNITUDE, shown
 from ..periods import Period
 from ..rulesets.model import RuleSet
 
-SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
 _SUBJECT_ATTR = {"member": "member", "branch": "branch", "community": "community"}
 
 

@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import EvaluationError
-from ..facts import AnnualEvaluation, Commendation, Incident, check_own_conduct
+from ..facts import AnnualEvaluation, Commendation, Incident, SubjectFacts, check_own_conduct
 from ..periods import Month, Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
-from .context import SubjectFacts, build_context, engine_facts, subject_of
+from .context import build_context, engine_facts, subject_of
 from .engine import _HandleSet, assert_one, drain, retract_one
 from .evaluator import Evaluator, _period
 

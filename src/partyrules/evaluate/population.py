@@ -22,8 +22,8 @@ from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns, 
 from .context import check_in_force
 
 if TYPE_CHECKING:
+    from ..facts import SubjectFacts
     from ..population.frames import Population
-    from .context import SubjectFacts
 
 BACKENDS = ("vector", "engine", "reference")
 MISSING_TABLES = ("error", "empty")

@@ -25,13 +25,14 @@ from ..compile.durable import Plan, compile_ruleset
 from ..compile.durable import _occurrence_shape as occurrence_shape
 from ..compile.durable import _per_fact as per_fact
 from ..errors import NotApplicableError, PartyRulesError
+from ..facts import SubjectFacts
 from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.scoring import Firings, scorer_for
-from .context import SubjectFacts, build_context
+from .context import build_context
 from .evaluator import BatchResult, Failure, _period
 
 _Shape = tuple[str, I.IR | None, I.IR | None]

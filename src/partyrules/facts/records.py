@@ -99,7 +99,7 @@ class MemberMonthRecord(FactModel):
 
 # Each field on the left may not exceed the field on the right; the right one is declared first so that the
 # validator of the left one can see it and report the error at the left field's path.
-_AT_MOST: dict[str, str] = {
+AT_MOST: dict[str, str] = {
     "directives_relayed_on_time": "directives_received",
     "central_tasks_completed": "central_tasks_assigned",
     "checklist_done": "checklist_total",
@@ -161,10 +161,10 @@ class BranchMonthRecord(FactModel):
     activists_count: Count = Field(default=0, description="Activists applying to join (入党积极分子).")
     reserve_cadres_count: Count = Field(default=0, description="Reserve cadres (后备干部).")
 
-    @field_validator(*_AT_MOST)
+    @field_validator(*AT_MOST)
     @classmethod
     def _not_above(cls, value: int, info: ValidationInfo) -> int:
-        other = _AT_MOST[info.field_name or ""]
+        other = AT_MOST[info.field_name or ""]
         bound = info.data.get(other)
         if bound is not None and value > bound:
             raise PydanticCustomError(

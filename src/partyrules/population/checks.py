@@ -26,7 +26,7 @@ from ..facts import base as _base
 from ..facts.enums import SubjectKind
 from ..facts.kinds import incident_kinds
 from ..facts.ownership import ITEM_ID, item_label
-from ..facts.records import _AT_MOST
+from ..facts.records import AT_MOST
 from .frames import (
     SUBJECT_FIELD,
     SUBJECT_TABLE,
@@ -398,7 +398,7 @@ def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
             out.append(("spot_check_passed", pl.when(~c("spot_checked") & c("spot_check_passed").is_not_null()).then(
                 pl.lit("spot_check_passed must be null when spot_checked is false"))))
         else:
-            for left, right in _AT_MOST.items():
+            for left, right in AT_MOST.items():
                 out.append((left, pl.when(c(left) > c(right)).then(
                     _msg(pl, left + " ({}) cannot exceed " + right + " ({})", c(left), c(right)))))
     elif table in ("incidents", "commendations", "annual"):

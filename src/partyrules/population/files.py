@@ -13,8 +13,7 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from ..errors import FactError
-from ..evaluate.context import SubjectFacts
-from ..facts import parse_subject_facts
+from ..facts import SubjectFacts, parse_subject_facts
 from ..jsonlimits import MAX_DEPTH, NOT_UTF8, loads_bounded, nesting_depth
 
 MAX_LINE_BYTES = 50_000_000

@@ -41,7 +41,7 @@ from ..lang.types import Type, type_of_annotation
 if TYPE_CHECKING:
     import polars as pl
 
-    from ..evaluate.context import SubjectFacts
+    from ..facts import SubjectFacts
 
 BUNDLES: dict[str, type[MemberFacts] | type[BranchFacts] | type[CommunityFacts]] = {
     "member": MemberFacts,

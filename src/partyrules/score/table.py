@@ -27,7 +27,7 @@ from ..rulesets.model import RuleSet
 if TYPE_CHECKING:
     import polars as pl
 
-    from ..evaluate.context import SubjectFacts
+    from ..facts import SubjectFacts
 
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "member": ("category", "status", "branch_id"),
@@ -35,6 +35,19 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "community": (),
 }
 """The subject fields every score table carries, for grouping (by category, by branch type, ...)."""
+
+Explainer = Callable[[RuleSet, "SubjectFacts", str], ScoreBreakdown]
+"""How one subject's breakdown is made from its facts: (rule set, facts, period) -> breakdown."""
+
+# The engine that explains a row lives in the evaluate layer, above this one: it installs itself here when it is
+# imported (partyrules.evaluate), and every table that has facts to explain was made by it.
+_EXPLAINER: list[Explainer] = []
+
+
+def set_explainer(explain: Explainer) -> None:
+    """Install how :meth:`PopulationScores.breakdown` explains a subject (the evaluate layer installs the
+    engine's when it is imported)."""
+    _EXPLAINER[:] = [explain]
 
 
 def score_columns(ruleset: RuleSet) -> list[str]:
@@ -86,12 +99,10 @@ class PopulationScores:
 
     def breakdown(self, subject_id: str) -> ScoreBreakdown:
         """The full, explained breakdown of one subject, evaluated from its facts by the engine."""
-        from ..evaluate.evaluator import Evaluator
-
-        if self.facts_of is None:
+        if self.facts_of is None or not _EXPLAINER:
             raise EvaluationError("these scores were made without their facts, so no breakdown can be produced",
                                   hint="score the population with partyrules.score_population")
-        return Evaluator(self.ruleset).evaluate(self.facts_of(subject_id), self.period)
+        return _EXPLAINER[0](self.ruleset, self.facts_of(subject_id), self.period)
 
     def to_pandas(self) -> Any:
         """The table as a pandas DataFrame (needs pandas and pyarrow)."""

@@ -41,9 +41,10 @@ from ..facts import (
     Member,
     MemberFacts,
     MemberMonthRecord,
+    SubjectFacts,
     incident_kinds,
 )
-from ..facts.records import _AT_MOST
+from ..facts.records import AT_MOST
 from ..lang import ir as I
 from ..periods import Period
 from ..rulesets.model import RuleSet
@@ -70,8 +71,6 @@ _TEXT = ("说明", "较大负面影响", "造成不良后果")
 _SLUGS = ("alpha", "beta")
 VERIFIER = "verifier"
 NO_EDGES = Edges()
-
-SubjectFacts = MemberFacts | BranchFacts | CommunityFacts
 
 
 def _period(period: Period | str) -> Period:
@@ -185,7 +184,7 @@ def _renumber(model: type[BaseModel], items: list[BaseModel]) -> tuple[BaseModel
 
 # A field whose valid values depend on another: when the rule set reads the first, the second must vary too.
 _PARTNERS = {"spot_check_passed": "spot_checked", "committee_size": "has_committee",
-             "member_count": "formal_member_count", **_AT_MOST}
+             "member_count": "formal_member_count", **AT_MOST}
 
 
 def _with_partners(edges: Edges) -> Edges:
@@ -232,7 +231,7 @@ def _repair(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     if "spot_checked" in data and data.get("spot_checked") is False:
         data["spot_check_passed"] = None
     if model is BranchMonthRecord:
-        for small, big in _AT_MOST.items():
+        for small, big in AT_MOST.items():
             if small in data and big in data:
                 data[small] = min(data[small], data[big])
     if "has_committee" in data and data["has_committee"] is False:
