@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.facts import generate_member_facts
-from partyrules.rulesets.cases import COVERAGE_DEFINITION, rule_coverage
+from partyrules.testing.cases import COVERAGE_DEFINITION, rule_coverage
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "rulesets" / "cases" / "tiny.yaml"

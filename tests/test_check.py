@@ -14,9 +14,9 @@ import yaml
 import partyrules as pr
 from partyrules.cli import main
 from partyrules.evaluate.reference import ReferenceEvaluator
-from partyrules.rulesets.cases import run_case_file
 from partyrules.score.scoring import Scorer
 from partyrules.testing import PROPERTIES, check_ruleset
+from partyrules.testing.cases import run_case_file
 
 HERE = Path(__file__).parent / "rulesets" / "check"
 FALSE_MONOTONE = HERE / "false-monotone.yaml"

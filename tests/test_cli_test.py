@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from partyrules.cli import main
-from partyrules.rulesets.cases import discover
+from partyrules.testing.cases import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = "tests/rulesets/cases"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from partyrules.rulesets.cases import coverage, iter_cases, run_case
+from partyrules.rulesets.cases import coverage, iter_cases
+from partyrules.testing.cases import run_case
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE_FILES = sorted([*ROOT.glob("rulesets/*.test.yaml"), *ROOT.glob("src/partyrules/data/example/*.test.yaml")])

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..rulesets.cases import COVERAGE_DEFINITION, CaseResult, Mismatch, SuiteResult, run_tests
+from ..rulesets.cases import Mismatch
+from ..testing.cases import COVERAGE_DEFINITION, CaseResult, SuiteResult, run_tests
 from .common import EXIT_INVALID, EXIT_TEST_FAILED, error_line, ruleset_arg
 
 _HELP = f"""Run the YAML test cases (docs/testing-rulesets.md) of rule sets. PATH is a rule-set file (its case
