@@ -23,12 +23,12 @@ from .commands.common import (
     EXIT_INVALID,
     EXIT_ROWS_FAILED,
     EXIT_UNREADABLE,
-    _is_fragment,
-    _params,
-    _ruleset_files,
     error_line,
+    is_fragment,
+    parse_params,
     report,
     ruleset_arg,
+    ruleset_files,
 )
 from .commands.progress import add_progress_flag, progress_for
 from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleSetError
@@ -45,7 +45,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []
     refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
-    files = _ruleset_files(args.paths, refused)
+    files = ruleset_files(args.paths, refused)
     if not files and not refused:
         print(error_line("validate", "no rule-set files found / 未找到规则集文件",
                          hint="give .yaml rule-set files or directories holding them"), file=sys.stderr)
@@ -55,7 +55,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         "warnings": 0, "diagnostics": [d.to_dict()]})
         problems.append(d)
     for f in files:
-        if _is_fragment(f) and Path(f).is_file() and f not in map(Path, args.paths):
+        if is_fragment(f) and Path(f).is_file() and f not in map(Path, args.paths):
             continue  # fragments are checked through the rule sets that include them
         info: dict[str, Any] = {"file": str(f)}
         try:
@@ -98,7 +98,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from .rulesets.loader import load_ruleset
 
     try:
-        rs = load_ruleset(args.ruleset, params=_params(args.param))
+        rs = load_ruleset(args.ruleset, params=parse_params(args.param))
     except RuleSetError as exc:
         report("inspect", exc)
         return EXIT_INVALID
@@ -124,7 +124,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     try:
         rs = load_ruleset(args.ruleset)
-        evaluator = Evaluator(rs, _params(args.param))
+        evaluator = Evaluator(rs, parse_params(args.param))
     except RuleSetError as exc:
         report("score", exc)
         return EXIT_INVALID
@@ -187,7 +187,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from .rulesets.loader import load_ruleset
 
     refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
-    files = [f for f in _ruleset_files(args.paths, refused) if not _is_fragment(f)]
+    files = [f for f in ruleset_files(args.paths, refused) if not is_fragment(f)]
     for d in refused:
         report("docs", RuleSetError(d))
     try:

@@ -26,7 +26,7 @@ MAX_PARAM_CHARS = 10_000
 """The longest ``--param`` value read: parameters are numbers, texts and short lists."""
 
 
-def _params(pairs: Sequence[str] | None) -> dict[str, Any]:
+def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
     """``NAME=VALUE`` pairs as overrides: a VALUE that is JSON is read as JSON (within :data:`MAX_PARAM_CHARS` and
     the nesting limit of :mod:`partyrules.jsonlimits`), any other VALUE is a text. A value beyond a limit is a
     :class:`ParameterError` naming the ``--param``, never a traceback."""
@@ -55,7 +55,7 @@ def _short(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-def _ruleset_files(paths: Sequence[str], refused: list[Diagnostic] | None = None) -> list[Path]:
+def ruleset_files(paths: Sequence[str], refused: list[Diagnostic] | None = None) -> list[Path]:
     """The rule-set files among ``paths``: each file given, and every ``*.yaml``/``*.yml`` under each directory
     given (test cases and data files aside).
 
@@ -166,7 +166,7 @@ def _is_data_file(path: Path) -> bool:
     return head is not None and any(line.startswith("kind:") for line in head.splitlines())
 
 
-def _is_fragment(path: Path) -> bool:
+def is_fragment(path: Path) -> bool:
     head = _head(path)
     return head is not None and any(line.strip() == "fragment: true" for line in head.splitlines())
 

@@ -26,9 +26,9 @@ from .common import (
     EXIT_INVALID,
     EXIT_ROWS_FAILED,
     EXIT_UNREADABLE,
-    _params,
     error_line,
     pad,
+    parse_params,
     report,
     ruleset_arg,
 )
@@ -113,7 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _load(path: str, pairs: list[str] | None) -> RuleSet | None:
     try:
-        return load_ruleset(path, params=_params(pairs))
+        return load_ruleset(path, params=parse_params(pairs))
     except RuleSetError as exc:
         report("diff", exc)
         return None

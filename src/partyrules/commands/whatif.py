@@ -22,9 +22,9 @@ from .common import (
     EXIT_INVALID,
     EXIT_ROWS_FAILED,
     EXIT_UNREADABLE,
-    _params,
     error_line,
     fen_int,
+    parse_params,
     report,
     ruleset_arg,
     yuan_to_fen,
@@ -87,7 +87,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from ..rulesets.loader import load_ruleset
 
     try:
-        base_rs = load_ruleset(args.ruleset, params=_params(args.param))
+        base_rs = load_ruleset(args.ruleset, params=parse_params(args.param))
         reforms = [load_reform(f) for f in args.reform]
         reform_rs = apply_reform(base_rs, reforms)
     except RuleSetError as exc:

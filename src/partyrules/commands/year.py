@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..errors import ParameterError, RuleSetError
-from .common import EXIT_INVALID, EXIT_ROWS_FAILED, _params, error_line, report, ruleset_arg, yuan_to_fen
+from .common import EXIT_INVALID, EXIT_ROWS_FAILED, error_line, parse_params, report, ruleset_arg, yuan_to_fen
 from .progress import add_progress_flag, progress_for
 
 _fen = yuan_to_fen  # the one money parser of the command line: yuan, exact to the fen
@@ -30,7 +30,7 @@ def _ruleset_params(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
         if not sep:
             raise ParameterError(f"year: --param needs RULESET_ID:NAME=VALUE, got {pair[:80]!r}",
                                  hint="e.g. --param member-in-service:organ_volunteer_hours=150")
-        out.setdefault(rid, {}).update(_params([rest]))
+        out.setdefault(rid, {}).update(parse_params([rest]))
     return out
 
 

@@ -220,7 +220,7 @@ class _Translator:
         return None
 
 
-def _per_fact(node: I.IR) -> tuple[str, I.IR | None, I.IR | None] | None:
+def per_fact(node: I.IR) -> tuple[str, I.IR | None, I.IR | None] | None:
     """(source, item condition, item amount) when ``node`` counts or sums items one by one; else None."""
     if isinstance(node, I.Agg) and node.func in ("count", "exists") and node.project is None:
         return node.source, node.where, None
@@ -229,7 +229,7 @@ def _per_fact(node: I.IR) -> tuple[str, I.IR | None, I.IR | None] | None:
     return None
 
 
-def _occurrence_shape(node: I.IR) -> tuple[str, I.IR | None, I.IR | None] | None:
+def occurrence_shape(node: I.IR) -> tuple[str, I.IR | None, I.IR | None] | None:
     """A veto ``exists(...)``, ``count(...) > 0`` or ``count(...) >= 1`` fires once per matching item."""
     if isinstance(node, I.Agg) and node.func == "exists":
         return node.source, node.where, None
@@ -297,7 +297,7 @@ class _Builder:
             flag = s.exprs["flag"].ir
             cond = flag if guard is None else I.BoolOp(BOOL, flag.start, flag.end, "and", (guard, flag))
             self.add(s.id, "main", self.subject_tr().cond(cond))
-        elif s.method == "per_occurrence" and (shape := _per_fact(s.exprs["count"].ir)) is not None:
+        elif s.method == "per_occurrence" and (shape := per_fact(s.exprs["count"].ir)) is not None:
             self.per_fact_rule(s.id, guard, shape)
         else:
             self.add(s.id, "main", self.subject_tr().cond(guard))
@@ -306,7 +306,7 @@ class _Builder:
         when = k.exprs.get("when")
         guard = when.ir if when else None
         per = k.exprs["per"].ir
-        shape = _per_fact(per)
+        shape = per_fact(per)
         if shape is not None:
             self.per_fact_rule(k.id, guard, shape)
             return
@@ -320,7 +320,7 @@ class _Builder:
     def veto(self, v: Veto | Check) -> None:
         """Vetoes and structure checks: fire once per offending item when they are about items, else once."""
         when = v.exprs["when"].ir
-        shape = _occurrence_shape(when)
+        shape = occurrence_shape(when)
         if shape is not None:
             self.per_fact_rule(v.id, None, shape)
         else:
@@ -362,10 +362,7 @@ class _Builder:
 
 
 def compile_ruleset(ruleset: RuleSet) -> Plan:
-    """The engine plan of a rule set, built once and cached on the (immutable) rule set."""
-    plan = getattr(ruleset, "_plan", None)
-    if plan is None:
-        plan = _Builder(ruleset).build()
-        object.__setattr__(ruleset, "_plan", plan)
-    return plan
+    """The engine plan of a rule set, built anew at each call: evaluations share one per rule set through
+    :func:`partyrules.evaluate.compiled.compiled_ruleset`, which owns it."""
+    return _Builder(ruleset).build()
 

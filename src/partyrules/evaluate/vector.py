@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -36,8 +36,7 @@ from ..compile.columns import (
     needed_columns,
     outer_columns,
 )
-from ..compile.durable import _occurrence_shape as occurrence_shape
-from ..compile.durable import _per_fact as per_fact
+from ..compile.durable import occurrence_shape, per_fact
 from ..errors import EvaluationError
 from ..lang import ir as I
 from ..periods import Period
@@ -47,6 +46,9 @@ from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
 from ..score.vector import fmax, fmin, round6, seq_sum
 from .context import check_in_force
+
+if TYPE_CHECKING:
+    from .compiled import CompiledRuleSet
 
 # the key each list's items are identified by (the per-subject backends sum a rule's item amounts in key order)
 ITEM_KEYS = {"records": "month", "incidents": "incident_id", "commendations": "commendation_id",
@@ -429,6 +431,16 @@ def _is_float(cc: ColumnCompiler, items: pl.DataFrame, node: I.IR | None) -> boo
 def _applicable(cc: ColumnCompiler, subj: pl.DataFrame, applies: I.IR) -> tuple[pl.DataFrame, list[str]]:
     ok = subj.select(cc.holds(applies)).to_series()
     return subj.filter(ok), subj.filter(~ok).get_column("subject_id").to_list()
+
+
+class VectorBackend:
+    """The vectorised backend in the registry (:mod:`partyrules.evaluate.backends`): a population at once."""
+
+    name = "vector"
+
+    def score_population(self, compiled: CompiledRuleSet, population: Population, period: Period, *,
+                         progress: bool = False) -> PopulationScores:
+        return compiled.vector.score(population, period, progress=progress)
 
 
 class _Tables(Population):
