@@ -94,8 +94,7 @@ from .rulesets.model import RuleSet
 from .rulesets.yamlsafe import Limits
 from .score.table import PopulationScores
 from .shipped_rulesets import shipped_ruleset_path
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Allocation",
