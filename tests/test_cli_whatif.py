@@ -79,3 +79,19 @@ def test_findings_in_chinese(population_dir, capsys):
     assert code == 0
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert findings and any("党员" in f for f in findings)
+
+
+def test_the_title_counts_the_subjects_the_rule_set_applies_to(tmp_path, capsys):
+    # regression: the title counted every member read (retired and new citizens too) while the summary below it
+    # counted the in-service members the rule set applies to
+    members = pr.generate_subdistrict(seed=5).members[:240]
+    applies = sum(1 for m in members if m.member.category == "in_service")
+    assert 0 < applies < len(members)
+    pr.write_population(pr.facts_to_population(members), tmp_path / "mixed", "parquet")
+    code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(tmp_path / "mixed"),
+                 "--lang", "en", "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    title = out.splitlines()[0]
+    assert f"over {applies:,} subjects" in title, title
+    assert f"over {len(members):,} subjects" not in title

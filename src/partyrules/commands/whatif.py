@@ -160,6 +160,7 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
         comparison = compare(base, after, by=args.by, top_k=args.top_k, funding_pool=args.funding_pool)
         diagnostics = diagnose(base, population=read.population)
     summary = comparison.summary()
+    applies = summary["subjects"]  # as the summary counts them: those the rule set applies to, not all read
     if args.out:
         _write_tables(Path(args.out), args.table_format, {
             "scores_base": base.frame, "scores_reform": after.frame, "transitions": comparison.transition_counts,
@@ -174,7 +175,7 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
         write_report(comparison, args.report, diagnostics, title=title, lang=args.lang)
     _print(args, summary, diagnostics, comparison.transitions,
            f"{base_rs.id} {base_rs.version} -> {reform_rs.version} "
-           f"{word('over', args.lang, n=f'{len(read.population):,}')} ({args.period})",
+           f"{word('over', args.lang, n=f'{applies:,}')} ({args.period})",
            len(read.problems) + len(base.failures) + len(after.failures), grade_names(base_rs, args.lang))
     failed = read.problems or base.failures or after.failures
     return EXIT_ROWS_FAILED if failed else 0
@@ -216,6 +217,7 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
         subjects = len(base) + len(base.not_applicable) + len(base.failures)  # those read without a problem
         diagnostics = diagnose_distributed(base, population_size=subjects)
         summary = comparison.summary()
+        applies = summary["subjects"]  # as the summary counts them: those the rule set applies to
         if args.out:
             out = Path(args.out)
             _write_tables(out, args.table_format, {
@@ -229,7 +231,8 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
             if comparison.funding is not None:
                 comparison.funding.to_parquet(out / "funding")
         _print(args, summary, diagnostics, comparison.transitions,
-               f"{base_rs.id} {base_rs.version} -> {reform_rs.version} {word('over', args.lang, n=f'{subjects:,}')} "
+               f"{base_rs.id} {base_rs.version} -> {reform_rs.version} "
+               f"{word('over', args.lang, n=f'{applies:,}')} "
                f"({args.period}, {len(base.partitions)} partitions)",
                len(base.problems) + len(base.failures) + len(after.failures), grade_names(base_rs, args.lang))
         return EXIT_ROWS_FAILED if base.problems or base.failures or after.failures else 0
