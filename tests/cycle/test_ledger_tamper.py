@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import partyrules as pr
 from partyrules.cycle.hashing import canonical_json, row_digest
 from partyrules.cycle.ledger import Checkpoint, Ledger, LedgerVerificationError
-from partyrules.cycle.ledger.core import _event_hash, _leaves
+from partyrules.cycle.ledger.records import _event_hash, _leaves
 from partyrules.cycle.ledger.schema import TABLES
 from partyrules.cycle.objections import retract_incident
 from partyrules.facts.records import Objection
@@ -182,7 +182,7 @@ def _refile_objection(raw: sqlite3.Connection) -> None:
 def _rewrite_history(raw: sqlite3.Connection) -> None:
     """Change an event and recompute every later hash and every row digest, drop the signed checkpoints and store
     unsigned ones of the rewritten trail: a consistent file that only an exported checkpoint can contradict."""
-    from partyrules.cycle.ledger.core import _EVENT_SELECT, _event
+    from partyrules.cycle.ledger.records import _EVENT_SELECT, _event
 
     raw.execute("UPDATE events SET note = 'nothing to see' WHERE seq = 6")
     events = [_event(r) for r in raw.execute(f"{_EVENT_SELECT} ORDER BY seq")]

@@ -1,9 +1,10 @@
 """The ledger: published scores, objections and an append-only audit trail that proves itself, in SQLite.
 
-One job per module: :mod:`.core` (the :class:`Ledger` and what it returns), :mod:`.schema` (tables and triggers),
-:mod:`.verify` (every row against the hash-chained events), :mod:`.checkpoints` (signed checkpoints, keys, proofs
-checked without the file) and :mod:`.errors` (typed failures of storage and of proof). See docs/cycle.md section 7
-and docs/audit.md.
+One job per module: :mod:`.core` (the :class:`Ledger`, assembled from :mod:`.store`, :mod:`.publishing`,
+:mod:`.decisions`, :mod:`.queries` and :mod:`.proofs`), :mod:`.records` (what it returns), :mod:`.checks` (its
+argument checks), :mod:`.schema` (tables and triggers), :mod:`.verify` (every row against the hash-chained events),
+:mod:`.checkpoints` (signed checkpoints, keys, proofs checked without the file) and :mod:`.errors` (typed failures
+of storage and of proof). See docs/cycle.md section 7 and docs/audit.md.
 """
 
 from __future__ import annotations
@@ -25,19 +26,7 @@ from .checkpoints import (
     verify_checkpoint_consistency,
     verify_publication_proof,
 )
-from .core import (
-    DEFAULT_SCOPE,
-    AuditEvent,
-    Correction,
-    Finalisation,
-    Ledger,
-    ObjectionRecord,
-    Publication,
-    ScoreKey,
-    VerifyReport,
-    facts_hash,
-    facts_json,
-)
+from .core import Ledger
 from .errors import (
     CheckpointError,
     LedgerFullError,
@@ -45,6 +34,18 @@ from .errors import (
     LedgerReadOnlyError,
     LedgerVerificationError,
     Problem,
+)
+from .records import (
+    DEFAULT_SCOPE,
+    AuditEvent,
+    Correction,
+    Finalisation,
+    ObjectionRecord,
+    Publication,
+    ScoreKey,
+    VerifyReport,
+    facts_hash,
+    facts_json,
 )
 from .schema import SCHEMA_VERSION
 from .verify import AuditReport

@@ -45,32 +45,8 @@ from __future__ import annotations
 from .decisions import LedgerDecisions
 from .proofs import LedgerProofs
 from .publishing import LedgerPublishing
-from .records import (
-    DEFAULT_SCOPE,
-    AuditEvent,
-    Correction,
-    Finalisation,
-    ObjectionRecord,
-    Publication,
-    ScoreKey,
-    VerifyReport,
-    facts_hash,
-    facts_json,
-)
 
-__all__ = [
-    "DEFAULT_SCOPE",
-    "AuditEvent",
-    "Correction",
-    "Finalisation",
-    "Ledger",
-    "ObjectionRecord",
-    "Publication",
-    "ScoreKey",
-    "VerifyReport",
-    "facts_hash",
-    "facts_json",
-]
+__all__ = ["Ledger"]
 
 
 class Ledger(LedgerPublishing, LedgerDecisions, LedgerProofs):

@@ -31,8 +31,8 @@ from ...facts.bundle import parse_subject_facts
 from ...results import ScoreBreakdown
 from ..hashing import canonical_json, leaf_hash, merkle_root, row_digest, sha256_text
 from .checkpoints import Checkpoint
-from .core import _EVENT_SELECT, AuditEvent, _event, _event_hash, _iso, ledger_id_of
 from .errors import CheckpointError, Problem
+from .records import _EVENT_SELECT, AuditEvent, _event, _event_hash, _iso, ledger_id_of
 from .schema import PUBLISHING, SCHEMA_VERSION, expected_objects
 
 __all__ = ["AuditReport", "audit_connection", "check_checkpoint"]
