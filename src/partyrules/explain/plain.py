@@ -184,10 +184,8 @@ def condition(node: I.IR, lang: str, words: Words, source: str | None = None) ->
         return "未" + inner if isinstance(node.operand, I.Field) else f"并非({inner})"
     if isinstance(node, I.In):
         item = node.item
-        if isinstance(node.container, I.ListValue) or (isinstance(node.container, I.Const)
-                                                       and isinstance(node.container.value, (list, tuple))):
-            values = [x.value for x in node.container.items] if isinstance(node.container, I.ListValue) \
-                else list(node.container.value)  # type: ignore[union-attr]
+        values = _listed(node.container)
+        if values is not None:
             labels = [show(v, lang, words) for v in values]
             if isinstance(item, I.Field) and item.path[-1] == "kind":
                 text = ("或" if zh else " or ").join(labels)
@@ -220,6 +218,16 @@ def condition(node: I.IR, lang: str, words: Words, source: str | None = None) ->
         a, b = phrase(left, lang, words, source), phrase(right, lang, words, source)
         return f"{a}{word}{b}" if zh else f"{a} {word} {b}"
     return phrase(node, lang, words, source)
+
+
+def _listed(container: I.IR) -> list[object] | None:
+    """The values of a list of literal values (written out or folded into one constant); None for any other list:
+    a list written in a rule may hold fields and other expressions, which are told as expressions."""
+    if isinstance(container, I.Const) and isinstance(container.value, (list, tuple)):
+        return list(container.value)
+    if isinstance(container, I.ListValue) and all(isinstance(x, I.Const) for x in container.items):
+        return [x.value for x in container.items if isinstance(x, I.Const)]
+    return None
 
 
 def _is_date(node: I.IR) -> bool:
