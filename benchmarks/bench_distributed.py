@@ -39,8 +39,8 @@ import partyrules as pr
 from partyrules.distributed import connect, parquet_partitions, score_distributed
 from partyrules.distributed.diagnostics import diagnose_distributed
 from partyrules.distributed.funding import allocate_distributed, funding_entries
-from partyrules.distributed.standing import lists_distributed, rank_distributed
 from partyrules.population.generate import write_generated
+from partyrules.ranking import lists_distributed, rank_distributed
 from partyrules.shipped_rulesets import shipped_ruleset_path
 
 

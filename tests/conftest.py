@@ -32,13 +32,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 EXAMPLE_DIR = Path(pr.__file__).parent / "data" / "example"
 
+# The cluster and partitioned populations of every partitioned test (tests/distributed/ and the partitioned form of
+# each concept package): one plugin, so that one cluster serves the whole session.
+pytest_plugins = ("partitioned_fixtures",)
+
 # Modules whose tests take most of the suite's time (measured with --durations): generated populations over every
 # backend, state machines over the ledger, clusters, notebooks, the fuzzing campaign. `pytest -m "not slow"` is the
 # fast loop (about two minutes); the full suite, these included, is what CI and a stop run.
 SLOW_MODULES = {
-    "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "analyse/test_standing.py",
+    "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "ranking/test_table.py",
     "analyse/test_analyse_plots_report.py", "cycle/test_ledger.py", "cycle/test_objections.py",
-    "cycle/test_year_ledger.py", "cycle/test_quota.py", "cycle/test_ranking.py", "facts/test_own_conduct.py",
+    "cycle/test_year_ledger.py", "cycle/test_quota.py", "ranking/test_subjects.py", "ranking/test_partitioned.py",
+    "facts/test_own_conduct.py",
     "facts/test_generate_properties.py", "test_check.py", "test_vector_backend.py", "test_semantics.py",
     "test_live.py", "test_threads.py", "test_reference_backend.py", "test_docs_notebook.py", "test_readme.py",
     "test_cli_whatif.py", "test_packaging.py", "test_handwritten_baseline.py", "test_cadence.py",

@@ -38,7 +38,6 @@ from .cycle.objections import (
     correct_record,
     retract_incident,
 )
-from .cycle.ranking import Rank, Ranked, RankingError, pair, priority_list, rank, warning_list
 from .cycle.targets import StarTargets, check_star_targets, load_star_targets
 from .cycle.year import YearOptions, YearResult, publish_quarters, run_year
 from .errors import (
@@ -87,6 +86,7 @@ from .facts.exemplary import exemplary_branch, exemplary_member
 from .periods import Month, Period
 from .population.frames import Population, facts_to_population
 from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population
+from .ranking import Rank, Ranked, RankingError, pair, priority_list, rank, warning_list
 from .results import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
 from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partyrules.cycle.funding import FundingError, NoEligibleError, allocate, fmt_yuan
-from partyrules.cycle.ranking import Ranked, rank
 from partyrules.errors import PartyRulesError
+from partyrules.ranking import Ranked, rank
 
 
 def br(sid: str, score: float, vetoed: bool = False) -> Ranked:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.cycle.funding import BranchIndices, FundingError, IndexWeights, allocate
-from partyrules.cycle.ranking import Ranked
+from partyrules.ranking import Ranked
 
 
 def bi(sid: str, index: float, members: tuple[float, ...] = (), vetoed: bool = False) -> BranchIndices:

@@ -10,8 +10,8 @@ import pytest
 
 import partyrules as pr
 from partyrules.cycle.funding import BranchIndices, FundingError, IndexWeights, allocate
-from partyrules.cycle.ranking import score_key
 from partyrules.cycle.year import YearOptions, YearResult, funding_weights, run_year, shipped_rulesets
+from partyrules.ranking import score_key
 
 YEAR = 2026
 POOL = 9_876_543

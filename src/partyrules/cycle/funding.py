@@ -50,7 +50,7 @@ from fractions import Fraction
 from typing import Any, Literal, Protocol
 
 from ..errors import PartyRulesError
-from .ranking import fmt_score, score_key
+from ..ranking import fmt_score, score_key
 
 __all__ = [
     "PARAM_BRANCH_WEIGHT",
@@ -86,8 +86,8 @@ class NoEligibleError(FundingError):
 
 
 class Scored(Protocol):
-    """Anything with a subject id, a score and a veto flag: a :class:`~partyrules.cycle.ranking.Ranked` or
-    :class:`~partyrules.cycle.ranking.Rank`."""
+    """Anything with a subject id, a score and a veto flag: a :class:`~partyrules.ranking.Ranked` or
+    :class:`~partyrules.ranking.Rank`."""
 
     @property
     def subject_id(self) -> str: ...

@@ -20,6 +20,18 @@ from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..periods import Period
+from ..ranking import (
+    DEFAULT_SHARE,
+    Pairings,
+    Rank,
+    Ranked,
+    RankList,
+    fmt_score,
+    pair,
+    priority_list,
+    rank,
+    warning_list,
+)
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
 from ..shipped_rulesets import shipped_ruleset_path
@@ -38,7 +50,6 @@ from .ledger import DEFAULT_SCOPE, Ledger, Publication
 from .objections import AppliedCorrection, apply_correction
 from .quarterly import facts_for_period, quarters
 from .quota import apply_quota
-from .ranking import DEFAULT_SHARE, Pairings, Rank, Ranked, RankList, fmt_score, pair, priority_list, rank, warning_list
 from .scoring import SubjectYear, score_subject_year, score_year
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 

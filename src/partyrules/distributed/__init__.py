@@ -6,7 +6,15 @@ The pipeline is the single-machine one, run partition by partition on a Dask clu
 merge per-partition partial results instead of gathering rows (:func:`rank_distributed`,
 :func:`lists_distributed`, :func:`quota_distributed`, :func:`allocate_distributed`, :func:`diagnose_distributed`,
 :func:`compare_distributed`). Every result equals the single-machine one. See ``docs/distributed.md``.
+
+This package is the infrastructure (the cluster, sources, partitioned scoring and tables); each whole-population
+step lives with its concept, beside its per-subject and table forms (``partyrules.ranking.partitioned`` and so on).
+The steps stay importable from here, where the README and docs/distributed.md import them, and load on first use.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from .cluster import client_for, connect
 from .comparison import DistributedComparison, compare_distributed
@@ -14,8 +22,10 @@ from .diagnostics import diagnose_distributed
 from .funding import allocate_distributed, funding_entries
 from .scoring import DistributedScores, PartitionResult, score_distributed
 from .source import DistributedError, PartitionError, Partitions, dask_partitions, parquet_partitions
-from .standing import lists_distributed, quota_distributed, rank_distributed
 from .table import PartitionedFrame
+
+if TYPE_CHECKING:
+    from ..ranking.partitioned import lists_distributed, quota_distributed, rank_distributed
 
 __all__ = [
     "DistributedComparison",
@@ -38,3 +48,25 @@ __all__ = [
     "rank_distributed",
     "score_distributed",
 ]
+
+# name -> the module of its concept package that defines it (they import this package: loaded on first use)
+_STEPS = {
+    "lists_distributed": "partyrules.ranking.partitioned",
+    "quota_distributed": "partyrules.ranking.partitioned",
+    "rank_distributed": "partyrules.ranking.partitioned",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _STEPS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'partyrules.distributed' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_STEPS))

@@ -64,7 +64,7 @@ def connect(address: str | None = None, *, n_workers: int | None = None, threads
 
 
 _MODULES = ("polars", "numpy", "pandas", "pyarrow", "partyrules.evaluate.vector", "partyrules.population.io",
-            "partyrules.analyse.compare", "partyrules.analyse.diagnostics", "partyrules.analyse.standing")
+            "partyrules.analyse.compare", "partyrules.analyse.diagnostics", "partyrules.ranking.table")
 
 
 def _import_on_worker() -> None:

@@ -1,7 +1,7 @@
 """Where each subject stands in a whole population, over score tables: ranks within pools, the warning and
 priority lists, and the 优秀 quota per branch, as columns.
 
-These are the rules of :mod:`partyrules.cycle.ranking` and :mod:`partyrules.cycle.quota` (the same definitions,
+These are the rules of :mod:`partyrules.ranking.subjects` and :mod:`partyrules.cycle.quota` (the same definitions,
 tested against them), for populations of millions: a rank depends only on how many subjects of the pool stand
 above, level with and below, so it is computed from a small table of counts per (pool, vetoed, score) rather
 than by sorting subjects. That table is also what makes ranks distributable: each partition counts its own
@@ -22,8 +22,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
 from ..cycle.quota import quota_fraction
-from ..cycle.ranking import RankingError
 from ..rulesets.model import RuleSet
+from .subjects import RankingError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,7 +32,7 @@ __all__ = ["apply_ranks", "cut_lists", "list_members", "merge_counts", "quota_fr
            "rank_counts", "rank_scores", "rank_table"]
 
 KEY = "score_key"  # the total in whole millionths
-NONE_POOL = ""  # the pool value of a subject without one, as cycle.ranking reads a missing field
+NONE_POOL = ""  # the pool value of a subject without one, as ranking.subjects reads a missing field
 
 
 def _pool_exprs(pool: Sequence[str]) -> list[pl.Expr]:
@@ -95,7 +95,7 @@ def _ranked_groups(counts: pl.DataFrame, pool: Sequence[str], prefix: str) -> pl
 
 def rank_table(counts: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.DataFrame:
     """Ranks per (pool, vetoed, score key) from merged counts: ``pool_rank, pool_size, pool_level, percentile``
-    (mid-rank, within the pool, as :func:`partyrules.cycle.ranking.rank` defines it) and the same across the
+    (mid-rank, within the pool, as :func:`partyrules.ranking.subjects.rank` defines it) and the same across the
     whole population (``overall_rank, overall_size, overall_level``)."""
     import polars as pl
 
@@ -133,7 +133,7 @@ def rank_scores(frame: pl.DataFrame, pool: Sequence[str] = ("category",)) -> pl.
 def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
               name: Literal["warning", "priority"]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The warning (bottom) or priority (top) list of each pool, cut from merged counts by the rule of
-    :func:`partyrules.cycle.ranking.warning_list`: quota ``ceil(share * size)``, everyone level with the subject at
+    :func:`partyrules.ranking.subjects.warning_list`: quota ``ceil(share * size)``, everyone level with the subject at
     the cut-off included, nobody listed in a pool where nobody ranks above (warning) or below (priority) them,
     vetoed subjects always warned and never prioritised.
 
@@ -150,7 +150,7 @@ def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
 
     worst_first = name == "warning"
     keys = list(pool)
-    frac = Fraction(Decimal(repr(float(share))))  # exact: 7% of 100 is 7, not 8 (see cycle.ranking)
+    frac = Fraction(Decimal(repr(float(share))))  # exact: 7% of 100 is 7, not 8 (see ranking.subjects)
     ordered = counts.sort([*keys, "vetoed", KEY], descending=[*([False] * len(keys)), worst_first, not worst_first])
     ordered = ordered.with_columns(pl.lit(0).alias("_all")) if not keys else ordered
     over = keys or ["_all"]

@@ -2,14 +2,14 @@
 
 A rank depends only on how many subjects stand above, level with and below a subject, so ranks can come from
 counts per (pool, vetoed, score): each partition counts its own subjects
-(:func:`partyrules.analyse.standing.rank_counts`), the counts are added, and each partition reads its subjects'
+(:func:`partyrules.ranking.table.rank_counts`), the counts are added, and each partition reads its subjects'
 ranks off the merged table where they live. That table grows with the number of distinct (pool, score) pairs,
 which is small for a few large pools (categories, communities) but close to the number of subjects for many
 small ones (branches of thirty members). For those, the score table is shuffled by pool with Dask instead, so
 that each pool's rows meet in one partition, and ranks and lists are computed per partition; the overall rank
 still comes from counts per score, which stay small. ``method="auto"`` chooses by the size of the counts.
 
-Either way the numbers are those of the single-machine functions of :mod:`partyrules.analyse.standing` (the same
+Either way the numbers are those of the single-machine functions of :mod:`partyrules.ranking.table` (the same
 code runs on each partition), bit for bit; the tests check both methods against them.
 
 The quota compares a branch's members by subject id as well as by score, so it always goes by the shuffle.
@@ -20,7 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..analyse.standing import (
+from ..distributed.scoring import DistributedScores
+from ..distributed.table import PartitionedFrame
+from ..distributed.table import share as _share  # not "share": the lists' argument is called that
+from .subjects import RankingError
+from .table import (
     KEY,
     apply_ranks,
     cut_lists,
@@ -30,10 +34,6 @@ from ..analyse.standing import (
     rank_counts,
     rank_table,
 )
-from ..cycle.ranking import RankingError
-from .scoring import DistributedScores
-from .table import PartitionedFrame, _height
-from .table import share as _share  # not "share": the lists' argument is called that
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -57,8 +57,12 @@ def _choose(scores: DistributedScores, pool: Sequence[str], method: Method) -> t
     if method == "shuffle":
         return "shuffle", []
     counts = scores.map(rank_counts, tuple(pool))
-    rows = sum(scores.client.gather(scores.client.map(_height, counts, pure=False)))
+    rows = sum(scores.client.gather(scores.client.map(_rows, counts, pure=False)))
     return ("counts", counts) if rows <= COUNTS_LIMIT else ("shuffle", [])
+
+
+def _rows(frame: pl.DataFrame) -> int:
+    return frame.height
 
 
 def _by_pool(scores: DistributedScores, pool: Sequence[str]) -> dd.DataFrame:
@@ -106,7 +110,7 @@ def _ranks_meta(scores: DistributedScores, pool: Sequence[str]) -> Any:
 
 def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",), *,
                      method: Method = "auto") -> PartitionedFrame | dd.DataFrame:
-    """Every subject's ranks (the columns of :func:`partyrules.analyse.standing.rank_scores`).
+    """Every subject's ranks (the columns of :func:`partyrules.ranking.table.rank_scores`).
 
     With counts: a :class:`PartitionedFrame` in the score table's partitions and order. With the shuffle: a Dask
     DataFrame in the shuffle's order (sort by ``subject_id`` to compare)."""
@@ -140,7 +144,7 @@ def _pools_part(frame: Any, pool: Sequence[str], fraction: float, name: str) -> 
 def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("category",), share: float = 0.1,
                       name: Literal["warning", "priority"] = "warning", *,
                       method: Method = "auto") -> tuple[PartitionedFrame | dd.DataFrame, pl.DataFrame]:
-    """The warning or priority list (:func:`partyrules.analyse.standing.cut_lists`): the listed subjects (kept on
+    """The warning or priority list (:func:`partyrules.ranking.table.cut_lists`): the listed subjects (kept on
     the cluster, as :func:`rank_distributed` keeps ranks) and the per-pool cut table (here, sorted by pool)."""
     import polars as pl
 
@@ -188,7 +192,7 @@ def _quota_part(frame: Any, ruleset: Any, group: str) -> Any:
 
 def quota_distributed(scores: DistributedScores, *, group: str = "branch_id",
                       npartitions: int | None = None) -> dd.DataFrame:
-    """The quota of :func:`partyrules.analyse.standing.quota_frame` applied per branch: a Dask DataFrame of every
+    """The quota of :func:`partyrules.ranking.table.quota_frame` applied per branch: a Dask DataFrame of every
     graded subject (``subject_id, <group>, grade_before_quota, grade, demoted, quota_rank, allowed, graded``),
     after a Dask shuffle by ``group``. Rows are ordered within a partition, not across partitions."""
     import polars as pl

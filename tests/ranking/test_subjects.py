@@ -1,4 +1,4 @@
-"""Rankings, warning and priority lists, and pairing (partyrules.cycle.ranking)."""
+"""Rankings, warning and priority lists, and pairing (partyrules.ranking.subjects, partyrules.ranking.pairing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partyrules.cycle.ranking import (
+from partyrules.facts.enums import BranchType, MemberCategory
+from partyrules.ranking import (
     DEFAULT_SHARE,
     Rank,
     Ranked,
@@ -20,7 +21,6 @@ from partyrules.cycle.ranking import (
     rank,
     warning_list,
 )
-from partyrules.facts.enums import BranchType, MemberCategory
 
 TYPES = [t.value for t in BranchType]
 

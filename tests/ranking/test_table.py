@@ -13,16 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.analyse.standing import (
+from partyrules.cycle.quota import quota_fraction
+from partyrules.ranking import (
+    Ranked,
+    RankingError,
     cut_lists,
     list_members,
     merge_counts,
-    quota_frame,
+    priority_list,
+    rank,
     rank_counts,
     rank_scores,
+    warning_list,
 )
-from partyrules.cycle.quota import quota_fraction
-from partyrules.cycle.ranking import Ranked, RankingError, priority_list, rank, warning_list
+from partyrules.ranking.table import quota_frame
 from partyrules.shipped_rulesets import shipped_ruleset_path
 
 # scores on a coarse grid so that ties are common, plus some off-grid values
