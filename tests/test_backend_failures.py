@@ -18,9 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.evaluate.population import BACKENDS
-from partyrules.facts import generate_member_facts
+from partyrules.evaluate.backends import BACKENDS
 from partyrules.population.frames import facts_to_population
+from partyrules.synthetic import generate_member_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = {"in_service": ROOT / "rulesets" / "member-in-service.yaml",

@@ -21,10 +21,9 @@ from polars.testing import assert_frame_equal
 from pydantic import ValidationError
 
 import partyrules as pr
-from partyrules.compile.durable import compile_ruleset
 from partyrules.errors import EngineError, FactError, PartyRulesError
+from partyrules.evaluate.compiled import compiled_ruleset
 from partyrules.evaluate.context import build_context, engine_facts
-from partyrules.evaluate.engine import engine_for
 from partyrules.evaluate.evaluator import Evaluator, chunk_payloads
 from partyrules.evaluate.population import score_population
 from partyrules.facts import Commendation, Incident, MemberMonthRecord
@@ -142,7 +141,8 @@ def test_1_a_fact_the_engine_cannot_read_is_an_engine_error_not_lost_facts(membe
     """The engine's batch assert stops at the first fact it cannot parse and still answers OK: every engine call's
     result is checked, so the facts after it cannot vanish unnoticed."""
     rs = ruleset(deductions=deduction("K1", "count(records where dues_paid_on_time)", points=1, cap=12))
-    plan = compile_ruleset(rs)
+    compiled = compiled_ruleset(rs)
+    plan = compiled.plan
     ctx = build_context(plan, members[0], Period.parse(PERIOD))
     subject, items = engine_facts(plan, ctx)
     payloads = chunk_payloads(plan, subject, items)
@@ -150,9 +150,9 @@ def test_1_a_fact_the_engine_cannot_read_is_an_engine_error_not_lost_facts(membe
     first = payloads[chunk][1]
     payloads[chunk].insert(1, first.replace('"k":"2026-', '"k":"1999-', 1)[:-1] + ',"x":inf}')
     with pytest.raises(EngineError, match="did not take"):
-        engine_for(plan).run_once(payloads, "M-test")
+        compiled.engine.run_once(payloads, "M-test")
     # the engine is still usable afterwards
-    ok = engine_for(plan).run_once(chunk_payloads(plan, subject, items), "M-test")
+    ok = compiled.engine.run_once(chunk_payloads(plan, subject, items), "M-test")
     assert ok
 
 

@@ -18,6 +18,9 @@ from polars.testing import assert_frame_equal
 import partyrules as pr
 from partyrules.compile.columns import divide
 from partyrules.evaluate import vector as vector_module
+from partyrules.evaluate.backend import SubjectBackend
+from partyrules.evaluate.backends import backends, get_backend
+from partyrules.evaluate.compiled import compiled_ruleset
 from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
@@ -43,6 +46,23 @@ def assert_same_scores(a, b) -> None:
     assert_frame_equal(a.frame, b.frame, check_exact=True)
     assert a.not_applicable == b.not_applicable
     assert a.failures == b.failures
+
+
+def assert_every_backend_agrees(rs: pr.RuleSet, subjects: list) -> None:
+    """Every registered backend gives the same table, not-applicable list and failures, and every backend that
+    explains one subject at a time the same breakdowns (JSON) and failures."""
+    tables = {name: score_population(rs, subjects, PERIOD, backend=name) for name in backends()}
+    first, *others = tables.values()
+    for other in others:
+        assert_same_scores(first, other)
+    explained = {}
+    for name in backends():
+        backend = get_backend(name)
+        if isinstance(backend, SubjectBackend):
+            batch = backend.evaluate_many(compiled_ruleset(rs), subjects, PERIOD)
+            explained[name] = ([b.to_json() for b in batch.breakdowns],
+                               [(f.index, type(f.error), str(f.error)) for f in batch.failures])
+    assert len(explained) >= 2 and len(set(map(repr, explained.values()))) == 1
 
 
 def population_for(rs: pr.RuleSet, max_size: int = 5) -> st.SearchStrategy[list]:
@@ -107,28 +127,23 @@ def _members(facts_list: list[pr.MemberFacts]) -> list[pr.MemberFacts]:
 
 @given(g=rulesets(with_crisis_veto=True), facts=st.lists(member_facts(category=None), min_size=1, max_size=4),
        veto=st.booleans())
-def test_generated_rulesets_equal_the_engine(g, facts, veto):
+def test_generated_rulesets_agree_on_every_backend(g, facts, veto):
     rs = g.load()
     if veto:
         f = facts[0]
         facts[0] = pr.MemberFacts(f.member, records=f.records, incidents=(*f.incidents, veto_incident("IVETO")),
                                   commendations=f.commendations, annual=f.annual)
-    subjects = _members(facts)
-    assert_same_scores(score_population(rs, subjects, PERIOD, backend="engine"),
-                       score_population(rs, subjects, PERIOD, backend="vector"))
+    assert_every_backend_agrees(rs, _members(facts))
 
 
 @given(c=condition_rulesets(), facts=st.lists(member_facts(category=None), min_size=1, max_size=4))
-def test_random_conditions_equal_the_engine(c, facts):
-    rs = c.load()
-    subjects = _members(facts)
-    assert_same_scores(score_population(rs, subjects, PERIOD, backend="engine"),
-                       score_population(rs, subjects, PERIOD, backend="vector"))
+def test_random_conditions_agree_on_every_backend(c, facts):
+    assert_every_backend_agrees(c.load(), _members(facts))
 
 
 def test_the_example_ruleset_equals_the_engine(example_dir):
     rs = pr.load_ruleset(example_dir / "member-example.yaml")
-    subjects = pr.facts.generate_member_facts(120, seed=7, category="in_service")
+    subjects = pr.synthetic.generate_member_facts(120, seed=7, category="in_service")
     assert_same_scores(score_population(rs, subjects, PERIOD, backend="engine"),
                        score_population(rs, subjects, PERIOD, backend="vector"))
 

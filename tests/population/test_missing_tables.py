@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 import partyrules as pr
 from partyrules.cli import main
 from partyrules.errors import PopulationError
-from partyrules.evaluate.population import BACKENDS, tables_read
-from partyrules.facts import generate_member_facts
+from partyrules.evaluate.backends import BACKENDS
+from partyrules.evaluate.population import tables_read
 from partyrules.population.frames import SUBJECT_TABLE, facts_to_population, layout
+from partyrules.synthetic import generate_member_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = ROOT / "rulesets" / "member-in-service.yaml"

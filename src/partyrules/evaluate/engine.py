@@ -179,11 +179,3 @@ def retract_one(handle: int, fact_json: str, what: str) -> None:
         _E.retract_fact(handle, fact_json)
     except Exception as exc:
         raise EngineError(f"the engine could not retract a fact of {what}: {exc}") from exc
-
-
-def engine_for(plan: Plan) -> Engine:
-    eng = getattr(plan, "_engine", None)
-    if eng is None:
-        eng = Engine(plan)
-        object.__setattr__(plan, "_engine", eng)
-    return eng

@@ -20,9 +20,10 @@ from ..facts import AnnualEvaluation, Commendation, Incident, SubjectFacts, chec
 from ..periods import Month, Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
+from .backend import as_period, check_applies
 from .context import build_context, engine_facts, subject_of
 from .engine import _HandleSet, assert_one, drain, retract_one
-from .evaluator import Evaluator, _period
+from .evaluator import Evaluator
 
 FactId = tuple[int, str, str]  # chunk, type tag, key
 
@@ -39,7 +40,7 @@ class LiveSession:
         params: Mapping[str, Any] | None = None,
     ) -> None:
         self._ev = Evaluator(ruleset, params)
-        self.period = _period(period, facts)  # None: the facts' own period, as evaluate() takes it
+        self.period = as_period(period, facts)  # None: the facts' own period, as evaluate() takes it
         self._facts = facts
         build_context(self._ev.plan, facts, self.period)  # fail early on facts outside the period
         self._lock = threading.RLock()
@@ -167,10 +168,7 @@ class LiveSession:
             self._check_open()
             plan = self._ev.plan
             ctx = build_context(plan, self._facts, self.period)
-            if plan.applies_to is not None and plan.applies_to(ctx, None) is not True:
-                from ..errors import NotApplicableError
-
-                raise NotApplicableError(f"rule set {plan.ruleset.id} does not apply to {self.subject_id}")
+            check_applies(self._ev.compiled, ctx, self.subject_id)
             # the amounts read aggregations at scoring time; evaluating the derived fields first fills the
             # evidence exactly as a fresh evaluation does
             engine_facts(plan, ctx)

@@ -1,8 +1,7 @@
 """Score a whole population with one rule set, on the backend of your choice, as one table.
 
-``backend="vector"`` (the default) evaluates the rule set over the population's columns with polars;
-``"engine"`` (durable-rules) and ``"reference"`` (the expression closures) evaluate one subject at a time and are
-the yardsticks the vectorised backend is tested against. All three give the same table.
+The input is checked here once for every backend (the period, the kind of subject, the tables, each subject's
+own rows); the backend named (:mod:`partyrules.evaluate.backends`) then scores what is left.
 """
 
 from __future__ import annotations
@@ -13,19 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import EvaluationError, FactError, NotApplicableError, PartyRulesError, PopulationError
+from ..errors import EvaluationError, FactError, PartyRulesError, PopulationError
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..facts.ownership import ForeignItem, foreign_conduct_error, foreign_items
 from ..periods import Period
 from ..rulesets.model import RuleSet
-from ..score.table import ATTRIBUTES, PopulationScores, scores_from_breakdowns, table_schema
+from ..score.table import PopulationScores
+from .backends import get_backend
+from .compiled import compiled_ruleset
 from .context import check_in_force
 
 if TYPE_CHECKING:
     from ..facts import SubjectFacts
     from ..population.frames import Population
 
-BACKENDS = ("vector", "engine", "reference")
 MISSING_TABLES = ("error", "empty")
 """What :func:`score_population` does with a table the rule set reads but the input did not give at all: refuse
 (the default), or take it as empty (no items of that kind) and say so in ``PopulationScores.assumed_empty``."""
@@ -187,8 +187,7 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
     ``missing_tables="empty"`` (or a list of the tables meant) such tables are taken as empty on purpose, and
     ``assumed_empty`` of the result names them with their rules.
     """
-    if backend not in BACKENDS:
-        raise PartyRulesError(f"unknown backend {backend!r}", hint="one of: " + ", ".join(BACKENDS))
+    chosen = get_backend(backend)
     rs = ruleset.with_params(**params) if params else ruleset
     period = Period.parse(period) if isinstance(period, str) else period
     # what is wrong with the call itself (the period, the kind of subject, the tables) is one error for the whole
@@ -199,40 +198,7 @@ def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any
         raise EvaluationError(f"rule set {rs.id} scores {rs.subject_kind}s, but the population holds "
                               f"{pop.subject_kind}s", hint=f"use a {pop.subject_kind} rule set")
     assumed_empty = _missing_tables(rs, pop, missing_tables)
-    if backend == "vector":
-        from .vector import VectorEvaluator
-
-        scores = VectorEvaluator(rs).score(pop, period, progress=progress)
-        scores.failures[:0] = unread
-        scores.assumed_empty = assumed_empty
-        return scores
-    from .evaluator import Evaluator
-    from .reference import ReferenceEvaluator
-
-    ev = Evaluator(rs) if backend == "engine" else ReferenceEvaluator(rs)
-    attrs = ATTRIBUTES[rs.subject_kind]
-    attributes = {r["subject_id"]: {a: r[a] for a in attrs}
-                  for r in pop.subjects.select("subject_id", *attrs).iter_rows(named=True)}
-    breakdowns = []
-    not_applicable: list[str] = []
-    failures: list[tuple[str, str]] = []
-    for sid, facts in pop.iter_checked():
-        if isinstance(facts, PartyRulesError):
-            failures.append((sid, str(facts)))
-            continue
-        try:
-            breakdowns.append(ev.evaluate(facts, period))
-        except NotApplicableError:
-            not_applicable.append(facts.subject_id)
-        except PartyRulesError as exc:
-            failures.append((facts.subject_id, str(exc)))
-    out = scores_from_breakdowns(rs, breakdowns, attributes, period=str(period), facts_of=pop.facts,
-                                 backend=backend)
-    if not breakdowns:  # no subject to read the attribute columns from: the vectorised backend's columns still
-        import polars as pl
-
-        out.frame = pl.DataFrame(schema=table_schema(rs, list(attrs)))
-    out.not_applicable = not_applicable
-    out.failures = [*unread, *failures]
-    out.assumed_empty = assumed_empty
-    return out
+    scores = chosen.score_population(compiled_ruleset(rs), pop, period, progress=progress)
+    scores.failures[:0] = unread
+    scores.assumed_empty = assumed_empty
+    return scores

@@ -21,19 +21,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..compile.durable import Plan, compile_ruleset
-from ..compile.durable import _occurrence_shape as occurrence_shape
-from ..compile.durable import _per_fact as per_fact
-from ..errors import NotApplicableError, PartyRulesError
+from ..compile.durable import Plan, occurrence_shape, per_fact
 from ..facts import SubjectFacts
 from ..lang import ir as I
 from ..lang.interp import Ctx, Fn
 from ..periods import Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import Check, Deduction, RuleSet, Standard, Veto
-from ..score.scoring import Firings, scorer_for
-from .context import build_context
-from .evaluator import BatchResult, Failure, _period
+from ..score.scoring import Firings
+from .backend import BatchResult, PerSubjectBackend, evaluate_many, evaluate_subject
+from .compiled import CompiledRuleSet, compiled_ruleset
 
 _Shape = tuple[str, I.IR | None, I.IR | None]
 
@@ -91,21 +88,17 @@ class _SubjectRule:
         firings.amounts.setdefault(self.rule_id, []).append(("s", value))
 
 
-class ReferenceEvaluator:
-    """Evaluates subjects like :class:`partyrules.Evaluator`, deciding firings with the expression closures.
+class Matchers:
+    """Every rule of a plan as a matcher that decides its firings with the expression closures (built once per
+    compiled rule set: :attr:`~partyrules.evaluate.compiled.CompiledRuleSet.matchers`)."""
 
-    Same inputs, same ``ScoreBreakdown`` (byte-identical JSON), same errors; no engine session is involved.
-    """
-
-    def __init__(self, ruleset: RuleSet, params: Mapping[str, Any] | None = None) -> None:
-        self.ruleset = ruleset.with_params(**params) if params else ruleset
+    def __init__(self, plan: Plan) -> None:
         # the plan supplies the shared closures, the applicability test and the scorer's tables; its engine
         # chunks are never run here
-        self.plan = compile_ruleset(self.ruleset)
-        self.scorer = scorer_for(self.plan)
+        self.plan = plan
         self._applicability: list[tuple[str, Fn]] = []
         self._rules: list[_ItemRule | _SubjectRule] = []
-        rs = self.ruleset
+        rs = plan.ruleset
         for v in rs.vetoes:
             self._veto(v)
         for s in rs.standards:
@@ -165,13 +158,13 @@ class ReferenceEvaluator:
         for rule_id, fn in self._applicability:
             if fn(ctx, None) is True:
                 firings.applicable.add(rule_id)
-        schema = self.ruleset.schema
+        schema = self.plan.ruleset.schema
         for rule in self._rules:
             key_of = schema.collections[rule.source].key if isinstance(rule, _ItemRule) else None
             rule.fire(ctx, firings, key_of)
         return firings
 
-    def _explain_like_engine(self, ctx: Ctx) -> None:
+    def explain_like_engine(self, ctx: Ctx) -> None:
         """A breakdown's evidence lists the aggregations computed for the context. The default backend computes
         every value it hands the engine (each condition part the engine cannot match itself), whether or not a
         rule fires; computing the same values here makes the two backends explain identically, without letting
@@ -185,27 +178,47 @@ class ReferenceEvaluator:
                     for fn in shape.derived.values():
                         fn(ctx, item)
 
+
+def score_firings(compiled: CompiledRuleSet, ctx: Ctx, firings: Firings, subject_id: str,
+                  period: Period) -> ScoreBreakdown:
+    """The reference backend's breakdown from the firings decided for one context."""
+    compiled.matchers.explain_like_engine(ctx)
+    return compiled.scorer.score_firings(ctx, firings, subject_id, period)
+
+
+class ReferenceBackend(PerSubjectBackend):
+    """The reference backend: the expression closures decide each firing, no engine session is involved."""
+
+    name = "reference"
+
+    def score(self, compiled: CompiledRuleSet, ctx: Ctx, subject_id: str, period: Period) -> ScoreBreakdown:
+        return score_firings(compiled, ctx, compiled.matchers.firings(ctx), subject_id, period)
+
+
+class ReferenceEvaluator:
+    """Evaluates subjects like :class:`partyrules.Evaluator`, deciding firings with the expression closures.
+
+    Same inputs, same ``ScoreBreakdown`` (byte-identical JSON), same errors; no engine session is involved.
+    """
+
+    def __init__(self, ruleset: RuleSet, params: Mapping[str, Any] | None = None) -> None:
+        self.compiled = compiled_ruleset(ruleset, params)
+        self.ruleset = self.compiled.ruleset
+        self.plan = self.compiled.plan
+        self.scorer = self.compiled.scorer
+
+    def firings(self, ctx: Ctx) -> Firings:
+        """The firings of every rule for one context (the backend-neutral input of the scorer)."""
+        return self.compiled.matchers.firings(ctx)
+
+    def _score(self, ctx: Ctx, subject_id: str, period: Period) -> ScoreBreakdown:
+        # through self.firings, so that a reference given other firings (differential tests) scores with them
+        return score_firings(self.compiled, ctx, self.firings(ctx), subject_id, period)
+
     def evaluate(self, facts: SubjectFacts, period: Period | str | None = None) -> ScoreBreakdown:
         """Score one subject for a period (by default the year its records fall in)."""
-        period = _period(period, facts)
-        plan = self.plan
-        ctx = build_context(plan, facts, period)
-        if plan.applies_to is not None and plan.applies_to(ctx, None) is not True:
-            rs = plan.ruleset
-            raise NotApplicableError(f"rule set {rs.id} does not apply to {facts.subject_id}: "
-                                     f"{rs.applies_to.text if rs.applies_to else ''} is not true",
-                                     hint="choose the rule set for this subject's category")
-        firings = self.firings(ctx)
-        self._explain_like_engine(ctx)
-        return self.scorer.score_firings(ctx, firings, facts.subject_id, period)
+        return evaluate_subject(self.compiled, facts, period, self._score)
 
     def evaluate_many(self, population: Iterable[SubjectFacts], period: Period | str | None = None) -> BatchResult:
         """Score every subject; a subject that cannot be scored is reported, and the others are still scored."""
-        result = BatchResult()
-        for i, facts in enumerate(population):
-            try:
-                result.breakdowns.append(self.evaluate(facts, period))
-            except PartyRulesError as exc:
-                result.failures.append(Failure(i, getattr(facts, "subject_id", None), exc))
-        return result
-
+        return evaluate_many(lambda facts: self.evaluate(facts, period), population)

@@ -373,11 +373,3 @@ def on_scale(assessed_total: float, assessed_max: float, max_points: float) -> f
     if assessed_max <= 0:
         return 0.0
     return _r(assessed_total * max_points / assessed_max)
-
-
-def scorer_for(plan: Plan) -> Scorer:
-    sc = getattr(plan, "_scorer", None)
-    if sc is None:
-        sc = Scorer(plan)
-        object.__setattr__(plan, "_scorer", sc)
-    return sc

@@ -25,7 +25,7 @@ from annotated_types import Ge, Le, MinLen
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from ..compile.durable import compile_ruleset
+from ..evaluate.compiled import compiled_ruleset
 from ..evaluate.context import build_context
 from ..facts import (
     COMMENDATION_KINDS,
@@ -402,7 +402,7 @@ def _applies_fixed(ruleset: RuleSet) -> dict[str, st.SearchStrategy[Any]]:
 def _applies(ruleset: RuleSet, period: Period) -> Any:
     """The rule set's own applicability test, over the same context an evaluation builds (so ``applies_to`` may
     read anything an expression can)."""
-    plan = compile_ruleset(ruleset)
+    plan = compiled_ruleset(ruleset).plan
     if plan.applies_to is None:
         return lambda facts: True
     test = plan.applies_to
