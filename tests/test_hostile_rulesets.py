@@ -36,7 +36,7 @@ from partyrules.lang.abstract import AV, _arith
 from partyrules.lang.interp import Ctx, compile_ir
 from partyrules.rulesets import spec as S
 from partyrules.rulesets.lint import lint_ruleset
-from partyrules.rulesets.loader import _expr_location
+from partyrules.rulesets.problems import expr_location
 from partyrules.rulesets.yamlsafe import DEFAULT_LIMITS, load_yaml
 from partyrules.testing import facts_for
 
@@ -428,7 +428,7 @@ def test_locating_expressions_splits_the_source_once():
     doc = load_yaml(with_flag("placard_displayed and count(records) > 0"), "hostile.yaml")
     first = doc.lines()
     for _ in range(3):
-        _expr_location(doc, ("standards", 0, "flag"), "placard_displayed and count(records) > 0", 22)
+        expr_location(doc, ("standards", 0, "flag"), "placard_displayed and count(records) > 0", 22)
     assert doc.lines() is first  # the same list: the text is not split again per expression
 
 

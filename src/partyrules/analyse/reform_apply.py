@@ -16,8 +16,10 @@ from pydantic import BaseModel
 from ..errors import Diagnostic, ParameterError
 from ..lang.check import suggest
 from ..rulesets import spec as S
-from ..rulesets.loader import _assemble, _check_overrides, _Item, _Sources, canonical_form
+from ..rulesets.assembly import assemble
 from ..rulesets.model import RuleSet
+from ..rulesets.overrides import check_overrides
+from ..rulesets.sources import Item, Sources, canonical_form
 from ..rulesets.yamlsafe import YamlDocument
 from .reform import (
     ITEM_KINDS,
@@ -38,7 +40,7 @@ _DIGITS = 9  # scaled points are rounded here, so 6 x 1.2 is 7.2 and not 7.19999
 
 
 def apply(ruleset: RuleSet, reform: Reform) -> RuleSet:
-    sources: _Sources | None = getattr(ruleset, "_sources", None)
+    sources: Sources | None = getattr(ruleset, "_sources", None)
     if sources is None:
         raise ReformError.single("RF401", f"rule set {ruleset.id} was not built by the loader",
                                  hint="load it with load_ruleset() before applying a reform")
@@ -66,10 +68,10 @@ def _who(op: Operation) -> str:
 class _Work:
     """The changing copy of one rule set's sources."""
 
-    def __init__(self, ruleset: RuleSet, sources: _Sources) -> None:
+    def __init__(self, ruleset: RuleSet, sources: Sources) -> None:
         self.ruleset = ruleset
         self.sources = sources
-        self.items: dict[ItemKind, list[_Item]] = {
+        self.items: dict[ItemKind, list[Item]] = {
             "dimensions": list(sources.dimensions), "standards": list(sources.standards),
             "deductions": list(sources.deductions), "vetoes": list(sources.vetoes), "checks": list(sources.checks)}
         self.grading: list[S.GradeSpec] = list(sources.top.grading)
@@ -113,7 +115,7 @@ class _Work:
 
     def set_param(self, op: SetParam) -> None:
         try:
-            self.overrides.update(_check_overrides(self.sources, {op.name: op.value}))
+            self.overrides.update(check_overrides(self.sources, {op.name: op.value}))
         except ParameterError as exc:  # the loader's check, told where the reform wrote the value
             raise ParameterError(f"{_who(op)}: {exc.message}", location=op.location, hint=exc.hint) from None
 
@@ -157,11 +159,11 @@ class _Work:
         self.items[op.kind].append(self.reform_item(op))
         self.delta[op.kind] += 1
 
-    def reform_item(self, op: ReplaceItem | AddItem) -> _Item:
+    def reform_item(self, op: ReplaceItem | AddItem) -> Item:
         if op.source is not None:
-            return _Item(op.spec, op.source[0], op.source[1])
+            return Item(op.spec, op.source[0], op.source[1])
         # built in Python: a document with no marks still names the reform in locations
-        return _Item(op.spec, YamlDocument(None, {}, f"<reform {op.origin}>", {}), ())
+        return Item(op.spec, YamlDocument(None, {}, f"<reform {op.origin}>", {}), ())
 
     def reweight(self, op: Reweight) -> None:
         found = self.find(op.dimension)
@@ -188,15 +190,15 @@ class _Work:
             scaled[big] = _validated(scaled[big], {"points": scaled[big].points + shortfall})
         for i, spec in scaled.items():
             it = self.items["standards"][i]
-            self.items["standards"][i] = _Item(spec, it.doc, it.path)
+            self.items["standards"][i] = Item(spec, it.doc, it.path)
         if op.scale_deductions:
             dfactor = op.max / dim.spec.max
             for i, it in enumerate(self.items["deductions"]):
                 if it.spec.dimension == op.dimension:
                     spec = _validated(it.spec, {"points": _round(it.spec.points * dfactor),
                                                 "cap": _round(it.spec.cap * dfactor)})
-                    self.items["deductions"][i] = _Item(spec, it.doc, it.path)
-        self.items["dimensions"][di] = _Item(_validated(dim.spec, {"max": op.max}), dim.doc, dim.path)
+                    self.items["deductions"][i] = Item(spec, it.doc, it.path)
+        self.items["dimensions"][di] = Item(_validated(dim.spec, {"max": op.max}), dim.doc, dim.path)
         self.thinned_dims.pop(op.dimension, None)
 
     def set_grade(self, op: SetGrade) -> None:
@@ -240,10 +242,10 @@ class _Work:
         items = {k: v for k, v in self.items.items()}
         canonical = canonical_form(new_top, {k: items[k] for k in ITEM_KINDS}, src.params)
         files = src.files + ((reform.file,) if reform.file and reform.file not in src.files else ())
-        sources = _Sources(new_top, src.top_doc, src.params, items["dimensions"], items["standards"],
+        sources = Sources(new_top, src.top_doc, src.params, items["dimensions"], items["standards"],
                            items["deductions"], items["vetoes"], files, canonical, items["checks"])
         params = {**self.ruleset.params, **self.overrides}
-        return _assemble(sources, params)
+        return assemble(sources, params)
 
     def expect(self, expect: S.ExpectSpec) -> S.ExpectSpec:
         changes: dict[str, Any] = {}
