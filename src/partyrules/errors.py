@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Self
 
 Severity = Literal["error", "warning"]
 
@@ -101,7 +101,7 @@ class RuleSetError(PartyRulesError):
     @classmethod
     def single(
         cls, code: str, message: str, location: Location | None = None, hint: str | None = None
-    ) -> RuleSetError:
+    ) -> Self:
         return cls([Diagnostic(code, message, location, hint)])
 
 

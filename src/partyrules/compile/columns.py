@@ -110,9 +110,9 @@ class ColumnCompiler:
         inner = [x for x in (node.where, node.project) if x is not None]
         outer: list[str] = []
         for x in inner:
-            for col in outer_columns(x, self.agg_name):  # registers nested aggregations first
-                if col not in outer:
-                    outer.append(col)
+            for name in outer_columns(x, self.agg_name):  # registers nested aggregations first
+                if name not in outer:
+                    outer.append(name)
         col = AggColumn(f"@agg{len(self._by_text)}", node, outer)
         self._by_text[key] = col
         self.aggs[id(node)] = col
@@ -120,7 +120,7 @@ class ColumnCompiler:
 
     # -- nodes ---------------------------------------------------------------------------------------------------
     def _c(self, node: I.IR, in_item: bool) -> pl.Expr:
-        method = getattr(self, "c_" + type(node).__name__)
+        method: Callable[[I.IR, bool], pl.Expr] = getattr(self, "c_" + type(node).__name__)
         return method(node, in_item)
 
     def c_Const(self, node: I.Const, in_item: bool) -> pl.Expr:

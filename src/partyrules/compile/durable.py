@@ -118,7 +118,11 @@ class _Translator:
     def hoist(self, node: I.IR) -> dict[str, Any]:
         key = f"h_{len(self.shape.derived)}"
         fn = self.compiler.compile(node)
-        self.shape.derived[key] = lambda c, it, fn=fn: fn(c, it) is True
+
+        def holds(c: Ctx, it: Any, fn: Fn = fn) -> bool:
+            return fn(c, it) is True
+
+        self.shape.derived[key] = holds
         return {key: True}
 
     def hoist_value(self, node: I.IR) -> str:
@@ -147,7 +151,7 @@ class _Translator:
                 return None if not kept else kept[0] if len(kept) == 1 else {"$and": kept}
             if any(p is None for p in parts):
                 return None
-            kept = [p for p in parts if p is not NEVER]
+            kept = [p for p in parts if p is not None and p is not NEVER]  # none is None: checked above
             if not kept:
                 return NEVER
             if len(kept) == 1:

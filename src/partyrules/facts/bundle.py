@@ -10,7 +10,7 @@ again that every item is the subject's own (:mod:`partyrules.facts.ownership`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import ValidationError, ValidationInfo, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -136,6 +136,20 @@ class MemberFacts(_Bundle):
     commendations: tuple[Commendation, ...] = ()
     annual: AnnualEvaluation | None = None
 
+    if TYPE_CHECKING:
+        # What type checkers see of _Bundle.__init__: the member by position or by keyword, the rest by keyword.
+        def __init__(
+            self,
+            _member: Member | None = None,
+            /,
+            *,
+            member: Member | None = None,
+            records: tuple[MemberMonthRecord, ...] = (),
+            incidents: tuple[Incident, ...] = (),
+            commendations: tuple[Commendation, ...] = (),
+            annual: AnnualEvaluation | None = None,
+        ) -> None: ...
+
     @property
     def subject_id(self) -> str:
         """The member's id."""
@@ -181,6 +195,20 @@ class BranchFacts(_Bundle):
     commendations: tuple[Commendation, ...] = ()
     annual: AnnualEvaluation | None = None
 
+    if TYPE_CHECKING:
+        # What type checkers see of _Bundle.__init__: the branch by position or by keyword, the rest by keyword.
+        def __init__(
+            self,
+            _branch: Branch | None = None,
+            /,
+            *,
+            branch: Branch | None = None,
+            records: tuple[BranchMonthRecord, ...] = (),
+            incidents: tuple[Incident, ...] = (),
+            commendations: tuple[Commendation, ...] = (),
+            annual: AnnualEvaluation | None = None,
+        ) -> None: ...
+
     @property
     def subject_id(self) -> str:
         """The branch's id."""
@@ -224,6 +252,19 @@ class CommunityFacts(_Bundle):
     grids: tuple[Grid, ...] = ()
     incidents: tuple[Incident, ...] = ()
     commendations: tuple[Commendation, ...] = ()
+
+    if TYPE_CHECKING:
+        # What type checkers see of _Bundle.__init__: the community by position or by keyword, the rest by keyword.
+        def __init__(
+            self,
+            _community: Community | None = None,
+            /,
+            *,
+            community: Community | None = None,
+            grids: tuple[Grid, ...] = (),
+            incidents: tuple[Incident, ...] = (),
+            commendations: tuple[Commendation, ...] = (),
+        ) -> None: ...
 
     @property
     def subject_id(self) -> str:

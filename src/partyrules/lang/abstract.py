@@ -189,9 +189,9 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
             ann, meta = args[0], [*meta, *args[1:]]
             continue
         if origin in (typing.Union, pytypes.UnionType):
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            if len(args) == 1:
-                ann = args[0]
+            members = [a for a in typing.get_args(ann) if a is not type(None)]
+            if len(members) == 1:
+                ann = members[0]
                 continue
         return ann, meta
 
@@ -311,7 +311,7 @@ class Analyzer:
             if info.choices is not None:
                 if isinstance(v, str):
                     return AV("str", values=frozenset(info.choices))
-                return _hull([float(c) for c in info.choices if isinstance(c, (int, float))])  # type: ignore[arg-type]
+                return _hull([float(c) for c in info.choices if isinstance(c, (int, float))])
             if isinstance(v, bool):
                 return BOOL_ANY
             if isinstance(v, (int, float)):

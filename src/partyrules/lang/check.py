@@ -85,7 +85,7 @@ class Checker:
 
     # -- dispatch --------------------------------------------------------------------------------------------
     def visit(self, node: ast.Node, item: Collection | None) -> I.IR:
-        method = getattr(self, "v_" + type(node).__name__)
+        method: Callable[[ast.Node, Collection | None], I.IR] = getattr(self, "v_" + type(node).__name__)
         return method(node, item)
 
     def v_Literal(self, node: ast.Literal, item: Collection | None) -> I.IR:

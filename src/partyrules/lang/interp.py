@@ -68,7 +68,8 @@ class Ctx:
         self.keys: dict[str, dict[int, str]] = {}  # per list: id(item) -> evidence key, built on first use
 
 
-_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_Order = Callable[[Any, Any], Any]
+_ORDER: dict[str, _Order] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _month_index(month: str) -> int:
@@ -80,7 +81,8 @@ class Compiler:
         self.schema = schema
 
     def compile(self, node: I.IR) -> Fn:
-        return getattr(self, "c_" + type(node).__name__)(node)
+        method: Callable[[I.IR], Fn] = getattr(self, "c_" + type(node).__name__)
+        return method(node)
 
     # -- leaves ----------------------------------------------------------------------------------------------
     def c_Const(self, node: I.Const) -> Fn:
@@ -344,7 +346,7 @@ class Compiler:
 
         def values(c: Ctx, sel: list[Any]) -> tuple[list[Any], list[Any]]:
             """The projected values that are not none, and the items they came from (only those are evidence)."""
-            raw = list(map(direct, sel)) if direct is not None else [project(c, x) for x in sel]  # type: ignore[misc]
+            raw = list(map(direct, sel)) if direct is not None else [project(c, x) for x in sel]
             if None not in raw:
                 return raw, sel
             kept = [(v, x) for v, x in zip(raw, sel, strict=True) if v is not None]

@@ -7,7 +7,7 @@ from typing import Any
 
 from .breakdown import Line, ScoreBreakdown, StructureWarning
 
-_LABELS = {
+_LABELS: dict[str, dict[str, Any]] = {
     "zh": {
         "subject": "对象", "ruleset": "规则集", "period": "期间", "total": "总分", "grade": "等次",
         "veto": "一票否决", "dimension": "维度", "rule": "条目", "points": "得分", "max": "满分",

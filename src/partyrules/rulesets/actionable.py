@@ -73,7 +73,8 @@ def _fields_of(model: type[BaseModel], scope: Scope, prefix: tuple[str, ...], sh
         label = f"{shown}{name}"
         if t.kind in ("num", "bool"):
             lo, hi, integral = _bounds(info.annotation, list(info.metadata))
-            out[label] = ActionableField(label, scope, path, t.kind, integral, lo, hi, t.nullable)  # type: ignore
+            kind: Literal["num", "bool"] = "num" if t.kind == "num" else "bool"
+            out[label] = ActionableField(label, scope, path, kind, integral, lo, hi, t.nullable)
         elif t.kind == "model" and t.model is not None and depth == 0 and not t.nullable:
             _fields_of(t.model, scope, path, f"{label}.", out, depth + 1)
 

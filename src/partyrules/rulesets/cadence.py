@@ -7,6 +7,7 @@ standard and the period, never on the subject, so every backend asks this module
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..lang import ir as I
@@ -65,7 +66,7 @@ def not_due(standards: object, period: Period) -> dict[str, NotDue]:
     return out
 
 
-def cadence_problems(due: str | None, exprs: dict[str, object]) -> list[tuple[str, str, str]]:
+def cadence_problems(due: str | None, exprs: Mapping[str, object]) -> list[tuple[str, str, str]]:
     """Contradictions between a standard's cadence and what its expressions read: (code, message, hint).
 
     ``exprs`` maps expression keys to objects with an ``ir``. Checked when a rule set is loaded."""

@@ -177,12 +177,12 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
                                 message=f"status {rid}: expected {want}, but there is no such line"))
         elif lines[rid].status != want:
             out.append(Mismatch(f"status {rid}", want, lines[rid].status, f"{lines[rid].points} points"))
-    for key, got in (("vetoes", sorted(v.rule_id for v in b.vetoes)), ("warnings", sorted(w.id for w in b.warnings))):
+    for key, fired in (("vetoes", sorted(v.rule_id for v in b.vetoes)), ("warnings", sorted(w.id for w in b.warnings))):
         if key in expect:
-            want = sorted(expect[key] or ())
-            if got != want:
-                out.append(Mismatch(key, want, got, message=f"{key}: expected {want}, got {got}",
-                                    note=_set_note(want, got)))
+            wanted = sorted(expect[key] or ())
+            if fired != wanted:
+                out.append(Mismatch(key, wanted, fired, message=f"{key}: expected {wanted}, got {fired}",
+                                    note=_set_note(wanted, fired)))
     for rid in expect.get("absent") or ():
         if rid in lines:
             ln = lines[rid]

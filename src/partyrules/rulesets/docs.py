@@ -103,9 +103,9 @@ def render_ruleset_markdown(rs: RuleSet) -> str:
     if rs.checks:
         out += ["## 结构提示 Structure checks", "", "Warnings for the organisation to consider; they never change the "
                 "points.", "", "| id | 中文 | English | severity | condition | source |", "|---|---|---|---|---|---|"]
-        for c in rs.checks:
-            out.append(f"| {c.id} | {_cell(c.spec.zh)} | {_cell(c.spec.en)} | {c.spec.severity} | "
-                       f"`{_cell(c.exprs['when'].text)}` | {_cell(c.spec.source)} |")
+        for check in rs.checks:
+            out.append(f"| {check.id} | {_cell(check.spec.zh)} | {_cell(check.spec.en)} | {check.spec.severity} | "
+                       f"`{_cell(check.exprs['when'].text)}` | {_cell(check.spec.source)} |")
         out.append("")
     out += ["## 等次 Grades", "", "| grade | 中文 | English | at least |", "|---|---|---|---:|"]
     for g in rs.grades:

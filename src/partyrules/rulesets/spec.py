@@ -310,12 +310,18 @@ class FundingWeightsSpec(_Spec):
     members_index: ParamName
 
 
+SecretaryReview = Literal["good", "fairly_good", "average", "poor"]
+
+
+def _default_review_scores() -> dict[SecretaryReview, float]:
+    return {"good": 100.0, "fairly_good": 85.0, "average": 70.0, "poor": 50.0}
+
+
 class AnnualSpec(_Spec):
     """How the year's result is composed from the quarterly scores and the year-end inputs."""
 
     weights: AnnualWeightsSpec
-    secretary_review_scores: dict[Literal["good", "fairly_good", "average", "poor"], NonNegative] = Field(
-        default_factory=lambda: {"good": 100.0, "fairly_good": 85.0, "average": 70.0, "poor": 50.0})
+    secretary_review_scores: dict[SecretaryReview, NonNegative] = Field(default_factory=_default_review_scores)
     quota: QuotaSpec | None = None
     correction_months: ParamName | None = None  # members: the time limit of a correction recommendation
     funding: FundingWeightsSpec | None = None  # branches: the weights of the funding basis

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from ..errors import Diagnostic, Location, RuleSetLimitError, RuleSetSyntaxError
+from ..errors import Diagnostic, Location, RuleSetError, RuleSetLimitError, RuleSetSyntaxError
 from ..lang.limits import NUMBER_HINT, number_problem, out_of_range
 
 try:  # libyaml's event parser is iterative and much faster; fall back to the pure-Python one
@@ -75,12 +76,14 @@ class YamlDocument:
         """The position of ``path`` (of its key when ``key``), or of its nearest ancestor that has one."""
         probe = tuple(path)
         if key and probe in self.key_marks:
-            mark = self.key_marks[probe]
-            return Location(self.file, mark.line, mark.column, format_path(path))
+            found = self.key_marks[probe]
+            return Location(self.file, found.line, found.column, format_path(path))
         while probe not in self.marks and probe:
             probe = probe[:-1]
         mark = self.marks.get(probe)
-        return Location(self.file, mark.line if mark else None, mark.column if mark else None, format_path(path))
+        if mark is None:
+            return Location(self.file, None, None, format_path(path))
+        return Location(self.file, mark.line, mark.column, format_path(path))
 
 
 def format_path(path: Path) -> str:
@@ -100,6 +103,8 @@ _ALLOWED_TAGS = {
 }
 
 _resolver = Resolver()
+# PyYAML's stubs leave Resolver.resolve unannotated: this is the signature it has
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _resolver.resolve
 _constructor = SafeConstructor()
 _INT = "tag:yaml.org,2002:int"
 # the significant digits of one part of a YAML integer (decimal, 0x hex, 0b binary, 0 octal, or a:b:c base 60)
@@ -108,7 +113,10 @@ _MAX_INT_DIGITS = 64  # more significant digits than 2^53 has in any base: out o
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _fail(cls: type, code: str, message: str, file: str | None, mark: Any, hint: str | None = None) -> None:
+def _fail(
+    cls: type[RuleSetError], code: str, message: str, file: str | None, mark: Any,
+    hint: str | None = None,
+) -> NoReturn:
     loc = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
     raise cls([Diagnostic(code, message, loc, hint)])
 
@@ -124,7 +132,7 @@ def _scalar(event: yaml.ScalarEvent, file: str | None, limits: Limits) -> Any:
     if explicit:
         _fail(RuleSetSyntaxError, "RS101", f"the YAML tag {event.tag!r} is not allowed in rule sets",
               file, event.start_mark, "rule sets are plain data: remove the tag")
-    tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    tag = _resolve(yaml.ScalarNode, event.value, event.implicit)
     if tag not in _ALLOWED_TAGS:  # pragma: no cover - the resolver only yields the standard tags
         _fail(RuleSetSyntaxError, "RS101", f"unsupported value type {tag}", file, event.start_mark)
     if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
@@ -134,7 +142,8 @@ def _scalar(event: yaml.ScalarEvent, file: str | None, limits: Limits) -> Any:
         # Python refuses to convert more than 4,300 decimal digits (and PyYAML would try); such a number is out of
         # range whatever its base, so it is refused before any conversion
         _fail(RuleSetSyntaxError, "RS103", out_of_range(_short(event.value)), file, event.start_mark, NUMBER_HINT)
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    # libyaml's events carry yaml._yaml.Mark, a type the stubs' ScalarNode does not list; it only shows it in errors
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
     value = _constructor.construct_object(node)
     if isinstance(value, float) and not math.isfinite(value):
         _fail(RuleSetSyntaxError, "RS103", f"{event.value!r} is not a finite number", file, event.start_mark,
@@ -214,7 +223,8 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
                               "each key may appear once in a mapping")
                     top[2] = value
                     key_marks[(*top[1], value)] = Mark(mark.line + 1, mark.column + 1, style)
-                    return top[1]
+                    parent: Path = top[1]
+                    return parent
                 path = (*top[1], key)
                 container[key] = value
                 top[2] = _NO_KEY

@@ -54,7 +54,7 @@ def score_columns(ruleset: RuleSet) -> list[str]:
     """The score columns of a rule set's table, in order (after ``subject_id`` and the attributes)."""
     return ["total", "grade", "vetoed",
             *(f"dim:{d.id}" for d in ruleset.dimensions),
-            *(f"rule:{r.id}" for r in (*ruleset.standards, *ruleset.deductions)),
+            *(f"rule:{r.id}" for r in ruleset.standards), *(f"rule:{r.id}" for r in ruleset.deductions),
             *(f"veto:{v.id}" for v in ruleset.vetoes),
             *(f"check:{c.id}" for c in ruleset.checks)]
 
@@ -117,7 +117,8 @@ def breakdown_row(b: ScoreBreakdown, ruleset: RuleSet) -> dict[str, Any]:
     warned = {w.id for w in b.warnings}
     row: dict[str, Any] = {"total": b.total, "grade": b.grade.id, "vetoed": b.vetoed}
     row.update({f"dim:{d.id}": dims[d.id] for d in ruleset.dimensions})
-    row.update({f"rule:{r.id}": points.get(r.id, 0.0) for r in (*ruleset.standards, *ruleset.deductions)})
+    row.update({f"rule:{r.id}": points.get(r.id, 0.0) for r in ruleset.standards})
+    row.update({f"rule:{r.id}": points.get(r.id, 0.0) for r in ruleset.deductions})
     row.update({f"veto:{v.id}": v.id in fired for v in ruleset.vetoes})
     row.update({f"check:{c.id}": c.id in warned for c in ruleset.checks})
     return row
