@@ -3,8 +3,8 @@
 Measured before: docs/rule-language.md said a line is ``capped`` when the cap is reached; the code says so only when
 the amount before the cap exceeds it, while rule coverage counted a case at the cap as exercising it, without
 saying that such a line is ``applied``. Decided (scores unchanged): ``capped`` means the cap took points off (the
-amount before it exceeded it); a line at exactly its cap is ``applied``; coverage counts a cap as exercised from
-the cap on, and its definition says which status each side has.
+amount before it exceeded it); a line at exactly its cap is ``applied``; coverage counts a cap as exercised only
+beyond it, where the line is ``capped`` (changed later: at first a case at the cap counted too).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.facts import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 from partyrules.testing.cases import COVERAGE_DEFINITION, rule_coverage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,9 +55,9 @@ def test_capped_exactly_when_the_cap_takes_points_off(n, points, extra):
     assert line.points == -min(raw, cap) and line.before_cap == raw  # the scores are as they were
     assert (line.status == "capped") == (raw > cap)
     assert line.status in ("capped", "applied")
-    # coverage: the cap is exercised from the cap on, at it (applied) or beyond it (capped)
+    # coverage: the cap is exercised only beyond it, where the line is capped (tests/test_coverage_caps.py)
     covered = rule_coverage(rs, [b]).covered["deduction_caps"]
-    assert ("TY.K1" in covered) == (raw >= cap)
+    assert ("TY.K1" in covered) == (raw > cap)
 
 
 def test_the_docs_and_the_coverage_definition_say_the_same():
@@ -65,4 +65,4 @@ def test_the_docs_and_the_coverage_definition_say_the_same():
     assert "`capped` (the cap was reached)" not in doc
     assert "`capped` (the amount before the cap exceeded the cap" in doc
     assert "A line at exactly its cap is `applied`" in doc
-    assert "status applied at the cap, capped beyond it" in COVERAGE_DEFINITION
+    assert "a line at exactly its cap is applied and does not exercise it" in COVERAGE_DEFINITION

@@ -134,6 +134,8 @@ def _coverage_line(s: SuiteResult) -> list[str]:
     for kind, ids in c.missing().items():
         if ids:
             out.append(f"    not exercised: {kind.replace('_', ' ')}: {', '.join(ids)}")
+    if c.cannot_be_exceeded:
+        out.append(f"    caps not counted, cannot be exceeded: {', '.join(c.cannot_be_exceeded)}")
     return out
 
 

@@ -102,9 +102,9 @@ class _Linter:
         return out
 
     def where(self, x: _Expr, node: I.IR) -> Location:
-        from .loader import _expr_location
+        from .problems import expr_location
 
-        return _expr_location(x.doc, x.path, x.expr.text, node.start, node.end)
+        return expr_location(x.doc, x.path, x.expr.text, node.start, node.end)
 
     # -- points ----------------------------------------------------------------------------------------------
     def points(self) -> None:
@@ -412,7 +412,7 @@ class _Linter:
         """A rule's text that writes out the value of a parameter the rule reads goes stale when a reform or an
         override changes it: the breakdown would state one number and score another. Only the parameters the rule
         itself reads are compared, so a count that happens to equal an unrelated parameter is not reported."""
-        from .loader import _expr_location
+        from .problems import expr_location
 
         for _kind, rule, it in self.items():
             read = set().union(*(I.params_used(e.ir) | _params_in(e.text) for e in rule.exprs.values()))
@@ -431,7 +431,7 @@ class _Linter:
                     self.add("RS543", f"the {lang} text of {rule.id} states {text[start:end].strip()!r}, the value "
                              f"of parameter {hit!r} it reads, without referring to it: a reform or an override "
                              "of the parameter would leave the text stating the old number",
-                             _expr_location(it.doc, (*it.path, lang), text, start, end),
+                             expr_location(it.doc, (*it.path, lang), text, start, end),
                              f"write {{params.{hit}{':%' if '%' in text[start:end] else ''}}} in the text, so that "
                              "it shows the value in force", "warning")
                     break
@@ -594,3 +594,35 @@ def _fields_read(node: I.IR, source: str | None = None) -> set[str]:
     for child in node.children():
         out |= _fields_read(child, source)
     return out
+
+
+def deduction_most(rs: RuleSet) -> dict[str, float]:
+    """The most each deduction can take before its cap (``per`` × ``points``), over every value the facts and
+    every allowed parameter override can take; ``inf`` when the analysis finds no bound.
+
+    Sound as the linter's findings are: a bound below the truth is never given, so a deduction whose bound is at
+    most its cap certainly never has its cap take points off (rule coverage leaves such a cap out)."""
+    linter = _Linter(rs)
+    linter.applies_to()
+    most: dict[str, float] = {}
+    for kind, rule, item in linter.items():
+        if kind != "deduction":
+            continue
+        exprs = {x.key: x for x in linter.exprs_of(kind, rule, item)}
+        env = dict(linter.base_over)
+        when = exprs.get("when")
+        if when is not None:
+            assumed = linter.over.for_text(when.expr.text).assume(when.expr.ir, T, env)
+            if assumed is None:  # the deduction never applies: it takes nothing
+                most[rule.id] = 0.0
+                continue
+            env = assumed
+        per = exprs["per"]
+        v = linter.over.for_text(per.expr.text).value(per.expr.ir, env)
+        if v.kind != "num":
+            most[rule.id] = float("inf")
+        elif not v.has_value():
+            most[rule.id] = 0.0
+        else:
+            most[rule.id] = max(v.hi, 0.0) * rule.spec.points
+    return most

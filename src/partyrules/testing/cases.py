@@ -43,6 +43,7 @@ from ..rulesets.cases import (
     coverage,
     load_case_file,
 )
+from ..rulesets.lint import deduction_most
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
 from ..rulesets.yamlsafe import YamlDocument, load_yaml
@@ -198,10 +199,12 @@ COVERAGE_DEFINITION = (
     "A standard is covered when at least one case makes it earn points while it applies (status met, partial or "
     "capped, points > 0); a deduction when at least one case makes it take points (amount before its cap > 0, "
     "even if the dimension's floor gives them back); a deduction's cap when at least one case's amount before "
-    "the cap reaches the cap (status applied at the cap, capped beyond it); a veto when at least one case makes "
-    "it fire; a check when at least one case makes it warn. Coverage is the covered share of these items "
-    "(standards + deductions + deduction caps + vetoes + checks) per rule set. Cases that raise, and invalid "
-    "cases, cover nothing; failing cases still count."
+    "the cap exceeds it (status capped: the cap took points off; a line at exactly its cap is applied and does "
+    "not exercise it); a veto when at least one case makes it fire; a check when at least one case makes it warn. "
+    "Coverage is the covered share of these items (standards + deductions + deduction caps + vetoes + checks) per "
+    "rule set. A cap that cannot be exceeded (the rule set proves the largest amount the deduction can take is at "
+    "most its cap) is left out of the count and listed as such. Cases that raise, and invalid cases, cover "
+    "nothing; failing cases still count."
 )
 
 
@@ -211,6 +214,7 @@ class RuleCoverage:
 
     items: dict[str, list[str]]
     covered: dict[str, set[str]]
+    cannot_be_exceeded: list[str] = field(default_factory=list)  # caps left out of ``items``: no case can
 
     @property
     def total(self) -> int:
@@ -236,15 +240,19 @@ class RuleCoverage:
             "by_kind": {k: {"covered": sum(1 for i in ids if i in self.covered[k]), "total": len(ids)}
                         for k, ids in self.items.items()},
             "missing": self.missing(),
+            "cannot_be_exceeded": list(self.cannot_be_exceeded),
         }
 
 
 def rule_coverage(ruleset: RuleSet, breakdowns: Sequence[ScoreBreakdown]) -> RuleCoverage:
     """The rules of ``ruleset`` that fired in ``breakdowns`` (one per evaluated case)."""
+    # a cap no facts can exceed cannot be exercised by any case: counting it would make 100% unreachable
+    most = deduction_most(ruleset)
+    unreachable = [k.id for k in ruleset.deductions if most[k.id] <= k.spec.cap + TOLERANCE]
     items = {
         "standards": [s.id for s in ruleset.standards],
         "deductions": [k.id for k in ruleset.deductions],
-        "deduction_caps": [k.id for k in ruleset.deductions],
+        "deduction_caps": [k.id for k in ruleset.deductions if k.id not in unreachable],
         "vetoes": [v.id for v in ruleset.vetoes],
         "checks": [c.id for c in ruleset.checks],
     }
@@ -255,11 +263,11 @@ def rule_coverage(ruleset: RuleSet, breakdowns: Sequence[ScoreBreakdown]) -> Rul
                 covered["standards"].add(ln.rule_id)
             elif ln.kind == "deduction" and ln.before_cap > 0:
                 covered["deductions"].add(ln.rule_id)
-                if ln.before_cap + TOLERANCE >= ln.max_points:
+                if ln.before_cap > ln.max_points + TOLERANCE:  # the line is capped: the cap took points off
                     covered["deduction_caps"].add(ln.rule_id)
         covered["vetoes"].update(v.rule_id for v in b.vetoes)
         covered["checks"].update(w.id for w in b.warnings)
-    return RuleCoverage(items, covered)
+    return RuleCoverage(items, covered, unreachable)
 
 
 # -- suites: a rule set and the case files that test it -------------------------------------------------------
