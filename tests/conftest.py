@@ -40,10 +40,11 @@ pytest_plugins = ("partitioned_fixtures",)
 # backend, state machines over the ledger, clusters, notebooks, the fuzzing campaign. `pytest -m "not slow"` is the
 # fast loop (about two minutes); the full suite, these included, is what CI and a stop run.
 SLOW_MODULES = {
-    "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "ranking/test_table.py",
+    "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "ranking/test_ranking_table.py",
     "analyse/test_analyse_plots_report.py", "cycle/test_ledger.py", "cycle/test_objections.py",
-    "cycle/test_year_ledger.py", "cycle/test_quota.py", "ranking/test_subjects.py", "ranking/test_partitioned.py",
-    "facts/test_own_conduct.py",
+    "cycle/test_year_ledger.py", "quota/test_quota_subjects.py", "ranking/test_ranking_subjects.py",
+    "ranking/test_ranking_partitioned.py",
+    "facts/test_own_conduct.py", "quota/test_quota_table.py", "quota/test_quota_partitioned.py",
     "facts/test_generate_properties.py", "test_check.py", "test_vector_backend.py", "test_semantics.py",
     "test_live.py", "test_threads.py", "test_reference_backend.py", "test_docs_notebook.py", "test_readme.py",
     "test_cli_whatif.py", "test_packaging.py", "test_handwritten_baseline.py", "test_cadence.py",

@@ -20,6 +20,7 @@ from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
 from ..periods import Period
+from ..quota import apply_quota
 from ..ranking import (
     DEFAULT_SHARE,
     Pairings,
@@ -49,7 +50,6 @@ from .hashing import breakdown_hash
 from .ledger import DEFAULT_SCOPE, Ledger, Publication
 from .objections import AppliedCorrection, apply_correction
 from .quarterly import facts_for_period, quarters
-from .quota import apply_quota
 from .scoring import SubjectYear, score_subject_year, score_year
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 

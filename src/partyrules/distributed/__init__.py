@@ -25,7 +25,8 @@ from .source import DistributedError, PartitionError, Partitions, dask_partition
 from .table import PartitionedFrame
 
 if TYPE_CHECKING:
-    from ..ranking.partitioned import lists_distributed, quota_distributed, rank_distributed
+    from ..quota.partitioned import quota_distributed
+    from ..ranking.partitioned import lists_distributed, rank_distributed
 
 __all__ = [
     "DistributedComparison",
@@ -52,7 +53,7 @@ __all__ = [
 # name -> the module of its concept package that defines it (they import this package: loaded on first use)
 _STEPS = {
     "lists_distributed": "partyrules.ranking.partitioned",
-    "quota_distributed": "partyrules.ranking.partitioned",
+    "quota_distributed": "partyrules.quota.partitioned",
     "rank_distributed": "partyrules.ranking.partitioned",
 }
 

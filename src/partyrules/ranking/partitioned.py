@@ -1,4 +1,4 @@
-"""Ranks, warning and priority lists and the 优秀 quota of a population scored on a cluster.
+"""Ranks and the warning and priority lists of a population scored on a cluster.
 
 A rank depends only on how many subjects stand above, level with and below a subject, so ranks can come from
 counts per (pool, vetoed, score): each partition counts its own subjects
@@ -11,8 +11,6 @@ still comes from counts per score, which stay small. ``method="auto"`` chooses b
 
 Either way the numbers are those of the single-machine functions of :mod:`partyrules.ranking.table` (the same
 code runs on each partition), bit for bit; the tests check both methods against them.
-
-The quota compares a branch's members by subject id as well as by score, so it always goes by the shuffle.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from .table import (
     cut_lists,
     list_members,
     merge_counts,
-    quota_frame,
     rank_counts,
     rank_table,
 )
@@ -39,7 +36,7 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     import polars as pl
 
-__all__ = ["COUNTS_LIMIT", "lists_distributed", "quota_distributed", "rank_distributed"]
+__all__ = ["COUNTS_LIMIT", "lists_distributed", "rank_distributed", "select_columns"]
 
 COUNTS_LIMIT = 200_000
 """``method="auto"`` merges counts when the partitions' count tables hold at most this many rows together."""
@@ -67,7 +64,7 @@ def _rows(frame: pl.DataFrame) -> int:
 
 def _by_pool(scores: DistributedScores, pool: Sequence[str]) -> dd.DataFrame:
     """The columns ranks need, shuffled by pool so that each pool is in one partition."""
-    frame = _columns(scores, ["subject_id", *pool, "vetoed", "total"], fill=pool)
+    frame = select_columns(scores, ["subject_id", *pool, "vetoed", "total"], fill=pool)
     return frame.shuffle(on=list(pool), npartitions=frame.npartitions)
 
 
@@ -78,7 +75,7 @@ def _select(frame: pl.DataFrame, columns: list[str], fill: Sequence[str]) -> pl.
     return frame.select(columns).with_columns(pl.col(c).cast(pl.String).fill_null("") for c in fill)
 
 
-def _columns(scores: DistributedScores, columns: list[str], fill: Sequence[str] = ()) -> dd.DataFrame:
+def select_columns(scores: DistributedScores, columns: list[str], fill: Sequence[str] = ()) -> dd.DataFrame:
     """Only ``columns`` of the score table, as a Dask DataFrame: selected in polars where each partition lives,
     so that a shuffle moves a few columns, not the sixty of a score table."""
     return scores.map_frame(_select, columns, tuple(fill)).frame
@@ -182,24 +179,3 @@ def _empty_groups(pool: Sequence[str]) -> pl.DataFrame:
 
     return pl.DataFrame(schema={**{c: pl.String for c in pool}, "vetoed": pl.Boolean, KEY: pl.Int64,
                                 "listed": pl.Boolean, "reason": pl.String})
-
-
-def _quota_part(frame: Any, ruleset: Any, group: str) -> Any:
-    import polars as pl
-
-    return quota_frame(pl.from_pandas(frame), ruleset, group=group).to_pandas()
-
-
-def quota_distributed(scores: DistributedScores, *, group: str = "branch_id",
-                      npartitions: int | None = None) -> dd.DataFrame:
-    """The quota of :func:`partyrules.ranking.table.quota_frame` applied per branch: a Dask DataFrame of every
-    graded subject (``subject_id, <group>, grade_before_quota, grade, demoted, quota_rank, allowed, graded``),
-    after a Dask shuffle by ``group``. Rows are ordered within a partition, not across partitions."""
-    import polars as pl
-
-    needed = ["subject_id", group, "grade", "total", *(["status"] if "status" in scores.attributes else [])]
-    frame = _columns(scores, needed)
-    meta = quota_frame(pl.from_pandas(frame._meta), scores.ruleset, group=group).to_pandas()
-    shuffled = frame.shuffle(on=group, npartitions=npartitions or frame.npartitions)
-    return shuffled.map_partitions(_quota_part, scores.ruleset, group, meta=meta)
-

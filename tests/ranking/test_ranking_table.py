@@ -1,19 +1,13 @@
-"""Ranks, lists and the quota over score tables follow the definitions of partyrules.cycle (ranking, quota),
-checked against those object-level functions and a plain model on generated tables."""
+"""Ranks and lists over score tables follow the definitions of partyrules.ranking.subjects, checked against those
+object-level functions on generated tables."""
 
 from __future__ import annotations
-
-import math
-from collections import defaultdict
-from fractions import Fraction
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import partyrules as pr
-from partyrules.cycle.quota import quota_fraction
 from partyrules.ranking import (
     Ranked,
     RankingError,
@@ -26,25 +20,7 @@ from partyrules.ranking import (
     rank_scores,
     warning_list,
 )
-from partyrules.ranking.table import quota_frame
-from partyrules.shipped_rulesets import shipped_ruleset_path
-
-# scores on a coarse grid so that ties are common, plus some off-grid values
-SCORES = st.one_of(st.sampled_from([0.0, 55.5, 60.0, 70.25, 88.0, 90.0, 100.0]),
-                   st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 6)))
-
-
-@st.composite
-def tables(draw: st.DrawFn) -> pl.DataFrame:
-    n = draw(st.integers(1, 40))
-    rows = [{"subject_id": f"M{i:04d}", "branch_id": draw(st.sampled_from(["B1", "B2", "B3", None])),
-             "category": draw(st.sampled_from(["in_service", "retired"])),
-             "status": draw(st.sampled_from(["full", "full", "probationary"])),
-             "total": draw(SCORES), "vetoed": draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
-             "grade": draw(st.sampled_from(["excellent", "excellent", "qualified", "unqualified"]))}
-            for i in range(n)]
-    order = draw(st.permutations(range(n)))
-    return pl.DataFrame([rows[i] for i in order])
+from score_tables import tables
 
 
 def _ranked(frame: pl.DataFrame) -> list[Ranked]:
@@ -85,35 +61,6 @@ def test_lists_are_those_of_cycle_lists(frame: pl.DataFrame, share: float, name:
         cutoff = None if c.cutoff_score is None else float(c.cutoff_score)
         assert (row["size"], row["quota"], row["selected"], row["ties_added"], row["vetoed_added"],
                 row["cutoff_score"]) == (c.size, c.quota, c.selected, c.ties_added, c.vetoed_added, cutoff)
-
-
-def _quota_model(frame: pl.DataFrame, share: Fraction) -> dict[str, bool]:
-    """The quota by its definition, written plainly: per branch, graded = not probationary."""
-    branches: dict[str, list[dict]] = defaultdict(list)
-    for r in frame.iter_rows(named=True):
-        if r["status"] != "probationary":
-            branches[r["branch_id"] or ""].append(r)
-    demoted: dict[str, bool] = {}
-    for members in branches.values():
-        allowed = math.floor(len(members) * share)
-        holders = sorted((m for m in members if m["grade"] == "excellent"),
-                         key=lambda m: (-round(m["total"] * 1_000_000), m["subject_id"]))
-        for i, m in enumerate(holders):
-            demoted[m["subject_id"]] = i >= allowed
-        for m in members:
-            demoted.setdefault(m["subject_id"], False)
-    return demoted
-
-
-@settings(max_examples=60)
-@given(frame=tables(), share=st.sampled_from([0.0, 0.2, 0.333333, 0.5]))
-def test_quota_follows_its_definition(frame: pl.DataFrame, share: float) -> None:
-    rs = pr.load_ruleset(shipped_ruleset_path("retired")).with_params(excellent_quota_share=share)
-    got = quota_frame(frame, rs)
-    want = _quota_model(frame, quota_fraction(share))
-    assert dict(zip(got["subject_id"], got["demoted"], strict=True)) == want
-    assert (got.filter(pl.col("demoted"))["grade"] == "qualified").all()
-    assert got.filter(~pl.col("demoted"))["grade"].equals(got.filter(~pl.col("demoted"))["grade_before_quota"])
 
 
 def test_bad_pools_and_shares_are_named() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.cycle.annual import AnnualResult, CompositeInput
-from partyrules.cycle.quota import apply_quota, quota_fraction
+from partyrules.quota import apply_quota, quota_fraction
 from partyrules.results import GradeResult
 
 
