@@ -5,7 +5,7 @@ workers, against the single-machine path on a slice of the same files, in the sa
     python benchmarks/bench_distributed.py --members 1000000 --configs 1x1 2x1
 
 Prints one ``name: value unit`` line per figure. The population is written once by
-``partyrules.population.generate.write_generated`` (250,000 members per part) into ``--dir`` and reused when the
+``partyrules.synthetic.write_generated`` (250,000 members per part) into ``--dir`` and reused when the
 directory already holds the same number of members. For each worker count a new LocalCluster (one thread per
 worker process) runs, with the shipped in-service index:
 
@@ -39,9 +39,9 @@ import partyrules as pr
 from partyrules.distributed import connect, parquet_partitions, score_distributed
 from partyrules.distributed.diagnostics import diagnose_distributed
 from partyrules.distributed.funding import allocate_distributed, funding_entries
-from partyrules.population.generate import write_generated
 from partyrules.ranking import lists_distributed, rank_distributed
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import write_generated
 
 
 def _rss() -> int:

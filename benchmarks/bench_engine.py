@@ -33,7 +33,7 @@ from partyrules.compile.durable import compile_ruleset
 from partyrules.evaluate.context import build_context, engine_facts
 from partyrules.evaluate.evaluator import chunk_payloads
 from partyrules.facts import MemberCategory
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 
 HERE = Path(__file__).parent
 

@@ -5,7 +5,7 @@ against the durable-rules path, in the same run.
     python benchmarks/bench_population.py --members 100000
 
 Prints one ``name: value unit`` line per figure. The population is generated column-wise
-(``partyrules.population.generate.generate_population``): in-service members, each with a year of monthly records,
+(``partyrules.synthetic.generate_population``): in-service members, each with a year of monthly records,
 incidents, commendations, claimed posts, a checklist and an annual evaluation. The rule set is the shipped
 in-service index (5 dimensions, 19 standards, 22 deductions, 5 vetoes). Measured:
 
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import partyrules as pr
-from partyrules.population.generate import generate_population, write_generated
+from partyrules.synthetic import generate_population, write_generated
 
 sys.path.insert(0, str(Path(__file__).parent))
 from handwritten_in_service import score_in_service

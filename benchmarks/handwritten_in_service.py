@@ -383,7 +383,7 @@ def score_in_service(tables: Mapping[str, pl.DataFrame], year: int = 2026,
 
 def main() -> None:
     """Time the baseline alone on generated in-service members (bench_population.py compares it with partyrules)."""
-    from partyrules.population.generate import generate_population
+    from partyrules.synthetic import generate_population
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--members", type=int, default=100_000)

@@ -9,7 +9,7 @@ import pytest
 
 from partyrules.cli import main
 from partyrules.demo import example_ruleset_path
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 
 EXAMPLE = str(example_ruleset_path())
 

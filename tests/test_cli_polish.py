@@ -19,7 +19,7 @@ import partyrules as pr
 from partyrules.cli import build_parser, main
 from partyrules.commands.common import cli_hint, display_width, pad, yuan_to_fen
 from partyrules.commands.progress import Progress, progress_wanted
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 
 # cli.py's docstring: the exit codes every command may end with
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 8, 10}

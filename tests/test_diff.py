@@ -18,8 +18,8 @@ import partyrules as pr
 from partyrules.analyse.diff import NOT_APPLICABLE, attribute, diff_rulesets
 from partyrules.cli import main
 from partyrules.demo import example_ruleset_path
-from partyrules.facts.generate import generate_branch_facts, generate_member_facts
 from partyrules.rulesets.cases import build_facts, load_case_file
+from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_CASES = ROOT / "tests" / "rulesets" / "cases" / "tiny.test.yaml"

@@ -18,7 +18,7 @@ import pytest
 
 import partyrules as pr
 from partyrules.population.frames import Population
-from partyrules.population.generate import generate_population
+from partyrules.synthetic import generate_population
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import handwritten_in_service as hw

@@ -14,11 +14,10 @@ import partyrules as pr
 from partyrules.cycle.quarterly import facts_for_period
 from partyrules.explain.phrasebook import has_label
 from partyrules.explain.plain import Words, compile_rule, fallback, phrase
-from partyrules.facts.generate import generate_member_facts
-from partyrules.facts.subdistrict import generate_subdistrict
 from partyrules.lang import ir as I
 from partyrules.periods import Period
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_member_facts, generate_subdistrict
 
 INDICES = {"member-in-service": "in_service", "member-retired": "retired", "member-new-citizen": "new_citizen"}
 OTHERS = ("branch-combat-effectiveness", "community-six-star")

@@ -160,6 +160,6 @@ def test_a_wrong_firing_is_seen(population):
 
 def test_the_example_ruleset_agrees(example_dir: Path):
     rs = pr.load_ruleset(example_dir / "member-example.yaml")
-    population = pr.facts.generate_member_facts(80, seed=7, category="in_service")
+    population = pr.synthetic.generate_member_facts(80, seed=7, category="in_service")
     scored, _ = _assert_same(rs, population)
     assert scored == 80

@@ -23,8 +23,8 @@ from partyrules.analyse.reform import (
 )
 from partyrules.analyse.reform import Reform as R
 from partyrules.errors import ExpressionError, ParameterError, RuleSetError, RuleSetLimitError, RuleSetSyntaxError
-from partyrules.facts.generate import generate_member_facts
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_member_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 REFORMS = ROOT / "rulesets" / "reforms"

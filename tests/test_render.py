@@ -4,7 +4,7 @@ import pytest
 
 import partyrules as pr
 from partyrules.demo import example_ruleset_path
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 
 
 @pytest.fixture(scope="module")

@@ -525,7 +525,7 @@ _PROCESS_SCRIPT = """
 import hashlib, sys
 import partyrules as pr
 from partyrules.facts.enums import MemberCategory
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 rs = pr.load_ruleset(sys.argv[1])
 digest = hashlib.sha256()
 for f in generate_member_facts(150, seed=5, category=MemberCategory.IN_SERVICE):

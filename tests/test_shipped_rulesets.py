@@ -74,7 +74,7 @@ def test_every_item_is_bilingual_and_sourced(key):
 def test_unverified_incidents_of_every_kind_change_nothing(key):
     """Fairness: no rule of a shipped rule set can see an unverified incident, whatever its kind."""
     from partyrules.facts import incident_kinds
-    from partyrules.facts.subdistrict import generate_subdistrict
+    from partyrules.synthetic import generate_subdistrict
 
     area = generate_subdistrict(seed=3, communities=2, organisations=4, members=40)
     subjects = area.branches if key == "branch" else [m for m in area.members if m.member.category == key]

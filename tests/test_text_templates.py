@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.facts.generate import generate_member_facts
 from partyrules.rulesets.docs import render_ruleset_markdown
 from partyrules.rulesets.templates import render, show_value
+from partyrules.synthetic import generate_member_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_SERVICE = ROOT / "rulesets" / "member-in-service.yaml"

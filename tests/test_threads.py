@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.facts.enums import MemberCategory
-from partyrules.facts.generate import generate_member_facts
+from partyrules.synthetic import generate_member_facts
 from strategies import member_facts, veto_incident
 
 PERIOD = "2026"

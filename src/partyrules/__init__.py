@@ -77,8 +77,6 @@ from .facts import (
     MemberFacts,
     MemberMonthRecord,
     Objection,
-    SubDistrict,
-    generate_subdistrict,
     parse_subject_facts,
     register_incident_kind,
 )
@@ -94,6 +92,7 @@ from .rulesets.model import RuleSet
 from .rulesets.yamlsafe import Limits
 from .score.table import PopulationScores
 from .shipped_rulesets import shipped_ruleset_path
+from .synthetic import SubDistrict, generate_subdistrict
 from .version import __version__
 
 __all__ = [
@@ -232,8 +231,8 @@ __all__ = [
 # The analysis side needs numpy, polars, scipy and matplotlib (the analysis extra); a service that only scores
 # subjects one at a time must be able to import partyrules without them, so these names load on first use.
 _LAZY = {
-    "generate_population": "population.generate",
-    "write_generated": "population.generate",
+    "generate_population": "synthetic.tables",
+    "write_generated": "synthetic.tables",
     "Comparison": "analyse.compare",
     "ComparisonError": "analyse.compare",
     "compare": "analyse.compare",

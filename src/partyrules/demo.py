@@ -20,10 +20,10 @@ from .cycle.annual import AnnualResult
 from .cycle.funding import fmt_yuan
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
-from .facts.subdistrict import SubDistrict, generate_subdistrict
 from .ranking import Rank
 from .results import ScoreBreakdown
 from .rulesets.model import RuleSet
+from .synthetic import SubDistrict, generate_subdistrict
 
 CATEGORIES = ("in_service", "retired", "new_citizen")
 

@@ -25,9 +25,9 @@ from partyrules.analyse.diagnostics import (
     merge_diagnostic_partials,
 )
 from partyrules.errors import PartyRulesError
-from partyrules.population.generate import generate_population
 from partyrules.score.table import PopulationScores
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_population
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.2]), discrete=st.sampled_from([0.0, 0.7, 1.0]),
                   deduction_rate=st.sampled_from([0.0, 0.5, 1.0]), cap_bind=st.sampled_from([0.0, 0.4]))

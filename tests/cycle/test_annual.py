@@ -11,7 +11,7 @@ from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.followup import FollowUpError
 from partyrules.cycle.quarterly import facts_for_period, quarters
 from partyrules.cycle.scoring import score_subject_year, score_year
-from partyrules.facts import generate_branch_facts, generate_member_facts
+from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 YEAR = 2026
 

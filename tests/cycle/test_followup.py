@@ -16,8 +16,8 @@ import partyrules as pr
 from partyrules.cycle.followup import Recommendation, member_follow_up
 from partyrules.cycle.scoring import score_subject_year
 from partyrules.cycle.year import run_year
-from partyrules.facts import generate_member_facts
 from partyrules.rulesets.spec import VetoSpec
+from partyrules.synthetic import generate_member_facts
 
 YEAR = 2026
 DISPOSALS = {"assign_mentor", "time_limited_correction", "persuade_to_withdraw", "removal", "removal_self_departure"}

@@ -56,7 +56,7 @@ def test_comparison_equals_single_machine(client: Any, parts_dir: Path, rulesets
 
 def test_sides_from_different_partitions_are_refused(client: Any, parts_dir: Path, tmp_path: Path,
                                                      rulesets: dict[str, pr.RuleSet]) -> None:
-    from partyrules.population.generate import write_generated
+    from partyrules.synthetic import write_generated
 
     other = tmp_path / "other"
     write_generated(2_000, other, seed=2, partition_size=1_000)

@@ -19,8 +19,8 @@ from partyrules.distributed import (
     parquet_partitions,
     score_distributed,
 )
-from partyrules.population.generate import generate_population
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_population
 
 MEMBER_INDICES = ("in_service", "retired", "new_citizen")
 

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 import partyrules as pr
 from partyrules.cycle.year import run_year
 from partyrules.errors import EvaluationError, ForeignConductError
-from partyrules.facts import generate_member_facts
 from partyrules.population.frames import facts_to_population, table_schema
+from partyrules.synthetic import generate_member_facts
 from strategies import commendations, incidents, member_facts
 
 PERIOD = "2026"
@@ -277,8 +277,8 @@ def test_every_entry_point_refuses_another_subjects_conduct(example_ruleset, fac
 def test_tables_built_directly_from_bundles_refuse_a_foreign_incident():
     """facts_to_population writes each item under the bundle's subject id: a foreign incident would become the
     subject's own conduct without a word."""
-    from partyrules.facts import generate_member_facts
     from partyrules.population.frames import facts_to_population
+    from partyrules.synthetic import generate_member_facts
 
     a, b = generate_member_facts(2, seed=3)
     stranger = pr.Incident(incident_id="I-B", subject_kind="member", subject_id=b.subject_id, kind="gambling",

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 import partyrules as pr
-from partyrules.facts import generate_branch_facts, generate_member_facts
 from partyrules.population.frames import facts_to_population
 from partyrules.population.io import population_from_frames, read_population, write_population
+from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 
 @pytest.fixture(scope="module")

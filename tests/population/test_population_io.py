@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.errors import FactError
-from partyrules.facts import generate_member_facts
 from partyrules.population.frames import facts_to_population
 from partyrules.population.io import read_population, write_population
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_member_facts
 from partyrules.testing.strategies import facts_for
 
 FORMATS = ("parquet", "csv", "jsonl")

@@ -11,7 +11,7 @@ import hashlib
 import json
 
 import partyrules as pr
-from partyrules.facts import generate_branch_facts, generate_member_facts
+from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 PINNED = {
     "population": "6d8383d3591d35b3b4717794fba79090b3b567877bb4bb8872eacf63fff4c228",

@@ -525,8 +525,8 @@ def _for_period(pop: Population, period: Period) -> Population:
 
 
 def _populations(population: Any, notes: list[str]) -> dict[str, Population]:
-    from ..facts.subdistrict import SubDistrict
     from ..population.frames import Population, facts_to_population
+    from ..synthetic import SubDistrict
 
     if population is None:
         return {}
@@ -890,7 +890,7 @@ def fairness(population: Any = None, *, year: int | None = None, year_result: Ye
     Quarters are scored from their own records (the annual evaluation in the fourth quarter only), as the cycle
     does.
     """
-    from ..facts.subdistrict import SubDistrict
+    from ..synthetic import SubDistrict
 
     if year is None:
         year = year_result.year if year_result is not None else \

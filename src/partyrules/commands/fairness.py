@@ -98,7 +98,7 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     problems: list[str] = []
     if args.demo:
-        from ..facts.subdistrict import generate_subdistrict
+        from ..synthetic import generate_subdistrict
 
         area = generate_subdistrict(seed=args.seed)
         year = args.year or area.year
@@ -157,7 +157,7 @@ def _members(area: Any) -> Any:
 
 def _run_year(population: Any, year: int, rulesets: Any, branches: bool, problems: list[str]) -> Any:
     from ..cycle.year import run_year, shipped_rulesets
-    from ..facts.subdistrict import SubDistrict
+    from ..synthetic import SubDistrict
 
     if isinstance(population, SubDistrict):
         members, branch_facts = list(population.members), list(population.branches) if branches else []

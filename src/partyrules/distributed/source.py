@@ -4,7 +4,7 @@ Scoring is partition by partition, so a partition must hold every row of each of
 records split over two partitions would be scored twice, half each time. Two sources give that:
 
 - :func:`parquet_partitions`: a directory of numbered table parts, ``subjects-00000.parquet``,
-  ``records-00000.parquet``, ... as :func:`partyrules.population.generate.write_generated` writes them. Part ``i``
+  ``records-00000.parquet``, ... as :func:`partyrules.synthetic.write_generated` writes them. Part ``i``
   of every table is partition ``i``; each worker reads its own files, so no row passes through the client. A row
   whose subject sits in another part is found and refused (:class:`PartitionError`), never scored wrongly.
 - :func:`dask_partitions`: one :class:`dask.dataframe.DataFrame` per table, as a user already holds them. The

@@ -26,7 +26,6 @@ from .enums import (
     Severity,
     SubjectKind,
 )
-from .generate import generate_branch_facts, generate_member_facts
 from .kinds import (
     IncidentKindInfo,
     describe_incident_kind,
@@ -50,7 +49,6 @@ from .models import (
 from .ownership import check_own_conduct, foreign_items
 from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthRecord, Objection
 from .schema import FACT_MODELS, fact_json_schemas
-from .subdistrict import SubDistrict, generate_subdistrict
 
 __all__ = [
     "COMMENDATION_KINDS",
@@ -89,7 +87,6 @@ __all__ = [
     "PostClaim",
     "SecretaryReviewLevel",
     "Severity",
-    "SubDistrict",
     "SubjectFacts",
     "SubjectKind",
     "VolunteerTeam",
@@ -97,9 +94,6 @@ __all__ = [
     "describe_incident_kind",
     "fact_json_schemas",
     "foreign_items",
-    "generate_branch_facts",
-    "generate_member_facts",
-    "generate_subdistrict",
     "incident_kinds",
     "is_incident_kind",
     "parse_subject_facts",

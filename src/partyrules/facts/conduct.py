@@ -1,7 +1,7 @@
 """How a generated subject's year becomes its annual evaluation (年度测评) and day-to-day observation (日常掌握情况).
 
-Both generators (subject by subject in :mod:`partyrules.facts.generate`, column by column in
-:mod:`partyrules.population.generate`) score the year they actually generated, not a hidden trait: a member who
+Both generators (subject by subject in :mod:`partyrules.synthetic.members`, column by column in
+:mod:`partyrules.synthetic.tables`) score the year they actually generated, not a hidden trait: a member who
 attended the meetings and study sessions, handed in notes and volunteered is rated highly; verified incidents pull
 the rating down by their severity, verified commendations lift it. The formulas below use only arithmetic and an
 ``exp`` the caller passes (``math.exp`` for one subject, ``numpy.exp`` for a column), so both generators compute

@@ -8,7 +8,7 @@ saying so.
 
 Table files are named after the tables of :func:`~partyrules.population.frames.layout`: ``subjects.parquet``,
 ``records.parquet``, ... (or ``.csv``); a table may also be split into numbered parts, ``records-00000.parquet``,
-``records-00001.parquet``, ... as :func:`partyrules.population.generate.write_generated` writes them. Tables other
+``records-00001.parquet``, ... as :func:`partyrules.synthetic.write_generated` writes them. Tables other
 than ``subjects`` may be absent (no items of that kind). In CSV files a list cell is a JSON array of texts
 (``["a","b"]``), a date is ``YYYY-MM-DD``, a flag ``true`` or ``false``, and an empty cell is null.
 """

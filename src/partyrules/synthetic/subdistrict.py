@@ -3,7 +3,8 @@
 records, incidents and commendations.
 
 Seed 000: "辖19个社区…党组织175个,在册党员2972名". The shares of categories, incidents and commendations come
-from :mod:`partyrules.facts.generate`; this module arranges them into communities and branches.
+from :mod:`.mixes`, the members and branches from :mod:`.members` and :mod:`.branches`; this module arranges them
+into communities and branches.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from .bundle import BranchFacts, CommunityFacts, MemberFacts
-from .generate import generate_branch_facts, generate_member_facts
-from .models import Community, Grid, Member, VolunteerTeam
+from ..facts.bundle import BranchFacts, CommunityFacts, MemberFacts
+from ..facts.models import Community, Grid, Member, VolunteerTeam
+from .branches import generate_branch_facts
+from .members import generate_member_facts
 
 _MASS_ORGS = ("union", "youth_league", "womens_federation", "elderly_association")
 _SERVICES = ("health", "culture", "convenience")

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from partyrules.facts import BranchFacts, MemberFacts, MemberStatus
 from partyrules.facts.enums import CardKind, Grade
-from partyrules.facts.generate import generate_branch_facts, generate_member_facts
-from partyrules.facts.subdistrict import SubDistrict, generate_subdistrict
+from partyrules.synthetic import SubDistrict, generate_branch_facts, generate_member_facts, generate_subdistrict
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 YEARS = st.sampled_from([2024, 2026])

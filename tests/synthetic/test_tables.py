@@ -12,10 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partyrules.errors import PartyRulesError
-from partyrules.facts import generate_member_facts
 from partyrules.population.frames import facts_to_population, table_schema
-from partyrules.population.generate import generate_population, write_generated
 from partyrules.population.io import read_population
+from partyrules.synthetic import generate_member_facts, generate_population, write_generated
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from partyrules.facts import (
     incident_kinds,
     parse_subject_facts,
 )
-from partyrules.facts.generate import generate_branch_facts, generate_member_facts
+from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 VETO_KINDS = {
     "crisis_retreat",
@@ -233,7 +233,7 @@ def test_branch_evaluations_span_the_scale_and_follow_the_year(branches):
 
 def test_demo_subdistrict_counts_stay_within_membership_and_its_checklists_are_accepted():
     # regression: branch records kept the card counts of the drawn branch size (27.9 cards for 17 members)
-    from partyrules.facts.subdistrict import generate_subdistrict
+    from partyrules.synthetic import generate_subdistrict
 
     sd = generate_subdistrict(seed=2026)
     members = Counter(m.member.branch_id for m in sd.members)
