@@ -86,7 +86,7 @@ def apply_quota(results: Sequence[R], rulesets: Mapping[str, RuleSet]) -> list[R
         for grade_id in sorted({q.grade for q in specs if q is not None}):
             graded = len(idx)
             allowed = math.floor(graded * share)
-            top = sorted((i for i in idx if out[i].grade is not None and out[i].grade.id == grade_id),
+            top = sorted((i for i in idx if (g := out[i].grade) is not None and g.id == grade_id),
                          key=lambda i: (_key(out[i]), out[i].subject_id))
             if len(top) <= allowed:
                 continue
