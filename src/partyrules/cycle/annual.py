@@ -19,7 +19,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import EvaluationError
-from ..evaluate.context import SubjectFacts, subject_of
+from ..evaluate.context import subject_of
+from ..facts import SubjectFacts
 from ..results import GradeResult, ScoreBreakdown
 from ..rulesets.model import RuleSet
 from .followup import DEFAULT_CORRECTION_MONTHS, Recommendation, branch_rectification, member_follow_up

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ..evaluate.context import SubjectFacts
+from ..facts import SubjectFacts
 from ..periods import Period
 from ..results import ScoreBreakdown
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotApplicableError, PartyRulesError
-from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
+from ..facts import SubjectFacts
 from ..periods import Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
