@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..population.frames import Population
-    from ..rulesets.model import RuleSet
+    from ..rulesets.model import Deduction, RuleSet, Standard
 
 __all__ = ["DiagnosticPartial", "Diagnostics", "check_diagnose_options", "diagnose", "diagnostic_partial",
            "diagnostics_from_partial",
@@ -264,7 +264,7 @@ def diagnostic_partial(frame: pl.DataFrame, ruleset: RuleSet, *, window: float =
     from ..errors import PartyRulesError
 
     _check_window(window)
-    rules = [*ruleset.standards, *ruleset.deductions]
+    rules: list[Standard | Deduction] = [*ruleset.standards, *ruleset.deductions]
     standards = len(ruleset.standards)
     rule_cols = [f"rule:{r.id}" for r in rules]
     dim_cols = [f"dim:{d.id}" for d in ruleset.dimensions]
@@ -401,7 +401,7 @@ def _rule_table(p: DiagnosticPartial, ruleset: RuleSet) -> pl.DataFrame:
     import polars as pl
 
     n = p.subjects
-    rules = [*ruleset.standards, *ruleset.deductions]
+    rules: list[Standard | Deduction] = [*ruleset.standards, *ruleset.deductions]
     raw_sum = sum(p.rule_sums)
     var_total = n * p.total_square - p.total_sum ** 2
     rows = []

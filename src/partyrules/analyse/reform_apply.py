@@ -213,7 +213,7 @@ class _Work:
     # -- after the operations ----------------------------------------------------------------------------------
     def final_checks(self) -> None:
         for kind in ("standards", "deductions", "vetoes"):
-            for it in self.items[kind]:  # type: ignore[literal-required]
+            for it in self.items[kind]:
                 dim = it.spec.dimension
                 if dim in self.removed_dims:
                     op = self.removed_dims[dim]

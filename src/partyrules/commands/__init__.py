@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from typing import Any
 
 # Each entry is a module of this package with a ``register(subparsers)`` function.
 MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif")
 
 
-def register_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_commands(sub: argparse._SubParsersAction[Any]) -> None:
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)

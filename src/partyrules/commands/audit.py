@@ -20,7 +20,7 @@ from .common import report as report_error
 EXIT_TAMPERED = 8
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``audit`` command and its subcommands."""
     a = sub.add_parser("audit", help="verify a ledger, export signed checkpoints, prove a publication is in one",
                        description="Auditing the ledger of published scores: verify the file against its own hash "

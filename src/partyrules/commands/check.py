@@ -29,7 +29,7 @@ Fragments (fragment: true) and *.test.yaml files are skipped: they are checked t
 Exit codes: 0 all properties held; 3 a rule set is invalid; 5 a property failed."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``check`` subcommand (without importing hypothesis: the CLI must work without the test extra)."""
     c = sub.add_parser("check", help="property-check rule sets over generated facts", description=_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)

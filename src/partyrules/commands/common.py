@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,7 @@ def fen_int(text: str) -> int:
 
 
 # Hints written for library callers name Python arguments; on the command line the same advice names flags.
-_CLI_HINTS: tuple[tuple[str, str], ...] = (
+_CLI_HINTS: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"pass period=Period\.year\((\d+)\)(?: \(or a quarter, or a month range\))?",
      r"give --period \1 (or 2026-Q1, 2026-03, 2026-01..2026-06)"),
     (r"(?:partyrules\.)?Period\.year\((\d+)\)", r"--period \1"),
@@ -228,8 +229,6 @@ _CLI_HINTS: tuple[tuple[str, str], ...] = (
 
 def cli_hint(text: str) -> str:
     """A message or hint in command-line terms: Python argument advice becomes flag advice."""
-    import re
-
     for pattern, repl in _CLI_HINTS:
         text = re.sub(pattern, repl, text)
     return text

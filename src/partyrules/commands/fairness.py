@@ -31,7 +31,7 @@ from .common import (
 from .progress import add_progress_flag, progress_for
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``fairness`` subcommand."""
     f = sub.add_parser(
         "fairness", help="structural and conduct gaps between the member indices (needs the analysis extra)",

@@ -76,7 +76,12 @@ class Progress:
             return
         task = self._bar.add_task(description, total=total)
         try:
-            yield lambda k=1: self._bar.advance(task, k)
+            bar = self._bar
+
+            def advance(k: int = 1) -> None:
+                bar.advance(task, k)
+
+            yield advance
         finally:
             if total is None:  # a step of unknown length: mark it complete so its spinner stops
                 done = int(self._bar.tasks[task].completed)

@@ -42,7 +42,7 @@ def _percent(text: str) -> float:
     return value
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``test`` subcommand."""
     t = sub.add_parser("test", help="run the YAML test cases of rule sets, with rule coverage",
                        description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -35,7 +35,7 @@ from .textout import grade_names, summary_lines, transition_lines, word
 TABLE_FORMATS = ("csv", "parquet", "json")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``whatif`` subcommand."""
     w = sub.add_parser(
         "whatif", help="score a population under a rule set and a reform of it, and compare (needs the analysis "

@@ -8,7 +8,7 @@ standards are not applicable (and earn what the rule set says for that case).
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,7 +37,8 @@ def facts_for_period(facts: F, period: Period) -> F:
         year_end = f"{annual.year}-12"
         if not (str(period.start) <= year_end <= str(period.end)):
             update["annual"] = None
-    return facts.model_copy(update=update) if update else facts
+    # model_copy keeps the bundle's class; the stubs type it by the bound's union
+    return cast(F, facts.model_copy(update=update)) if update else facts
 
 
 class QuarterScore(BaseModel):

@@ -192,7 +192,7 @@ class _Checker:
         if value not in COUNT_MODES:
             self.error("ST007", f"count must be at_least or exactly, got {value!r}", path, _near(value, COUNT_MODES))
             return None
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def loads_star_targets(text: str | bytes, *, file: str = "<string>") -> StarTargets:

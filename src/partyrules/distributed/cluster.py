@@ -78,9 +78,9 @@ def prepare(client: Client) -> None:
     """Import polars and partyrules' scoring modules on every worker, present and future (a worker plugin), before
     any task runs: a worker unpickling a polars frame on its event loop while a task imports polars in its thread
     can see a half-imported polars and fail."""
-    distributed = require_distributed()
+    distributed: Any = require_distributed()  # the module, imported on first use
 
-    class Imports(distributed.WorkerPlugin):  # type: ignore[misc, name-defined]
+    class Imports(distributed.WorkerPlugin):
         name = "partyrules-imports"  # registering again replaces it: one per cluster
 
         def setup(self, worker: Any) -> None:

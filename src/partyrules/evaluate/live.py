@@ -124,7 +124,7 @@ class LiveSession:
         with self._lock:
             self._check_open()
             current = subject_of(self._facts)
-            key = type(self._facts)._subject_field  # type: ignore[attr-defined]
+            key = type(self._facts)._subject_field
             if type(subject) is not type(current) or self._facts.subject_id != getattr(subject, f"{key}_id"):
                 raise EvaluationError("update_subject needs the same subject", hint="open a new session instead")
             self._replace(**{key: subject})

@@ -496,16 +496,16 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
         errors.append(err.alias(_ERR + name))
     # Lazily, and on the streaming engine for the problems: the error texts of millions of rows are worked out a
     # morsel at a time and only the bad rows are kept, instead of an error column per field for every row.
-    parsed = raw.lazy().select(pl.col(FILE), pl.col(ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
+    frame = raw.lazy().select(pl.col(FILE), pl.col(ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
                                *values, *errors)
-    present_errors = set(parsed.collect_schema().names())
+    present_errors = set(frame.collect_schema().names())
     checks: list[Any] = []
     for name, s in specs.items():
         own = _ERR + name
         checked = _value_checks(pl, s, pl.col(name))
         checks.append((pl.col(own) if own in present_errors else pl.lit(None, pl.String)).fill_null(checked)
                       .alias(own))
-    checked_rows = parsed.with_columns(checks)
+    checked_rows = frame.with_columns(checks)
     cross = _cross_checks(pl, kind, table)
     if cross:
         checked_rows = checked_rows.with_columns(e.alias(f"{_ERR}{i}:{col}") for i, (col, e) in enumerate(cross))
@@ -519,7 +519,7 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
                 .drop_nulls("reason")
                 .with_columns(pl.col("column").str.replace(r"^\x00err:(?:[0-9]+:)?", ""))
                 .select("file", "row", "column", "subject_id", "reason"))
-    good = _read(parsed.select(FILE, ROW, *specs).collect, files)
+    good = _read(frame.select(FILE, ROW, *specs).collect, files)
     return TableRead(good, problems, file_problems)
 
 

@@ -19,7 +19,7 @@ import csv
 import difflib
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from .frames import (
 )
 
 if TYPE_CHECKING:
+    import polars
     import polars as pl
 
 __all__ = [
@@ -289,7 +290,7 @@ def read_files(files: Mapping[str, list[Path]], kind: str, fmt: str = "parquet",
     if not files.get(SUBJECT_TABLE):
         raise FactError(f"no {SUBJECT_TABLE} file among the files given", hint="the subjects table is required")
     reader = _read_csv if fmt == "csv" else _read_parquet
-    raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]] = {}
+    raws: dict[str, tuple[polars.DataFrame | polars.LazyFrame, list[str]]] = {}
     bad_rows: dict[str, list[RowProblem]] = {}
     for table, table_files in files.items():
         files_of = [Path(f) for f in table_files]
@@ -346,7 +347,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
     subjects = reads[SUBJECT_TABLE].frame
     assert subjects is not None
     all_ids = subjects.get_column("subject_id").drop_nulls()
-    row_problems: list[pl.DataFrame] = [reads[SUBJECT_TABLE].problems]
+    row_problems: list[polars.DataFrame] = [reads[SUBJECT_TABLE].problems]
     per_table: dict[str, list[RowProblem]] = {SUBJECT_TABLE: []}
     for table, r in reads.items():
         if table == SUBJECT_TABLE:
@@ -396,7 +397,7 @@ def _read_jsonl(path: Path, kind: str | None, max_bytes: int) -> PopulationRead:
         if row.facts is None:
             assert row.error is not None
             bad_rows.append(row.number)
-            errs = row.error.errors or [(None, row.error.message, None)]
+            errs: Sequence[tuple[str | None, str, object]] = row.error.errors or [(None, row.error.message, None)]
             for col, msg, _value in errs:
                 problems.append(RowProblem(name, "bundles", row.number, col, None, f"{col}: {msg}" if col else msg))
         else:
@@ -453,7 +454,7 @@ def check_frames(kind: str, raws: Mapping[str, pl.DataFrame]) -> PopulationRead:
     pl = require_polars()
     known = layout(kind)
     problems: list[RowProblem] = []
-    tables: dict[str, tuple[pl.DataFrame, list[str]]] = {}
+    tables: dict[str, tuple[polars.DataFrame, list[str]]] = {}
     for name, raw in raws.items():
         if name not in known:
             problems.append(RowProblem(name, name, None, None, None, f"unknown table {name!r}; not read"))
@@ -475,7 +476,7 @@ def population_from_frames(tables: Mapping[str, Any], subject_kind: str | None =
     pl = require_polars()
     if SUBJECT_TABLE not in tables:
         raise FactError(f"no {SUBJECT_TABLE!r} table among {sorted(tables)}", hint="the subjects table is required")
-    frames: dict[str, pl.DataFrame] = {}
+    frames: dict[str, polars.DataFrame] = {}
     for name, t in tables.items():
         if not isinstance(t, pl.DataFrame):
             try:
@@ -492,7 +493,7 @@ def population_from_frames(tables: Mapping[str, Any], subject_kind: str | None =
                             hint="pass subject_kind='member', 'branch' or 'community'")
     known = layout(subject_kind)
     problems: list[RowProblem] = []
-    raws: dict[str, tuple[pl.DataFrame, list[str]]] = {}
+    raws: dict[str, tuple[polars.DataFrame, list[str]]] = {}
     for name, t in frames.items():
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)

@@ -25,6 +25,7 @@ from .subjects import RankingError
 
 if TYPE_CHECKING:
     import polars as pl
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = ["apply_ranks", "cut_lists", "list_members", "merge_counts",
            "rank_counts", "rank_scores", "rank_table"]
@@ -164,7 +165,7 @@ def cut_lists(counts: pl.DataFrame, pool: Sequence[str], share: float,
     eligible = (pl.col("vetoed") | ~edge) if worst_first else (~pl.col("vetoed") & ~edge)
     by_rank = eligible & (pl.col("_quota") > 0) & (pl.col("_start") < pl.col("_quota"))
     g = g.with_columns(by_rank.alias("_rank"))
-    reason = pl.when(pl.col("_rank")).then(pl.lit("rank"))
+    reason: Then | ChainedThen = pl.when(pl.col("_rank")).then(pl.lit("rank"))
     if worst_first:
         reason = reason.when(pl.col("vetoed")).then(pl.lit("vetoed"))
     g = g.with_columns(reason.otherwise(None).cast(pl.String).alias("reason"))

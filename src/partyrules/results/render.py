@@ -61,8 +61,9 @@ def _scaled(b: ScoreBreakdown, L: dict[str, Any]) -> str | None:
     """How the total was put back on the scale, when the period did not assess everything."""
     if b.assessed_max == b.max_points:
         return None
-    return L["scaled"].format(got=_num(b.assessed_total), of=_num(b.assessed_max), max=_num(b.max_points),
-                              total=_num(b.total))
+    template: str = L["scaled"]
+    return template.format(got=_num(b.assessed_total), of=_num(b.assessed_max), max=_num(b.max_points),
+                           total=_num(b.total))
 
 
 def _not_assessed(b: ScoreBreakdown, lang: str) -> list[str]:

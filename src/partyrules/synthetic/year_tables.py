@@ -23,7 +23,7 @@ from .mixes import (
 )
 
 
-def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, np.ndarray], year: int) -> Any:
+def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, Any], year: int) -> Any:
     n = len(d["branch"])
     rows = n * 12
     who = np.repeat(np.arange(n), 12)
@@ -114,7 +114,7 @@ def _year_shares(d: dict[str, np.ndarray], required: list[np.ndarray], attended:
     ``_member_shares`` computes them from a member's records)."""
     n = len(d["branch"])
 
-    def year(values: np.ndarray) -> np.ndarray:  # rows are a member's 12 months, one after another
+    def year(values: np.ndarray | int) -> np.ndarray:  # rows are a member's 12 months, one after another
         return np.asarray(values, dtype=np.float64).reshape(n, 12).sum(axis=1)
 
     def share(done: np.ndarray, due: np.ndarray) -> np.ndarray:
@@ -197,11 +197,12 @@ def _commendations(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[st
                                                                            ).drop("who")
 
 
-def _annual(pl: Any, rng: np.random.Generator, subjects: Any, d: dict[str, np.ndarray], year: int) -> Any:
+def _annual(pl: Any, rng: np.random.Generator, subjects: Any, d: dict[str, Any], year: int) -> Any:
     n = len(d["branch"])
     u = rng.random
     a = ANNUAL
-    conduct = np.clip(member_conduct(*d["shares"], d["penalty"], d["bonus"]), 0.0, 1.0)
+    attendance, study, notes, volunteering = d["shares"]
+    conduct = np.clip(member_conduct(attendance, study, notes, volunteering, d["penalty"], d["bonus"]), 0.0, 1.0)
     reputation = rng.normal(0.0, a.reputation_sd, n)
     voters = 15 + (u(n) * 30).astype(np.int64)
     chances = np.clip(np.stack(grade_shares(conduct + reputation, np.exp), axis=1), 0.0, 1.0)

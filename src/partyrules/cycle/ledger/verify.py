@@ -387,13 +387,14 @@ def _checkpoints(conn: sqlite3.Connection, ledger_id: str, events: list[AuditEve
     by_size = {cp.tree_size: cp for cp in stored if cp.reason.endswith(" finalised")}
     by_seq = {e.seq: e for e in events}
     for seq in final_seqs:
-        cp = by_size.get(seq)
+        final = by_size.get(seq)
         e = by_seq[seq]
-        if cp is None:
+        if final is None:
             found.add("checkpoints", f"of event {seq}", "missing: the finalisation's checkpoint was removed")
-        elif (cp.timestamp, cp.reason) != (_iso(e.at), f"{e.period} ({e.scope}) finalised"):
+        elif (final.timestamp, final.reason) != (_iso(e.at), f"{e.period} ({e.scope}) finalised"):
             # An unsigned checkpoint's time and reason are covered here, by the finalisation event they record.
-            found.add("checkpoints", cp.checkpoint_id, f"time or reason not those of the finalisation (event {seq})")
+            found.add("checkpoints", final.checkpoint_id,
+                      f"time or reason not those of the finalisation (event {seq})")
     for n, cp in enumerate(given, start=1):
         problems, signature = check_checkpoint(cp, ledger_id, events, leaves, public_key)
         for m in problems:
