@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .fairness import SUBJECT_LABEL, CategoryFairness
+from .model import SUBJECT_LABEL, CategoryFairness
 
 if TYPE_CHECKING:
-    from .fairness import FairnessReport
+    from .model import FairnessReport
 
 __all__ = ["LABELS", "report_html", "report_text"]
 
@@ -175,17 +175,17 @@ def _cost_rows(r: FairnessReport, t: dict[str, str], lang: str) -> tuple[list[st
         label = next(iter(per.values()))
         cells = [f"{label.zh if lang == 'zh' else label.en} ({kind})"]
         for k in keys:
-            c = per.get(k)
-            if c is None:
+            cost = per.get(k)
+            if cost is None:
                 cells.append("–")
                 continue
-            parts = [f"{t['one']} {_f(c.one)}", f"{t['most']} {_f(c.most)}"]
-            if c.deductions:
-                parts.append(", ".join(f"{rid} {_f(p)}×≤{_f(cap)}" for rid, p, cap in c.deductions))
-            if c.standards:
-                parts.append(f"{t['forfeits']} " + ", ".join(f"{rid} {_f(p)}" for rid, p in c.standards))
-            if c.vetoes:
-                parts.append(f"{t['vetoes']} " + ", ".join(c.vetoes))
+            parts = [f"{t['one']} {_f(cost.one)}", f"{t['most']} {_f(cost.most)}"]
+            if cost.deductions:
+                parts.append(", ".join(f"{rid} {_f(p)}×≤{_f(cap)}" for rid, p, cap in cost.deductions))
+            if cost.standards:
+                parts.append(f"{t['forfeits']} " + ", ".join(f"{rid} {_f(p)}" for rid, p in cost.standards))
+            if cost.vetoes:
+                parts.append(f"{t['vetoes']} " + ", ".join(cost.vetoes))
             cells.append("; ".join(parts))
         rows.append(cells)
     return head, rows
