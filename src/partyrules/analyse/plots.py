@@ -68,7 +68,7 @@ def plot_distribution(scores: PopulationScores, other: PopulationScores | None =
     fig = Figure(figsize=(8, 4.2), layout="constrained")
     ax = fig.add_subplot()
     top = float(max(scores.ruleset.max_points, other.ruleset.max_points if other is not None else 0.0))
-    edges = np.linspace(0.0, top if top > 0 else 1.0, bins + 1)
+    edges = np.linspace(0.0, top if top > 0 else 1.0, bins + 1).tolist()  # the same bin edges, as floats
     x = scores.frame["total"].to_numpy()
     ax.hist(x, bins=edges, color="#4c72b0", alpha=0.55, label=f"{text['base']} (n={x.size})")
     if other is not None:

@@ -353,8 +353,8 @@ class TargetReport:
 def _check_levels(levels: Mapping[str, int]) -> dict[str, int]:
     if not isinstance(levels, Mapping):
         raise FactError(f"star levels must be a mapping of community id to stars, got {type(levels).__name__}")
-    bad = [(str(k), "the community id must be a non-empty string", k) for k in levels
-           if not isinstance(k, str) or not k]
+    bad: list[tuple[str, str, object]] = [(str(k), "the community id must be a non-empty string", k) for k in levels
+                                          if not isinstance(k, str) or not k]
     bad += [(str(k), f"the level must be a whole number of stars from 0 to {MAX_STARS}", v)
             for k, v in levels.items()
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_STARS]

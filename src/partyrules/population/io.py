@@ -454,7 +454,7 @@ def check_frames(kind: str, raws: Mapping[str, pl.DataFrame]) -> PopulationRead:
     pl = require_polars()
     known = layout(kind)
     problems: list[RowProblem] = []
-    tables: dict[str, tuple[polars.DataFrame, list[str]]] = {}
+    tables: dict[str, tuple[polars.DataFrame | polars.LazyFrame, list[str]]] = {}
     for name, raw in raws.items():
         if name not in known:
             problems.append(RowProblem(name, name, None, None, None, f"unknown table {name!r}; not read"))
@@ -493,7 +493,7 @@ def population_from_frames(tables: Mapping[str, Any], subject_kind: str | None =
                             hint="pass subject_kind='member', 'branch' or 'community'")
     known = layout(subject_kind)
     problems: list[RowProblem] = []
-    raws: dict[str, tuple[polars.DataFrame, list[str]]] = {}
+    raws: dict[str, tuple[polars.DataFrame | polars.LazyFrame, list[str]]] = {}
     for name, t in frames.items():
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
