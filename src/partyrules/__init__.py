@@ -20,6 +20,8 @@ Typical use::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .analyse.diff import RulesetDiff, diff_rulesets
 from .analyse.recourse import Change, Recourse, recourse
 from .analyse.reform import Reform, ReformError, apply_reform, compose, load_reform, loads_reform
@@ -227,6 +229,20 @@ __all__ = [
     "write_population",
     "write_report",
 ]
+
+if TYPE_CHECKING:
+    # What type checkers see of the names below that load on first use (_LAZY): their real types, not `object`.
+    # tests/architecture/test_types.py checks that this block and _LAZY name the same things.
+    from .analyse.compare import Comparison, ComparisonError, compare
+    from .analyse.diagnostics import Diagnostics, diagnose
+    from .analyse.fairness import FairnessReport, fairness
+    from .analyse.plots import plot_diagnostics, plot_distribution, plot_transitions
+    from .analyse.report import comparison_report, write_report
+    from .distributed.comparison import compare_distributed
+    from .distributed.scoring import score_distributed
+    from .distributed.source import DistributedError, PartitionError
+    from .evaluate.vector import VectorEvaluator
+    from .synthetic.tables import generate_population, write_generated
 
 # The analysis side needs numpy, polars, scipy and matplotlib (the analysis extra); a service that only scores
 # subjects one at a time must be able to import partyrules without them, so these names load on first use.
