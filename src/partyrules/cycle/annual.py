@@ -16,6 +16,8 @@ A veto in any quarter or over the whole year gives the lowest grade and its foll
 
 from __future__ import annotations
 
+from typing import cast
+
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import EvaluationError
@@ -23,6 +25,7 @@ from ..evaluate.context import subject_of
 from ..facts import SubjectFacts
 from ..results import GradeResult, ScoreBreakdown
 from ..rulesets.model import RuleSet
+from ..rulesets.spec import SecretaryReview
 from .followup import DEFAULT_CORRECTION_MONTHS, Recommendation, branch_rectification, member_follow_up
 from .hashing import breakdown_hash
 from .quarterly import QuarterScore
@@ -140,7 +143,8 @@ def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[Score
     weights = annual_spec.weights
     if weights.secretary_review is not None:
         level = annual.secretary_review if annual is not None else None
-        values["secretary_review"] = None if level is None else annual_spec.secretary_review_scores[str(level)]
+        scores = annual_spec.secretary_review_scores
+        values["secretary_review"] = None if level is None else scores[cast(SecretaryReview, str(level))]
     declared = {k: _param(rs, getattr(weights, k), 0.0) for k in values}
     present = {k: w for k, w in declared.items() if values[k] is not None}
     total_w = sum(present.values())

@@ -17,7 +17,7 @@ import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from annotated_types import Le
 from hypothesis import HealthCheck, Verbosity, assume, given, settings
@@ -311,7 +311,7 @@ def _upper_bound(model: type[BaseModel], name: str) -> float | None:
             break
         annotation = inner[0]
     bounds = [m.le for m in metadata if isinstance(m, Le)]
-    return float(bounds[0]) if bounds else None
+    return float(cast(float, bounds[0])) if bounds else None  # annotated_types types Le.le as any comparable
 
 
 def _with_path(model: BaseModel, path: list[str], data: st.DataObject) -> BaseModel | None:
