@@ -32,7 +32,7 @@ from partyrules.evaluate.population import score_population
 from partyrules.facts.base import IsoDate
 from partyrules.lang import limits as L
 from partyrules.lang import parser as P
-from partyrules.lang.abstract import AV, _arith
+from partyrules.lang.abstract.domains import AV, _arith
 from partyrules.lang.interp import Ctx, compile_ir
 from partyrules.rulesets import spec as S
 from partyrules.rulesets.lint import lint_ruleset
