@@ -18,7 +18,7 @@ import partyrules as pr
 from partyrules.cycle.quarterly import facts_for_period
 from partyrules.evaluate.population import score_population
 from partyrules.rulesets.cadence import is_due, not_due
-from strategies import member_facts, rulesets
+from partyrules.testing import GENERATED_EDGES, generated_rulesets, subject_facts
 
 SHIPPED = ("branch", "in_service", "retired", "new_citizen", "community")
 
@@ -147,7 +147,9 @@ def test_shipped_rulesets_equal_the_engine_in_a_quarter_and_a_month(name: str, p
 
 
 @settings(max_examples=25)
-@given(g=rulesets(), facts=st.lists(member_facts(category=None, months=range(4, 7)), min_size=1, max_size=3),
+@given(g=generated_rulesets(),
+       facts=st.lists(subject_facts("member", edges=GENERATED_EDGES, months=("2026-04", "2026-05", "2026-06")),
+                      min_size=1, max_size=3),
        period=st.sampled_from(["2026-Q2", "2026-05", "2026-04..2026-05"]))
 def test_generated_rulesets_equal_the_engine_in_any_period(g, facts, period):
     rs = g.load()

@@ -16,7 +16,8 @@ import partyrules as pr
 from partyrules.lang import ir as I
 from partyrules.lang.abstract import Analyzer, ParamInfo
 from partyrules.rulesets.lint import lint_ruleset
-from strategies import (
+from partyrules.testing import (
+    GENERATED_EDGES,
     INCIDENT_VALUES,
     RECORD_VALUES,
     SUBJECT_VALUES,
@@ -25,13 +26,10 @@ from strategies import (
     GeneratedRuleSet,
     condition_rulesets,
     conditions,
-    incident_env,
-    member_facts,
-    record_env,
-    rulesets,
-    subject_env,
-    view_of,
+    generated_rulesets,
+    subject_facts,
 )
+from semantic_oracles import incident_env, meaning, record_env, subject_env, view_of
 
 PERIOD = pr.Period.year(2026)
 
@@ -58,11 +56,11 @@ def analysed(rs: pr.RuleSet) -> tuple[Analyzer, Any]:
     return Analyzer(rs.schema, {}, over_params=False).for_text(e.text), e
 
 
-@given(cond=conditions(SUBJECT_VALUES), facts=member_facts())
+@given(cond=conditions(SUBJECT_VALUES), facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"))
 def test_a_subject_condition_only_takes_the_outcomes_the_analysis_allows(cond: Cond, facts: pr.MemberFacts):
     rs = ruleset_with(cond.text)
     analyzer, e = analysed(rs)
-    actual = cond.meaning(subject_env(view_of(facts, PERIOD, {})))
+    actual = meaning(cond, subject_env(view_of(facts, PERIOD, {})))
     assert actual in analyzer.outcomes(e.ir, {}), (cond.text, actual)
     codes = {d.code for d in lint_ruleset(rs)}
     if actual is True:
@@ -82,19 +80,21 @@ def _item_outcomes(rs: pr.RuleSet) -> tuple[Analyzer, I.Agg, set[bool | None]]:
         analyzer.model = outer
 
 
-@given(cond=conditions(RECORD_VALUES), facts=member_facts(max_incidents=0, max_commendations=0))
+@given(cond=conditions(RECORD_VALUES), facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service",
+                                                          max_incidents=0, max_commendations=0))
 def test_a_record_condition_only_takes_the_outcomes_the_analysis_allows(cond: Cond, facts: pr.MemberFacts):
     _, _, allowed = _item_outcomes(ruleset_with(f"count(records where {cond.text}) > 0"))
     for r in facts.records:
-        assert cond.meaning(record_env(r)) in allowed, (cond.text, r)
+        assert meaning(cond, record_env(r)) in allowed, (cond.text, r)
 
 
 @given(cond=conditions(INCIDENT_VALUES),
-       facts=member_facts(max_records=0, max_commendations=0, max_incidents=6, verified=True))
+       facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service", max_records=0, max_commendations=0,
+                           max_incidents=6, verified=True))
 def test_an_incident_condition_only_takes_the_outcomes_the_analysis_allows(cond: Cond, facts: pr.MemberFacts):
     _, _, allowed = _item_outcomes(ruleset_with(f"count(incidents where {cond.text}) > 0"))
     for i in facts.incidents:
-        assert cond.meaning(incident_env(i)) in allowed, (cond.text, i)
+        assert meaning(cond, incident_env(i)) in allowed, (cond.text, i)
 
 
 def test_counts_are_whole_numbers_at_least_zero():
@@ -153,7 +153,7 @@ grading:
         assert [d.code for d in lint_ruleset(rs) if d.code.startswith("RS51")] == ["RS515"], flag
 
 
-@given(g=st.one_of(rulesets(), condition_rulesets()))
+@given(g=st.one_of(generated_rulesets(), condition_rulesets()))
 def test_every_finding_on_a_generated_rule_set_is_placed_and_explained(g: GeneratedRuleSet | ConditionRuleSet):
     lines = g.text.splitlines()
     for d in lint_ruleset(g.load()):

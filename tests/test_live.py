@@ -9,16 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyrules as pr
+from hand_facts import veto_incident
 from partyrules.errors import ForeignConductError
-from strategies import (
+from partyrules.testing import (
+    GENERATED_EDGES,
     annual_evaluations,
     commendations,
     condition_rulesets,
+    generated_rulesets,
     incidents,
-    member_facts,
     member_records,
-    rulesets,
-    veto_incident,
+    subject_facts,
 )
 
 PERIOD = "2026"
@@ -30,7 +31,7 @@ def scenarios(draw: st.DrawFn, category: str | None = "in_service") -> tuple[pr.
     """Initial facts and a stream of changes: additions of the rest of a drawn bundle, interleaved with record
     corrections, new incidents, verification changes, retractions (appeals), commendation withdrawals, changes
     of the member's own record and of the annual evaluation."""
-    full = draw(member_facts(category=category))
+    full = draw(subject_facts("member", edges=GENERATED_EDGES, **({} if category is None else {"category": category})))
 
     def split(items: tuple) -> tuple[list, list]:
         keep = draw(st.lists(st.booleans(), min_size=len(items), max_size=len(items)))
@@ -52,14 +53,14 @@ def scenarios(draw: st.DrawFn, category: str | None = "in_service") -> tuple[pr.
             flags = ("placard_displayed", "is_organ_staff", "health_limited")
             op = ("subject", {name: draw(st.booleans()) for name in draw(st.sets(st.sampled_from(flags)))})
         elif kind == "annual":
-            op = ("annual", draw(st.none() | annual_evaluations()))
+            op = ("annual", draw(st.none() | annual_evaluations("member", subject_id="M1")))
         elif kind == "correct":
             month = f"2026-{draw(st.integers(1, 12)):02d}"
-            op: tuple = ("record", draw(member_records(month=month)))
+            op: tuple = ("record", draw(member_records(month)))
         elif kind == "veto":
             op = ("incident", veto_incident(f"IV{n}", verified=draw(st.booleans())))
         elif kind == "new_incident":
-            op = ("incident", draw(incidents(incident_id=f"IN{n}")))
+            op = ("incident", draw(incidents("member", subject_id="M1", incident_id=f"IN{n}", edges=GENERATED_EDGES)))
         else:
             op = (kind, draw(st.integers(0, 10)))
         ops.insert(draw(st.integers(0, len(ops))), op)
@@ -133,7 +134,7 @@ def test_live_session_equals_fresh_evaluation_after_every_step(example_ruleset, 
 
 
 def test_live_session_equals_fresh_evaluation_on_generated_rulesets(isolated):
-    @given(g=rulesets(), scenario=scenarios(category=None))
+    @given(g=generated_rulesets(), scenario=scenarios(category=None))
     def body(g, scenario):
         initial, ops = scenario
         isolated.note(f"rule set:\n{g.text}\ninitial:\n{initial.model_dump_json(indent=1)}\nops: {ops!r}")
@@ -143,7 +144,7 @@ def test_live_session_equals_fresh_evaluation_on_generated_rulesets(isolated):
 
 
 def test_live_session_equals_fresh_evaluation_on_large_generated_rulesets(isolated):
-    @given(g=rulesets(large=True), scenario=scenarios(category=None))
+    @given(g=generated_rulesets(large=True), scenario=scenarios(category=None))
     def body(g, scenario):
         initial, ops = scenario
         isolated.note(f"rule set:\n{g.text}\ninitial:\n{initial.model_dump_json(indent=1)}\nops: {ops!r}")
@@ -330,7 +331,7 @@ def test_commendations_stream(example_ruleset):
         assert s.breakdown().to_json() == pr.evaluate(example_ruleset, s.facts, period=PERIOD).to_json()
 
 
-@given(extra=st.lists(commendations(), max_size=3))
+@given(extra=st.lists(commendations("member", subject_id="M1"), max_size=3))
 def test_generated_commendations_in_a_session(example_ruleset, extra):
     with pr.LiveSession(example_ruleset, _facts(), PERIOD) as s:
         for i, c in enumerate(extra):

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
+from hand_facts import veto_incident
 from partyrules.evaluate.reference import ReferenceEvaluator
-from partyrules.testing import facts_for
-from strategies import condition_rulesets, member_facts, rulesets, veto_incident
+from partyrules.testing import GENERATED_EDGES, condition_rulesets, facts_for, generated_rulesets, subject_facts
 
 PERIOD = "2026"
 SHIPPED = ("branch", "in_service", "retired", "new_citizen", "community")
@@ -98,7 +98,8 @@ def test_parameter_overrides_give_the_same_rule_set(population):
     _assert_same(rs.with_params(**{name: new}), _subjects(population, rs)[:40])
 
 
-@given(g=rulesets(with_crisis_veto=True), facts=member_facts(category=None), veto=st.booleans())
+@given(g=generated_rulesets(with_crisis_veto=True), facts=subject_facts("member", edges=GENERATED_EDGES),
+       veto=st.booleans())
 def test_generated_rulesets_agree(g, facts, veto):
     rs = g.load()
     if veto:
@@ -109,13 +110,13 @@ def test_generated_rulesets_agree(g, facts, veto):
 
 
 @settings(max_examples=20)
-@given(g=rulesets(large=True), facts=member_facts(category=None))
+@given(g=generated_rulesets(large=True), facts=subject_facts("member", edges=GENERATED_EDGES))
 def test_large_generated_rulesets_across_engine_chunks_agree(g, facts):
     rs = g.load()
     assert ReferenceEvaluator(rs).evaluate(facts, PERIOD).to_json() == pr.evaluate(rs, facts, period=PERIOD).to_json()
 
 
-@given(c=condition_rulesets(), facts=member_facts(category=None))
+@given(c=condition_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES))
 def test_random_conditions_agree(c, facts):
     rs = c.load()
     assert ReferenceEvaluator(rs).evaluate(facts, PERIOD).to_json() == pr.evaluate(rs, facts, period=PERIOD).to_json()

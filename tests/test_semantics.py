@@ -22,20 +22,17 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import partyrules as pr
-from strategies import (
-    MEANINGS,
+from hand_facts import veto_incident
+from partyrules.testing import (
+    GENERATED_EDGES,
     MONOTONE_FIELDS,
     VERIFIER,
     GeneratedRuleSet,
     condition_rulesets,
-    incident_env,
-    member_facts,
-    record_env,
-    rulesets,
-    subject_env,
-    veto_incident,
-    view_of,
+    generated_rulesets,
+    subject_facts,
 )
+from semantic_oracles import MEANINGS, holds, incident_env, record_env, subject_env, view_of
 
 PERIOD = "2026"
 STANDARD_STATUSES = {"met", "partial", "not_met", "not_applicable", "capped"}
@@ -129,13 +126,14 @@ def note_example(isolated: Any, g: GeneratedRuleSet | None, facts: pr.MemberFact
 
 
 # -- invariants ----------------------------------------------------------------------------------------------------
-@given(facts=member_facts())
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"))
 def test_example_breakdown_invariants(example_ruleset, facts):
     b = pr.evaluate(example_ruleset, facts, period=PERIOD)
     assert_invariants(example_ruleset, b)
 
 
-@given(facts=member_facts(kinds=("complaint_substantiated",), verified=True, max_incidents=6))
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service", kinds=("complaint_substantiated",),
+                           verified=True, max_incidents=6))
 def test_example_heavy_deductions_never_go_below_zero(example_ruleset, facts):
     b = pr.evaluate(example_ruleset, facts, period=PERIOD)
     assert_invariants(example_ruleset, b)
@@ -145,7 +143,7 @@ def test_example_heavy_deductions_never_go_below_zero(example_ruleset, facts):
 
 
 def test_generated_breakdown_invariants(isolated):
-    @given(g=rulesets(), facts=member_facts(category=None))
+    @given(g=generated_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(g, facts):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -156,7 +154,8 @@ def test_generated_breakdown_invariants(isolated):
 
 
 def test_generated_large_rulesets_across_engine_chunks(isolated):
-    @given(g=rulesets(large=True), facts=member_facts(category=None), seed=st.integers(0, 2**32))
+    @given(g=generated_rulesets(large=True), facts=subject_facts("member", edges=GENERATED_EDGES),
+           seed=st.integers(0, 2**32))
     def body(g, facts, seed):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -169,10 +168,10 @@ def test_generated_large_rulesets_across_engine_chunks(isolated):
 
 
 def test_generated_heavy_deductions_never_go_below_zero(isolated):
-    heavy = member_facts(category=None, kinds=("complaint_substantiated", "gambling", "littering"),
-                         verified=True)
+    heavy = subject_facts("member", edges=GENERATED_EDGES, kinds=("complaint_substantiated", "gambling", "littering"),
+                          verified=True)
 
-    @given(g=rulesets(), facts=heavy)
+    @given(g=generated_rulesets(), facts=heavy)
     def body(g, facts):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -275,7 +274,7 @@ def assert_matches_oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, b: pr.Scor
 
 
 def test_generated_rulesets_match_an_independent_oracle(isolated):
-    @given(g=rulesets(), facts=member_facts(category=None))
+    @given(g=generated_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(g, facts):
         note_example(isolated, g, facts)
         b = pr.evaluate(g.load(), facts, period=PERIOD)
@@ -285,7 +284,7 @@ def test_generated_rulesets_match_an_independent_oracle(isolated):
 
 
 def test_large_generated_rulesets_match_an_independent_oracle(isolated):
-    @given(g=rulesets(large=True), facts=member_facts(category=None))
+    @given(g=generated_rulesets(large=True), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(g, facts):
         note_example(isolated, g, facts)
         b = pr.evaluate(g.load(), facts, period=PERIOD)
@@ -295,7 +294,9 @@ def test_large_generated_rulesets_match_an_independent_oracle(isolated):
 
 
 def test_generated_rulesets_match_the_oracle_for_a_quarter(isolated):
-    @given(g=rulesets(), facts=member_facts(category=None, months=range(4, 7)), quarter=st.sampled_from(["Q2"]))
+    @given(g=generated_rulesets(),
+           facts=subject_facts("member", edges=GENERATED_EDGES, months=("2026-04", "2026-05", "2026-06")),
+           quarter=st.sampled_from(["Q2"]))
     def body(g, facts, quarter):
         note_example(isolated, g, facts)
         period = f"2026-{quarter}"
@@ -309,7 +310,7 @@ def test_generated_rulesets_match_the_oracle_for_a_quarter(isolated):
 
 # -- conditions: the engine's matching against the language's three-valued logic -----------------------------------
 def test_engine_conditions_follow_three_valued_logic(isolated):
-    @given(c=condition_rulesets(), facts=member_facts(category=None))
+    @given(c=condition_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(c, facts):
         isolated.note(f"rule set:\n{c.text}\nfacts:\n{facts.model_dump_json(indent=1)}")
         rs = c.load()
@@ -317,12 +318,12 @@ def test_engine_conditions_follow_three_valued_logic(isolated):
         assert_invariants(rs, b)
         v = view_of(facts, pr.Period.parse(PERIOD), {})
         env = subject_env(v)
-        assert b.line("S1").points == (50.0 if c.flag.holds(env) else 0.0), c.flag.text
-        assert b.line("S2").points == (50.0 if c.when.holds(env) else 0.0), c.when.text
-        assert b.vetoed == c.veto.holds(env), c.veto.text
-        want_records = sorted(f"record:{r.month}" for r in v.records if c.records.holds(record_env(r)))
+        assert b.line("S1").points == (50.0 if holds(c.flag, env) else 0.0), c.flag.text
+        assert b.line("S2").points == (50.0 if holds(c.when, env) else 0.0), c.when.text
+        assert b.vetoed == holds(c.veto, env), c.veto.text
+        want_records = sorted(f"record:{r.month}" for r in v.records if holds(c.records, record_env(r)))
         want_incidents = sorted(f"incident:{i.incident_id}" for i in v.incidents
-                                if c.incidents.holds(incident_env(i)))
+                                if holds(c.incidents, incident_env(i)))
         lines = {ln.rule_id: ln for ln in b.lines}
         assert (lines["K1"].evidence.counted if "K1" in lines else []) == want_records, c.records.text
         assert (lines["K2"].evidence.counted if "K2" in lines else []) == want_incidents, c.incidents.text
@@ -373,7 +374,7 @@ def test_small_amounts_of_a_summed_deduction_are_counted(isolated):
 
 
 # -- vetoes and fairness -------------------------------------------------------------------------------------------
-@given(facts=member_facts())
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"))
 def test_example_verified_veto_forces_the_lowest_grade(example_ruleset, facts):
     rs = example_ruleset
     b = pr.evaluate(rs, with_incident(facts, veto_incident("IVETO")), period=PERIOD)
@@ -386,7 +387,7 @@ def test_example_verified_veto_forces_the_lowest_grade(example_ruleset, facts):
     assert_invariants(rs, b)
 
 
-@given(facts=member_facts())
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"))
 def test_example_unverified_veto_incident_changes_nothing(example_ruleset, facts):
     before = pr.evaluate(example_ruleset, facts, period=PERIOD).to_json()
     after = pr.evaluate(example_ruleset, with_incident(facts, veto_incident("IVETO", verified=False)),
@@ -419,7 +420,7 @@ def test_a_veto_incident_of_another_subject_is_rejected_by_the_bundle():
 
 
 def test_generated_verified_veto_forces_the_lowest_grade(isolated):
-    @given(g=rulesets(with_crisis_veto=True), facts=member_facts(category=None))
+    @given(g=generated_rulesets(with_crisis_veto=True), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(g, facts):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -435,7 +436,7 @@ def test_generated_verified_veto_forces_the_lowest_grade(isolated):
 
 
 def test_generated_unverified_veto_incident_changes_nothing(isolated):
-    @given(g=rulesets(with_crisis_veto=True), facts=member_facts(category=None))
+    @given(g=generated_rulesets(with_crisis_veto=True), facts=subject_facts("member", edges=GENERATED_EDGES))
     def body(g, facts):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -447,7 +448,7 @@ def test_generated_unverified_veto_incident_changes_nothing(isolated):
 
 
 # -- monotonicity --------------------------------------------------------------------------------------------------
-@given(facts=member_facts(), data=st.data())
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"), data=st.data())
 def test_example_declared_monotone_fields_never_lower_the_total(example_ruleset, facts, data):
     rs = example_ruleset
     assume(facts.records)
@@ -462,7 +463,7 @@ def test_example_declared_monotone_fields_never_lower_the_total(example_ruleset,
 
 
 def test_generated_declared_monotone_fields_never_lower_the_total(isolated):
-    @given(g=rulesets(), facts=member_facts(category=None), data=st.data())
+    @given(g=generated_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES), data=st.data())
     def body(g, facts, data):
         assume(facts.records)
         note_example(isolated, g, facts)
@@ -488,7 +489,7 @@ def _shuffled(facts: pr.MemberFacts, seed: int) -> pr.MemberFacts:
                           commendations=tuple(parts[2]), annual=facts.annual)
 
 
-@given(facts=member_facts(), seed=st.integers(0, 2**32))
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service"), seed=st.integers(0, 2**32))
 def test_example_breakdowns_are_byte_identical(example_ruleset, example_dir, facts, seed):
     rs = example_ruleset
     first = pr.evaluate(rs, facts, period=PERIOD)
@@ -507,7 +508,7 @@ def test_example_breakdowns_are_byte_identical(example_ruleset, example_dir, fac
 
 
 def test_generated_breakdowns_are_byte_identical(isolated):
-    @given(g=rulesets(), facts=member_facts(category=None), seed=st.integers(0, 2**32))
+    @given(g=generated_rulesets(), facts=subject_facts("member", edges=GENERATED_EDGES), seed=st.integers(0, 2**32))
     def body(g, facts, seed):
         note_example(isolated, g, facts)
         rs = g.load()
@@ -553,7 +554,7 @@ def test_breakdowns_are_identical_across_processes_and_hash_seeds(example_dir, t
 
 
 # -- parameter overrides -------------------------------------------------------------------------------------------
-@given(facts=member_facts(organ_staff=True))
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service", is_organ_staff=True))
 def test_raising_the_organ_volunteering_target_never_raises_the_line(example_ruleset, facts):
     rs = example_ruleset
     base_hash, base_params = rs.content_hash, dict(rs.params)
@@ -572,7 +573,7 @@ def test_raising_the_organ_volunteering_target_never_raises_the_line(example_rul
     assert pr.evaluate(rs, facts, period=PERIOD).to_json() == before.to_json()
 
 
-@given(facts=member_facts(organ_staff=False))
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service", is_organ_staff=False))
 def test_the_organ_target_does_not_touch_other_members(example_ruleset, facts):
     stricter = example_ruleset.with_params(organ_volunteer_hours=150)
     before = pr.evaluate(example_ruleset, facts, period=PERIOD)

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyrules as pr
+from hand_facts import veto_incident
 from partyrules.facts.enums import MemberCategory
 from partyrules.synthetic import generate_member_facts
-from strategies import member_facts, veto_incident
+from partyrules.testing import GENERATED_EDGES, subject_facts
 
 PERIOD = "2026"
 THREADS = 4
@@ -87,7 +88,8 @@ def test_evaluate_many_in_threads(example_ruleset, population):
     assert threaded == single
 
 
-@given(population=st.lists(member_facts(), min_size=4, max_size=16))
+@given(population=st.lists(subject_facts("member", edges=GENERATED_EDGES, category="in_service"), min_size=4,
+                           max_size=16))
 def test_generated_members_in_threads(example_ruleset, population):
     single = [pr.evaluate(example_ruleset, f, period=PERIOD).to_json() for f in population]
     assert _in_threads(lambda f: pr.evaluate(example_ruleset, f, period=PERIOD).to_json(), population) == single

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import partyrules as pr
+from hand_facts import veto_incident
 from partyrules.compile.columns import divide
 from partyrules.evaluate import vector as vector_module
 from partyrules.evaluate.backend import SubjectBackend
@@ -25,8 +26,7 @@ from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
 from partyrules.score.vector import round6, seq_sum
-from partyrules.testing import facts_for
-from strategies import condition_rulesets, member_facts, rulesets, veto_incident
+from partyrules.testing import GENERATED_EDGES, condition_rulesets, facts_for, generated_rulesets, subject_facts
 
 PERIOD = "2026"
 SHIPPED = ("branch", "in_service", "retired", "new_citizen", "community")
@@ -125,7 +125,8 @@ def _members(facts_list: list[pr.MemberFacts]) -> list[pr.MemberFacts]:
     return out
 
 
-@given(g=rulesets(with_crisis_veto=True), facts=st.lists(member_facts(category=None), min_size=1, max_size=4),
+@given(g=generated_rulesets(with_crisis_veto=True),
+       facts=st.lists(subject_facts("member", edges=GENERATED_EDGES), min_size=1, max_size=4),
        veto=st.booleans())
 def test_generated_rulesets_agree_on_every_backend(g, facts, veto):
     rs = g.load()
@@ -136,7 +137,7 @@ def test_generated_rulesets_agree_on_every_backend(g, facts, veto):
     assert_every_backend_agrees(rs, _members(facts))
 
 
-@given(c=condition_rulesets(), facts=st.lists(member_facts(category=None), min_size=1, max_size=4))
+@given(c=condition_rulesets(), facts=st.lists(subject_facts("member", edges=GENERATED_EDGES), min_size=1, max_size=4))
 def test_random_conditions_agree_on_every_backend(c, facts):
     assert_every_backend_agrees(c.load(), _members(facts))
 

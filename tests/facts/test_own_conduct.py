@@ -19,7 +19,7 @@ from partyrules.cycle.year import run_year
 from partyrules.errors import EvaluationError, ForeignConductError
 from partyrules.population.frames import facts_to_population, table_schema
 from partyrules.synthetic import generate_member_facts
-from strategies import commendations, incidents, member_facts
+from partyrules.testing import GENERATED_EDGES, commendations, incidents, subject_facts
 
 PERIOD = "2026"
 YEAR = 2026
@@ -221,9 +221,9 @@ def foreign_items(draw: st.DrawFn) -> pr.Incident | pr.Commendation:
     owner = draw(OTHER_IDS) if kind == "member" else draw(st.sampled_from(["M1", "B1"]))
     ident = "FOREIGN-" + draw(st.sampled_from(["0", "1", "X-9"]))  # not an id the member's own items use
     if draw(st.booleans()):
-        com = draw(commendations(member_id=owner, commendation_id=ident))
+        com = draw(commendations("member", subject_id=owner, commendation_id=ident))
         return pr.Commendation.model_validate({**com.model_dump(), "subject_kind": kind})
-    base = draw(incidents(member_id=owner, incident_id=ident))
+    base = draw(incidents("member", subject_id=owner, incident_id=ident))
     if kind == "member":
         return base
     kinds = {"branch": "ledger_incomplete", "community": "mass_incident_major"}
@@ -238,7 +238,8 @@ def ident_of(item: pr.Incident | pr.Commendation) -> tuple[str, str, str]:
 
 
 @settings(max_examples=30)
-@given(facts=member_facts(max_incidents=3), foreign=foreign_items(), build=st.sampled_from(sorted(BUILDERS)),
+@given(facts=subject_facts("member", edges=GENERATED_EDGES, category="in_service", max_incidents=3),
+       foreign=foreign_items(), build=st.sampled_from(sorted(BUILDERS)),
        entry=st.sampled_from(["evaluate", "live", "live_add", "run_year", "score_population"]))
 def test_every_entry_point_refuses_another_subjects_conduct(example_ruleset, facts, foreign, build, entry):
     field, ident, add = ident_of(foreign)
