@@ -43,7 +43,7 @@ SLOW_MODULES = {
     "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "ranking/test_ranking_table.py",
     "analyse/test_analyse_plots_report.py", "cycle/test_ledger.py", "cycle/test_objections.py",
     "cycle/test_year_ledger.py", "quota/test_quota_subjects.py", "ranking/test_ranking_subjects.py",
-    "ranking/test_ranking_partitioned.py",
+    "ranking/test_ranking_partitioned.py", "funding/test_funding_partitioned.py",
     "facts/test_own_conduct.py", "quota/test_quota_table.py", "quota/test_quota_partitioned.py",
     "synthetic/test_generate_properties.py", "test_check.py", "test_vector_backend.py", "test_semantics.py",
     "test_live.py", "test_threads.py", "test_reference_backend.py", "test_docs_notebook.py", "test_readme.py",

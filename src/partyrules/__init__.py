@@ -27,7 +27,6 @@ from .analyse.recourse import Change, Recourse, recourse
 from .analyse.reform import Reform, ReformError, apply_reform, compose, load_reform, loads_reform
 from .cycle.annual import AnnualResult
 from .cycle.followup import FollowUpError, Recommendation
-from .cycle.funding import Allocation, FundingError, allocate
 from .cycle.ledger import AuditEvent, Finalisation, Ledger, ObjectionRecord, Publication
 from .cycle.objections import (
     LedgerError,
@@ -83,6 +82,7 @@ from .facts import (
     register_incident_kind,
 )
 from .facts.exemplary import exemplary_branch, exemplary_member
+from .funding import Allocation, FundingError, allocate
 from .periods import Month, Period
 from .population.frames import Population, facts_to_population
 from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population

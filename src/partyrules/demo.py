@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 from .cycle.annual import AnnualResult
-from .cycle.funding import fmt_yuan
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
+from .funding import fmt_yuan
 from .ranking import Rank
 from .results import ScoreBreakdown
 from .rulesets.model import RuleSet

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from synth_scores import Knobs, synthetic_scores
 
 import partyrules as pr
-from partyrules.analyse.compare import NOT_APPLICABLE, ComparisonError, allocate_frame, compare
+from partyrules.analyse.compare import NOT_APPLICABLE, ComparisonError, compare
 from partyrules.analyse.diff import attribute
-from partyrules.cycle.funding import FundingError, allocate
+from partyrules.funding import FundingError, allocate
 from partyrules.score.table import PopulationScores
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.1, 0.4]), discrete=st.sampled_from([0.0, 0.5, 1.0]),
@@ -150,16 +150,6 @@ def test_funding_sums_to_the_pool_and_follows_allocate(example_rs, n, seed, k1, 
     assert (f["shift_fen"] == f["reform_fen"] - f["base_fen"]).all()
     by_cat = c.funding_by_group.filter(pl.col("by") == "category")
     assert int(by_cat["shift_fen"].sum()) == int(f["shift_fen"].sum())
-
-
-def test_allocate_frame_refuses_bad_input():
-    entries = pl.DataFrame({"subject_id": ["a"], "score": [120.0], "vetoed": [False]})
-    with pytest.raises(FundingError, match=r"0\.\.100"):
-        allocate_frame(100, entries)
-    with pytest.raises(FundingError, match="non-negative"):
-        allocate_frame(-1, entries.with_columns(pl.lit(50.0).alias("score")))
-    with pytest.raises(FundingError, match="basis"):
-        allocate_frame(100, entries.with_columns(pl.lit(50.0).alias("score")), basis="rank")
 
 
 def test_compare_refuses_mismatched_tables(example_rs, in_service_rs):

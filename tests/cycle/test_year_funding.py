@@ -9,8 +9,8 @@ from functools import cache
 import pytest
 
 import partyrules as pr
-from partyrules.cycle.funding import BranchIndices, FundingError, IndexWeights, allocate
 from partyrules.cycle.year import YearOptions, YearResult, funding_weights, run_year, shipped_rulesets
+from partyrules.funding import BranchIndices, FundingError, IndexWeights, allocate
 from partyrules.ranking import score_key
 
 YEAR = 2026

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..cycle.funding import FundingError
 from ..errors import PartyRulesError
+from ..funding.subjects import FundingError
+from ..funding.table import allocate_frame
 from ..rulesets.model import RuleSet
 from ..score.table import PopulationScores, score_columns
 
@@ -45,8 +46,8 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-__all__ = ["NOT_APPLICABLE", "Comparison", "ComparisonError", "ComparisonStats", "allocate_frame",
-           "attribution_frame", "check_compare_options", "check_funding_options", "check_funding_scores", "compare",
+__all__ = ["NOT_APPLICABLE", "Comparison", "ComparisonError", "ComparisonStats",
+           "attribution_frame", "check_compare_options", "compare",
            "comparison_keys", "contribution_keys", "grade_order", "grouping_columns",
            "kendall_tau_b", "moved_frame", "transition_matrix", "wide_frame"]
 
@@ -776,7 +777,7 @@ class Comparison:
     def funding(self) -> pl.DataFrame | None:
         """When a pool was given: per subject ``subject_id, <groups>, base_fen, reform_fen, shift_fen`` (integer
         fen; 0 on a side where the subject is not scored). Each side is allocated by the rule of
-        :func:`partyrules.cycle.funding.allocate` (same pool, same options, see :func:`allocate_frame`), so each
+        :func:`partyrules.funding.allocate` (same pool, same options, see :func:`allocate_frame`), so each
         side sums to the pool, less any ``unallocated_fen`` (see :attr:`funding_totals`)."""
         return None if self._funding is None else self._funding[0]
 
@@ -812,76 +813,6 @@ class Comparison:
             out["funding_gainers"] = int(self.funding.filter(pl.col("shift_fen") > 0).height)
             out["funding_losers"] = int(self.funding.filter(pl.col("shift_fen") < 0).height)
         return out
-
-
-def check_funding_options(pool_fen: int, *, basis: str = "score", vetoed_floor_fen: int = 0,
-                          min_score: float = 0.0) -> None:
-    """Raise :class:`FundingError` for a pool, floor, basis or pass line that :func:`allocate_frame` (and the
-    distributed allocation) cannot take."""
-    for name, value in (("the pool", pool_fen), ("vetoed_floor_fen", vetoed_floor_fen)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise FundingError(f"{name} must be a non-negative integer number of fen, got {value!r}",
-                               hint="1 yuan = 100 fen, e.g. 500000 for 5000 yuan")
-    if basis not in ("score", "excess"):
-        raise FundingError(f"unknown basis {basis!r}", hint="use 'score' or 'excess'")
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100:
-        raise FundingError(f"min_score must be a number in 0..100, got {min_score!r}", hint="e.g. 60, a pass line")
-
-
-def check_funding_scores(entries: pl.DataFrame, where: str = "") -> None:
-    """Raise :class:`FundingError` naming the first subject whose ``score`` is missing, NaN or outside 0..100."""
-    import polars as pl
-
-    bad = entries.filter(pl.col("score").is_null() | pl.col("score").is_nan() | (pl.col("score") < 0)
-                         | (pl.col("score") > 100))
-    if bad.height:
-        raise FundingError(f"{bad['subject_id'][0]!r}: the score must be a finite number in 0..100, got "
-                           f"{bad['score'][0]!r} ({bad.height} such subject(s){where})",
-                           hint="funding by index needs scores on a 0..100 scale")
-
-
-def allocate_frame(pool_fen: int, entries: pl.DataFrame, *, basis: str = "score", vetoed_floor_fen: int = 0,
-                   min_score: float = 0.0) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The rule of :func:`partyrules.cycle.funding.allocate` over a frame (``subject_id, score, vetoed``), in
-    integer column arithmetic: ``(subject_id, amount_fen)`` and ``{pool_fen, allocated_fen, unallocated_fen}``.
-
-    Scores are taken as whole millionths (nearest, ties to even), as breakdowns give them; weights and quotas are
-    exact 128-bit integers, leftover fen go to the largest remainders (ties: higher score, then subject id), so
-    the amounts equal ``allocate``'s for the same entries.
-    """
-    import polars as pl
-
-    check_funding_options(pool_fen, basis=basis, vetoed_floor_fen=vetoed_floor_fen, min_score=min_score)
-    check_funding_scores(entries)
-    n_vetoed = int(entries["vetoed"].sum()) if entries.height else 0
-    floors = vetoed_floor_fen * n_vetoed
-    if floors > pool_fen:
-        raise FundingError(f"the floors of {n_vetoed} vetoed subject(s) ({floors} fen) exceed the pool of "
-                           f"{pool_fen} fen", hint="lower vetoed_floor_fen or raise the pool")
-    rest = pool_fen - floors
-    i128 = pl.Int128
-    min_key = round(float(min_score) * 1_000_000)
-    key = (pl.col("score") * 1_000_000).round(0).cast(pl.Int64)
-    f = entries.select("subject_id", "vetoed", key.alias("k"))
-    weight = pl.col("k") if basis == "score" else pl.col("k") - min_key
-    eligible = ~pl.col("vetoed") & ((pl.col("k") >= min_key) if basis == "score" else (pl.col("k") > min_key))
-    f = f.with_columns(pl.when(eligible).then(weight).otherwise(0).cast(i128).alias("w"))
-    f = f.with_columns(pl.when(pl.col("w") > 0).then(pl.col("w")).otherwise(0).cast(i128).alias("w"))
-    total = int(f["w"].sum()) if f.height else 0
-    if total == 0:
-        amounts = f.select("subject_id", pl.when(pl.col("vetoed")).then(vetoed_floor_fen).otherwise(0)
-                           .cast(pl.Int64).alias("amount_fen"))
-        return amounts, {"pool_fen": pool_fen, "allocated_fen": floors, "unallocated_fen": rest}
-    prod = pl.col("w") * pl.lit(rest, dtype=i128)
-    f = f.with_columns((prod // pl.lit(total, dtype=i128)).cast(pl.Int64).alias("base"),
-                       (prod % pl.lit(total, dtype=i128)).alias("rem"))
-    left = rest - int(f["base"].sum())
-    f = f.with_columns((pl.col("w") > 0).alias("e")).sort(["e", "rem", "k", "subject_id"],
-                                                          descending=[True, True, True, False])
-    f = f.with_columns((pl.int_range(pl.len()) < left).alias("extra"))
-    amounts = f.select("subject_id", pl.when(pl.col("vetoed")).then(pl.lit(vetoed_floor_fen, dtype=pl.Int64))
-                       .otherwise(pl.col("base") + pl.col("extra").cast(pl.Int64)).alias("amount_fen"))
-    return amounts, {"pool_fen": pool_fen, "allocated_fen": pool_fen, "unallocated_fen": 0}
 
 
 def _side(scores: PopulationScores, tag: str, keys: list[str], extra: list[str]) -> pl.LazyFrame:
@@ -1009,7 +940,7 @@ def compare(base: PopulationScores, reform: PopulationScores, *, by: Sequence[st
     is then added to ``by``. ``top_k`` is the size of the top for :attr:`Comparison.top_k_overlap`.
     ``funding_pool`` (integer fen) allocates the same pool under both and reports the shift;
     ``funding_options`` are passed on (``basis``, ``min_score``, ``vetoed_floor_fen``, as for
-    :func:`partyrules.cycle.funding.allocate`). Subjects scored on one side only are kept (grade ``n/a`` on the
+    :func:`partyrules.funding.allocate`). Subjects scored on one side only are kept (grade ``n/a`` on the
     other side). ``epsilon`` is the change of total below which a total counts as unchanged.
     """
     for x, name in ((base, "base"), (reform, "reform")):

@@ -19,6 +19,15 @@ from ..errors import PartyRulesError
 from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
 from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..funding import (
+    PARAM_BRANCH_WEIGHT,
+    PARAM_MEMBERS_WEIGHT,
+    Allocation,
+    BranchIndices,
+    FundingError,
+    IndexWeights,
+    allocate,
+)
 from ..periods import Period
 from ..quota import apply_quota
 from ..ranking import (
@@ -37,15 +46,6 @@ from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
 from ..shipped_rulesets import shipped_ruleset_path
 from .annual import AnnualResult
-from .funding import (
-    PARAM_BRANCH_WEIGHT,
-    PARAM_MEMBERS_WEIGHT,
-    Allocation,
-    BranchIndices,
-    FundingError,
-    IndexWeights,
-    allocate,
-)
 from .hashing import breakdown_hash
 from .ledger import DEFAULT_SCOPE, Ledger, Publication
 from .objections import AppliedCorrection, apply_correction

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from .cluster import client_for, connect
 from .comparison import DistributedComparison, compare_distributed
 from .diagnostics import diagnose_distributed
-from .funding import allocate_distributed, funding_entries
 from .scoring import DistributedScores, PartitionResult, score_distributed
 from .source import DistributedError, PartitionError, Partitions, dask_partitions, parquet_partitions
 from .table import PartitionedFrame
@@ -36,13 +35,11 @@ __all__ = [
     "PartitionResult",
     "PartitionedFrame",
     "Partitions",
-    "allocate_distributed",
     "client_for",
     "compare_distributed",
     "connect",
     "dask_partitions",
     "diagnose_distributed",
-    "funding_entries",
     "lists_distributed",
     "parquet_partitions",
     "quota_distributed",

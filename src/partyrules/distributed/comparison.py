@@ -5,7 +5,7 @@ Both sides are scored from the same partitions, so each subject's base and refor
 partition and its comparison row (:func:`partyrules.analyse.compare.wide_frame`) is built where they live. The
 per-group statistics come from each partition's exact partial (:class:`~partyrules.analyse.compare.ComparisonStats`:
 integer counts, points in whole millionths, each group's top k), merged here and finished as on one machine;
-funding is allocated over both sides with :func:`~partyrules.distributed.funding.allocate_distributed`. The
+funding is allocated over both sides with :func:`~partyrules.funding.allocate_distributed`. The
 per-subject tables (``wide``, ``moved``, ``attribution``, ``funding``) stay on the cluster as
 :class:`~partyrules.distributed.table.PartitionedFrame`; everything else is small and here. Each table equals
 the single-machine one (the per-subject ones once sorted by subject id).
@@ -32,8 +32,8 @@ from ..analyse.compare import (
     transition_matrix,
     wide_frame,
 )
+from ..funding.partitioned import allocate_distributed
 from ..score.table import PopulationScores
-from .funding import allocate_distributed
 from .scoring import DistributedScores, PartitionResult
 from .table import PartitionedFrame, share
 

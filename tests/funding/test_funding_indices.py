@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.cycle.funding import BranchIndices, FundingError, IndexWeights, allocate
+from partyrules.funding import BranchIndices, FundingError, IndexWeights, allocate
 from partyrules.ranking import Ranked
 
 

@@ -1,5 +1,5 @@
 """Funding allocated over a population scored on a cluster, by the rule of
-:func:`partyrules.analyse.compare.allocate_frame` (and so of :func:`partyrules.cycle.funding.allocate`), to the fen.
+:func:`partyrules.funding.allocate_frame` (and so of :func:`partyrules.funding.allocate`), to the fen.
 
 Largest-remainder allocation needs two global facts: the sum of the weights, and which subjects hold the
 ``left`` largest remainders (ties: higher score, then smaller subject id). The sum is a reduction of exact
@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..analyse.compare import check_funding_options, check_funding_scores
-from ..cycle.funding import FundingError
-from .table import PartitionedFrame
+from ..distributed.table import PartitionedFrame
+from .subjects import FundingError
+from .table import check_funding_options, check_funding_scores
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["allocate_distributed", "funding_entries"]
+__all__ = ["allocate_distributed"]
 
 _BUCKETS = 1024
 
@@ -137,7 +137,7 @@ def _select(parts: PartitionedFrame, left: int, total: int) -> tuple[int, int, l
 def allocate_distributed(pool_fen: int, entries: PartitionedFrame, *, basis: str = "score",
                          vetoed_floor_fen: int = 0, min_score: float = 0.0) -> tuple[PartitionedFrame, dict[str, int]]:
     """Allocate ``pool_fen`` over partitioned entries (``subject_id, score, vetoed`` per partition): ``(amounts,
-    totals)`` as :func:`partyrules.analyse.compare.allocate_frame` gives them, the amounts one table per
+    totals)`` as :func:`partyrules.funding.allocate_frame` gives them, the amounts one table per
     partition (``subject_id, amount_fen``), the same to the fen."""
     check_funding_options(pool_fen, basis=basis, vetoed_floor_fen=vetoed_floor_fen, min_score=min_score)
     weighted = entries.map_frame(_weights, basis, round(float(min_score) * 1_000_000))
@@ -157,9 +157,3 @@ def allocate_distributed(pool_fen: int, entries: PartitionedFrame, *, basis: str
     cut = _select(based, left, total) if left > 0 else None
     amounts = based.map_frame(_amounts, vetoed_floor_fen, cut)
     return amounts, {"pool_fen": pool_fen, "allocated_fen": pool_fen, "unallocated_fen": 0}
-
-
-def funding_entries(frame: pl.DataFrame) -> pl.DataFrame:
-    """The entries of a score table for funding: ``subject_id, score`` (the total) and ``vetoed``."""
-    return frame.select("subject_id", frame.get_column("total").alias("score"), "vetoed")
-

@@ -1,4 +1,4 @@
-"""Funding by index, 以奖代补 (partyrules.cycle.funding)."""
+"""Funding by index, 以奖代补, per subject (partyrules.funding.subjects)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partyrules.cycle.funding import FundingError, NoEligibleError, allocate, fmt_yuan
 from partyrules.errors import PartyRulesError
+from partyrules.funding import FundingError, NoEligibleError, allocate, fmt_yuan
 from partyrules.ranking import Ranked, rank
 
 
