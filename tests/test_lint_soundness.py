@@ -1,8 +1,9 @@
 """The abstract analysis behind ``partyrules validate`` is sound: what it says a condition can never be, it never is.
 
-Random conditions (tests/strategies.py, each with its three-valued meaning computed in plain Python) are compiled
-in a rule set and analysed; for random valid facts, the value the condition really has must be one of the outcomes
-the analysis allows. Conditions of aggregations are checked the same way on every record and incident.
+Random conditions (partyrules.testing.conditions; their three-valued meaning computed in plain Python by
+tests/semantic_oracles.py) are compiled in a rule set and analysed; for random valid facts, the value the condition
+really has must be one of the outcomes the analysis allows. Conditions of aggregations are checked the same way on
+every record and incident.
 """
 
 from __future__ import annotations
