@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .codes import zh_line
 from .commands import register_commands
 from .commands.common import (
     EXIT_INVALID,
@@ -30,6 +31,7 @@ from .commands.common import (
     ruleset_arg,
     ruleset_files,
 )
+from .commands.lang import add_lang_flag
 from .commands.progress import add_progress_flag, progress_for
 from .errors import Diagnostic, Location, ParameterError, PartyRulesError, RuleSetError
 
@@ -78,12 +80,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"valid": n_errors == 0, "strict": args.strict, "errors": n_errors,
                           "warnings": n_warnings, "files": results}, ensure_ascii=False, indent=2))
     else:
+        zh = args.lang == "zh"
         for d in problems:
-            print(_finding(d))
+            print(zh_line(d) if zh else _finding(d))
         ok = sum(1 for r in results if r["valid"])
-        print(f"partyrules validate: {ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid; "
-              f"{n_errors} error{'s' if n_errors != 1 else ''}, {n_warnings} warning{'s' if n_warnings != 1 else ''}"
-              + (" (--strict: warnings fail)" if args.strict and n_warnings else ""), file=sys.stderr)
+        if zh:
+            print(f"partyrules validate: {len(results)} 个规则集中 {ok} 个有效; {n_errors} 个错误, {n_warnings} 个警告"
+                  + (" (--strict: 警告也视为失败)" if args.strict and n_warnings else ""), file=sys.stderr)
+        else:
+            print(f"partyrules validate: {ok} of {len(results)} rule set{'s' if len(results) != 1 else ''} valid; "
+                  f"{n_errors} error{'s' if n_errors != 1 else ''}, "
+                  f"{n_warnings} warning{'s' if n_warnings != 1 else ''}"
+                  + (" (--strict: warnings fail)" if args.strict and n_warnings else ""), file=sys.stderr)
     return EXIT_INVALID if failed else 0
 
 
@@ -244,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rule-set files, directories of them, or shipped names (in_service, branch, ...)")
     v.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
     v.add_argument("--strict", action="store_true", help="warnings fail too (exit 3)")
+    add_lang_flag(v)
     v.set_defaults(func=cmd_validate)
 
     i = sub.add_parser("inspect", help="summarise a rule set")

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .errors import Diagnostic
+
 Severity = Literal["error", "warning"]
 
 # the kinds of the rule-set loader's diagnostics: the class each is raised as (rulesets.problems.error_class)
@@ -256,6 +258,32 @@ def describe(code: str) -> Code:
         return CODES[code]
     except KeyError:
         raise KeyError(f"unknown code {code!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class BilingualDiagnostic(Diagnostic):
+    """A diagnostic whose message (and hint) were also written in Chinese where it was found, with the same
+    values: the linter's findings. ``format()`` and ``to_dict()`` stay English, as before."""
+
+    message_zh: str | None = None
+    hint_zh: str | None = None
+
+
+def zh_line(d: Diagnostic) -> str:
+    """A diagnostic in Chinese: ``CODE 位置: 说明 (提示: ...)``.
+
+    A diagnostic written in both languages where it was found gives its own Chinese message; any other gives the
+    registry's Chinese title with its English message (which carries the values) as a ``(详情: ...)`` tail."""
+    where = f" {d.location}" if d.location else ""
+    severity = "警告: " if d.severity == "warning" else ""
+    entry = CODES.get(d.code)
+    if isinstance(d, BilingualDiagnostic) and d.message_zh:
+        text, hint = d.message_zh, d.hint_zh
+    else:
+        detail = d.message + (f"; hint: {d.hint}" if d.hint and not (entry and entry.hint_zh) else "")
+        text = f"{entry.zh if entry else '问题'} (详情: {detail})"
+        hint = entry.hint_zh if entry else None
+    return f"{d.code}{where}: {severity}{text}" + (f" (提示: {hint})" if hint else "")
 
 
 _PREFIXES = (("PR", "Errors raised", "抛出的错误"), ("RS", "Rule sets", "规则集"),

@@ -12,14 +12,18 @@ import argparse
 import json
 import sys
 import textwrap
+import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..codes import zh_line
+from ..errors import Diagnostic
 from ..rulesets.cases import Mismatch
 from ..testing.cases import COVERAGE_DEFINITION, CaseResult, SuiteResult, run_tests
 from .common import EXIT_INVALID, EXIT_TEST_FAILED, error_line, ruleset_arg
+from .lang import add_lang_flag
 
 _HELP = f"""Run the YAML test cases (docs/testing-rulesets.md) of rule sets. PATH is a rule-set file (its case
 files beside it are found by their 'ruleset:'), a *.test.yaml file, or a directory (every rule set and case file
@@ -54,6 +58,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                    help="exit 4 when a rule set has no test cases, or a case file has none")
     t.add_argument("--format", choices=["text", "json", "junit"], default="text",
                    help="report format (default text; junit for CI test reports)")
+    add_lang_flag(t)
     t.set_defaults(func=cmd_test)
 
 
@@ -64,6 +69,7 @@ class Gate:
     gate: str
     suite: str
     message: str
+    message_zh: str = ""
 
 
 def _empty_files(s: SuiteResult) -> list[str]:
@@ -79,11 +85,16 @@ def _gates(suites: Sequence[SuiteResult], min_coverage: float | None, fail_on_em
             continue
         if fail_on_empty:
             if not s.case_files:
-                out.append(Gate("fail_on_empty", s.name, f"{s.ruleset_path}: no case file names this rule set"))
-            out.extend(Gate("fail_on_empty", s.name, f"{f}: the case file has no cases") for f in _empty_files(s))
+                out.append(Gate("fail_on_empty", s.name, f"{s.ruleset_path}: no case file names this rule set",
+                                f"{s.ruleset_path}: 没有测试用例文件指向该规则集"))
+            out.extend(Gate("fail_on_empty", s.name, f"{f}: the case file has no cases", f"{f}: 该用例文件没有用例")
+                       for f in _empty_files(s))
         if min_coverage is not None and s.coverage is not None and s.coverage.percent + 1e-9 < min_coverage:
-            out.append(Gate("min_coverage", s.name, f"{s.name}: rule coverage {s.coverage.percent:.2f}% is below "
-                            f"--min-coverage {min_coverage:g}% ({s.coverage.hit} of {s.coverage.total} covered)"))
+            c = s.coverage
+            out.append(Gate("min_coverage", s.name, f"{s.name}: rule coverage {c.percent:.2f}% is below "
+                            f"--min-coverage {min_coverage:g}% ({c.hit} of {c.total} covered)",
+                            f"{s.name}: 规则覆盖率 {c.percent:.2f}% 低于 --min-coverage {min_coverage:g}% "
+                            f"({c.total} 项中覆盖 {c.hit} 项)"))
     return out
 
 
@@ -110,62 +121,118 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def side_by_side(mismatches: Sequence[Mismatch], indent: str = "    ") -> list[str]:
+# the assertions of the case format (docs/testing-rulesets.md) and the fixed values a mismatch can show, in Chinese
+_WHAT_ZH = {"total": "总分", "grade": "等次", "vetoed": "是否否决", "dimension": "维度", "line": "行", "status": "状态",
+            "vetoes": "否决项", "warnings": "警示", "absent": "不应出现", "raises": "应抛出", "error": "错误",
+            "facts": "事实数据"}
+_VALUE_ZH = {"no line": "无此行", "no error": "无错误", "valid facts": "有效的事实数据"}
+_KIND_ZH = {"standards": "标准", "deductions": "扣分项", "deduction_caps": "扣分上限", "vetoes": "否决项",
+            "checks": "检查项"}
+
+
+def _what(what: str, lang: str) -> str:
+    if lang != "zh":
+        return what
+    head, _, rest = what.partition(" ")
+    return f"{_WHAT_ZH.get(head, head)} {rest}".strip()
+
+
+def _value(v: Any, lang: str) -> str:
+    text = fmt_value(v)
+    return _VALUE_ZH.get(text, text) if lang == "zh" else text
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, measure: Callable[[str], int]) -> str:
+    return text + " " * max(0, width - measure(text))
+
+
+def side_by_side(mismatches: Sequence[Mismatch], indent: str = "    ", lang: str = "en") -> list[str]:
     """The failed assertions as a table: assertion, expected, actual, and a note on the actual value."""
-    rows = [("assertion", "expected", "actual", "")]
-    rows += [(m.what, fmt_value(m.expected), fmt_value(m.actual), m.note) for m in mismatches]
-    w0 = max(len(r[0]) for r in rows)
-    w1 = min(30, max(len(r[1]) for r in rows))
-    w2 = min(30, max(len(r[2]) for r in rows))
-    return [f"{indent}{a:<{w0}}  {b:<{w1}}  {c:<{w2}}  {d}".rstrip() for a, b, c, d in rows]
+    rows = [("assertion", "expected", "actual", "") if lang != "zh" else ("断言", "期望", "实际", "")]
+    rows += [(_what(m.what, lang), _value(m.expected, lang), _value(m.actual, lang),
+              m.note_zh if lang == "zh" else m.note) for m in mismatches]
+    # Chinese is aligned by display width; English as it always was (by characters), so CI logs do not change
+    width = _width if lang == "zh" else len
+    w0 = max(width(r[0]) for r in rows)
+    w1 = min(30, max(width(r[1]) for r in rows))
+    w2 = min(30, max(width(r[2]) for r in rows))
+    return [f"{indent}{_pad(a, w0, width)}  {_pad(b, w1, width)}  {_pad(c, w2, width)}  {d}".rstrip()
+            for a, b, c, d in rows]
 
 
-def _case_lines(r: CaseResult) -> list[str]:
+def _finding(d: Diagnostic, lang: str) -> str:
+    return zh_line(d) if lang == "zh" else d.format()
+
+
+def _case_lines(r: CaseResult, lang: str = "en") -> list[str]:
+    if lang == "zh":
+        if r.outcome == "invalid":
+            return [f"无效 {r.location}: 用例 {r.name!r}", *(f"    {zh_line(d)}" for d in r.diagnostics)]
+        return [f"失败 {r.location}: 用例 {r.name!r}", *side_by_side(r.mismatches, lang="zh")]
     if r.outcome == "invalid":
         return [f"INVALID {r.location}: case {r.name!r}", *(f"    {d.format()}" for d in r.diagnostics)]
     return [f"FAIL {r.location}: case {r.name!r}", *side_by_side(r.mismatches)]
 
 
-def _coverage_line(s: SuiteResult) -> list[str]:
+def _coverage_line(s: SuiteResult, lang: str = "en") -> list[str]:
     if s.coverage is None:
         return []
     c = s.coverage
-    out = [f"  rule coverage {c.percent:.2f}% ({c.hit} of {c.total})"]
+    zh = lang == "zh"
+    out = [f"  规则覆盖率 {c.percent:.2f}% ({c.total} 项中覆盖 {c.hit} 项)" if zh
+           else f"  rule coverage {c.percent:.2f}% ({c.hit} of {c.total})"]
     for kind, ids in c.missing().items():
         if ids:
-            out.append(f"    not exercised: {kind.replace('_', ' ')}: {', '.join(ids)}")
+            out.append(f"    未覆盖的{_KIND_ZH[kind]}: {', '.join(ids)}" if zh
+                       else f"    not exercised: {kind.replace('_', ' ')}: {', '.join(ids)}")
     if c.cannot_be_exceeded:
-        out.append(f"    caps not counted, cannot be exceeded: {', '.join(c.cannot_be_exceeded)}")
+        out.append(f"    不计入的扣分上限(不可能被超过): {', '.join(c.cannot_be_exceeded)}" if zh
+                   else f"    caps not counted, cannot be exceeded: {', '.join(c.cannot_be_exceeded)}")
     return out
 
 
-def render_text(suites: Sequence[SuiteResult], gates: Sequence[Gate]) -> str:
+def _suite_line(s: SuiteResult, lang: str) -> str:
+    passed = sum(1 for r in s.results if r.outcome == "passed")
+    invalid = sum(1 for r in s.results if r.outcome == "invalid")
+    head = f"{s.name} ({s.ruleset_path or ', '.join(s.case_files)}): "
+    if lang == "zh":
+        if s.ruleset is None:
+            return head + "无效, 未运行任何用例"
+        parts = [f"{len(s.results)} 个用例", f"{passed} 个通过"]
+        parts += [f"{len(s.failed)} 个失败"] if s.failed else []
+        parts += [f"{invalid} 个无效"] if invalid else []
+        parts += ["没有用例文件"] if not s.case_files else []
+        return head + ", ".join(parts)
+    if s.ruleset is None:
+        return head + "invalid, no case ran"
+    parts = [f"{len(s.results)} case{'s' if len(s.results) != 1 else ''}", f"{passed} passed"]
+    parts += [f"{len(s.failed)} failed"] if s.failed else []
+    parts += [f"{invalid} invalid"] if invalid else []
+    parts += ["no case file"] if not s.case_files else []
+    return head + ", ".join(parts)
+
+
+def render_text(suites: Sequence[SuiteResult], gates: Sequence[Gate], lang: str = "en") -> str:
     out: list[str] = []
     for s in suites:
-        out.extend(d.format() for d in s.diagnostics)
+        out.extend(_finding(d, lang) for d in s.diagnostics)
         for r in s.results:
             if r.outcome != "passed":
-                out.extend(_case_lines(r))
+                out.extend(_case_lines(r, lang))
     if out:
         out.append("")
     for s in suites:
-        passed = sum(1 for r in s.results if r.outcome == "passed")
-        head = f"{s.name} ({s.ruleset_path or ', '.join(s.case_files)}): "
+        out.append(_suite_line(s, lang))
         if s.ruleset is None:
-            out.append(head + "invalid, no case ran")
             continue
-        parts = [f"{len(s.results)} case{'s' if len(s.results) != 1 else ''}", f"{passed} passed"]
-        if s.failed:
-            parts.append(f"{len(s.failed)} failed")
-        invalid = sum(1 for r in s.results if r.outcome == "invalid")
-        if invalid:
-            parts.append(f"{invalid} invalid")
-        if not s.case_files:
-            parts.append("no case file")
-        out.append(head + ", ".join(parts))
-        out.extend(_coverage_line(s))
-        out.extend(f"  empty case file: {f}" for f in _empty_files(s))
-    out.extend(f"gate failed: {g.message}" for g in gates)
+        out.extend(_coverage_line(s, lang))
+        out.extend((f"  空的用例文件: {f}" if lang == "zh" else f"  empty case file: {f}") for f in _empty_files(s))
+    out.extend((f"门槛未通过: {g.message_zh}" if lang == "zh" else f"gate failed: {g.message}") for g in gates)
     return "\n".join(out)
 
 
@@ -268,9 +335,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     elif args.format == "junit":
         print(render_junit(suites, gates))
     else:
-        print(render_text(suites, gates))
+        print(render_text(suites, gates, args.lang))
     results = [r for s in suites for r in s.results]
     passed = sum(1 for r in results if r.outcome == "passed")
-    print(f"partyrules test: {passed} of {len(results)} case{'s' if len(results) != 1 else ''} passed in "
-          f"{len(suites)} rule set{'s' if len(suites) != 1 else ''}", file=sys.stderr)
+    if args.lang == "zh":
+        print(f"partyrules test: {len(suites)} 个规则集, {len(results)} 个用例中 {passed} 个通过", file=sys.stderr)
+    else:
+        print(f"partyrules test: {passed} of {len(results)} case{'s' if len(results) != 1 else ''} passed in "
+              f"{len(suites)} rule set{'s' if len(suites) != 1 else ''}", file=sys.stderr)
     return code

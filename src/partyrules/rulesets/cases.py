@@ -44,6 +44,7 @@ class Mismatch:
     actual: Any
     note: str = ""
     message: str | None = None  # the one-line form when it is not "what: expected X, got Y (note)"
+    note_zh: str = ""  # the note in Chinese, with the same values
 
     def __str__(self) -> str:
         if self.message is not None:
@@ -127,23 +128,30 @@ def _num(x: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _evidence(ln: Any) -> str:
+_NOTE_WORDS = {"en": ("before cap", "read", "counted", " and {n} more", "missing", "unexpected", "points"),
+               "zh": ("封顶前", "读取", "计入", " 等, 另有 {n} 项", "缺少", "多出", "分")}
+
+
+def _evidence(ln: Any, lang: str = "en") -> str:
     """A line's status, amount before its cap and evidence, to show beside its points."""
-    text = f"{ln.status}; before cap {_num(ln.before_cap)}"
+    before, read, counted_word, more, *_ = _NOTE_WORDS[lang]
+    text = f"{ln.status}; {before} {_num(ln.before_cap)}"
     reads = ln.evidence.reads
     if reads:
-        text += "; read " + ", ".join(f"{k} = {v}" for k, v in reads.items())
+        text += f"; {read} " + ", ".join(f"{k} = {v}" for k, v in reads.items())
     counted = ln.evidence.counted
     if counted:
-        text += "; counted " + ", ".join(counted[:6]) + (f" and {len(counted) - 6} more" if len(counted) > 6 else "")
+        text += (f"; {counted_word} " + ", ".join(counted[:6])
+                 + (more.format(n=len(counted) - 6) if len(counted) > 6 else ""))
     return text
 
 
-def _set_note(want: list[str], got: list[str]) -> str:
+def _set_note(want: list[str], got: list[str], lang: str = "en") -> str:
+    missing_word, extra_word = _NOTE_WORDS[lang][4:6]
     missing = sorted(set(want) - set(got))
     extra = sorted(set(got) - set(want))
-    parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"]
-                                                                        if extra else [])
+    parts = ([f"{missing_word} {', '.join(missing)}"] if missing else []) + (
+        [f"{extra_word} {', '.join(extra)}"] if extra else [])
     return "; ".join(parts)
 
 
@@ -168,25 +176,29 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
     for rid, want in (expect.get("lines") or {}).items():
         if rid not in lines:
             out.append(Mismatch(f"line {rid}", want, None, "no such line",
-                                message=f"line {rid}: expected {want} points, but there is no such line"))
+                                message=f"line {rid}: expected {want} points, but there is no such line",
+                                note_zh="没有这一行"))
         elif not close(lines[rid].points, float(want)):
-            out.append(Mismatch(f"line {rid}", want, lines[rid].points, _evidence(lines[rid])))
+            out.append(Mismatch(f"line {rid}", want, lines[rid].points, _evidence(lines[rid]),
+                                note_zh=_evidence(lines[rid], "zh")))
     for rid, want in (expect.get("status") or {}).items():
         if rid not in lines:
             out.append(Mismatch(f"status {rid}", want, None, "no such line",
-                                message=f"status {rid}: expected {want}, but there is no such line"))
+                                message=f"status {rid}: expected {want}, but there is no such line",
+                                note_zh="没有这一行"))
         elif lines[rid].status != want:
-            out.append(Mismatch(f"status {rid}", want, lines[rid].status, f"{lines[rid].points} points"))
+            out.append(Mismatch(f"status {rid}", want, lines[rid].status, f"{lines[rid].points} points",
+                                note_zh=f"{lines[rid].points} 分"))
     for key, fired in (("vetoes", sorted(v.rule_id for v in b.vetoes)), ("warnings", sorted(w.id for w in b.warnings))):
         if key in expect:
             wanted = sorted(expect[key] or ())
             if fired != wanted:
                 out.append(Mismatch(key, wanted, fired, message=f"{key}: expected {wanted}, got {fired}",
-                                    note=_set_note(wanted, fired)))
+                                    note=_set_note(wanted, fired), note_zh=_set_note(wanted, fired, "zh")))
     for rid in expect.get("absent") or ():
         if rid in lines:
             ln = lines[rid]
-            out.append(Mismatch(f"absent {rid}", "no line", ln.points, ln.status))
+            out.append(Mismatch(f"absent {rid}", "no line", ln.points, ln.status, note_zh=ln.status))
     return out
 
 

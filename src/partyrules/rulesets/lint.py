@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..codes import BilingualDiagnostic
 from ..errors import Diagnostic, Location
 from ..lang import ast
 from ..lang import ir as I
@@ -67,8 +68,11 @@ class _Linter:
         self.base_over: Env = {}
         self.base_cur: Env = {}
 
-    def add(self, code: str, message: str, location: Location | None, hint: str | None, severity: str) -> None:
-        self.out.append(Diagnostic(code, message, location, hint, severity))  # type: ignore[arg-type]
+    def add(self, code: str, message: str, location: Location | None, hint: str | None, severity: str, *,
+            zh: str, hint_zh: str | None) -> None:
+        """One finding, its message and hint written in English and in Chinese with the same values."""
+        self.out.append(BilingualDiagnostic(code, message, location, hint, severity,  # type: ignore[arg-type]
+                                            message_zh=zh, hint_zh=hint_zh))
 
     def run(self) -> list[Diagnostic]:
         self.points()
@@ -115,17 +119,24 @@ class _Linter:
                 self.add("RS502", f"the standards of dimension {d.id!r} add up to {total:g}, more than its max "
                          f"{d.max:g}: the subtotal is capped, so a subject reaches the max without meeting every "
                          "standard", item.doc.location((*item.path, "max")),
-                         "if every standard is meant to count, make the points sum to the max", "warning")
+                         "if every standard is meant to count, make the points sum to the max", "warning",
+                         zh=f"维度 {d.id!r} 下各标准分值之和为 {total:g}, 超过其满分 {d.max:g}: "
+                            "小计封顶, 对象不必达到每项标准即可得满分",
+                         hint_zh="若每项标准都应计分, 使分值之和等于满分")
             for k, kit in zip(rs.deductions, src.deductions, strict=True):
                 if k.dimension == d.id and k.spec.cap > d.max + 1e-9:
                     self.add("RS504", f"deduction {k.id} may take up to {k.spec.cap:g}, more than its dimension "
                              f"{d.id!r} holds ({d.max:g})", kit.doc.location((*kit.path, "cap")),
-                             f"a cap above {d.max:g} can never be reached: lower it", "warning")
+                             f"a cap above {d.max:g} can never be reached: lower it", "warning",
+                             zh=f"扣分项 {k.id} 最多可扣 {k.spec.cap:g} 分, 超过所在维度 {d.id!r} 的满分 ({d.max:g})",
+                             hint_zh=f"高于 {d.max:g} 的上限永远达不到: 请调低")
         declared = rs.spec.expect.max_points if rs.spec.expect is not None else None
         if declared is not None and abs(declared - rs.max_points) > 1e-9:
             self.add("RS501", f"expected a maximum of {declared:g} points but the dimensions' maxima add up to "
                      f"{rs.max_points:g}", src.top_doc.location(("expect", "max_points")),
-                     "correct a dimension's max or the declared maximum", "error")
+                     "correct a dimension's max or the declared maximum", "error",
+                     zh=f"声明的满分为 {declared:g}, 但各维度满分之和为 {rs.max_points:g}",
+                     hint_zh="更正某个维度的满分或声明的满分")
         for s, item in zip(rs.standards, src.standards, strict=True):
             if s.spec.bands is not None:
                 best = max(st.points for st in s.spec.bands.steps)
@@ -134,7 +145,9 @@ class _Linter:
                     self.add("RS503", f"standard {s.id} can earn at most {best:g} of its {s.points:g} points: no "
                              "band gives its full points", item.doc.location((*item.path, "bands", "steps", j,
                                                                               "points")),
-                             "give the top band the standard's points, or lower the points", "error")
+                             "give the top band the standard's points, or lower the points", "error",
+                             zh=f"标准 {s.id} 最多只能得 {best:g} 分(满分 {s.points:g}): 没有任何档次给予满分",
+                             hint_zh="让最高档次给予该标准满分, 或降低其分值")
 
     # -- conditions and amounts ------------------------------------------------------------------------------
     def applies_to(self) -> None:
@@ -181,21 +194,29 @@ class _Linter:
             self.cur.model = inner_cur[1]
             loc = self.where(x, node.where)
             what = f"the condition of {node.text!r} in {x.owner}"
+            what_zh = f"{_owner_zh(x.owner)} 中 {node.text!r} 的筛选条件"
             exact = _exact(x.expr.text)
             if inner_over[0] is None and exact:
                 found = True
                 self.add("RS510", f"{what} can never be true: the aggregation always counts nothing", loc,
-                         "check the values and the comparison against the field's possible values", "error")
+                         "check the values and the comparison against the field's possible values", "error",
+                         zh=f"{what_zh}永远不成立: 该聚合永远统计不到任何条目",
+                         hint_zh="对照字段可能的取值检查比较的值和方式")
             elif inner_cur[0] is None:
                 found = True
                 self.add("RS515", f"{what} can never be true with the current parameter values", loc,
-                         "check the parameters it reads", "warning")
+                         "check the parameters it reads", "warning",
+                         zh=f"按当前参数值, {what_zh}永远不成立",
+                         hint_zh="检查其读取的参数")
             elif exact and self._always_item(node, env_over):
                 found = True
                 self.add("RS511", f"{what} is true for every item: it filters nothing", loc,
                          f"drop the condition: {node.func}({node.source}"
                          f"{'.' + x.expr.text[node.project.start:node.project.end] if node.project else ''})",
-                         "warning")
+                         "warning",
+                         zh=f"{what_zh}对每个条目都成立: 没有筛选作用",
+                         hint_zh=f"去掉该条件: {node.func}({node.source}"
+                         f"{'.' + x.expr.text[node.project.start:node.project.end] if node.project else ''})")
         return found
 
     def _always_item(self, node: I.Agg, env: Env) -> bool:
@@ -215,16 +236,24 @@ class _Linter:
         exact = _exact(x.expr.text)
         loc = self.where(x, x.expr.ir)
         name = f"{x.key} of {x.owner}" if x.owner != "applies_to" else "applies_to"
+        name_zh = (f"{_owner_zh(x.owner)} 的 {_KEY_ZH.get(x.key, x.key)}" if x.owner != "applies_to"
+                   else "适用范围(applies_to)")
         if T not in over and exact:
             self.add("RS510", f"the {name} can never be true: {_never_consequence(x)}", loc,
                      "compare with values the fields can take (counts are >= 0, shares 0..1, percentages 0..100, "
-                     "enumerations their listed values)", "error")
+                     "enumerations their listed values)", "error",
+                     zh=f"{name_zh}永远不成立: {_never_consequence_zh(x)}",
+                     hint_zh="与字段可能的取值比较(次数 >= 0, 比例 0..1, 百分数 0..100, 枚举取其列出的值)")
         elif T not in cur:
             self.add("RS515", f"the {name} can never be true with the current parameter values: "
-                     f"{_never_consequence(x)}", loc, "check the parameters it reads", "warning")
+                     f"{_never_consequence(x)}", loc, "check the parameters it reads", "warning",
+                     zh=f"按当前参数值, {name_zh}永远不成立: {_never_consequence_zh(x)}",
+                     hint_zh="检查其读取的参数")
         elif over == {T} and exact and not isinstance(x.expr.ir, I.Const):
             self.add("RS511", f"the {name} is always true", loc,
-                     "remove it, or write the condition that was meant", "warning")
+                     "remove it, or write the condition that was meant", "warning",
+                     zh=f"{name_zh}总是成立",
+                     hint_zh="删除它, 或写出原本想要的条件")
 
     def amount(self, x: _Expr, env_over: Env, env_cur: Env) -> None:
         if self.wheres(x, env_over, env_cur):
@@ -233,12 +262,18 @@ class _Linter:
         cur = self.cur.for_text(x.expr.text).value(x.expr.ir, env_cur)
         loc = self.where(x, x.expr.ir)
         what = "takes no points" if x.key == "per" else "earns no points"
+        what_zh = "不扣分" if x.key == "per" else "不得分"
         if _never_positive(over) and _exact(x.expr.text):
             self.add("RS512", f"the {x.key} of {x.owner} can never be above 0: the rule always {what}", loc,
-                     "count something that can occur", "error")
+                     "count something that can occur", "error",
+                     zh=f"{_owner_zh(x.owner)} 的 {_KEY_ZH.get(x.key, x.key)} 永远不会大于 0: 该规则总是{what_zh}",
+                     hint_zh="统计可能发生的事项")
         elif _never_positive(cur):
             self.add("RS515", f"the {x.key} of {x.owner} can never be above 0 with the current parameter values: "
-                     f"the rule always {what}", loc, "check the parameters it reads", "warning")
+                     f"the rule always {what}", loc, "check the parameters it reads", "warning",
+                     zh=f"按当前参数值, {_owner_zh(x.owner)} 的 {_KEY_ZH.get(x.key, x.key)} 永远不会大于 0: "
+                        f"该规则总是{what_zh}",
+                     hint_zh="检查其读取的参数")
 
     def divisor(self, rule: Any, x: _Expr, env_over: Env, env_cur: Env) -> None:
         """A ratio whose denominator (or target) is never above 0 always gives the same share of the points."""
@@ -252,7 +287,10 @@ class _Linter:
                  f"{'all' if zero == 'full' else 'none'} of its points (zero_{x.key}: {zero})",
                  self.where(x, x.expr.ir),
                  "divide by what the standard measures against (e.g. period.months, a count of required items)",
-                 "warning")
+                 "warning",
+                 zh=f"{_owner_zh(x.owner)} 的 {_KEY_ZH.get(x.key, x.key)} 永远不会大于 0: 该标准总是得"
+                 f"{'全部' if zero == 'full' else '零'}分 (zero_{x.key}: {zero})",
+                 hint_zh="除以该标准衡量的基数(例如 period.months、应完成事项的数量)")
 
     def bands(self, rule: Any, item: Any, x: _Expr, env: Env) -> None:
         if self.wheres(x, env, env):
@@ -266,7 +304,10 @@ class _Linter:
                          f"{x.expr.text!r} is at most {v.hi:g}", item.doc.location((*item.path, "bands", "steps", j,
                                                                                     "at_least")),
                          "write the bands on the scale of the value (a share is 0..1, a percentage 0..100)",
-                         "error")
+                         "error",
+                         zh=f"标准 {rule.id} 的档次 at_least {step.at_least:g} 永远达不到: "
+                            f"{x.expr.text!r} 最大为 {v.hi:g}",
+                         hint_zh="按取值的尺度写档次(比例为 0..1, 百分数为 0..100)")
 
     # -- double counting -------------------------------------------------------------------------------------
     def double_counting(self) -> None:
@@ -288,13 +329,19 @@ class _Linter:
                         self.add("RS520", f"{kind} {rule.id} counts the same {agg.source} as {other.id}: each "
                                  f"occurrence would {'take' if kind == 'deduction' else 'earn'} points twice",
                                  self.where(x, agg), f"merge it with {other.id}, or make their conditions exclusive",
-                                 "error")
+                                 "error",
+                                 zh=f"{_KIND_ZH[kind]} {rule.id} 与 {other.id} 统计相同的 {agg.source}: 每次发生都会"
+                                 f"{'扣' if kind == 'deduction' else '得'}两次分",
+                                 hint_zh=f"与 {other.id} 合并, 或使两者的条件互斥")
                         break
                     if agg.source in ("incidents", "commendations") and self._overlap(oagg, agg, other, rule):
                         self.add("RS521", f"{kind} {rule.id} and {other.id} can both count one of the "
                                  f"{agg.source}: {_short(oagg.text)} and {_short(agg.text)} overlap",
                                  self.where(x, agg.where or agg),
-                                 "make the conditions exclusive (e.g. kind == ... and severity != ...)", "warning")
+                                 "make the conditions exclusive (e.g. kind == ... and severity != ...)", "warning",
+                                 zh=f"{_KIND_ZH[kind]} {rule.id} 与 {other.id} 可能统计同一条 {agg.source}: "
+                                 f"{_short(oagg.text)} 与 {_short(agg.text)} 有重叠",
+                                 hint_zh="使条件互斥(例如 kind == ... and severity != ...)")
                         break
                 seen.append((rule, item, agg))
 
@@ -346,7 +393,10 @@ class _Linter:
                                      f"{fld.type.name or 'the field'} (compared in {x.owner})",
                                      pit.doc.location((*pit.path, "choices")),
                                      "an override to that choice would fail to load: remove it from choices",
-                                     "error")
+                                     "error",
+                                     zh=f"参数 {c.param!r} 可取 {', '.join(map(repr, bad))}, 但这不是 "
+                                     f"{fld.type.name or '该字段'} 的取值(在 {_owner_zh(x.owner)} 中比较)",
+                                     hint_zh="改为该选项的覆盖值将无法加载: 从 choices 中删除")
 
     def unused_params(self) -> None:
         used: set[str] = set()
@@ -365,7 +415,9 @@ class _Linter:
             if name not in used:
                 self.add("RS530", f"parameter {name!r} is declared but no rule reads it",
                          it.doc.location(it.path, key=True),
-                         "remove it, or use it as params." + name + " where it was meant", "warning")
+                         "remove it, or use it as params." + name + " where it was meant", "warning",
+                         zh=f"参数 {name!r} 已声明但没有规则读取",
+                         hint_zh="删除它, 或在原本需要处写 params." + name)
 
     # -- texts -----------------------------------------------------------------------------------------------
     def texts(self) -> None:
@@ -374,12 +426,16 @@ class _Linter:
             if missing:
                 self.add("RS540", f"parameter {name!r} has no {', '.join(missing)}: a reform that changes it "
                          "cannot say what it changes, or on what authority", it.doc.location(it.path, key=True),
-                         "write it in full: {value: ..., zh: ..., en: ..., source: ...}", "warning")
+                         "write it in full: {value: ..., zh: ..., en: ..., source: ...}", "warning",
+                         zh=f"参数 {name!r} 缺少 {', '.join(missing)}: 改革方案修改它时无法说明改了什么、依据什么",
+                         hint_zh="完整写出: {value: ..., zh: ..., en: ..., source: ...}")
         for d, it in zip(self.rs.dimensions, self.src.dimensions, strict=True):
             if d.source is None:
                 self.add("RS540", f"dimension {d.id} has no source: a report cannot say which policy text sets its "
                          f"{d.max:g} points", it.doc.location(it.path), "add source: the policy text (文件依据)",
-                         "warning")
+                         "warning",
+                         zh=f"维度 {d.id} 没有出处: 报告无法说明哪份政策文件规定了它的 {d.max:g} 分",
+                         hint_zh="添加 source: 文件依据")
         labelled: list[tuple[str, Any, Any]] = [("title", self.rs.spec.title, (self.src.top_doc, ("title",)))]
         for d, it in zip(self.rs.dimensions, self.src.dimensions, strict=True):
             labelled.append((f"dimension {d.id}", it.spec, (it.doc, it.path)))
@@ -395,17 +451,23 @@ class _Linter:
             zh, en = spec.zh, spec.en
             if not _CJK.search(zh):
                 self.add("RS541", f"the zh text of {what} has no Chinese characters: {_short(zh)}",
-                         doc.location((*path, "zh")), "write the Chinese text (中文) of the item", "warning")
+                         doc.location((*path, "zh")), "write the Chinese text (中文) of the item", "warning",
+                         zh=f"{_what_zh(what)} 的中文文本没有汉字: {_short(zh)}",
+                         hint_zh="写出该条目的中文文本")
             if not _LATIN.search(en):  # an English text may quote a Chinese term (三会一课), not be Chinese
                 self.add("RS541", f"the en text of {what} has no English words: {_short(en)}",
-                         doc.location((*path, "en")), "write the English text of the item", "warning")
+                         doc.location((*path, "en")), "write the English text of the item", "warning",
+                         zh=f"{_what_zh(what)} 的英文文本没有英文单词: {_short(en)}",
+                         hint_zh="写出该条目的英文文本")
             if what.split()[0] in ("standard", "deduction", "veto", "check"):
                 for lang, text in (("zh", zh), ("en", en)):
                     prev = first.setdefault((lang, text), what)
                     if prev != what:
                         self.add("RS542", f"{what} has the same {lang} text as {prev}: {_short(text)}",
                                  doc.location((*path, lang)),
-                                 "say how the two differ, so a breakdown's lines can be told apart", "warning")
+                                 "say how the two differ, so a breakdown's lines can be told apart", "warning",
+                                 zh=f"{_what_zh(what)} 的 {lang} 文本与 {_what_zh(prev)} 相同: {_short(text)}",
+                                 hint_zh="说明两者的区别, 以便区分得分明细中的各行")
                         break
 
     def stated_params(self) -> None:
@@ -433,7 +495,12 @@ class _Linter:
                              "of the parameter would leave the text stating the old number",
                              expr_location(it.doc, (*it.path, lang), text, start, end),
                              f"write {{params.{hit}{':%' if '%' in text[start:end] else ''}}} in the text, so that "
-                             "it shows the value in force", "warning")
+                             "it shows the value in force", "warning",
+                             zh=f"{rule.id} 的 {lang} 文本直接写出了 {text[start:end].strip()!r}, "
+                                f"即其读取的参数 {hit!r} 的值, "
+                             "未引用该参数: 改革方案或覆盖值修改参数后, 文本仍会写旧的数字",
+                             hint_zh=f"在文本中写 {{params.{hit}{':%' if '%' in text[start:end] else ''}}}, "
+                                     "使其显示现行的值")
                     break
 
     # -- cadence ---------------------------------------------------------------------------------------------
@@ -446,11 +513,16 @@ class _Linter:
                 hint = "it reads the annual evaluation: declare due: yearly" if reads_annual else \
                     "declare due: monthly, quarterly, yearly or any"
                 self.add("RS560", f"standard {s.id} does not say when it falls due, so every period assesses it",
-                         it.doc.location(it.path), hint, "warning")
+                         it.doc.location(it.path), hint, "warning",
+                         zh=f"标准 {s.id} 未说明何时考核, 因此每个评估期都考核它",
+                         hint_zh=("它读取年度评议: 声明 due: yearly" if reads_annual
+                                  else "声明 due: monthly、quarterly、yearly 或 any"))
             if "when" in s.exprs and s.spec.if_not_applicable == "full":
                 self.add("RS561", f"standard {s.id} gives its full {s.points:g} points to every subject its `when` "
                          "does not apply to: points for nothing done", it.doc.location((*it.path, "when")),
-                         "write if_not_applicable: not_assessed (left out of the maximum), or zero", "warning")
+                         "write if_not_applicable: not_assessed (left out of the maximum), or zero", "warning",
+                         zh=f"标准 {s.id} 对其 `when` 不适用的每个对象都给满分 {s.points:g} 分: 无所作为也得分",
+                         hint_zh="写 if_not_applicable: not_assessed(不计入满分), 或 zero")
 
     # -- monotone declarations -------------------------------------------------------------------------------
     def monotone(self) -> None:
@@ -466,7 +538,9 @@ class _Linter:
                 if not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read):
                     self.add("RS550", f"monotone field {name!r} is read by no rule: the promise is empty",
                              self.src.top_doc.location(("monotone", side, j)),
-                             "remove it, or name the field the rules read", "warning")
+                             "remove it, or name the field the rules read", "warning",
+                             zh=f"单调字段 {name!r} 没有被任何规则读取: 该承诺是空的",
+                             hint_zh="删除它, 或写出规则读取的字段")
 
     # -- actionable declarations -----------------------------------------------------------------------------
     def actionable(self) -> None:
@@ -483,7 +557,9 @@ class _Linter:
             if not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read):
                 self.add("RS551", f"actionable field {name!r} is read by no rule: changing it never changes the score",
                          self.src.top_doc.location(("actionable", j, "field")),
-                         "remove it, or name the field the rules read", "warning")
+                         "remove it, or name the field the rules read", "warning",
+                         zh=f"可改进字段 {name!r} 没有被任何规则读取: 改变它永远不会改变得分",
+                         hint_zh="删除它, 或写出规则读取的字段")
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
@@ -514,6 +590,34 @@ def _never_consequence(x: _Expr) -> str:
         return {"standard": "the standard never applies", "deduction": "the deduction never applies",
                 "veto": "the veto never applies", "check": "the check never warns"}.get(kind, "it never applies")
     return "the standard is never met"
+
+
+_KIND_ZH = {"standard": "标准", "deduction": "扣分项", "veto": "否决项", "check": "检查项", "dimension": "维度",
+            "grade": "等次", "parameter": "参数", "title": "标题"}
+_KEY_ZH = {"when": "适用条件(when)", "flag": "达标条件(flag)", "per": "扣分次数(per)", "count": "计次(count)",
+           "numerator": "分子(numerator)", "denominator": "分母(denominator)", "target": "目标(target)",
+           "value": "取值(value)"}
+
+
+def _owner_zh(owner: str) -> str:
+    """``standard IN.S01`` as ``标准 IN.S01``; ``applies_to`` as the rule set's scope."""
+    if owner == "applies_to":
+        return "适用范围(applies_to)"
+    kind, _, rid = owner.partition(" ")
+    return f"{_KIND_ZH.get(kind, kind)} {rid}".strip()
+
+
+_what_zh = _owner_zh  # "dimension D1", "grade G", "parameter p", "title": the same form
+
+
+def _never_consequence_zh(x: _Expr) -> str:
+    if x.owner == "applies_to":
+        return "规则集不适用于任何对象"
+    kind = x.owner.split()[0]
+    if x.key == "when":
+        return {"standard": "该标准永不适用", "deduction": "该扣分项永不适用", "veto": "该否决项永不适用",
+                "check": "该检查永不提示"}.get(kind, "它永不适用")
+    return "该标准永远不达标"
 
 
 def _short(text: str) -> str:
