@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from ..errors import ParameterError, RuleSetError
 from .common import EXIT_INVALID, EXIT_ROWS_FAILED, error_line, parse_params, report, ruleset_arg, yuan_to_fen
-from .progress import add_progress_flag, progress_for
+from .progress import Progress, add_progress_flag, progress_for
 
 _fen = yuan_to_fen  # the one money parser of the command line: yuan, exact to the fen
 
@@ -76,10 +78,9 @@ def _run(args: argparse.Namespace, rulesets: list[Any], params: dict[str, dict[s
         funding_pool_fen=args.funding_pool_yuan, vetoed_floor_fen=args.vetoed_floor_yuan or 0,
         funding_basis=args.funding_basis, funding_min_score=args.funding_min_score,
         star_targets=load_star_targets(args.targets) if args.targets else None, star_targets_year=args.targets_year)
-    subjects = sum(map(len, population.values()))
-    with progress.step(f"the assessment year {args.year}: {subjects:,} subjects"):
+    with _StageBars(progress, args.year) as tell:
         result = run_year(population["member"], population["branch"], population["community"], year=args.year,
-                          rulesets=rulesets, params=params, options=options)
+                          rulesets=rulesets, params=params, options=options, progress=tell)
     for f in result.failures:
         bad += 1
         print(error_line("year", f"{f.subject_id or 'row'}: {f.error}"), file=sys.stderr)
@@ -96,7 +97,37 @@ def _run(args: argparse.Namespace, rulesets: list[Any], params: dict[str, dict[s
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+class _StageBars:
+    """The year's stages as progress bars with counts, one per stage (``run_year``'s progress callback); nothing
+    at all when progress is off (a pipe), since the disabled steps draw nothing."""
+
+    def __init__(self, progress: Progress, year: int) -> None:
+        self.progress = progress
+        self.year = year
+        self.stack = ExitStack()
+        self.stage: str | None = None
+        self.advance: Callable[[int], None] = lambda k: None
+        self.done = 0
+
+    def __enter__(self) -> Callable[[str, int, int], None]:
+        self.stack.__enter__()
+        return self.tell
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stack.__exit__(*exc)
+
+    def tell(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.stack.close()  # the previous stage's bar is complete
+            self.stack = ExitStack()
+            self.advance = self.stack.enter_context(self.progress.step(f"{self.year}: {stage}", total))
+            self.stage, self.done = stage, 0
+        if done > self.done:
+            self.advance(done - self.done)
+            self.done = done
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     y = sub.add_parser("year", help="run an assessment year for a population and write the result tables",
                        description="Score every member's and branch's quarters and year, apply the 优秀 quota, rank "
                        "within layers and categories, cut the warning and priority lists, pair branches, share a "

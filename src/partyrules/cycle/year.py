@@ -11,14 +11,13 @@ branch rule set declares (D5); communities are rated with six stars and checked 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PartyRulesError
-from ..evaluate.context import SubjectFacts
 from ..evaluate.evaluator import Evaluator, Failure
-from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..facts import BranchFacts, CommunityFacts, MemberFacts, SubjectFacts
 from ..funding import (
     PARAM_BRANCH_WEIGHT,
     PARAM_MEMBERS_WEIGHT,
@@ -50,7 +49,7 @@ from .hashing import breakdown_hash
 from .ledger import DEFAULT_SCOPE, Ledger, Publication
 from .objections import AppliedCorrection, apply_correction
 from .quarterly import facts_for_period, quarters
-from .scoring import SubjectYear, score_subject_year, score_year
+from .scoring import ScoredYear, SubjectYear, score_subject_year, score_year
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 
 SHIPPED_KEYS = ("in_service", "retired", "new_citizen", "branch", "community")
@@ -314,6 +313,39 @@ def _targets_for(options: YearOptions, year: int) -> Any:
     return targets.for_year(wanted)
 
 
+YearProgress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as :func:`run_year` goes: it only watches."""
+
+YEAR_STAGES = ("scoring", "quota and ranking", "funding", "communities", "star targets")
+_CHUNK = 100  # subjects scored between two progress reports
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _score_counted(people: list[SubjectFacts], rulesets: list[RuleSet], year: int,
+                   params: Mapping[str, Mapping[str, Any]] | None, workers: int | None, keep_breakdowns: bool,
+                   tell: YearProgress) -> ScoredYear:
+    """:func:`score_year` in chunks, telling ``tell`` the count after each. Subjects are scored one by one and
+    independently, so chunks give the same results, failures and breakdowns in the same order; forked workers
+    score the whole population at once (a pool per chunk would cost more than it shows)."""
+    tell("scoring", 0, len(people))
+    if tell is _silent or (workers or 1) > 1:
+        out = score_year(people, rulesets, year, params, workers=workers, keep_breakdowns=keep_breakdowns)
+        tell("scoring", len(people), len(people))
+        return out
+    out = ScoredYear()
+    for start in range(0, len(people), _CHUNK):
+        part = score_year(people[start:start + _CHUNK], rulesets, year, params, workers=1,
+                          keep_breakdowns=keep_breakdowns)
+        out.results += part.results
+        out.subjects += part.subjects
+        out.failures += [Failure(start + f.index, f.subject_id, f.error) for f in part.failures]
+        tell("scoring", min(start + _CHUNK, len(people)), len(people))
+    return out
+
+
 def run_year(
     members: Iterable[MemberFacts] = (),
     branches: Iterable[BranchFacts] = (),
@@ -327,6 +359,7 @@ def run_year(
     keep_breakdowns: bool = True,
     ledger: Ledger | None = None,
     ledger_scope: str = DEFAULT_SCOPE,
+    progress: YearProgress | None = None,
 ) -> YearResult:
     """Run the assessment year ``year`` for a population (by default with the shipped rule sets).
 
@@ -340,7 +373,12 @@ def run_year(
     correction applied to the subject's facts first, and each annual result is a :class:`CorrectedAnnualResult`
     that names the corrections it used (``YearResult.corrections`` lists them all; ``unused_corrections`` those
     about subjects not in the population).
+
+    ``progress(stage, done, total)``, when given, is told each stage (:data:`YEAR_STAGES`) as it starts
+    (``done == 0``), as subjects are scored, and as it ends (``done == total``). It only watches: the result is
+    the same with or without it.
     """
+    tell = progress or _silent
     options = options or YearOptions()
     if rulesets is None:
         rulesets = shipped_rulesets()
@@ -351,12 +389,13 @@ def run_year(
     unused: list[str] = []
     if ledger is not None:
         people, applied, unused = _apply_ledger(people, ledger, year, ledger_scope)
-    scored = score_year(people, scorable, year, params, workers=workers, keep_breakdowns=keep_breakdowns)
+    scored = _score_counted(people, scorable, year, params, workers, keep_breakdowns, tell)
     by_id = {rs.id: rs for rs in scorable}
     annual = scored.results
     if ledger is not None:
         annual = [CorrectedAnnualResult(**dict(r), corrections=applied.get((r.subject_kind, r.subject_id), []))
                   for r in annual]
+    tell("quota and ranking", 0, 1)
     results = apply_quota(annual, by_id)
     member_results = [r for r in results if r.subject_kind == "member"]
     branch_results = [r for r in results if r.subject_kind == "branch"]
@@ -365,7 +404,9 @@ def run_year(
     branch_ranks = rank([ranked_of(r) for r in branch_results])
     branch_top = priority_list(branch_ranks, options.priority_share)
     branch_bottom = warning_list(branch_ranks, options.warning_share)
+    tell("quota and ranking", 1, 1)
     funding = None
+    tell("funding", 0, 1)
     if options.funding_pool_fen is not None:
         used = sorted({r.ruleset_id for r in branch_results})
         weights = funding_weights(by_id[i].with_params(**(params or {}).get(i, {})) for i in used)
@@ -373,23 +414,29 @@ def run_year(
                            basis=options.funding_basis,  # type: ignore[arg-type]
                            vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score,
                            index_weights=weights)
+    tell("funding", 1, 1)
 
     failures = list(scored.failures)
     community_years: list[CommunityYear] = []
     community_rs = [rs for rs in rs_list if rs.subject_kind == "community"]
-    comms = list(communities)
-    if comms and community_rs:
+    comms = list(communities) if community_rs else []
+    tell("communities", 0, len(comms))
+    if comms:
         ev = Evaluator(community_rs[0], (params or {}).get(community_rs[0].id))
-        batch = ev.evaluate_many(comms, Period.year(year))
-        for f in batch.failures:
-            failures.append(Failure(len(people) + f.index, f.subject_id, f.error))
-        community_years = [CommunityYear(b.subject_id, round(b.total), b.grade.zh, b.grade.en, breakdown_hash(b))
-                           for b in batch.breakdowns]
+        for start in range(0, len(comms), _CHUNK):  # in chunks only so that progress can count them
+            batch = ev.evaluate_many(comms[start:start + _CHUNK], Period.year(year))
+            for f in batch.failures:
+                failures.append(Failure(len(people) + start + f.index, f.subject_id, f.error))
+            community_years += [CommunityYear(b.subject_id, round(b.total), b.grade.zh, b.grade.en,
+                                              breakdown_hash(b)) for b in batch.breakdowns]
+            tell("communities", min(start + _CHUNK, len(comms)), len(comms))
     report = None
+    tell("star targets", 0, 1)
     if community_years:
         yt = _targets_for(options, year)
         if yt is not None:
             report = check_star_targets({c.subject_id: c.stars for c in community_years}, yt)
+    tell("star targets", 1, 1)
 
     return YearResult(
         year=year, members=member_results, branches=branch_results, communities=community_years,
