@@ -79,6 +79,7 @@ def _member_facts(
         member=member, records=records, incidents=incidents, commendations=commendations, annual=annual
     )
 
+
 def _member(rng: random.Random, index: int, n: int, category: MemberCategory, year: int) -> Member:
     member_id = f"M{index:06d}"
     branch_number = (index - 1) // MEMBERS_PER_BRANCH + 1
@@ -110,6 +111,39 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
         registered = _day_in_year(rng, year - 1 - int(rng.random() * 3))
     households = 5 if rng.random() < 0.7 else int(rng.random() * 7)
     linked = tuple(f"H{branch_number:04d}-{(index * 7 + k) % 997:03d}" for k in range(households))
+    posts = _member_posts(rng, member_id, in_service, year)
+    cards = CARDS if rng.random() < 0.8 else tuple(c for c in CARDS if rng.random() < 0.6)
+    role_pool = ROLES_BY_CATEGORY[category]
+    roles = tuple(r for r in role_pool if rng.random() < 0.12)
+    if category == MemberCategory.NEW_CITIZEN and rng.random() < 0.6:  # most resettled members work again
+        roles = (*roles, rng.choice(("employed", "employed", "entrepreneur", "collective_economy")))
+    checklist = _member_checklist(rng, member_id, year)
+    return Member(
+        member_id=member_id,
+        branch_id=branch_id,
+        party_group_id=f"{branch_id}-G{group}",
+        category=category,
+        status=MemberStatus.PROBATIONARY if probationary else MemberStatus.FORMAL,
+        joined_on=joined_on,
+        birth_year=birth_year,
+        is_organ_staff=organ,
+        health_limited=health_limited,
+        paired_helper_id=paired_helper_id,
+        employer_unit=EMPLOYERS[int(rng.random() * len(EMPLOYERS))] if in_service else None,
+        registered_with_community_on=registered,
+        grid_id=f"GR{branch_number:04d}-{1 + int(rng.random() * 2)}",
+        linked_household_ids=linked,
+        claimed_posts=posts,
+        cards=cards,
+        placard_displayed=rng.random() < 0.8,
+        roles=roles,
+        checklist=checklist,
+        hardship_certified=category is MemberCategory.NEW_CITIZEN and rng.random() < 0.06,
+    )
+
+
+def _member_posts(rng: random.Random, member_id: str, in_service: bool, year: int) -> tuple[PostClaim, ...]:
+    """The posts a member has claimed (设岗定责): most in-service members hold one or two, others fewer."""
     posts: list[PostClaim] = []
     post_count = (1 + (rng.random() < 0.3)) if in_service and rng.random() < 0.85 else int(rng.random() < 0.4)
     for k in range(post_count):
@@ -121,11 +155,11 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
                 active=rng.random() < 0.95,
             )
         )
-    cards = CARDS if rng.random() < 0.8 else tuple(c for c in CARDS if rng.random() < 0.6)
-    role_pool = ROLES_BY_CATEGORY[category]
-    roles = tuple(r for r in role_pool if rng.random() < 0.12)
-    if category == MemberCategory.NEW_CITIZEN and rng.random() < 0.6:  # most resettled members work again
-        roles = (*roles, rng.choice(("employed", "employed", "entrepreneur", "collective_economy")))
+    return tuple(posts)
+
+
+def _member_checklist(rng: random.Random, member_id: str, year: int) -> tuple[ChecklistItem, ...]:
+    """A member's own checklist items as they stand at the year's end: most done by their due date and accepted."""
     checklist: list[ChecklistItem] = []
     for k in range(int(rng.random() * 4)):
         due = date(year, 3 * k + 6, 30) if k < 3 else None  # end of June, September, December
@@ -143,28 +177,8 @@ def _member(rng: random.Random, index: int, n: int, category: MemberCategory, ye
                 accepted=done_on is not None and rng.random() < 0.95,
             )
         )
-    return Member(
-        member_id=member_id,
-        branch_id=branch_id,
-        party_group_id=f"{branch_id}-G{group}",
-        category=category,
-        status=MemberStatus.PROBATIONARY if probationary else MemberStatus.FORMAL,
-        joined_on=joined_on,
-        birth_year=birth_year,
-        is_organ_staff=organ,
-        health_limited=health_limited,
-        paired_helper_id=paired_helper_id,
-        employer_unit=EMPLOYERS[int(rng.random() * len(EMPLOYERS))] if in_service else None,
-        registered_with_community_on=registered,
-        grid_id=f"GR{branch_number:04d}-{1 + int(rng.random() * 2)}",
-        linked_household_ids=linked,
-        claimed_posts=tuple(posts),
-        cards=cards,
-        placard_displayed=rng.random() < 0.8,
-        roles=roles,
-        checklist=tuple(checklist),
-        hardship_certified=category is MemberCategory.NEW_CITIZEN and rng.random() < 0.06,
-    )
+    return tuple(checklist)
+
 
 def _member_incidents(rng: random.Random, member: Member, year: int) -> tuple[Incident, ...]:
     verifier = _general_branch_id(int(member.branch_id[1:]))
@@ -184,6 +198,7 @@ def _member_incidents(rng: random.Random, member: Member, year: int) -> tuple[In
             )
         )
     return tuple(incidents)
+
 
 def _member_commendations(rng: random.Random, member: Member, year: int) -> tuple[Commendation, ...]:
     kinds: tuple[str, ...] = ("commendation", "good_deed", "good_deed")

@@ -4,6 +4,7 @@ category-specific fields, and branches' meetings, checklist progress and four-ca
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,32 @@ def _mean_hours(member: Member) -> float:
     return mean * c.hours_health_factor if member.health_limited else mean
 
 
+def _checklist_done_by_month(member: Member) -> dict[int, tuple[str, ...]]:
+    """The member's checklist items done in each month (0 = January), in checklist order."""
+    done_in_month: dict[int, tuple[str, ...]] = {}
+    for item in member.checklist:
+        if item.done_on is not None:
+            done_in_month[item.done_on.month - 1] = (
+                *done_in_month.get(item.done_on.month - 1, ()),
+                item.item_id,
+            )
+    return done_in_month
+
+
+def _add_category_fields(fields: dict[str, Any], rnd: Callable[[], float], member: Member) -> None:
+    """The record fields of the member's own category (set only for it: ``None`` for the others)."""
+    c = MONTHLY
+    category = member.category
+    if category is MemberCategory.RETIRED:
+        fields["youth_care_activities"] = int(rnd() < c.youth_care)
+    elif category is MemberCategory.NEW_CITIZEN:
+        fields["mediation_cases"] = int(rnd() < c.mediation)
+        fields["property_fee_paid"] = member.hardship_certified or rnd() < c.property_fee
+        fields["resettlement_milestones_met"] = rnd() < c.resettlement_milestone
+        fields["courtyard_meetings_attended"] = int(rnd() < c.courtyard_meeting)
+        fields["training_sessions"] = int(rnd() < c.training)
+
+
 def _member_records(
     rng: random.Random,
     member: Member,
@@ -42,13 +69,7 @@ def _member_records(
     active_posts = any(p.active for p in member.claimed_posts)
     community_member = in_service and member.registered_with_community_on is not None
     households = len(member.linked_household_ids)
-    done_in_month: dict[int, tuple[str, ...]] = {}
-    for item in member.checklist:
-        if item.done_on is not None:
-            done_in_month[item.done_on.month - 1] = (
-                *done_in_month.get(item.done_on.month - 1, ()),
-                item.item_id,
-            )
+    done_in_month = _checklist_done_by_month(member)
     notes_p = c.notes_base + c.notes_engagement * engagement
     required_totals = [counts_.total for counts_ in required]
     out = []
@@ -97,16 +118,10 @@ def _member_records(
             "spot_checked": spot_checked,
             "spot_check_passed": (rnd() < c.spot_check_passed) if spot_checked else None,
         }
-        if category is MemberCategory.RETIRED:
-            fields["youth_care_activities"] = int(rnd() < c.youth_care)
-        elif category is MemberCategory.NEW_CITIZEN:
-            fields["mediation_cases"] = int(rnd() < c.mediation)
-            fields["property_fee_paid"] = member.hardship_certified or rnd() < c.property_fee
-            fields["resettlement_milestones_met"] = rnd() < c.resettlement_milestone
-            fields["courtyard_meetings_attended"] = int(rnd() < c.courtyard_meeting)
-            fields["training_sessions"] = int(rnd() < c.training)
+        _add_category_fields(fields, rnd, member)
         out.append(MemberMonthRecord(**fields))
     return tuple(out)
+
 
 def _branch_record(
     rng: random.Random,

@@ -93,8 +93,16 @@ def _records(pl: Any, rng: np.random.Generator, member_id: Any, d: dict[str, Any
     })
     d["shares"] = _year_shares(d, required, attended, study_required, study_attended, cols["notes_submitted"],
                                cols["volunteer_hours"], mean_hours)
+    return _records_frame(pl, cols, member_id, d, year)
+
+
+def _records_frame(pl: Any, cols: dict[str, Any], member_id: Any, d: dict[str, Any], year: int) -> Any:
+    """The records table from its columns (one row per member and month, ``who`` and ``m`` numbering them), with
+    the checklist items done in each month and the ids and months as text."""
+    who, month = cols["who"], cols["m"]
+    rows = len(who)
     # checklist items done in the month, by item number (ids CL-<member>-<k> sort by k as k < 10)
-    done_rows, done_k = np.nonzero(np.stack([monthly(d["done_month"][k]) == month for k in range(4)], axis=1))
+    done_rows, done_k = np.nonzero(np.stack([np.repeat(d["done_month"][k], 12) == month for k in range(4)], axis=1))
     flat = pl.select(pl.format("CL-{}-{}", pl.lit(member_id.gather(who[done_rows])),
                                pl.lit(pl.Series(done_k + 1)))).to_series()
     cols["checklist_items_done"] = _lists(pl, flat, np.bincount(done_rows, minlength=rows))

@@ -200,66 +200,94 @@ def _population_findings(cats: list[CategoryFairness], year: int) -> tuple[list[
     conduct: list[Finding] = []
     whole = str(year)
     for c in cats:
-        who_zh, who_en = SUBJECT_LABEL[c.key]
-        year_max = c.reachable_in(whole)
-        short_year = {r for r, _, _ in year_max.short} if year_max else set()
-        free_any = {r for paid in c.free_points.values() for r, _ in paid}
-        for r in c.rules:
-            n = r["subjects"]
-            if not n:
-                continue
-            if r["kind"] == "standard" and r["earns"] == 0:
-                if r["rule_id"] in short_year:
-                    structure.append(Finding(
-                        "structure", "never_earned_unreachable", c.key, (r["rule_id"],), {"subjects": n},
-                        f"{_name(c, 'zh')}: {r['rule_id']} 无人得分({n} 名{who_zh}中 0 名), "
-                        f"示范{_one(c.key)[0]}全年也得不到",
-                        f"{_name(c, 'en')}: {r['rule_id']} is earned by nobody (0 of {n} {who_en}) and not even by "
-                        "the exemplary subject over the year"))
-                else:
-                    conduct.append(Finding(
-                        "conduct", "nobody_earns", c.key, (r["rule_id"],), {"subjects": n, "full": r["full"]},
-                        f"{_name(c, 'zh')}: {r['rule_id']}({_fmt(r['full'])} 分)无人得分({n} 名{who_zh}中 0 名), "
-                        "但按期完成即可得到: 是表现(或记录)上的差距",
-                        f"{_name(c, 'en')}: {r['rule_id']} ({_fmt(r['full'])} points) is earned by nobody (0 of {n} "
-                        f"{who_en}) though doing it earns it: a gap in conduct (or in the records)"))
-            elif r["kind"] == "standard" and r["at_full"] == n:
-                if r["rule_id"] in free_any:
-                    structure.append(Finding(
-                        "structure", "everybody_free", c.key, (r["rule_id"],), {"subjects": n},
-                        f"{_name(c, 'zh')}: 全部 {n} 名{who_zh}都得到 {r['rule_id']} 满分, 其中包括不适用时白给的分",
-                        f"{_name(c, 'en')}: all {n} {who_en} get {r['rule_id']} in full, partly as free points "
-                        "where it did not apply"))
-                else:
-                    conduct.append(Finding(
-                        "conduct", "everybody_earns", c.key, (r["rule_id"],), {"subjects": n},
-                        f"{_name(c, 'zh')}: 全部 {n} 名{who_zh}都得到 {r['rule_id']} 满分, 该项区分不出表现",
-                        f"{_name(c, 'en')}: all {n} {who_en} earn {r['rule_id']} in full: it does not separate them"))
-        year_stats = next((s for s in c.stats if s.period == whole), None)
-        if year_stats is None or year_stats.mean is None:
-            continue
-        reach = year_stats_reachable(c)
-        lost = sorted((r for r in c.rules if r["mean_lost"] is not None and r["mean_lost"] > 0.05),
-                      key=lambda r: (-r["mean_lost"], r["rule_id"]))[:3]
-        conduct_gap = round(reach - year_stats.mean, 6)
-        structural_gap = round(c.scale - reach, 6)
-        conduct.append(Finding(
-            "conduct", "conduct_gap", c.key, tuple(r["rule_id"] for r in lost),
-            {"mean": year_stats.mean, "reachable": reach, "scale": c.scale, "conduct_gap": conduct_gap,
-             "structural_gap": structural_gap, "source": year_stats.source,
-             "mean_lost": {r["rule_id"]: r["mean_lost"] for r in lost}},
-            f"{_name(c, 'zh')} {whole}年: {who_zh}平均 {_fmt(year_stats.mean)} 分, 可达最高 {_fmt(reach)} 分"
-            + (f"(结构性差距 {_fmt(structural_gap)} 分)" if structural_gap > _EPS else "")
-            + f", 其余 {_fmt(conduct_gap)} 分是表现差距"
-            + ("; 平均失分最多: " + "、".join(f"{r['rule_id']} {_fmt(r['mean_lost'])} 分" for r in lost)
-               if lost else ""),
-            f"{_name(c, 'en')}, {whole}: {who_en} average {_fmt(year_stats.mean)}, the reachable maximum is "
-            f"{_fmt(reach)}" + (f" (a structural gap of {_fmt(structural_gap)})" if structural_gap > _EPS else "")
-            + f"; the other {_fmt(conduct_gap)} points are conduct"
-            + ("; most lost on average: " + ", ".join(f"{r['rule_id']} {_fmt(r['mean_lost'])}" for r in lost)
-               if lost else "")))
+        rule_structure, rule_conduct = _rule_findings(c, whole)
+        structure += rule_structure
+        conduct += rule_conduct
+        gap = _conduct_gap(c, whole)
+        if gap is not None:
+            conduct.append(gap)
     for c in cats:
         structure += _period_effect(c, whole)
+    share_structure, share_conduct = _top_grade_share(cats, whole)
+    structure += share_structure
+    conduct += share_conduct
+    return structure, conduct
+
+
+def _rule_findings(c: CategoryFairness, whole: str) -> tuple[list[Finding], list[Finding]]:
+    """Items nobody earns or everybody earns in full, told as structure or conduct."""
+    structure: list[Finding] = []
+    conduct: list[Finding] = []
+    who_zh, who_en = SUBJECT_LABEL[c.key]
+    year_max = c.reachable_in(whole)
+    short_year = {r for r, _, _ in year_max.short} if year_max else set()
+    free_any = {r for paid in c.free_points.values() for r, _ in paid}
+    for r in c.rules:
+        n = r["subjects"]
+        if not n:
+            continue
+        if r["kind"] == "standard" and r["earns"] == 0:
+            if r["rule_id"] in short_year:
+                structure.append(Finding(
+                    "structure", "never_earned_unreachable", c.key, (r["rule_id"],), {"subjects": n},
+                    f"{_name(c, 'zh')}: {r['rule_id']} 无人得分({n} 名{who_zh}中 0 名), "
+                    f"示范{_one(c.key)[0]}全年也得不到",
+                    f"{_name(c, 'en')}: {r['rule_id']} is earned by nobody (0 of {n} {who_en}) and not even by "
+                    "the exemplary subject over the year"))
+            else:
+                conduct.append(Finding(
+                    "conduct", "nobody_earns", c.key, (r["rule_id"],), {"subjects": n, "full": r["full"]},
+                    f"{_name(c, 'zh')}: {r['rule_id']}({_fmt(r['full'])} 分)无人得分({n} 名{who_zh}中 0 名), "
+                    "但按期完成即可得到: 是表现(或记录)上的差距",
+                    f"{_name(c, 'en')}: {r['rule_id']} ({_fmt(r['full'])} points) is earned by nobody (0 of {n} "
+                    f"{who_en}) though doing it earns it: a gap in conduct (or in the records)"))
+        elif r["kind"] == "standard" and r["at_full"] == n:
+            if r["rule_id"] in free_any:
+                structure.append(Finding(
+                    "structure", "everybody_free", c.key, (r["rule_id"],), {"subjects": n},
+                    f"{_name(c, 'zh')}: 全部 {n} 名{who_zh}都得到 {r['rule_id']} 满分, 其中包括不适用时白给的分",
+                    f"{_name(c, 'en')}: all {n} {who_en} get {r['rule_id']} in full, partly as free points "
+                    "where it did not apply"))
+            else:
+                conduct.append(Finding(
+                    "conduct", "everybody_earns", c.key, (r["rule_id"],), {"subjects": n},
+                    f"{_name(c, 'zh')}: 全部 {n} 名{who_zh}都得到 {r['rule_id']} 满分, 该项区分不出表现",
+                    f"{_name(c, 'en')}: all {n} {who_en} earn {r['rule_id']} in full: it does not separate them"))
+    return structure, conduct
+
+
+def _conduct_gap(c: CategoryFairness, whole: str) -> Finding | None:
+    """The year's mean against the reachable maximum: what is left is conduct."""
+    who_zh, who_en = SUBJECT_LABEL[c.key]
+    year_stats = next((s for s in c.stats if s.period == whole), None)
+    if year_stats is None or year_stats.mean is None:
+        return None
+    reach = year_stats_reachable(c)
+    lost = sorted((r for r in c.rules if r["mean_lost"] is not None and r["mean_lost"] > 0.05),
+                  key=lambda r: (-r["mean_lost"], r["rule_id"]))[:3]
+    conduct_gap = round(reach - year_stats.mean, 6)
+    structural_gap = round(c.scale - reach, 6)
+    return Finding(
+        "conduct", "conduct_gap", c.key, tuple(r["rule_id"] for r in lost),
+        {"mean": year_stats.mean, "reachable": reach, "scale": c.scale, "conduct_gap": conduct_gap,
+         "structural_gap": structural_gap, "source": year_stats.source,
+         "mean_lost": {r["rule_id"]: r["mean_lost"] for r in lost}},
+        f"{_name(c, 'zh')} {whole}年: {who_zh}平均 {_fmt(year_stats.mean)} 分, 可达最高 {_fmt(reach)} 分"
+        + (f"(结构性差距 {_fmt(structural_gap)} 分)" if structural_gap > _EPS else "")
+        + f", 其余 {_fmt(conduct_gap)} 分是表现差距"
+        + ("; 平均失分最多: " + "、".join(f"{r['rule_id']} {_fmt(r['mean_lost'])} 分" for r in lost)
+           if lost else ""),
+        f"{_name(c, 'en')}, {whole}: {who_en} average {_fmt(year_stats.mean)}, the reachable maximum is "
+        f"{_fmt(reach)}" + (f" (a structural gap of {_fmt(structural_gap)})" if structural_gap > _EPS else "")
+        + f"; the other {_fmt(conduct_gap)} points are conduct"
+        + ("; most lost on average: " + ", ".join(f"{r['rule_id']} {_fmt(r['mean_lost'])}" for r in lost)
+           if lost else ""))
+
+
+def _top_grade_share(cats: list[CategoryFairness], whole: str) -> tuple[list[Finding], list[Finding]]:
+    """The share graded at the top grade, compared across member categories."""
+    structure: list[Finding] = []
+    conduct: list[Finding] = []
     members = [c for c in cats if c.key != "branch"]
     shares = {}
     for c in members:
