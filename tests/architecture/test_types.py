@@ -76,7 +76,7 @@ def test_every_lazy_name_is_public_and_loads_from_its_module() -> None:
 REVEALED = {
     "compare": r"def \(.*\) -> partyrules\.analyse\.compare\.Comparison",
     "diagnose": r"def \(.*\) -> partyrules\.analyse\.diagnostics\.Diagnostics",
-    "fairness": r"def \(.*\) -> partyrules\.analyse\.fairness\.FairnessReport",
+    "fairness": r"def \(.*\) -> partyrules\.analyse\.fairness\.model\.FairnessReport",
     "generate_population": r"def \(",
     "VectorEvaluator": r"partyrules\.evaluate\.vector\.VectorEvaluator",
     "score_distributed": r"def \(",
