@@ -54,7 +54,7 @@ SLOW_MODULES = {
     "synthetic/test_tables.py", "population/test_population_io.py", "population/test_missing_tables.py",
     "cycle/test_year.py", "cycle/test_year_funding.py", "cycle/test_ledger_tamper.py",
     "cycle/test_ledger_checkpoints.py", "cycle/test_ledger_readonly.py", "cycle/test_targets.py",
-    "architecture/test_types.py",
+    "architecture/test_types.py", "test_cli_lang.py", "cycle/test_year_progress.py",
 }
 SLOW_DIRS = ("distributed/", "fuzz/", "analyse/")
 
