@@ -117,7 +117,7 @@ def run_cluster(config: str, directory: Path, rs: pr.RuleSet, reform: pr.RuleSet
         timed("diagnose", lambda: diagnose_distributed(ds), figures)
         timed("funding", lambda: allocate_distributed(10**9, ds.map_frame(funding_entries))[1], figures)
         if reform is not None:
-            from partyrules.distributed.comparison import compare_distributed
+            from partyrules.comparison import compare_distributed
 
             def both() -> Any:
                 rf = score_distributed(reform, source, "2026", client=client)

@@ -33,14 +33,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 EXAMPLE_DIR = Path(pr.__file__).parent / "data" / "example"
 
 # The cluster and partitioned populations of every partitioned test (tests/distributed/ and the partitioned form of
-# each concept package): one plugin, so that one cluster serves the whole session.
-pytest_plugins = ("partitioned_fixtures",)
+# each concept package): one plugin, so that one cluster serves the whole session. The scored populations of the
+# analysis and comparison tests likewise.
+pytest_plugins = ("partitioned_fixtures", "analysis_fixtures")
 
 # Modules whose tests take most of the suite's time (measured with --durations): generated populations over every
 # backend, state machines over the ledger, clusters, notebooks, the fuzzing campaign. `pytest -m "not slow"` is the
 # fast loop (about two minutes); the full suite, these included, is what CI and a stop run.
 SLOW_MODULES = {
-    "analyse/test_compare_partials.py", "analyse/test_diagnostics_partials.py", "ranking/test_ranking_table.py",
+    "analyse/test_diagnostics_partials.py", "ranking/test_ranking_table.py",
     "analyse/test_analyse_plots_report.py", "cycle/test_ledger.py", "cycle/test_objections.py",
     "cycle/test_year_ledger.py", "quota/test_quota_subjects.py", "ranking/test_ranking_subjects.py",
     "ranking/test_ranking_partitioned.py", "funding/test_funding_partitioned.py",
@@ -56,7 +57,7 @@ SLOW_MODULES = {
     "cycle/test_ledger_checkpoints.py", "cycle/test_ledger_readonly.py", "cycle/test_targets.py",
     "architecture/test_types.py", "test_cli_lang.py", "cycle/test_year_progress.py",
 }
-SLOW_DIRS = ("distributed/", "fuzz/", "analyse/")
+SLOW_DIRS = ("distributed/", "fuzz/", "analyse/", "comparison/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

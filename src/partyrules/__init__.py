@@ -233,12 +233,12 @@ __all__ = [
 if TYPE_CHECKING:
     # What type checkers see of the names below that load on first use (_LAZY): their real types, not `object`.
     # tests/architecture/test_types.py checks that this block and _LAZY name the same things.
-    from .analyse.compare import Comparison, ComparisonError, compare
     from .analyse.diagnostics import Diagnostics, diagnose
     from .analyse.fairness import FairnessReport, fairness
     from .analyse.plots import plot_diagnostics, plot_distribution, plot_transitions
     from .analyse.report import comparison_report, write_report
-    from .distributed.comparison import compare_distributed
+    from .comparison import Comparison, ComparisonError, compare
+    from .comparison.partitioned import compare_distributed
     from .distributed.scoring import score_distributed
     from .distributed.source import DistributedError, PartitionError
     from .evaluate.vector import VectorEvaluator
@@ -249,9 +249,9 @@ if TYPE_CHECKING:
 _LAZY = {
     "generate_population": "synthetic.tables",
     "write_generated": "synthetic.tables",
-    "Comparison": "analyse.compare",
-    "ComparisonError": "analyse.compare",
-    "compare": "analyse.compare",
+    "Comparison": "comparison",
+    "ComparisonError": "comparison",
+    "compare": "comparison",
     "Diagnostics": "analyse.diagnostics",
     "diagnose": "analyse.diagnostics",
     "plot_distribution": "analyse.plots",
@@ -266,7 +266,7 @@ _LAZY = {
     "DistributedError": "distributed.source",
     "PartitionError": "distributed.source",
     "score_distributed": "distributed.scoring",
-    "compare_distributed": "distributed.comparison",
+    "compare_distributed": "comparison.partitioned",
 }
 
 

@@ -8,13 +8,13 @@ from html.parser import HTMLParser
 import polars as pl
 import pytest
 from matplotlib.figure import Figure
-from synth_scores import synthetic_scores
 
-from partyrules.analyse.compare import compare
 from partyrules.analyse.diagnostics import diagnose
 from partyrules.analyse.plots import plot_diagnostics, plot_distribution, plot_transitions
 from partyrules.analyse.report import comparison_report, frame_html, write_report
+from partyrules.comparison import compare
 from partyrules.score.table import PopulationScores, table_schema
+from synth_scores import synthetic_scores
 
 
 class _Collect(HTMLParser):

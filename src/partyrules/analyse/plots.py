@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..comparison import Comparison
     from ..score.table import PopulationScores
-    from .compare import Comparison
     from .diagnostics import Diagnostics
 
 __all__ = ["cjk_font", "plot_diagnostics", "plot_distribution", "plot_transitions"]

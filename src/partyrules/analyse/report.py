@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import polars as pl
     from matplotlib.figure import Figure
 
-    from .compare import Comparison
+    from ..comparison import Comparison
     from .diagnostics import Diagnostics
 
 __all__ = ["comparison_report", "figure_png", "frame_html", "write_report"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from .common import pad
 
-# The what-if summary's keys (partyrules.analyse.compare.Comparison.summary), as a reader would name them.
+# The what-if summary's keys (partyrules.comparison.Comparison.summary), as a reader would name them.
 SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "base": ("base", "基准"),
     "reform": ("reform", "改革方案"),

@@ -105,7 +105,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 def _check_by(args: argparse.Namespace, kind: str) -> None:
     """Each --by is an attribute the score tables carry, checked before anything is read or scored: an unknown
     one is a usage error naming those there are, never a grouping silently left out."""
-    from ..analyse.compare import ComparisonError, grouping_columns
+    from ..comparison import ComparisonError, grouping_columns
     from ..score.table import ATTRIBUTES
 
     try:
@@ -128,8 +128,8 @@ def _pool(args: argparse.Namespace) -> None:
 
 
 def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reforms: Any, progress: Progress) -> int:
-    from ..analyse.compare import compare
     from ..analyse.diagnostics import diagnose
+    from ..comparison import compare
     from ..evaluate.population import score_population
     from ..population.io import read_population
 
@@ -189,13 +189,8 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
               file=sys.stderr)
         return EXIT_INVALID
     try:
-        from ..distributed import (
-            compare_distributed,
-            connect,
-            diagnose_distributed,
-            parquet_partitions,
-            score_distributed,
-        )
+        from ..comparison.partitioned import compare_distributed
+        from ..distributed import connect, diagnose_distributed, parquet_partitions, score_distributed
 
         client = connect(n_workers=args.workers) if args.scheduler == "local" else connect(args.scheduler)
     except PartyRulesError as exc:

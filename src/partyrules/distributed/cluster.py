@@ -9,7 +9,7 @@ from .source import DistributedError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["client_for", "connect", "prepare", "require_distributed"]
+__all__ = ["client_for", "connect", "prepare", "require_distributed", "worker_modules"]
 
 
 def require_distributed() -> Any:
@@ -63,14 +63,23 @@ def connect(address: str | None = None, *, n_workers: int | None = None, threads
                               memory_limit=memory_limit, processes=True, **cluster_options)
 
 
-_MODULES = ("polars", "numpy", "pandas", "pyarrow", "partyrules.evaluate.vector", "partyrules.population.io",
-            "partyrules.analyse.compare", "partyrules.analyse.diagnostics", "partyrules.ranking.table")
+# What every worker imports before any task runs (see prepare). The packages above this one whose tasks run on the
+# workers add their own modules with worker_modules when they are imported, so this layer names none of them.
+_MODULES: list[str] = ["polars", "numpy", "pandas", "pyarrow", "partyrules.evaluate.vector", "partyrules.population.io"]
 
 
-def _import_on_worker() -> None:
+def worker_modules(*names: str) -> None:
+    """Have every worker import the modules ``names`` before any task runs, from the next :func:`prepare` of a
+    client on (a package whose functions run as tasks calls this when it is imported)."""
+    for name in names:
+        if name not in _MODULES:
+            _MODULES.append(name)
+
+
+def _import_on_worker(modules: tuple[str, ...]) -> None:
     import importlib
 
-    for name in _MODULES:
+    for name in modules:
         importlib.import_module(name)
 
 
@@ -84,11 +93,13 @@ def prepare(client: Client) -> None:
         name = "partyrules-imports"  # registering again replaces it: one per cluster
 
         def setup(self, worker: Any) -> None:
-            _import_on_worker()
+            _import_on_worker(modules)
 
-    if not getattr(client, "_partyrules_prepared", False):
+    modules = tuple(_MODULES)
+    # again when a package has added modules since: the new plugin replaces the old one on every worker
+    if getattr(client, "_partyrules_prepared", None) != modules:
         client.register_plugin(Imports())
-        client._partyrules_prepared = True  # type: ignore[attr-defined]
+        client._partyrules_prepared = modules  # type: ignore[attr-defined]
 
 
 def client_for(client: Client | str | None) -> Client:

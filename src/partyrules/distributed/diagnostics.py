@@ -12,10 +12,13 @@ from ..analyse.diagnostics import (
     merge_diagnostic_partials,
 )
 from ..errors import PartyRulesError
+from .cluster import worker_modules
 from .scoring import DistributedScores
 from .table import share
 
 __all__ = ["diagnose_distributed"]
+
+worker_modules("partyrules.analyse.diagnostics")  # the partials run on the workers
 
 
 def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alpha: float = 0.01,

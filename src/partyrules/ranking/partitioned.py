@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..distributed.cluster import worker_modules
 from ..distributed.scoring import DistributedScores
 from ..distributed.table import PartitionedFrame
 from ..distributed.table import share as _share  # not "share": the lists' argument is called that
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["COUNTS_LIMIT", "lists_distributed", "rank_distributed", "select_columns"]
+
+worker_modules("partyrules.ranking.table")  # the counts and ranks run on the workers
 
 COUNTS_LIMIT = 200_000
 """``method="auto"`` merges counts when the partitions' count tables hold at most this many rows together."""

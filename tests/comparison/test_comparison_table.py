@@ -10,13 +10,13 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synth_scores import Knobs, synthetic_scores
 
 import partyrules as pr
-from partyrules.analyse.compare import NOT_APPLICABLE, ComparisonError, compare
 from partyrules.analyse.diff import attribute
+from partyrules.comparison import NOT_APPLICABLE, ComparisonError, compare
 from partyrules.funding import FundingError, allocate
 from partyrules.score.table import PopulationScores
+from synth_scores import Knobs, synthetic_scores
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.1, 0.4]), discrete=st.sampled_from([0.0, 0.5, 1.0]),
                   deduction_rate=st.sampled_from([0.0, 0.3, 0.9]), cap_bind=st.sampled_from([0.0, 0.5]))

@@ -12,9 +12,8 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synth_scores import Knobs, synthetic_scores
 
-from partyrules.analyse.compare import (
+from partyrules.comparison import (
     Comparison,
     ComparisonError,
     ComparisonStats,
@@ -25,6 +24,7 @@ from partyrules.analyse.compare import (
     wide_frame,
 )
 from partyrules.score.table import PopulationScores
+from synth_scores import Knobs, synthetic_scores
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.1, 0.4]), discrete=st.sampled_from([0.5, 1.0]),
                   deduction_rate=st.sampled_from([0.0, 0.3]), cap_bind=st.sampled_from([0.0, 0.5]))

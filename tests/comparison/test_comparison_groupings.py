@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synth_scores import synthetic_scores
 
 import partyrules as pr
-from partyrules.analyse.compare import ComparisonError, compare, grouping_columns
 from partyrules.cli import main
+from partyrules.comparison import ComparisonError, compare, grouping_columns
+from synth_scores import synthetic_scores
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = str(ROOT / "rulesets" / "member-in-service.yaml")

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 import partyrules as pr
+from partyrules.comparison import compare_distributed
 from partyrules.distributed import parquet_partitions, score_distributed
-from partyrules.distributed.comparison import compare_distributed
 
 REFORMS = Path(__file__).resolve().parents[2] / "rulesets" / "reforms"
 

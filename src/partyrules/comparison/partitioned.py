@@ -2,8 +2,8 @@
 :func:`partyrules.compare`.
 
 Both sides are scored from the same partitions, so each subject's base and reform rows are in the same
-partition and its comparison row (:func:`partyrules.analyse.compare.wide_frame`) is built where they live. The
-per-group statistics come from each partition's exact partial (:class:`~partyrules.analyse.compare.ComparisonStats`:
+partition and its comparison row (:func:`partyrules.comparison.wide_frame`) is built where they live. The
+per-group statistics come from each partition's exact partial (:class:`~partyrules.comparison.ComparisonStats`:
 integer counts, points in whole millionths, each group's top k), merged here and finished as on one machine;
 funding is allocated over both sides with :func:`~partyrules.funding.allocate_distributed`. The
 per-subject tables (``wide``, ``moved``, ``attribution``, ``funding``) stay on the cluster as
@@ -17,30 +17,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..analyse.compare import (
+from ..distributed.cluster import prepare, worker_modules
+from ..distributed.scoring import DistributedScores, PartitionResult
+from ..distributed.table import PartitionedFrame, share
+from ..funding.partitioned import allocate_distributed
+from ..score.table import PopulationScores
+from .columns import (
     ALL,
     EPSILON,
     ComparisonError,
-    ComparisonStats,
     ContributionKey,
-    attribution_frame,
-    check_compare_options,
+    _attribute_columns,
     comparison_keys,
     grade_order,
     grouping_columns,
-    moved_frame,
-    transition_matrix,
-    wide_frame,
+    groupings,
 )
-from ..funding.partitioned import allocate_distributed
-from ..score.table import PopulationScores
-from .scoring import DistributedScores, PartitionResult
-from .table import PartitionedFrame, share
+from .stats import ComparisonStats
+from .table import check_compare_options, transition_matrix
+from .wide import attribution_frame, moved_frame, wide_frame
 
 if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["DistributedComparison", "compare_distributed"]
+
+worker_modules("partyrules.comparison")  # the wide frames and partials are built on the workers
 
 
 def _wide(base: PartitionResult, reform: PartitionResult, rulesets: tuple[Any, Any], period: str,
@@ -82,12 +84,10 @@ def _funding_part(wide: pl.DataFrame, base: pl.DataFrame, reform: pl.DataFrame, 
 def _funding_groups(funding: pl.DataFrame, by: tuple[str, ...]) -> pl.DataFrame:
     import polars as pl
 
-    from ..analyse.compare import _groupings
-
     parts = [funding.group_by(g.alias("group")).agg(pl.len().cast(pl.Int64).alias("subjects"),
                                                      pl.col("base_fen").sum(), pl.col("reform_fen").sum(),
                                                      pl.col("shift_fen").sum())
-             .with_columns(pl.lit(name).alias("by")) for name, g in _groupings(by)]
+             .with_columns(pl.lit(name).alias("by")) for name, g in groupings(by)]
     return pl.concat(parts).select("by", "group", "subjects", "base_fen", "reform_fen", "shift_fen")
 
 
@@ -165,7 +165,7 @@ class DistributedComparison:
             for side in ("base", "reform"):
                 amounts[side], totals[side] = allocate_distributed(
                     self.funding_pool, self.wide.map_frame(_entries, side), **self.funding_options)
-            attrs = [c for c in self.wide.head(0).columns if c not in _FIXED and not c.startswith("d:")]
+            attrs = _attribute_columns(self.wide.head(0).columns)
             client = self.wide.client
             parts = client.map(_funding_part, self.wide.partitions, amounts["base"].partitions,
                                amounts["reform"].partitions, [attrs] * self.wide.npartitions, pure=False)
@@ -209,10 +209,6 @@ class DistributedComparison:
         return out
 
 
-_FIXED = {"subject_id", "in_base", "in_reform", "base_total", "reform_total", "delta", "base_grade", "reform_grade",
-          "base_vetoed", "reform_vetoed", "base_vetoes", "reform_vetoes", "vetoes_added", "vetoes_removed"}
-
-
 def compare_distributed(base: DistributedScores, reform: DistributedScores, *, by: Sequence[str] | None = None,
                         groups: pl.DataFrame | Mapping[str, str] | None = None,
                         community_of_branch: Mapping[str, str] | None = None, top_k: int = 100,
@@ -231,6 +227,7 @@ def compare_distributed(base: DistributedScores, reform: DistributedScores, *, b
                               f"{len(reform.partitions)}) or on different clusters",
                               hint="score the base and the reform from the same source with the same client")
     client = base.client
+    prepare(client)  # the workers import this package first, if they were prepared before it was imported
     keys = comparison_keys(base.ruleset, reform.ruleset)
     rulesets = share(client, (base.ruleset, reform.ruleset))
     options = share(client, {"groups": groups, "community_of_branch": community_of_branch, "keys": keys})
