@@ -406,7 +406,7 @@ def test_composite_equals_sequence_for_structural_reforms(in_service):
 
 def _param_reforms(ruleset: pr.RuleSet) -> st.SearchStrategy[R]:
     """Reforms that set a few numeric parameters of ``ruleset`` within their declared bounds."""
-    sources = ruleset._sources  # type: ignore[attr-defined]
+    sources = ruleset.sources
     numeric = {}
     for name, item in sources.params.items():
         spec = item.spec

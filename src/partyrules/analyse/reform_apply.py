@@ -40,7 +40,7 @@ _DIGITS = 9  # scaled points are rounded here, so 6 x 1.2 is 7.2 and not 7.19999
 
 
 def apply(ruleset: RuleSet, reform: Reform) -> RuleSet:
-    sources: Sources | None = getattr(ruleset, "_sources", None)
+    sources = ruleset.sources
     if sources is None:
         raise ReformError.single("RF401", f"rule set {ruleset.id} was not built by the loader",
                                  hint="load it with load_ruleset() before applying a reform")

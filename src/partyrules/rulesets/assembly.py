@@ -137,8 +137,8 @@ class Assembly:
             base_params={k: v.spec.value for k, v in sources.params.items()},
             checks=tuple(self.checks),
             templates=self.templates,
+            sources=sources,
         )
-        object.__setattr__(rs, "_sources", sources)
         return rs
 
 

@@ -69,7 +69,7 @@ def render_ruleset_markdown(rs: RuleSet) -> str:
         out += [_cell(rs.spec.description.zh), "", _cell(rs.spec.description.en), ""]
     if rs.params:
         out += ["## 参数 Parameters", "", "| name | value | 中文 | English | source |", "|---|---|---|---|---|"]
-        specs = rs._sources.params  # type: ignore[attr-defined]
+        specs = rs.sources.params
         for name in sorted(rs.params):
             p = specs[name].spec
             out.append(f"| `{name}` | {_cell(rs.params[name])} | {_cell(p.zh or '')} | {_cell(p.en or '')} | "

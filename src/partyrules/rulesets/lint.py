@@ -58,7 +58,7 @@ def lint_ruleset(rs: RuleSet) -> list[Diagnostic]:
 class _Linter:
     def __init__(self, rs: RuleSet) -> None:
         self.rs = rs
-        self.src = rs._sources  # type: ignore[attr-defined]
+        self.src = rs.sources
         self.out: list[Diagnostic] = []
         infos = {name: ParamInfo(rs.params.get(name), it.spec.min, it.spec.max,
                                  tuple(it.spec.choices) if it.spec.choices is not None else None)

@@ -70,7 +70,7 @@ _VARIANTS_LOCK = threading.Lock()
 
 
 def rebuild_with_params(ruleset: RuleSet, overrides: Mapping[str, Any]) -> RuleSet:
-    sources: Sources = ruleset._sources  # type: ignore[attr-defined]
+    sources = ruleset.sources
     merged = {**ruleset.params, **check_overrides(sources, overrides)}
     if merged == dict(ruleset.params):
         return ruleset

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Location
 from ..lang import ir as I
 from ..lang.check import Schema
 from .spec import CheckSpec, DeductionSpec, GradeSpec, RuleSetSpec, StandardSpec, VetoSpec
+
+if TYPE_CHECKING:
+    from .sources import Sources
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +135,9 @@ class RuleSet:
     # The texts written as templates over parameters (``{params.NAME}``), as written, by item id (and "title",
     # "description"): the items above hold them rendered with ``params``, and these are kept for audit.
     templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The parsed files the rule set was assembled from: with_params, reforms, the linter and the docs re-read them.
+    # Provenance, not content (the content hash covers it), so equality and repr leave it out.
+    sources: Sources | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:

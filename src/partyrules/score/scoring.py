@@ -112,7 +112,7 @@ class Scorer:
         self.max_points = _r(rs.max_points)
         self.grades = {g.id: {"id": g.id, "zh": g.zh, "en": g.en} for g in rs.grades}
         self._not_due: dict[tuple[str, str], dict[str, NotDue]] = {}
-        sources = getattr(rs, "_sources", None)
+        sources = rs.sources
         labels = {} if sources is None else {n: (it.spec.zh or n, it.spec.en or n) for n, it in sources.params.items()}
         self.words = Words(labels, rs.subject_kind)
         self.rule_exprs = {r.id: {k: e.ir for k, e in r.exprs.items()} for r in (*rs.rules, *rs.checks)}
