@@ -180,8 +180,8 @@ def _surrogate_problem(text: str, file: str | None) -> None:
                                          "save the rule set as UTF-8 text")])
 
 
-def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
-    """Parse one YAML document into plain data with source marks, enforcing ``limits``."""
+def _checked_text(text: str | bytes, file: str | None, limits: Limits) -> str:
+    """The text to parse, refused before parsing when it holds a lone surrogate, is too large or is not UTF-8."""
     if isinstance(text, str):
         _surrogate_problem(text, file)
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
@@ -193,22 +193,30 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RuleSetSyntaxError([Diagnostic("RS100", f"the file is not UTF-8: {exc}", Location(file))]) from None
+    return text
 
-    marks: dict[Path, Mark] = {}
-    key_marks: dict[Path, Mark] = {}
-    # Each open container: [container, path, pending key (maps only)]
-    stack: list[list[Any]] = []
-    root: Any = None
-    documents = 0
-    nodes = 0
 
-    def place(value: Any, mark: Any, style: str | None, end: Any = None) -> Path:
-        nonlocal root
-        if not stack:
-            root = value
+class _Builder:
+    """Plain data and the marks of its values, built one parser event at a time (no recursion, so no depth to
+    overflow)."""
+
+    def __init__(self, file: str | None, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.marks: dict[Path, Mark] = {}
+        self.key_marks: dict[Path, Mark] = {}
+        # Each open container: [container, path, pending key (maps only)]
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.documents = 0
+        self.nodes = 0
+
+    def place(self, value: Any, mark: Any, style: str | None, end: Any = None) -> Path:
+        if not self.stack:
+            self.root = value
             path: Path = ()
         else:
-            top = stack[-1]
+            top = self.stack[-1]
             container = top[0]
             if isinstance(container, list):
                 path = (*top[1], len(container))
@@ -216,71 +224,92 @@ def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAU
             else:
                 key = top[2]
                 if key is _NO_KEY:
-                    if not isinstance(value, str):
-                        _fail(RuleSetSyntaxError, "RS104", f"keys must be strings, not {value!r}", file, mark)
-                    if value in container:
-                        _fail(RuleSetSyntaxError, "RS105", f"duplicate key {value!r}", file, mark,
-                              "each key may appear once in a mapping")
-                    top[2] = value
-                    key_marks[(*top[1], value)] = Mark(mark.line + 1, mark.column + 1, style)
-                    parent: Path = top[1]
-                    return parent
+                    return self._key(top, value, mark, style)
                 path = (*top[1], key)
                 container[key] = value
                 top[2] = _NO_KEY
-        marks[path] = Mark(mark.line + 1, mark.column + 1, style, end.line + 1 if end is not None else 0)
+        self.marks[path] = Mark(mark.line + 1, mark.column + 1, style, end.line + 1 if end is not None else 0)
         return path
 
+    def _key(self, top: list[Any], value: Any, mark: Any, style: str | None) -> Path:
+        """A scalar in a map waiting for a key is that key: it becomes the pending key, marked on its own."""
+        if not isinstance(value, str):
+            _fail(RuleSetSyntaxError, "RS104", f"keys must be strings, not {value!r}", self.file, mark)
+        if value in top[0]:
+            _fail(RuleSetSyntaxError, "RS105", f"duplicate key {value!r}", self.file, mark,
+                  "each key may appear once in a mapping")
+        top[2] = value
+        self.key_marks[(*top[1], value)] = Mark(mark.line + 1, mark.column + 1, style)
+        parent: Path = top[1]
+        return parent
+
+    def feed(self, event: yaml.Event) -> None:
+        file = self.file
+        if isinstance(event, yaml.AliasEvent):
+            _fail(RuleSetSyntaxError, "RS102", "aliases are not allowed in rule sets", file, event.start_mark,
+                  "write the value out in full")
+        if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            self.nodes += 1
+            if self.nodes > self.limits.max_nodes:
+                _fail(RuleSetLimitError, "RS111", f"more than {self.limits.max_nodes} values in one file", file,
+                      event.start_mark, "split it into included files")
+        if isinstance(event, yaml.ScalarEvent):
+            style = event.style if event.style else None
+            self.place(_scalar(event, file, self.limits), event.start_mark, style, event.end_mark)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            self._open(event)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            self.stack.pop()
+        elif isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                _fail(RuleSetSyntaxError, "RS106", "a rule-set file holds exactly one YAML document", file,
+                      event.start_mark, "remove the extra '---'")
+
+    def _open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent) -> None:
+        file, stack = self.file, self.stack
+        if event.anchor:
+            _fail(RuleSetSyntaxError, "RS102", "anchors are not allowed in rule sets", file,
+                  event.start_mark, "write the value out in full")
+        if event.tag not in (None, "!") and not event.implicit:
+            _fail(RuleSetSyntaxError, "RS101", f"the YAML tag {event.tag!r} is not allowed in rule sets",
+                  file, event.start_mark, "rule sets are plain data: remove the tag")
+        if len(stack) >= self.limits.max_depth:
+            _fail(RuleSetLimitError, "RS112", f"nesting deeper than {self.limits.max_depth} levels", file,
+                  event.start_mark, "rule sets never need deep nesting")
+        container: Any = [] if isinstance(event, yaml.SequenceStartEvent) else {}
+        if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
+            _fail(RuleSetSyntaxError, "RS104", "keys must be strings, not collections", file,
+                  event.start_mark)
+        path = self.place(container, event.start_mark, None)
+        stack.append([container, path, _NO_KEY])
+
+
+def _parser_error(exc: yaml.MarkedYAMLError, file: str | None, limits: Limits) -> NoReturn:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or str(exc)
+    if "maximum nesting depth" in problem:
+        # PyYAML 6.0.3+ has a nesting limit of its own (far above ours) that its scanner can hit before the
+        # events reach our check: it is the same limit breached, so it gets the same error
+        _fail(RuleSetLimitError, "RS112", f"nesting deeper than {limits.max_depth} levels", file, mark,
+              "rule sets never need deep nesting")
+    if exc.context:
+        problem = f"{problem} ({exc.context})"
+    _fail(RuleSetSyntaxError, "RS100", f"not valid YAML: {problem}", file, mark)
+
+
+def load_yaml(text: str | bytes, file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """Parse one YAML document into plain data with source marks, enforcing ``limits``."""
+    text = _checked_text(text, file, limits)
+    built = _Builder(file, limits)
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                _fail(RuleSetSyntaxError, "RS102", "aliases are not allowed in rule sets", file, event.start_mark,
-                      "write the value out in full")
-            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                nodes += 1
-                if nodes > limits.max_nodes:
-                    _fail(RuleSetLimitError, "RS111", f"more than {limits.max_nodes} values in one file", file,
-                          event.start_mark, "split it into included files")
-            if isinstance(event, yaml.ScalarEvent):
-                style = event.style if event.style else None
-                place(_scalar(event, file, limits), event.start_mark, style, event.end_mark)
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                if event.anchor:
-                    _fail(RuleSetSyntaxError, "RS102", "anchors are not allowed in rule sets", file,
-                          event.start_mark, "write the value out in full")
-                if event.tag not in (None, "!") and not event.implicit:
-                    _fail(RuleSetSyntaxError, "RS101", f"the YAML tag {event.tag!r} is not allowed in rule sets",
-                          file, event.start_mark, "rule sets are plain data: remove the tag")
-                if len(stack) >= limits.max_depth:
-                    _fail(RuleSetLimitError, "RS112", f"nesting deeper than {limits.max_depth} levels", file,
-                          event.start_mark, "rule sets never need deep nesting")
-                container: Any = [] if isinstance(event, yaml.SequenceStartEvent) else {}
-                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
-                    _fail(RuleSetSyntaxError, "RS104", "keys must be strings, not collections", file,
-                          event.start_mark)
-                path = place(container, event.start_mark, None)
-                stack.append([container, path, _NO_KEY])
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                stack.pop()
-            elif isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    _fail(RuleSetSyntaxError, "RS106", "a rule-set file holds exactly one YAML document", file,
-                          event.start_mark, "remove the extra '---'")
+            built.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or str(exc)
-        if "maximum nesting depth" in problem:
-            # PyYAML 6.0.3+ has a nesting limit of its own (far above ours) that its scanner can hit before the
-            # events reach our check: it is the same limit breached, so it gets the same error
-            _fail(RuleSetLimitError, "RS112", f"nesting deeper than {limits.max_depth} levels", file, mark,
-                  "rule sets never need deep nesting")
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
-        _fail(RuleSetSyntaxError, "RS100", f"not valid YAML: {problem}", file, mark)
+        _parser_error(exc, file, limits)
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise RuleSetSyntaxError([Diagnostic("RS100", f"not valid YAML: {exc}", Location(file))]) from None
-    return YamlDocument(root, marks, file, key_marks, text)
+    return YamlDocument(built.root, built.marks, file, built.key_marks, text)
 
 
 class _NoKey:
