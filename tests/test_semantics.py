@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 import partyrules as pr
 from hand_facts import veto_incident
+from partyrules.facts.base import MAX_COUNT
 from partyrules.testing import (
     GENERATED_EDGES,
     MONOTONE_FIELDS,
@@ -115,9 +116,10 @@ def with_record(facts: pr.MemberFacts, index: int, **changes: Any) -> pr.MemberF
 
 
 def raised(value: float, field: str, bump: float) -> float | int:
+    """``value`` raised by ``bump``, within the model's bounds (a value at its bound stays there)."""
     if field == "volunteer_hours":
         return min(744.0, value + bump)
-    return int(value + max(1, round(bump)))
+    return min(MAX_COUNT, int(value + max(1, round(bump))))
 
 
 def note_example(isolated: Any, g: GeneratedRuleSet | None, facts: pr.MemberFacts) -> None:
