@@ -137,7 +137,7 @@ class RuleSet:
     templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # The parsed files the rule set was assembled from: with_params, reforms, the linter and the docs re-read them.
     # Provenance, not content (the content hash covers it), so equality and repr leave it out.
-    sources: Sources | None = field(default=None, repr=False, compare=False)
+    sources: Sources = field(kw_only=True, repr=False, compare=False)
 
     @property
     def id(self) -> str:
