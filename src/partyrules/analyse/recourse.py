@@ -28,7 +28,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,16 +50,6 @@ __all__ = ["Change", "Recourse", "recourse"]
 
 _EPS = 1e-9
 _MAX_ORDERS = 6  # permutations tried when lowering a set's fields (all of them up to 3 fields)
-
-_evaluators: weakref.WeakKeyDictionary[RuleSet, ReferenceEvaluator] = weakref.WeakKeyDictionary()
-
-
-def _evaluator(ruleset: RuleSet) -> ReferenceEvaluator:
-    ev = _evaluators.get(ruleset)
-    if ev is None:
-        ev = _evaluators[ruleset] = ReferenceEvaluator(ruleset)
-    return ev
-
 
 # -- results -----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -376,7 +365,7 @@ def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, tar
         raise EvaluationError(f"max_changes must be a whole number of at least 1, got {max_changes!r}",
                               hint="allow at least one change")
     period = Period.parse(period) if isinstance(period, str) else period
-    ev = _evaluator(ruleset)
+    ev = ReferenceEvaluator(ruleset)  # a view over the compiled rule set, which is cached once per rule set
     before = ev.evaluate(facts, period)
     grades = list(ruleset.grades)
     ids = [g.id for g in grades]
