@@ -101,40 +101,50 @@ def evaluate(node: I.IR, reads: Mapping[str, Any]) -> Any:
     if any(p is _MISSING for p in parts):
         return _MISSING
     try:
-        if isinstance(node, I.Arith):
-            a, b = parts
-            if a is None or b is None:
-                return None
-            return {"+": a + b, "-": a - b, "*": a * b}.get(node.op, a / b if b else None)
-        if isinstance(node, I.Neg):
-            return None if parts[0] is None else -parts[0]
-        if isinstance(node, I.Compare):
-            a, b = parts
-            if a is None or b is None:
-                return None if node.op not in ("==", "!=") else (a == b) == (node.op == "==")
-            return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op]
-        if isinstance(node, I.Not):
-            return None if parts[0] is None else not parts[0]
-        if isinstance(node, I.BoolOp):
-            return all(parts) if node.op == "and" else any(parts)
-        if isinstance(node, I.ListValue):
-            return list(parts)
-        if isinstance(node, I.In):
-            found = parts[0] in (parts[1] or ())
-            return not found if node.negate else found
-        if isinstance(node, I.Func):
-            if node.name == "min":
-                return min(p for p in parts if p is not None)
-            if node.name == "max":
-                return max(p for p in parts if p is not None)
-            if node.name == "len":
-                return len(parts[0] or ())
-            if node.name == "coalesce":
-                return next((p for p in parts if p is not None), None)
-            if node.name == "abs":
-                return abs(parts[0])
+        return _combine(node, parts)
     except (TypeError, ValueError, ZeroDivisionError):
         return _MISSING
+
+
+def _combine(node: I.IR, parts: list[Any]) -> Any:
+    """The value of an operator from the values of its parts (none of them ``_MISSING``)."""
+    if isinstance(node, I.Arith):
+        a, b = parts
+        if a is None or b is None:
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b}.get(node.op, a / b if b else None)
+    if isinstance(node, I.Neg):
+        return None if parts[0] is None else -parts[0]
+    if isinstance(node, I.Compare):
+        a, b = parts
+        if a is None or b is None:
+            return None if node.op not in ("==", "!=") else (a == b) == (node.op == "==")
+        return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op]
+    if isinstance(node, I.Not):
+        return None if parts[0] is None else not parts[0]
+    if isinstance(node, I.BoolOp):
+        return all(parts) if node.op == "and" else any(parts)
+    if isinstance(node, I.ListValue):
+        return list(parts)
+    if isinstance(node, I.In):
+        found = parts[0] in (parts[1] or ())
+        return not found if node.negate else found
+    if isinstance(node, I.Func):
+        return _func_value(node.name, parts)
+    return _MISSING
+
+
+def _func_value(name: str, parts: list[Any]) -> Any:
+    if name == "min":
+        return min(p for p in parts if p is not None)
+    if name == "max":
+        return max(p for p in parts if p is not None)
+    if name == "len":
+        return len(parts[0] or ())
+    if name == "coalesce":
+        return next((p for p in parts if p is not None), None)
+    if name == "abs":
+        return abs(parts[0])
     return _MISSING
 
 
@@ -174,50 +184,67 @@ def condition(node: I.IR, lang: str, words: Words, source: str | None = None) ->
         return joiner.join(f"({condition(x, lang, words, source)})" if isinstance(x, I.BoolOp) else
                            condition(x, lang, words, source) for x in node.items)
     if isinstance(node, I.Not):
-        inner = condition(node.operand, lang, words, source)
-        if not zh:
-            return f"not {inner}" if isinstance(node.operand, I.Field) else f"not ({inner})"
-        if inner.startswith("已"):
-            return "未" + inner[1:]
-        if inner.startswith("有"):
-            return "无" + inner[1:]
-        return "未" + inner if isinstance(node.operand, I.Field) else f"并非({inner})"
+        return _not_condition(node, lang, words, source)
     if isinstance(node, I.In):
-        item = node.item
-        values = _listed(node.container)
-        if values is not None:
-            labels = [show(v, lang, words) for v in values]
-            if isinstance(item, I.Field) and item.path[-1] == "kind":
-                text = ("或" if zh else " or ").join(labels)
-            else:
-                text = f"{phrase(item, lang, words, source)}{'为' if zh else ' is '}" + \
-                    ("或" if zh else " or ").join(labels)
-            return (f"非({text})" if zh else f"not ({text})") if node.negate else text
-        what = phrase(node.container, lang, words, source)
-        value = phrase(node.item, lang, words, source)
-        if zh:
-            return f"{what}{'不包括' if node.negate else '包括'}{value}"
-        return f"{what} {'exclude' if node.negate else 'include'} {value}"
+        return _in_condition(node, lang, words, source)
     if isinstance(node, I.Compare):
-        left, right, op = node.left, node.right, node.op
-        if isinstance(left, I.Const) and not isinstance(right, I.Const):
-            left, right, op = right, left, _FLIP[op]
-        if isinstance(left, I.Field) and isinstance(right, I.Const) and isinstance(right.value, str) \
-                and op in ("==", "!="):
-            value = show(right.value, lang, words)
-            if left.path[-1] == "kind" and op == "==":
-                return value
-            label = field_label(left.path, lang, left.scope)
-            if zh:
-                return f"{label}{'为' if op == '==' else '不为'}{value}"
-            return f"{label} {'is' if op == '==' else 'is not'} {value}"
-        ops = _DATE_OPS if _is_date(left) or _is_date(right) else _OPS
-        word = ops[lang].get(op, _OPS[lang][op])
-        if op == "==" and isinstance(right, I.Const):
-            word = "为" if zh else "is"
-        a, b = phrase(left, lang, words, source), phrase(right, lang, words, source)
-        return f"{a}{word}{b}" if zh else f"{a} {word} {b}"
+        return _compare_condition(node, lang, words, source)
     return phrase(node, lang, words, source)
+
+
+def _not_condition(node: I.Not, lang: str, words: Words, source: str | None) -> str:
+    """已/有 turn into 未/无 in Chinese; anything longer than a field is bracketed."""
+    inner = condition(node.operand, lang, words, source)
+    if lang != "zh":
+        return f"not {inner}" if isinstance(node.operand, I.Field) else f"not ({inner})"
+    if inner.startswith("已"):
+        return "未" + inner[1:]
+    if inner.startswith("有"):
+        return "无" + inner[1:]
+    return "未" + inner if isinstance(node.operand, I.Field) else f"并非({inner})"
+
+
+def _in_condition(node: I.In, lang: str, words: Words, source: str | None) -> str:
+    """A listed value is told by its labels (a kind by its labels alone); any other list by what it includes."""
+    zh = lang == "zh"
+    item = node.item
+    values = _listed(node.container)
+    if values is not None:
+        labels = [show(v, lang, words) for v in values]
+        if isinstance(item, I.Field) and item.path[-1] == "kind":
+            text = ("或" if zh else " or ").join(labels)
+        else:
+            text = f"{phrase(item, lang, words, source)}{'为' if zh else ' is '}" + \
+                ("或" if zh else " or ").join(labels)
+        return (f"非({text})" if zh else f"not ({text})") if node.negate else text
+    what = phrase(node.container, lang, words, source)
+    value = phrase(node.item, lang, words, source)
+    if zh:
+        return f"{what}{'不包括' if node.negate else '包括'}{value}"
+    return f"{what} {'exclude' if node.negate else 'include'} {value}"
+
+
+def _compare_condition(node: I.Compare, lang: str, words: Words, source: str | None) -> str:
+    """The field on the left; a field equal to a text is told as the label of that text."""
+    zh = lang == "zh"
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, I.Const) and not isinstance(right, I.Const):
+        left, right, op = right, left, _FLIP[op]
+    if isinstance(left, I.Field) and isinstance(right, I.Const) and isinstance(right.value, str) \
+            and op in ("==", "!="):
+        value = show(right.value, lang, words)
+        if left.path[-1] == "kind" and op == "==":
+            return value
+        label = field_label(left.path, lang, left.scope)
+        if zh:
+            return f"{label}{'为' if op == '==' else '不为'}{value}"
+        return f"{label} {'is' if op == '==' else 'is not'} {value}"
+    ops = _DATE_OPS if _is_date(left) or _is_date(right) else _OPS
+    word = ops[lang].get(op, _OPS[lang][op])
+    if op == "==" and isinstance(right, I.Const):
+        word = "为" if zh else "is"
+    a, b = phrase(left, lang, words, source), phrase(right, lang, words, source)
+    return f"{a}{word}{b}" if zh else f"{a} {word} {b}"
 
 
 def _listed(container: I.IR) -> list[object] | None:
@@ -284,16 +311,7 @@ def _phrase(node: I.IR, lang: str, words: Words, source: str | None) -> str:
     if isinstance(node, I.Agg):
         return aggregation(node, lang, words)
     if isinstance(node, I.Arith):
-        def side(x: I.IR, right: bool) -> str:
-            inner = phrase(x, lang, words, source)
-            if isinstance(x, I.IfElse):
-                return f"({inner})"
-            if isinstance(x, I.Arith):
-                mine, theirs = _PRECEDENCE[node.op], _PRECEDENCE[x.op]
-                if theirs < mine or (right and theirs == mine and node.op in "-/"):
-                    return f"({inner})"
-            return inner
-        return f"{side(node.left, False)} {_SYMBOLS[node.op]} {side(node.right, True)}"
+        return _arith_phrase(node, lang, words, source)
     if isinstance(node, I.Neg):
         return f"−{phrase(node.operand, lang, words, source)}"
     if isinstance(node, I.IfElse):
@@ -301,33 +319,53 @@ def _phrase(node: I.IR, lang: str, words: Words, source: str | None) -> str:
         then, orelse = phrase(node.then, lang, words, source), phrase(node.orelse, lang, words, source)
         return f"{test}时为{then}, 否则为{orelse}" if zh else f"{then} if {test}, else {orelse}"
     if isinstance(node, I.Func):
-        args = [phrase(a, lang, words, source) for a in node.args]
-        if node.name in ("min", "max") and len(args) == 2:
-            zero = [isinstance(a, I.Const) and a.value == 0 for a in node.args]
-            if any(zero):
-                other = args[zero.index(False)] if False in zero else args[0]
-                bound = ("不低于0" if node.name == "max" else "不高于0") if zh else \
-                    ("not below 0" if node.name == "max" else "not above 0")
-                return f"{other}({bound})" if zh else f"{other} ({bound})"
-            if zh:
-                return f"{args[0]}与{args[1]}中的{'较小者' if node.name == 'min' else '较大者'}"
-            return f"the {'lesser' if node.name == 'min' else 'greater'} of {args[0]} and {args[1]}"
-        if node.name == "len":
-            return f"{args[0]}数量" if zh else f"number of {args[0]}"
-        if node.name == "coalesce" and len(args) == 2:
-            return f"{args[0]}(无记录时为{args[1]})" if zh else f"{args[0]} (or {args[1]} if not recorded)"
-        if node.name == "days_between" and len(args) == 2:
-            return f"{args[0]}至{args[1]}的天数" if zh else f"days from {args[0]} to {args[1]}"
-        if node.name == "abs":
-            return f"{args[0]}的绝对值" if zh else f"the size of {args[0]}"
-        if node.name == "round":
-            return f"{args[0]}(四舍五入)" if zh else f"{args[0]}, rounded"
-        return ("、" if zh else ", ").join(args)
+        return _func_phrase(node, lang, words, source)
     if isinstance(node, (I.Compare, I.BoolOp, I.Not, I.In)):
         return condition(node, lang, words, source)
     if isinstance(node, I.ListValue):
         return ("、" if zh else ", ").join(phrase(x, lang, words, source) for x in node.items)
     return fallback(node, lang, words)
+
+
+def _arith_phrase(node: I.Arith, lang: str, words: Words, source: str | None) -> str:
+    """Arithmetic in symbols, with brackets only where the order of operations needs them."""
+    def side(x: I.IR, right: bool) -> str:
+        inner = phrase(x, lang, words, source)
+        if isinstance(x, I.IfElse):
+            return f"({inner})"
+        if isinstance(x, I.Arith):
+            mine, theirs = _PRECEDENCE[node.op], _PRECEDENCE[x.op]
+            if theirs < mine or (right and theirs == mine and node.op in "-/"):
+                return f"({inner})"
+        return inner
+    return f"{side(node.left, False)} {_SYMBOLS[node.op]} {side(node.right, True)}"
+
+
+def _func_phrase(node: I.Func, lang: str, words: Words, source: str | None) -> str:
+    """A function call in words; ``max(x, 0)`` is told as x not below 0."""
+    zh = lang == "zh"
+    args = [phrase(a, lang, words, source) for a in node.args]
+    if node.name in ("min", "max") and len(args) == 2:
+        zero = [isinstance(a, I.Const) and a.value == 0 for a in node.args]
+        if any(zero):
+            other = args[zero.index(False)] if False in zero else args[0]
+            bound = ("不低于0" if node.name == "max" else "不高于0") if zh else \
+                ("not below 0" if node.name == "max" else "not above 0")
+            return f"{other}({bound})" if zh else f"{other} ({bound})"
+        if zh:
+            return f"{args[0]}与{args[1]}中的{'较小者' if node.name == 'min' else '较大者'}"
+        return f"the {'lesser' if node.name == 'min' else 'greater'} of {args[0]} and {args[1]}"
+    if node.name == "len":
+        return f"{args[0]}数量" if zh else f"number of {args[0]}"
+    if node.name == "coalesce" and len(args) == 2:
+        return f"{args[0]}(无记录时为{args[1]})" if zh else f"{args[0]} (or {args[1]} if not recorded)"
+    if node.name == "days_between" and len(args) == 2:
+        return f"{args[0]}至{args[1]}的天数" if zh else f"days from {args[0]} to {args[1]}"
+    if node.name == "abs":
+        return f"{args[0]}的绝对值" if zh else f"the size of {args[0]}"
+    if node.name == "round":
+        return f"{args[0]}(四舍五入)" if zh else f"{args[0]}, rounded"
+    return ("、" if zh else ", ").join(args)
 
 
 def aggregation(node: I.Agg, lang: str, words: Words) -> str:
@@ -435,13 +473,7 @@ class RuleWords:
             if zh:
                 return f"{show(rv, lang, w)}{unit}中{show(lv, lang, w)}{unit}{cond}"
             return f"{cond}: {show(lv, lang, w)} of {show(rv, lang, w)} {unit}"
-        if isinstance(left, I.Agg) and left.func == "count" and left.where is not None:
-            what = counted_what(left, lang, w)
-            got = show(lv, lang, w, _unit(left.source, lang, lv))
-        elif isinstance(left, I.Agg) and left.func == "longest_run":
-            what, got = aggregation(left, lang, w), show(lv, lang, w, _unit("records", lang, lv))
-        else:
-            what, got = _side(left, lang, w), show(lv, lang, w)
+        what, got = self._what_got(left, lv, lang)
         if isinstance(right, I.Const) and right.value is None:
             return f"{what}: {got}"  # recorded or not: the value says it
         if op == "of":
@@ -449,16 +481,7 @@ class RuleWords:
         else:
             ops = _DATE_OPS if _is_date(left) or _is_date(right) else _OPS
             word = ops[lang].get(op, _OPS[lang][op])
-        if rv is _MISSING:
-            needed = _side(right, lang, w)
-        elif isinstance(right, I.Const) and not right.param:
-            needed = show(rv, lang, w)
-        elif isinstance(right, I.Const):
-            needed = f"{show(rv, lang, w)}, {w.param(right.param or '', lang)}"
-        elif isinstance(right, (I.Agg, I.Field)) or len(phrase(right, lang, w)) <= _SHORT:
-            needed = f"{show(rv, lang, w)}, {phrase(right, lang, w)}"
-        else:  # its parts (parameters, fields) are told in statements of their own
-            needed = show(rv, lang, w)
+        needed = self._needed(right, rv, lang)
         if op == "of":
             return f"{what}: {got}(目标: {needed})" if zh else f"{what}: {got} (target: {needed})"
         # what a standard needs is a requirement; a test that picks a branch (`0 if x > y else ...`) or decides
@@ -477,6 +500,28 @@ class RuleWords:
             return f"{what}: {got}({rule}: {word}{needed})"
         return f"{what}: {got} ({rule}: {word} {needed})"
 
+    def _what_got(self, left: I.IR, lv: Any, lang: str) -> tuple[str, str]:
+        """What the left side of a comparison measures and its value, with the unit of a count or a run."""
+        w = self.words
+        if isinstance(left, I.Agg) and left.func == "count" and left.where is not None:
+            return counted_what(left, lang, w), show(lv, lang, w, _unit(left.source, lang, lv))
+        if isinstance(left, I.Agg) and left.func == "longest_run":
+            return aggregation(left, lang, w), show(lv, lang, w, _unit("records", lang, lv))
+        return _side(left, lang, w), show(lv, lang, w)
+
+    def _needed(self, right: I.IR, rv: Any, lang: str) -> str:
+        """The right side of a comparison: its value and, when short, what it is."""
+        w = self.words
+        if rv is _MISSING:
+            return _side(right, lang, w)
+        if isinstance(right, I.Const) and not right.param:
+            return show(rv, lang, w)
+        if isinstance(right, I.Const):
+            return f"{show(rv, lang, w)}, {w.param(right.param or '', lang)}"
+        if isinstance(right, (I.Agg, I.Field)) or len(phrase(right, lang, w)) <= _SHORT:
+            return f"{show(rv, lang, w)}, {phrase(right, lang, w)}"
+        return show(rv, lang, w)  # its parts (parameters, fields) are told in statements of their own
+
 
 def _counts_all(node: I.IR, source: str) -> bool:
     if isinstance(node, I.Agg):
@@ -494,70 +539,84 @@ def _plural(source: str) -> str:
 
 def compile_rule(exprs: Mapping[str, I.IR], words: Words, kind: str = "standard") -> RuleWords:
     """The statements of a rule's evidence, in the order of its expressions (``when`` first)."""
-    out: list[_Stmt] = []
-    seen: set[int] = set()
-    keys: set[str] = set()
-
-    def key_of(node: I.IR) -> str | None:
-        if isinstance(node, I.Agg):
-            return "agg:" + node.text
-        if isinstance(node, I.Field):
-            return "field:" + node.dotted
-        if isinstance(node, I.Const) and node.param:
-            return "param:" + node.param
-        return None
-
-    def add(node: I.IR, guards: tuple[tuple[I.IR, bool], ...], condition: bool = False) -> None:
-        k = key_of(node)
-        if k is not None:
-            if k in keys:
-                return
-            keys.add(k)
-        if id(node) not in seen:
-            seen.add(id(node))
-            out.append(_Stmt(node, guards, condition))
-
-    def walk(node: I.IR, guards: tuple[tuple[I.IR, bool], ...], condition: bool = False) -> None:
-        if isinstance(node, (I.BoolOp, I.Not)):
-            for c in node.children():
-                walk(c, guards, condition)
-        elif isinstance(node, I.IfElse):
-            walk(node.test, guards, True)
-            walk(node.then, (*guards, (node.test, True)), condition)
-            walk(node.orelse, (*guards, (node.test, False)), condition)
-        elif isinstance(node, I.Compare) and not _has_item_field(node):
-            add(node, guards, condition)
-            for side in (node.left, node.right):
-                k = key_of(side)
-                if k is not None:
-                    keys.add(k)  # the comparison tells it
-                else:
-                    walk(side, guards)
-        elif isinstance(node, I.In) and not _has_item_field(node):
-            add(node, guards)
-            k = key_of(node.container)
-            if k is not None:
-                keys.add(k)
-        elif isinstance(node, (I.Agg, I.Field)):
-            if not (isinstance(node, I.Field) and node.scope == "item"):
-                add(node, guards)
-        elif isinstance(node, I.Const):
-            if node.param:
-                add(node, guards)
-        else:
-            for c in node.children():
-                walk(c, guards, condition)
-
+    statements = _Statements()
     pairs = (("numerator", "denominator"), ("value", "target"))
     paired = next((p for p in pairs if p[0] in exprs and p[1] in exprs), None)
     for k, ir in exprs.items():
         if paired is not None and k == paired[0]:
             # a ratio is told as one statement: "11 of 12 months", "52 (target: 100, ...)"
             num, den = exprs[paired[0]], exprs[paired[1]]
-            walk(I.Compare(num.type, num.start, num.end, "of", num, den), ())
+            statements.walk(I.Compare(num.type, num.start, num.end, "of", num, den), ())
         elif paired is None or k != paired[1]:
-            walk(ir, (), k == "when")  # `when` decides whether the standard applies: a condition
-    return RuleWords(out, words, kind)
+            statements.walk(ir, (), k == "when")  # `when` decides whether the standard applies: a condition
+    return RuleWords(statements.out, words, kind)
+
+
+_Guards = tuple[tuple[I.IR, bool], ...]
+
+
+def _key_of(node: I.IR) -> str | None:
+    """What a statement tells, so that an aggregation, field or parameter is told once in a rule."""
+    if isinstance(node, I.Agg):
+        return "agg:" + node.text
+    if isinstance(node, I.Field):
+        return "field:" + node.dotted
+    if isinstance(node, I.Const) and node.param:
+        return "param:" + node.param
+    return None
+
+
+class _Statements:
+    """The statements of one rule, collected by walking its expressions in order."""
+
+    def __init__(self) -> None:
+        self.out: list[_Stmt] = []
+        self.seen: set[int] = set()
+        self.keys: set[str] = set()
+
+    def add(self, node: I.IR, guards: _Guards, condition: bool = False) -> None:
+        k = _key_of(node)
+        if k is not None:
+            if k in self.keys:
+                return
+            self.keys.add(k)
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            self.out.append(_Stmt(node, guards, condition))
+
+    def walk(self, node: I.IR, guards: _Guards, condition: bool = False) -> None:
+        if isinstance(node, (I.BoolOp, I.Not)):
+            for c in node.children():
+                self.walk(c, guards, condition)
+        elif isinstance(node, I.IfElse):
+            self.walk(node.test, guards, True)
+            self.walk(node.then, (*guards, (node.test, True)), condition)
+            self.walk(node.orelse, (*guards, (node.test, False)), condition)
+        elif isinstance(node, I.Compare) and not _has_item_field(node):
+            self._compare(node, guards, condition)
+        elif isinstance(node, I.In) and not _has_item_field(node):
+            self.add(node, guards)
+            k = _key_of(node.container)
+            if k is not None:
+                self.keys.add(k)
+        elif isinstance(node, (I.Agg, I.Field)):
+            if not (isinstance(node, I.Field) and node.scope == "item"):
+                self.add(node, guards)
+        elif isinstance(node, I.Const):
+            if node.param:
+                self.add(node, guards)
+        else:
+            for c in node.children():
+                self.walk(c, guards, condition)
+
+    def _compare(self, node: I.Compare, guards: _Guards, condition: bool) -> None:
+        self.add(node, guards, condition)
+        for side in (node.left, node.right):
+            k = _key_of(side)
+            if k is not None:
+                self.keys.add(k)  # the comparison tells it
+            else:
+                self.walk(side, guards)
 
 
 def _inner(node: I.IR) -> bool:
