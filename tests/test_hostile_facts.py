@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 import partyrules as pr
 from partyrules.errors import EngineError, FactError, PartyRulesError
+from partyrules.evaluate.backends import BACKENDS
 from partyrules.evaluate.compiled import compiled_ruleset
 from partyrules.evaluate.context import build_context, engine_facts
 from partyrules.evaluate.evaluator import Evaluator, chunk_payloads
@@ -33,7 +34,6 @@ from partyrules.periods import Period
 from partyrules.population.frames import Population, facts_to_population
 
 PERIOD = "2026"
-BACKENDS = ("engine", "reference", "vector")
 BIG = 16 * 2**20 + 3  # just above the engine's 16 MiB string limit
 WIDE = 2**16 + 9  # a length kept in 16 bits reads as 9
 

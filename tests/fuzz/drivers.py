@@ -21,10 +21,10 @@ import pyarrow  # noqa: F401
 import partyrules as pr
 from partyrules.cli import main as cli_main
 from partyrules.evaluate import evaluator, reference, vector  # noqa: F401 - imported before the fork
+from partyrules.evaluate.backends import BACKENDS
 from partyrules.population.io import read_population
 
 PERIOD = "2026"
-BACKENDS = ("engine", "reference", "vector")
 SUBDISTRICT = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
 POOLS: dict[str, list[Any]] = {"member": list(SUBDISTRICT.members), "branch": list(SUBDISTRICT.branches),
                                "community": list(SUBDISTRICT.communities)}
