@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import partyrules as pr
+from partyrules.analyse.diagnostics_partitioned import diagnose_distributed
 from partyrules.distributed import connect, parquet_partitions, score_distributed
-from partyrules.distributed.diagnostics import diagnose_distributed
 from partyrules.funding import allocate_distributed, funding_entries
 from partyrules.ranking import lists_distributed, rank_distributed
 from partyrules.shipped_rulesets import shipped_ruleset_path

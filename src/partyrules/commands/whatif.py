@@ -189,8 +189,9 @@ def _whatif_distributed(args: argparse.Namespace, base_rs: Any, reform_rs: Any) 
               file=sys.stderr)
         return EXIT_INVALID
     try:
+        from ..analyse.diagnostics_partitioned import diagnose_distributed
         from ..comparison.partitioned import compare_distributed
-        from ..distributed import connect, diagnose_distributed, parquet_partitions, score_distributed
+        from ..distributed import connect, parquet_partitions, score_distributed
 
         client = connect(n_workers=args.workers) if args.scheduler == "local" else connect(args.scheduler)
     except PartyRulesError as exc:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import partyrules as pr
+from partyrules.analyse.diagnostics_partitioned import diagnose_distributed
 from partyrules.distributed import score_distributed
-from partyrules.distributed.diagnostics import diagnose_distributed
 
 
 def _same_tables(a: pr.Diagnostics, b: pr.Diagnostics) -> None:

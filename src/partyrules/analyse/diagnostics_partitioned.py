@@ -4,17 +4,17 @@ here and finished as on one machine, so the result equals :func:`partyrules.diag
 
 from __future__ import annotations
 
-from ..analyse.diagnostics import (
+from ..distributed.cluster import worker_modules
+from ..distributed.scoring import DistributedScores
+from ..distributed.table import share
+from ..errors import PartyRulesError
+from .diagnostics import (
     Diagnostics,
     check_diagnose_options,
     diagnostic_partial,
     diagnostics_from_partial,
     merge_diagnostic_partials,
 )
-from ..errors import PartyRulesError
-from .cluster import worker_modules
-from .scoring import DistributedScores
-from .table import share
 
 __all__ = ["diagnose_distributed"]
 
