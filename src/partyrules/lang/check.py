@@ -283,16 +283,7 @@ class Checker:
             raise ExprProblem("EX212", f"unknown function {name!r}", node.start, node.start + len(name),
                               suggest(name, [*FUNCTIONS, *ast.AGGREGATES]))
         if name == "date":
-            if len(node.args) != 1 or not isinstance(node.args[0], ast.Literal) or not isinstance(
-                node.args[0].value, str
-            ):
-                raise ExprProblem("EX213", 'date() takes one text like "2026-01-31"', node.start, node.end)
-            try:
-                value = _ISO_DATE.validate_python(node.args[0].value)
-            except ValidationError:
-                raise ExprProblem("EX213", f"not a date: {node.args[0].value!r}", node.start, node.end,
-                                  "write YYYY-MM-DD") from None
-            return I.Const(DATE, node.start, node.end, value)
+            return _date_call(node)
         args = tuple(self.visit(a, item) for a in node.args)
         arity = {"abs": (1, 1), "len": (1, 1), "round": (1, 2), "clamp": (3, 3), "days_between": (2, 2),
                  "min": (2, 99), "max": (2, 99), "coalesce": (2, 99)}[name]
@@ -300,32 +291,12 @@ class Checker:
             want = str(arity[0]) if arity[0] == arity[1] else f"{arity[0]} or more"
             raise ExprProblem("EX213", f"{name}() takes {want} arguments, not {len(args)}", node.start, node.end)
         nullable = any(a.type.nullable for a in args)
-        if name == "len":
-            if args[0].type.kind != "list":
-                raise ExprProblem("EX213", f"len() needs a list, not {args[0].type.describe()}", node.start,
-                                  node.end)
-            return I.Func(NUM.as_nullable(args[0].type.nullable), node.start, node.end, name, args)
-        if name == "days_between":
-            for a, n in zip(args, node.args, strict=True):
-                if a.type.kind not in ("date", "none"):
-                    raise ExprProblem("EX213", f"days_between() needs dates, not {a.type.describe()}",
-                                      n.start, n.end)
-            return I.Func(NUM.as_nullable(nullable), node.start, node.end, name, args)
-        if name == "coalesce":
-            kinds = {a.type.kind for a in args} - {"none"}
-            if len(kinds) > 1:
-                raise ExprProblem("EX213", "coalesce() needs values of one type", node.start, node.end)
-            base = next((a.type for a in args if a.type.kind != "none"), NONE)
-            return I.Func(base.as_nullable(args[-1].type.nullable), node.start, node.end, name, args)
+        if name in ("len", "days_between", "coalesce"):
+            return _non_numeric_call(node, args, nullable)
         for a, n in zip(args, node.args, strict=True):
             self._want(a, "num", n)
         if name == "round" and len(args) == 2:
-            if not isinstance(args[1], I.Const):
-                raise ExprProblem("EX213", "round()'s digits must be a constant", node.start, node.end)
-            problem = round_digits_problem(args[1].value)
-            if problem is not None:
-                raise ExprProblem("EX213", problem, node.args[1].start, node.args[1].end,
-                                  "round(x, 1) keeps one decimal; round(x, -1) rounds to tens")
+            _check_round_digits(node, args)
         return I.Func(NUM.as_nullable(nullable), node.start, node.end, name, args)
 
     def v_Aggregate(self, node: ast.Aggregate, item: Collection | None) -> I.IR:
@@ -418,3 +389,46 @@ def check(node: ast.Node, text: str, schema: Schema, params: Mapping[str, object
     """Resolve and type-check a parsed expression, or raise :class:`ExprProblem`."""
     return Checker(schema, params).check(node, text, expected)
 
+
+def _date_call(node: ast.Call) -> I.IR:
+    """``date("2026-01-31")``: a constant, checked here."""
+    if len(node.args) != 1 or not isinstance(node.args[0], ast.Literal) or not isinstance(
+        node.args[0].value, str
+    ):
+        raise ExprProblem("EX213", 'date() takes one text like "2026-01-31"', node.start, node.end)
+    try:
+        value = _ISO_DATE.validate_python(node.args[0].value)
+    except ValidationError:
+        raise ExprProblem("EX213", f"not a date: {node.args[0].value!r}", node.start, node.end,
+                          "write YYYY-MM-DD") from None
+    return I.Const(DATE, node.start, node.end, value)
+
+
+def _non_numeric_call(node: ast.Call, args: tuple[I.IR, ...], nullable: bool) -> I.IR:
+    """len, days_between and coalesce: the functions whose arguments are not numbers."""
+    name = node.func
+    if name == "len":
+        if args[0].type.kind != "list":
+            raise ExprProblem("EX213", f"len() needs a list, not {args[0].type.describe()}", node.start,
+                              node.end)
+        return I.Func(NUM.as_nullable(args[0].type.nullable), node.start, node.end, name, args)
+    if name == "days_between":
+        for a, n in zip(args, node.args, strict=True):
+            if a.type.kind not in ("date", "none"):
+                raise ExprProblem("EX213", f"days_between() needs dates, not {a.type.describe()}",
+                                  n.start, n.end)
+        return I.Func(NUM.as_nullable(nullable), node.start, node.end, name, args)
+    kinds = {a.type.kind for a in args} - {"none"}  # coalesce
+    if len(kinds) > 1:
+        raise ExprProblem("EX213", "coalesce() needs values of one type", node.start, node.end)
+    base = next((a.type for a in args if a.type.kind != "none"), NONE)
+    return I.Func(base.as_nullable(args[-1].type.nullable), node.start, node.end, name, args)
+
+
+def _check_round_digits(node: ast.Call, args: tuple[I.IR, ...]) -> None:
+    if not isinstance(args[1], I.Const):
+        raise ExprProblem("EX213", "round()'s digits must be a constant", node.start, node.end)
+    problem = round_digits_problem(args[1].value)
+    if problem is not None:
+        raise ExprProblem("EX213", problem, node.args[1].start, node.args[1].end,
+                          "round(x, 1) keeps one decimal; round(x, -1) rounds to tens")

@@ -274,104 +274,122 @@ class Compiler:
     # -- aggregations ----------------------------------------------------------------------------------------
     def c_Agg(self, node: I.Agg) -> Fn:
         coll = self.schema.collections[node.source]
-        key = coll.key
-        source = node.source
-        label = node.text
         where = self.compile(node.where) if node.where is not None else None
         project = self.compile(node.project) if node.project is not None else None
-        func = node.func
-
-        # Fast paths: a plain field projection is read with attrgetter (C speed); results are cached per
-        # context by the aggregation's text, so an aggregation shared by several rules is computed once.
+        matched, record = _selection(node.source, node.text, coll.key, where)
+        if node.func in ("count", "exists", "longest_run"):
+            return _cached(node.text, _selecting(node.func, node.source, where, matched, record))
+        assert project is not None
+        # Fast path: a plain field projection is read with attrgetter (C speed)
         direct = None
         if isinstance(node.project, I.Field) and node.project.scope == "item":
             direct = operator.attrgetter(".".join(node.project.path))
+        return _cached(node.text, _projecting(node.func, project, direct, matched, record))
 
-        def keys_of(c: Ctx, sel: list[Any]) -> list[str]:
-            known = c.keys.get(source)
-            if known is None:
-                known = c.keys[source] = {id(x): key(x) for x in c.collections[source]}
-            return [known[id(x)] for x in sel]
 
-        def matched(c: Ctx) -> list[Any]:
-            items = c.collections[source]
-            return items if where is None else [x for x in items if where(c, x) is True]  # type: ignore[return-value]
+_Matched = Callable[[Ctx], list[Any]]
+_Record = Callable[[Ctx, Any, list[Any]], Any]
 
-        def record(c: Ctx, value: Any, sel: list[Any]) -> Any:
-            if c.evidence is not None:
-                c.evidence[label] = (value, sel, keys_of)
-            return value
 
-        def cached(compute: Callable[[Ctx], Any]) -> Fn:
-            def fn(c: Ctx, it: Any) -> Any:
-                ev = c.evidence
-                if ev is not None:
-                    hit = ev.get(label)
-                    if hit is not None:
-                        return hit[0]
-                return compute(c)
+def _selection(source: str, label: str, key: Callable[[Any], str], where: Fn | None) -> tuple[_Matched, _Record]:
+    """An aggregation's items that match its condition, and how its value is kept as evidence with those items."""
+    def keys_of(c: Ctx, sel: list[Any]) -> list[str]:
+        known = c.keys.get(source)
+        if known is None:
+            known = c.keys[source] = {id(x): key(x) for x in c.collections[source]}
+        return [known[id(x)] for x in sel]
 
-            return fn
+    def matched(c: Ctx) -> list[Any]:
+        items = c.collections[source]
+        return items if where is None else [x for x in items if where(c, x) is True]  # type: ignore[return-value]
 
-        if func == "count":
-            def fn_count(c: Ctx) -> Any:
-                sel = matched(c)
-                return record(c, len(sel), sel)
+    def record(c: Ctx, value: Any, sel: list[Any]) -> Any:
+        if c.evidence is not None:
+            c.evidence[label] = (value, sel, keys_of)
+        return value
 
-            return cached(fn_count)
-        if func == "exists":
-            def fn_exists(c: Ctx) -> Any:
-                sel = matched(c)
-                return record(c, bool(sel), sel)
+    return matched, record
 
-            return cached(fn_exists)
-        if func == "longest_run":
-            def fn_run(c: Ctx) -> Any:
-                best = run = 0
-                prev = None
-                hits = []
-                for x in c.collections[source]:
-                    idx = _month_index(x.month)
-                    if where(c, x) is True:  # type: ignore[misc]
-                        run = run + 1 if prev is not None and idx == prev + 1 and run > 0 else 1
-                        hits.append(x)
-                    else:
-                        run = 0
-                    prev = idx
-                    best = max(best, run)
-                return record(c, best, hits)
 
-            return cached(fn_run)
-        assert project is not None
+def _cached(label: str, compute: Callable[[Ctx], Any]) -> Fn:
+    """Results are cached per context by the aggregation's text, so an aggregation shared by several rules is
+    computed once."""
+    def fn(c: Ctx, it: Any) -> Any:
+        ev = c.evidence
+        if ev is not None:
+            hit = ev.get(label)
+            if hit is not None:
+                return hit[0]
+        return compute(c)
 
-        def values(c: Ctx, sel: list[Any]) -> tuple[list[Any], list[Any]]:
-            """The projected values that are not none, and the items they came from (only those are evidence)."""
-            raw = list(map(direct, sel)) if direct is not None else [project(c, x) for x in sel]
-            if None not in raw:
-                return raw, sel
-            kept = [(v, x) for v, x in zip(raw, sel, strict=True) if v is not None]
-            return [v for v, _ in kept], [x for _, x in kept]
+    return fn
 
-        if func == "sum":
-            def fn_sum(c: Ctx) -> Any:
-                vs, used = values(c, matched(c))
-                return record(c, in_range(sum(vs)), used)
 
-            return cached(fn_sum)
-        if func == "mean":
-            def fn_mean(c: Ctx) -> Any:
-                vs, used = values(c, matched(c))
-                total = in_range(sum(vs)) if vs else None
-                return record(c, None if total is None else total / len(vs), used)
+def _selecting(func: str, source: str, where: Fn | None, matched: _Matched,
+               record: _Record) -> Callable[[Ctx], Any]:
+    """count, exists and longest_run: told by the items that match, not by a value of theirs."""
+    if func == "count":
+        def fn_count(c: Ctx) -> Any:
+            sel = matched(c)
+            return record(c, len(sel), sel)
 
-            return cached(fn_mean)
-        pick = min if func == "min" else max
+        return fn_count
+    if func == "exists":
+        def fn_exists(c: Ctx) -> Any:
+            sel = matched(c)
+            return record(c, bool(sel), sel)
 
-        def fn_pick(c: Ctx) -> Any:
+        return fn_exists
+
+    def fn_run(c: Ctx) -> Any:
+        best = run = 0
+        prev = None
+        hits = []
+        for x in c.collections[source]:
+            idx = _month_index(x.month)
+            if where(c, x) is True:  # type: ignore[misc]
+                run = run + 1 if prev is not None and idx == prev + 1 and run > 0 else 1
+                hits.append(x)
+            else:
+                run = 0
+            prev = idx
+            best = max(best, run)
+        return record(c, best, hits)
+
+    return fn_run
+
+
+def _projecting(func: str, project: Fn, direct: Callable[[Any], Any] | None, matched: _Matched,
+                record: _Record) -> Callable[[Ctx], Any]:
+    """sum, mean, min and max of a value of the matching items."""
+    def values(c: Ctx, sel: list[Any]) -> tuple[list[Any], list[Any]]:
+        """The projected values that are not none, and the items they came from (only those are evidence)."""
+        raw = list(map(direct, sel)) if direct is not None else [project(c, x) for x in sel]
+        if None not in raw:
+            return raw, sel
+        kept = [(v, x) for v, x in zip(raw, sel, strict=True) if v is not None]
+        return [v for v, _ in kept], [x for _, x in kept]
+
+    if func == "sum":
+        def fn_sum(c: Ctx) -> Any:
             vs, used = values(c, matched(c))
-            return record(c, pick(vs) if vs else None, used)
+            return record(c, in_range(sum(vs)), used)
 
-        return cached(fn_pick)
+        return fn_sum
+    if func == "mean":
+        def fn_mean(c: Ctx) -> Any:
+            vs, used = values(c, matched(c))
+            total = in_range(sum(vs)) if vs else None
+            return record(c, None if total is None else total / len(vs), used)
+
+        return fn_mean
+    pick = min if func == "min" else max
+
+    def fn_pick(c: Ctx) -> Any:
+        vs, used = values(c, matched(c))
+        return record(c, pick(vs) if vs else None, used)
+
+    return fn_pick
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:
