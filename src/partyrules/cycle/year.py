@@ -118,7 +118,8 @@ class YearResult:
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The result as flat tables: members, branches, communities, rankings, warning_list, priority_list,
         pairings, funding, recommendations, star_targets and failures."""
-        ranks = {(r.kind, r.subject_id): r for r in (*self.member_ranks, *self.branch_ranks)}
+        ranks: dict[tuple[str, str], Rank] = {(r.kind, r.subject_id): r
+                                              for r in (*self.member_ranks, *self.branch_ranks)}
         warned = {("member", e.subject_id) for e in self.member_warnings.entries} | {
             ("branch", e.subject_id) for e in self.branch_warnings.entries}
         prio = {e.subject_id for e in self.branch_priority.entries}
