@@ -20,7 +20,7 @@ import operator
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
@@ -262,97 +262,126 @@ class VectorEvaluator:
                                on="subject_id", how="inner", maintain_order="left")
         # Item-level values first, over whole columns; then plain group-by aggregations of those columns (polars'
         # fast path); float sums one item after another per subject (seq_group_sums), as Python adds them.
-        item_cols: list[pl.Expr] = []
-        simple: list[pl.Expr] = []
-        float_sums: list[tuple[str, str, str | None]] = []  # (output, value column, count column for a mean)
-        defaults: dict[str, Any] = {}
-        ranged: list[str] = []  # sums that are none when out of range
-        runs: list[AggColumn] = []
+        cols = _GroupColumns()
         for p in group:
-            name = p.name
-            w, v = f"{name}@w", f"{name}@v"
             if isinstance(p, _Firing):
-                defaults[name] = 0
-                if p.amount is None:
-                    simple.append((pl.len() if p.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
-                    if p.where is not None:
-                        item_cols.append(cc.holds(p.where, True).alias(w))
-                    continue
-                # an item that does not match adds 0, which changes no sum (x + 0.0 == x for every x but -0.0,
-                # and a sum that starts at 0.0 is never -0.0)
-                amount = pl.when(cc.holds(p.where, True)).then(cc.item(p.amount).fill_null(0)).otherwise(0)
-                item_cols.append(amount.alias(v))
-                if _is_float(cc, items, p.amount):
-                    float_sums.append((name, v, None))
-                else:
-                    # exact in 128 bits, as Python adds whole numbers (each amount is within 2^53, int64 could wrap)
-                    simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
-                continue
-            node = p.node
-            if node.func == "longest_run":
-                runs.append(p)
-                continue
-            if node.where is not None:
-                item_cols.append(cc.holds(node.where, True).alias(w))
-            if node.func == "count":
-                simple.append((pl.len() if node.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
-                defaults[name] = 0
-                continue
-            if node.func == "exists":
-                simple.append((pl.len() > 0 if node.where is None else pl.col(w).any()).alias(name))
-                defaults[name] = False
-                continue
-            assert node.project is not None
-            value = cc.item(node.project)
-            kept = value if node.where is None else pl.when(cc.holds(node.where, True)).then(value)  # else null
-            item_cols.append(kept.alias(v))
-            floats = _is_float(cc, items, node.project)
-            # a sum (and the sum behind a mean) out of range is none, as in interp; the mean of nothing is none
-            if node.func in ("sum", "mean") and floats:
-                item_cols.append(kept.fill_null(0.0).alias(v + "0"))
-                count = None
-                if node.func == "mean":
-                    count = f"{name}@n"
-                    simple.append(pl.col(v).count().alias(count))
-                else:
-                    ranged.append(name)
-                float_sums.append((name, v + "0", count))
-                defaults[name] = 0 if node.func == "sum" else None
-            elif node.func == "sum":
-                simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
-                defaults[name] = 0
-                ranged.append(name)
-            elif node.func == "mean":
-                n = pl.col(v).count()
-                simple.append(pl.when(n > 0).then(in_range_column(pl.col(v).cast(pl.Int128).sum()).cast(pl.Float64) / n)
-                              .alias(name))
-                defaults[name] = None
+                cols.add_firing(cc, items, p)
+            elif p.node.func == "longest_run":
+                cols.runs.append(p)
             else:
-                simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
-                defaults[name] = None
+                cols.add_aggregation(cc, items, p)
+        return cols.joined(cc, items, subj)
+
+
+@dataclass
+class _GroupColumns:
+    """The columns one group of aggregations over one table computes, and how each is joined to the subjects."""
+
+    item_cols: list[pl.Expr] = field(default_factory=list)
+    simple: list[pl.Expr] = field(default_factory=list)
+    # (output, value column, count column for a mean)
+    float_sums: list[tuple[str, str, str | None]] = field(default_factory=list)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    ranged: list[str] = field(default_factory=list)  # sums that are none when out of range
+    runs: list[AggColumn] = field(default_factory=list)
+
+    def add_firing(self, cc: ColumnCompiler, items: pl.DataFrame, p: _Firing) -> None:
+        name = p.name
+        w, v = f"{name}@w", f"{name}@v"
+        self.defaults[name] = 0
+        if p.amount is None:
+            self.simple.append((pl.len() if p.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
+            if p.where is not None:
+                self.item_cols.append(cc.holds(p.where, True).alias(w))
+            return
+        # an item that does not match adds 0, which changes no sum (x + 0.0 == x for every x but -0.0,
+        # and a sum that starts at 0.0 is never -0.0)
+        amount = pl.when(cc.holds(p.where, True)).then(cc.item(p.amount).fill_null(0)).otherwise(0)
+        self.item_cols.append(amount.alias(v))
+        if _is_float(cc, items, p.amount):
+            self.float_sums.append((name, v, None))
+        else:
+            # exact in 128 bits, as Python adds whole numbers (each amount is within 2^53, int64 could wrap)
+            self.simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
+
+    def add_aggregation(self, cc: ColumnCompiler, items: pl.DataFrame, p: AggColumn) -> None:
+        name, node = p.name, p.node
+        w = f"{name}@w"
+        if node.where is not None:
+            self.item_cols.append(cc.holds(node.where, True).alias(w))
+        if node.func == "count":
+            self.simple.append((pl.len() if node.where is None else pl.col(w).sum()).cast(pl.Int64).alias(name))
+            self.defaults[name] = 0
+            return
+        if node.func == "exists":
+            self.simple.append((pl.len() > 0 if node.where is None else pl.col(w).any()).alias(name))
+            self.defaults[name] = False
+            return
+        self._add_projection(cc, items, p)
+
+    def _add_projection(self, cc: ColumnCompiler, items: pl.DataFrame, p: AggColumn) -> None:
+        name, node = p.name, p.node
+        v = f"{name}@v"
+        assert node.project is not None
+        value = cc.item(node.project)
+        kept = value if node.where is None else pl.when(cc.holds(node.where, True)).then(value)  # else null
+        self.item_cols.append(kept.alias(v))
+        floats = _is_float(cc, items, node.project)
+        # a sum (and the sum behind a mean) out of range is none, as in interp; the mean of nothing is none
+        if node.func in ("sum", "mean") and floats:
+            self.item_cols.append(kept.fill_null(0.0).alias(v + "0"))
+            count = None
+            if node.func == "mean":
+                count = f"{name}@n"
+                self.simple.append(pl.col(v).count().alias(count))
+            else:
+                self.ranged.append(name)
+            self.float_sums.append((name, v + "0", count))
+            self.defaults[name] = 0 if node.func == "sum" else None
+        elif node.func == "sum":
+            self.simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
+            self.defaults[name] = 0
+            self.ranged.append(name)
+        elif node.func == "mean":
+            n = pl.col(v).count()
+            self.simple.append(pl.when(n > 0).then(in_range_column(pl.col(v).cast(pl.Int128).sum())
+                                                   .cast(pl.Float64) / n).alias(name))
+            self.defaults[name] = None
+        else:
+            self.simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
+            self.defaults[name] = None
+
+    def joined(self, cc: ColumnCompiler, items: pl.DataFrame, subj: pl.DataFrame) -> pl.DataFrame:
+        """The subjects with these columns joined on, each subject without items given its default."""
         # lazily, so that the item-level columns are made a morsel at a time and never all held at once
-        lazy = items.lazy().with_columns(item_cols) if item_cols else items.lazy()
-        if simple:
-            got = lazy.group_by("subject_id").agg(simple).collect(engine="streaming")
+        lazy = items.lazy().with_columns(self.item_cols) if self.item_cols else items.lazy()
+        if self.simple:
+            got = lazy.group_by("subject_id").agg(self.simple).collect(engine="streaming")
             subj = subj.join(got, on="subject_id", how="left", maintain_order="left")
-        if float_sums:
-            values = lazy.select("subject_id", *[v for _, v, _ in float_sums]).collect()
-            sums = seq_group_sums(values, [v for _, v, _ in float_sums])
-            subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
-                             maintain_order="left")
-            means = [pl.when(pl.col(n) > 0).then(in_range_column(pl.col(out)) / pl.col(n)).alias(out)
-                     for out, _, n in float_sums if n is not None]
-            if means:
-                subj = subj.with_columns(means)
-        fills = [pl.col(k).fill_null(v) for k, v in defaults.items() if v is not None]
+        if self.float_sums:
+            subj = self._float_sums(lazy, subj)
+        fills = [pl.col(k).fill_null(v) for k, v in self.defaults.items() if v is not None]
         if fills:
             subj = subj.with_columns(fills)
-        if ranged:  # after the fill: a subject without items sums to 0, one whose sum is out of range to none
+        if self.ranged:  # after the fill: a subject without items sums to 0, one whose sum is out of range to none
             subj = subj.with_columns(in_range_column(pl.col(k))
-                                     .cast(pl.Float64 if subj.schema[k].is_float() else pl.Int64) for k in ranged)
-        for p in runs:
+                                     .cast(pl.Float64 if subj.schema[k].is_float() else pl.Int64)
+                                     for k in self.ranged)
+        for p in self.runs:
             subj = subj.join(_longest_run(cc, items, p), on="subject_id", how="left", maintain_order="left") \
                 .with_columns(pl.col(p.name).fill_null(0))
+        return subj
+
+    def _float_sums(self, lazy: pl.LazyFrame, subj: pl.DataFrame) -> pl.DataFrame:
+        float_sums = self.float_sums
+        values = lazy.select("subject_id", *[v for _, v, _ in float_sums]).collect()
+        sums = seq_group_sums(values, [v for _, v, _ in float_sums])
+        subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
+                         maintain_order="left")
+        means = [pl.when(pl.col(n) > 0).then(in_range_column(pl.col(out)) / pl.col(n)).alias(out)
+                 for out, _, n in float_sums if n is not None]
+        if means:
+            subj = subj.with_columns(means)
         return subj
 
 
