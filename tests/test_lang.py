@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyrules as pr
-from partyrules.lang.ast import ExprProblem
+from partyrules.errors import ExprProblem
 from partyrules.lang.check import check
 from partyrules.lang.interp import Ctx, compile_ir
 from partyrules.lang.parser import parse

@@ -1,15 +1,20 @@
-"""The typed error hierarchy.
+"""The typed error hierarchy: every exception class of the package, in one place.
 
 Every error the library raises on purpose is a :class:`PartyRulesError`. Errors about a rule set carry one or
 more :class:`Diagnostic` s, each with a code, a ``file:line:column`` location and a hint, so that a CI job can
-report every problem at once instead of the first.
+report every problem at once instead of the first. Each class's code and its titles in Chinese and English are in
+the registry, :mod:`partyrules.codes` (docs/errors.md), which names each class as the *kind* of its codes.
+
+The classes are grouped by the layer that raises them (rule sets, reforms and targets; ranking, funding and
+comparison; the follow-up and the ledger; distributed scoring; the property checks), and each is still importable
+from the module that raises it. This module is the lowest layer: it imports nothing of the package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 Severity = Literal["error", "warning"]
 
@@ -216,3 +221,196 @@ class ForeignConductError(EvaluationError):
         where = f"{self.location.path}: " if self.location is not None and self.location.path else ""
         hint = f" (hint: {self.hint})" if self.hint else ""
         return f"{where}{self.code}: {self.message} / {self.message_zh}{hint}"
+
+
+class JsonLimitError(ValueError):
+    """The text is beyond a limit (nesting, digits): refused before, or instead of, decoding it."""
+
+
+class ExprProblem(Exception):
+    """A problem in one expression, with its character span; the rule-set loader adds the file position."""
+
+    def __init__(self, code: str, message: str, start: int, end: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.start = start
+        self.end = end if end is not None else start + 1
+        self.hint = hint
+
+
+# -- reforms and star targets: rule-set errors of their own files --------------------------------------------------
+
+
+class ReformError(RuleSetError):
+    """A reform is malformed, does not fit the rule set it is applied to, or conflicts with another reform.
+
+    Like every rule-set error it carries all the problems found as ``diagnostics`` (codes ``RF...``), each with a
+    ``file:line:col`` location in the reform file when the reform was read from one.
+    """
+
+
+class StarTargetsError(RuleSetSchemaError):
+    """A targets file (or a target built in code) is invalid; ``diagnostics`` lists every problem found."""
+
+
+# -- the uses of results: ranking, funding, comparison -------------------------------------------------------------
+
+
+class RankingError(PartyRulesError, ValueError):
+    """The subjects to rank, list or pair are invalid (a bad score, a duplicate id, an unknown pool field)."""
+
+    code = "PR060"
+
+
+class FundingError(PartyRulesError, ValueError):
+    """A funding allocation cannot be made as asked (a negative pool, floors above the pool, bad scores)."""
+
+    code = "PR061"
+
+
+class NoEligibleError(FundingError):
+    """No branch is eligible for a share of the pool (raised only with ``on_no_eligible="raise"``)."""
+
+    code = "PR062"
+
+
+class ComparisonError(PartyRulesError, ValueError):
+    """Two score tables cannot be compared as asked (different kinds of subject, missing columns, duplicate ids,
+    a bad ``top_k``)."""
+
+    code = "PR080"
+
+
+# -- the cycle: follow-up and the ledger ---------------------------------------------------------------------------
+
+
+class FollowUpError(PartyRulesError):
+    """A follow-up cannot be recorded as asked (e.g. a decision without a meeting-vote reference)."""
+
+    code = "PR070"
+
+
+class LedgerError(PartyRulesError):
+    """The ledger refused a request: bad input, an unknown id, or a step the workflow does not allow."""
+
+    code = "PR050"
+
+
+class LedgerNotFoundError(LedgerError):
+    """No publication, objection or current score has the given id or key."""
+
+    code = "PR051"
+
+
+class LedgerStateError(LedgerError):
+    """The request is valid but not now: the objection or publication is not in a state that allows it."""
+
+    code = "PR052"
+
+
+class ObjectionsPendingError(LedgerStateError):
+    """A period cannot be finalised while objections to its scores are open. ``pending`` lists their ids."""
+
+    code = "PR053"
+
+    def __init__(self, message: str, pending: Iterable[str], **kwargs: Any) -> None:
+        self.pending: tuple[str, ...] = tuple(pending)
+        super().__init__(message, **kwargs)
+
+
+class PeriodFinalisedError(LedgerStateError):
+    """The period's results are final: nothing in it can be published, objected to or changed."""
+
+    code = "PR054"
+
+
+class ReproductionError(LedgerError):
+    """A stored result could not be reproduced: another rule set, or the same inputs now give another result."""
+
+    code = "PR055"
+
+
+class LedgerIntegrityError(LedgerError):
+    """The database is not a ledger this library can use, or its contents fail verification (tampering)."""
+
+    code = "PR056"
+
+
+class LedgerLockedError(LedgerError):
+    """Another connection held the database's lock longer than the ledger's ``timeout``; nothing was written."""
+
+    code = "PR057"
+
+
+class LedgerReadOnlyError(LedgerError):
+    """The ledger cannot be written: the file, its directory or its file system is read-only, or it was opened
+    with ``read_only=True``. It can still be read and verified (``Ledger(path, read_only=True)``)."""
+
+    code = "PR058"
+
+
+class LedgerFullError(LedgerError):
+    """The disk (or SQLite's page limit) is full; the step was rolled back and nothing was written."""
+
+    code = "PR059"
+
+
+class CheckpointError(LedgerError):
+    """A checkpoint, key or proof cannot be used: a malformed file, a signature that does not verify, a key of
+    another kind, or the ``cryptography`` package missing for signing."""
+
+    code = "PR110"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of verification: the table and key of the bad row, and what is wrong with it."""
+
+    table: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.key}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"table": self.table, "key": self.key, "message": self.message}
+
+
+class LedgerVerificationError(LedgerIntegrityError):
+    """Verification found rows that the ledger's own writes cannot have produced. ``problems`` lists them in the
+    order they were found; ``first`` is the first bad row (its table and key). Its code is its parent's (PR056):
+    to a caller it is an integrity failure, with the rows that show it."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...], **kwargs: Any) -> None:
+        self.problems = problems
+        self.first = problems[0]
+        super().__init__(message, **kwargs)
+
+
+# -- distributed scoring -------------------------------------------------------------------------------------------
+
+
+class DistributedError(PartyRulesError):
+    """Distributed scoring cannot run as asked (no Dask, a bad scheduler address, partitions that do not line up)."""
+
+    code = "PR100"
+
+
+class PartitionError(DistributedError):
+    """A partition does not hold whole subjects: a row belongs to a subject scored in another partition."""
+
+    code = "PR101"
+
+
+# -- the property checks of partyrules.testing (an assertion, as test runners expect) ----------------------------
+
+
+class PropertyViolation(AssertionError):
+    """A property failed for one example; carries the test cases that reproduce it."""
+
+    def __init__(self, message: str, cases: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cases = cases

@@ -14,6 +14,8 @@ import re
 from itertools import accumulate
 from typing import Any
 
+from .errors import JsonLimitError
+
 MAX_DEPTH = 32
 """Deepest nesting of arrays and objects read (a facts bundle needs 4 levels; a rule set's YAML is bounded at 32
 too)."""
@@ -24,10 +26,6 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 # a byte that is not UTF-8, as the ``surrogateescape`` error handler decodes it
 NOT_UTF8 = re.compile("[\udc80-\udcff]")
-
-
-class JsonLimitError(ValueError):
-    """The text is beyond a limit (nesting, digits): refused before, or instead of, decoding it."""
 
 
 def nesting_depth(text: str) -> int:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from ..errors import Diagnostic, Location, RuleSetError
+from ..errors import Diagnostic, Location, ReformError
 
 if TYPE_CHECKING:
     from ..rulesets.model import RuleSet
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 ItemKind = Literal["dimensions", "standards", "deductions", "vetoes", "checks"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("dimensions", "standards", "deductions", "vetoes", "checks")
 REPLACEABLE: tuple[ItemKind, ...] = ("standards", "deductions", "vetoes", "checks")
-
-
-class ReformError(RuleSetError):
-    """A reform is malformed, does not fit the rule set it is applied to, or conflicts with another reform.
-
-    Like every rule-set error it carries all the problems found as ``diagnostics`` (codes ``RF...``), each with a
-    ``file:line:col`` location in the reform file when the reform was read from one.
-    """
 
 
 # -- operations ------------------------------------------------------------------------------------------------

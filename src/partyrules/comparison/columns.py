@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import PartyRulesError
+from ..errors import ComparisonError
 from ..rulesets.model import Deduction, RuleSet, Standard
 
 if TYPE_CHECKING:
@@ -36,13 +36,6 @@ TOP_RULES = 3
 _FIXED = frozenset({"subject_id", "in_base", "in_reform", "base_total", "reform_total", "delta", "base_grade",
                     "reform_grade", "base_vetoed", "reform_vetoed", "base_vetoes", "reform_vetoes", "vetoes_added",
                     "vetoes_removed"})
-
-
-class ComparisonError(PartyRulesError, ValueError):
-    """Two score tables cannot be compared as asked (different kinds of subject, missing columns, duplicate ids,
-    a bad ``top_k``)."""
-
-    code = "PR080"
 
 
 @dataclass(frozen=True)

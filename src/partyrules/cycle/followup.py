@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field, field_validator, model_validator
 
-from ..errors import PartyRulesError
+from ..errors import FollowUpError
 
 MAX_CORRECTION_MONTHS = 12
 FOLLOW_UPS = ("correction", "self_departure", "none")  # a member veto's follow_up, as rule sets declare it
@@ -58,12 +58,6 @@ _REF = re.compile(r"\S(?:.{0,198}\S)?")  # one line of 1 to 200 characters, no s
 def is_meeting_vote_ref(value: object) -> bool:
     """True for a usable reference of the meeting vote that decided a measure (e.g. the minutes' number)."""
     return isinstance(value, str) and _REF.fullmatch(value) is not None
-
-
-class FollowUpError(PartyRulesError):
-    """A follow-up cannot be recorded as asked (e.g. a decision without a meeting-vote reference)."""
-
-    code = "PR070"
 
 
 class Recommendation(BaseModel):

@@ -20,14 +20,23 @@ visit and investigation first, as the source orders the steps (及时开展走�
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import FactError, Location, PartyRulesError
+from ..errors import (
+    FactError,
+    LedgerError,
+    LedgerIntegrityError,
+    LedgerNotFoundError,
+    LedgerStateError,
+    Location,
+    ObjectionsPendingError,
+    PeriodFinalisedError,
+    ReproductionError,
+)
 from ..facts.bundle import SubjectFacts, parse_subject_facts
 from ..facts.enums import ObjectionStatus
 from ..facts.records import BranchMonthRecord, MemberMonthRecord, Objection
@@ -52,54 +61,7 @@ __all__ = [
 ]
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# errors
-
-
-class LedgerError(PartyRulesError):
-    """The ledger refused a request: bad input, an unknown id, or a step the workflow does not allow."""
-
-    code = "PR050"
-
-
-class LedgerNotFoundError(LedgerError):
-    """No publication, objection or current score has the given id or key."""
-
-    code = "PR051"
-
-
-class LedgerStateError(LedgerError):
-    """The request is valid but not now: the objection or publication is not in a state that allows it."""
-
-    code = "PR052"
-
-
-class ObjectionsPendingError(LedgerStateError):
-    """A period cannot be finalised while objections to its scores are open. ``pending`` lists their ids."""
-
-    code = "PR053"
-
-    def __init__(self, message: str, pending: Iterable[str], **kwargs: Any) -> None:
-        self.pending: tuple[str, ...] = tuple(pending)
-        super().__init__(message, **kwargs)
-
-
-class PeriodFinalisedError(LedgerStateError):
-    """The period's results are final: nothing in it can be published, objected to or changed."""
-
-    code = "PR054"
-
-
-class ReproductionError(LedgerError):
-    """A stored result could not be reproduced: another rule set, or the same inputs now give another result."""
-
-    code = "PR055"
-
-
-class LedgerIntegrityError(LedgerError):
-    """The database is not a ledger this library can use, or its contents fail verification (tampering)."""
-
-    code = "PR056"
+# the ledger's errors are defined in partyrules.errors and importable from here, where the workflow raises them
 
 
 # ----------------------------------------------------------------------------------------------------------------

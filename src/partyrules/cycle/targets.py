@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import Diagnostic, FactError, PartyRulesError, RuleSetSchemaError
+from ..errors import Diagnostic, FactError, PartyRulesError, StarTargetsError
 from ..rulesets.yamlsafe import Path as YPath
 from ..rulesets.yamlsafe import YamlDocument, load_yaml
 
@@ -49,10 +49,6 @@ FILE_NAME = "six-star-targets.yaml"
 
 _STAR_ZH = {0: "零", 1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
 _STAR_EN = {0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
-class StarTargetsError(RuleSetSchemaError):
-    """A targets file (or a target built in code) is invalid; ``diagnostics`` lists every problem found."""
 
 
 def _fraction(share: float | int | Fraction) -> Fraction:

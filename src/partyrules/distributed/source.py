@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PartyRulesError
+from ..errors import DistributedError, PartitionError
 from ..population.frames import SUBJECT_FIELD, SUBJECT_TABLE, layout
 
 if TYPE_CHECKING:
@@ -32,18 +32,6 @@ __all__ = ["DistributedError", "PartitionError", "Partitions", "dask_partitions"
 POSITION = "_partyrules_position"  # a row's place in its original table: (source partition, row) as one int
 PART_KEY = "_partyrules_part"
 SPAN = 1 << 40  # rows per source partition the position can tell apart
-
-
-class DistributedError(PartyRulesError):
-    """Distributed scoring cannot run as asked (no Dask, a bad scheduler address, partitions that do not line up)."""
-
-    code = "PR100"
-
-
-class PartitionError(DistributedError):
-    """A partition does not hold whole subjects: a row belongs to a subject scored in another partition."""
-
-    code = "PR101"
 
 
 @dataclass

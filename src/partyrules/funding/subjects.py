@@ -49,7 +49,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from ..errors import PartyRulesError
+from ..errors import FundingError, NoEligibleError, PartyRulesError
 from ..ranking import fmt_score, score_key
 
 __all__ = [
@@ -71,18 +71,6 @@ PARAM_BRANCH_WEIGHT = "funding_weight_branch_index"
 """The branch rule set's parameter: the weight of the branch's own index (战斗力指数) in its funding basis."""
 PARAM_MEMBERS_WEIGHT = "funding_weight_members_index"
 """The branch rule set's parameter: the weight of its members' index (党员先进性指数) in its funding basis."""
-
-
-class FundingError(PartyRulesError, ValueError):
-    """A funding allocation cannot be made as asked (a negative pool, floors above the pool, bad scores)."""
-
-    code = "PR061"
-
-
-class NoEligibleError(FundingError):
-    """No branch is eligible for a share of the pool (raised only with ``on_no_eligible="raise"``)."""
-
-    code = "PR062"
 
 
 class Scored(Protocol):

@@ -5,18 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class ExprProblem(Exception):
-    """A problem in one expression, with its character span; the rule-set loader adds the file position."""
-
-    def __init__(self, code: str, message: str, start: int, end: int | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.start = start
-        self.end = end if end is not None else start + 1
-        self.hint = hint
-
-
 @dataclass(frozen=True, slots=True)
 class Node:
     start: int

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..errors import ExprProblem
 from ..facts.base import IsoDate
 from . import ast
 from . import ir as I
-from .ast import ExprProblem
 from .limits import NUMBER_HINT, number_problem, round_digits_problem
 from .types import BOOL, DATE, NONE, NUM, STR, Type, model_fields
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import ExprProblem
 from .ast import (
     AGGREGATES,
     KEYWORDS,
@@ -16,7 +17,6 @@ from .ast import (
     Attr,
     Binary,
     Call,
-    ExprProblem,
     IfElse,
     ListLit,
     Literal,

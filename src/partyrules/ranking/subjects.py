@@ -35,7 +35,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
-from ..errors import PartyRulesError
+from ..errors import RankingError
 
 __all__ = [
     "DEFAULT_POOL",
@@ -61,12 +61,6 @@ DEFAULT_POOL: tuple[str, ...] = ("layer", "category")  # always within one kind:
 POOL_FIELDS = ("kind", "layer", "category", "group", "community_id")
 _MICRO = Decimal("0.000001")
 _NAMES_SHOWN = 5  # tied subjects named in an explanation before "and N more"
-
-
-class RankingError(PartyRulesError, ValueError):
-    """The subjects to rank, list or pair are invalid (a bad score, a duplicate id, an unknown pool field)."""
-
-    code = "PR060"
 
 
 def score_key(score: float) -> Decimal:

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..errors import Diagnostic, Location
-from ..lang.ast import ExprProblem
+from ..errors import Diagnostic, ExprProblem, Location
 from ..lang.check import Schema, check, suggest
 from ..lang.parser import parse
 from . import spec as S

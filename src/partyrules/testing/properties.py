@@ -25,6 +25,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from ..errors import PropertyViolation
 from ..evaluate.evaluator import Evaluator
 from ..evaluate.reference import ReferenceEvaluator
 from ..periods import Period
@@ -35,15 +36,6 @@ from .strategies import facts_for
 
 TOLERANCE = 1e-9
 BUMPS = (0.5, 1, 3, 50, 10**6)
-
-
-class PropertyViolation(AssertionError):
-    """A property failed for one example; carries the test cases that reproduce it."""
-
-    def __init__(self, message: str, cases: list[dict[str, Any]]) -> None:
-        super().__init__(message)
-        self.message = message
-        self.cases = cases
 
 
 @dataclass

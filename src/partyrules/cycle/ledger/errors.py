@@ -1,4 +1,4 @@
-"""The ledger's failures of storage and of proof, as typed errors.
+"""The ledger's failures of storage and of proof, as typed errors (defined in :mod:`partyrules.errors`).
 
 SQLite reports a full disk, a read-only file and a lock held by another process as ``sqlite3.OperationalError``
 with a result code; :func:`storage_error` turns each into a :class:`LedgerError` subclass with a hint, so that a
@@ -9,11 +9,17 @@ back first, so the file holds what it held before the failed step.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
 
-from ...errors import Location
-from ..objections import LedgerError, LedgerIntegrityError
+from ...errors import (
+    CheckpointError,
+    LedgerError,
+    LedgerFullError,
+    LedgerLockedError,
+    LedgerReadOnlyError,
+    LedgerVerificationError,
+    Location,
+    Problem,
+)
 
 __all__ = [
     "CheckpointError",
@@ -24,57 +30,6 @@ __all__ = [
     "Problem",
     "storage_error",
 ]
-
-
-class LedgerLockedError(LedgerError):
-    """Another connection held the database's lock longer than the ledger's ``timeout``; nothing was written."""
-
-    code = "PR057"
-
-
-class LedgerReadOnlyError(LedgerError):
-    """The ledger cannot be written: the file, its directory or its file system is read-only, or it was opened
-    with ``read_only=True``. It can still be read and verified (``Ledger(path, read_only=True)``)."""
-
-    code = "PR058"
-
-
-class LedgerFullError(LedgerError):
-    """The disk (or SQLite's page limit) is full; the step was rolled back and nothing was written."""
-
-    code = "PR059"
-
-
-class CheckpointError(LedgerError):
-    """A checkpoint, key or proof cannot be used: a malformed file, a signature that does not verify, a key of
-    another kind, or the ``cryptography`` package missing for signing."""
-
-    code = "PR110"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One finding of verification: the table and key of the bad row, and what is wrong with it."""
-
-    table: str
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.table} {self.key}: {self.message}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"table": self.table, "key": self.key, "message": self.message}
-
-
-class LedgerVerificationError(LedgerIntegrityError):
-    """Verification found rows that the ledger's own writes cannot have produced. ``problems`` lists them in the
-    order they were found; ``first`` is the first bad row (its table and key)."""
-
-    def __init__(self, message: str, problems: tuple[Problem, ...], **kwargs: Any) -> None:
-        self.problems = problems
-        self.first = problems[0]
-        super().__init__(message, **kwargs)
 
 
 _HINTS = {
