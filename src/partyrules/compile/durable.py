@@ -143,22 +143,7 @@ class _Translator:
         if isinstance(node, I.Const):
             return None if node.value is True else NEVER
         if isinstance(node, I.BoolOp):
-            parts = [self.cond(x) for x in node.items]
-            if node.op == "and":
-                if any(p is NEVER for p in parts):
-                    return NEVER
-                kept = [p for p in parts if p is not None]
-                return None if not kept else kept[0] if len(kept) == 1 else {"$and": kept}
-            if any(p is None for p in parts):
-                return None
-            kept = [p for p in parts if p is not None and p is not NEVER]  # none is None: checked above
-            if not kept:
-                return NEVER
-            if len(kept) == 1:
-                return kept[0]
-            # The engine fires once per matching branch of an $or: an item matching both sides would count twice.
-            # So a disjunction is computed, and the engine matches its single true/false value.
-            return self.hoist(node)
+            return self._bool_cond(node)
         if isinstance(node, I.Not):
             pushed = self.negate(node.operand)
             return self.hoist(node) if pushed is None else self.cond(pushed)
@@ -172,14 +157,25 @@ class _Translator:
                 and all(isinstance(x, I.Const) and x.value is not None for x in node.container.items):
             key = self.field_key(node.item)
             if key is not None:
-                values = sorted({x.value for x in node.container.items}, key=repr)  # type: ignore[attr-defined]
-                if not values:
-                    return None if node.negate else NEVER
-                if node.negate:
-                    parts = [{"$neq": {key: v}} for v in values]
-                    return parts[0] if len(parts) == 1 else {"$and": parts}
-                parts = [{key: v} for v in values]
-                return parts[0] if len(parts) == 1 else {"$or": parts}
+                return _in_listed(key, node.container, node.negate)
+        return self.hoist(node)
+
+    def _bool_cond(self, node: I.BoolOp) -> dict[str, Any] | None:
+        parts = [self.cond(x) for x in node.items]
+        if node.op == "and":
+            if any(p is NEVER for p in parts):
+                return NEVER
+            kept = [p for p in parts if p is not None]
+            return None if not kept else kept[0] if len(kept) == 1 else {"$and": kept}
+        if any(p is None for p in parts):
+            return None
+        kept = [p for p in parts if p is not None and p is not NEVER]  # none is None: checked above
+        if not kept:
+            return NEVER
+        if len(kept) == 1:
+            return kept[0]
+        # The engine fires once per matching branch of an $or: an item matching both sides would count twice.
+        # So a disjunction is computed, and the engine matches its single true/false value.
         return self.hoist(node)
 
     def compare(self, op: str, left: I.IR, right: I.IR) -> dict[str, Any] | None:
@@ -370,3 +366,14 @@ def compile_ruleset(ruleset: RuleSet) -> Plan:
     :func:`partyrules.evaluate.compiled.compiled_ruleset`, which owns it."""
     return _Builder(ruleset).build()
 
+
+def _in_listed(key: str, container: I.ListValue, negate: bool) -> dict[str, Any] | None:
+    """A field in (or not in) a list of constants: one engine test per distinct value."""
+    values = sorted({x.value for x in container.items}, key=repr)  # type: ignore[attr-defined]
+    if not values:
+        return None if negate else NEVER
+    if negate:
+        parts = [{"$neq": {key: v}} for v in values]
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+    parts = [{key: v} for v in values]
+    return parts[0] if len(parts) == 1 else {"$or": parts}
