@@ -13,7 +13,7 @@ in-service index (5 dimensions, 19 standards, 22 deductions, 5 vetoes). Measured
 - ``vector``: ``score_population(..., backend="vector")`` from the tables to the scored table: filtering the
   facts, every aggregation over the records, points, floors, totals and grades;
 - ``handwritten``: ``benchmarks/handwritten_in_service.py``, the same rules written directly in polars, as an
-  analyst would for one rule set (tests/test_handwritten_baseline.py proves it agrees), run on the same tables;
+  analyst would for one rule set (tests/evaluate/test_handwritten_baseline.py proves it agrees), run on the same tables;
 - ``from_parquet``: the same population written as partitioned Parquet, read back with every row checked
   (``read_population``) and scored: an analyst's run from files;
 - ``engine``: the durable-rules path on a sample (``--engine-sample``), one session per member, as members/s.

@@ -41,23 +41,32 @@ pytest_plugins = ("partitioned_fixtures", "analysis_fixtures")
 # backend, state machines over the ledger, clusters, notebooks, the fuzzing campaign. `pytest -m "not slow"` is the
 # fast loop (about two minutes); the full suite, these included, is what CI and a stop run.
 SLOW_MODULES = {
-    "analyse/test_diagnostics_partials.py", "ranking/test_ranking_table.py",
-    "analyse/test_analyse_plots_report.py", "cycle/test_ledger.py", "cycle/test_objections.py",
-    "cycle/test_year_ledger.py", "quota/test_quota_subjects.py", "ranking/test_ranking_subjects.py",
-    "ranking/test_ranking_partitioned.py", "funding/test_funding_partitioned.py",
-    "facts/test_own_conduct.py", "quota/test_quota_table.py", "quota/test_quota_partitioned.py",
-    "synthetic/test_generate_properties.py", "test_check.py", "test_vector_backend.py", "test_semantics.py",
-    "test_live.py", "test_threads.py", "test_reference_backend.py", "test_docs_notebook.py", "test_readme.py",
-    "test_cli_whatif.py", "test_packaging.py", "test_handwritten_baseline.py", "test_cadence.py",
-    "test_cli.py", "test_cli_polish.py", "test_recourse.py", "test_reform.py", "test_hostile_files.py",
-    "test_hostile_facts.py", "test_exemplary.py", "test_docs_cycle.py", "test_docs_fairness.py",
-    "test_docs_tutorial.py", "test_plain_evidence.py", "test_text_templates.py", "test_backend_failures.py",
-    "synthetic/test_tables.py", "population/test_population_io.py", "population/test_missing_tables.py",
-    "cycle/test_year.py", "cycle/test_year_funding.py", "cycle/test_ledger_tamper.py",
-    "cycle/test_ledger_checkpoints.py", "cycle/test_ledger_readonly.py", "cycle/test_targets.py",
-    "architecture/test_types.py", "test_cli_lang.py", "cycle/test_year_progress.py",
+    # by folder, mirroring src/partyrules
+    "analyse/test_diagnostics_partials.py", "analyse/test_analyse_plots_report.py", "analyse/test_recourse.py",
+    "analyse/test_reform.py",
+    "commands/test_cli.py", "commands/test_cli_polish.py", "commands/test_cli_whatif.py", "commands/test_cli_lang.py",
+    "cycle/test_ledger.py", "cycle/test_objections.py", "cycle/test_year_ledger.py", "cycle/test_year.py",
+    "cycle/test_year_funding.py", "cycle/test_ledger_tamper.py", "cycle/test_ledger_checkpoints.py",
+    "cycle/test_ledger_readonly.py", "cycle/test_targets.py", "cycle/test_year_progress.py",
+    "evaluate/test_vector_backend.py", "evaluate/test_live.py", "evaluate/test_threads.py",
+    "evaluate/test_reference_backend.py", "evaluate/test_handwritten_baseline.py", "evaluate/test_hostile_facts.py",
+    "evaluate/test_backend_failures.py",
+    "explain/test_plain_evidence.py",
+    "facts/test_own_conduct.py", "facts/test_exemplary.py",
+    "funding/test_funding_partitioned.py",
+    "population/test_hostile_files.py", "population/test_population_io.py", "population/test_missing_tables.py",
+    "quota/test_quota_subjects.py", "quota/test_quota_table.py", "quota/test_quota_partitioned.py",
+    "ranking/test_ranking_table.py", "ranking/test_ranking_subjects.py", "ranking/test_ranking_partitioned.py",
+    "rulesets/test_text_templates.py",
+    "score/test_semantics.py", "score/test_cadence.py",
+    "synthetic/test_generate_properties.py", "synthetic/test_tables.py",
+    "testing/test_check.py",
+    "architecture/test_types.py", "test_packaging.py",
 }
-SLOW_DIRS = ("distributed/", "fuzz/", "analyse/", "comparison/")
+SLOW_DIRS = ("distributed/", "fuzz/", "analyse/", "comparison/", "docs/")
+# Markers by path: `-m distributed` runs what needs a Dask cluster, `-m docs` the executed documentation.
+DISTRIBUTED = ("distributed/",)
+DOCS = ("docs/",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,6 +75,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         rel = Path(item.fspath).relative_to(here).as_posix()
         if rel in SLOW_MODULES or rel.startswith(SLOW_DIRS):
             item.add_marker(pytest.mark.slow)
+        if rel.startswith(DISTRIBUTED) or rel.endswith("_partitioned.py"):
+            item.add_marker(pytest.mark.distributed)
+        if rel.startswith(DOCS) or "/test_docs_" in f"/{rel}":
+            item.add_marker(pytest.mark.docs)
 
 
 @pytest.fixture(scope="session")

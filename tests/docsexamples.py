@@ -1,7 +1,7 @@
 """The example facts and the example reader behind ``docs/rule-language.md``.
 
 The reference documents every construct of the rule language with a small example that
-``tests/test_docs_rule_language.py`` loads and evaluates. This module holds what those examples run on:
+``tests/docs/test_docs_rule_language.py`` loads and evaluates. This module holds what those examples run on:
 
 - the facts fixtures (a member with a year of records, a new member, a branch, a community), named by the
   ``<!-- facts: NAME -->`` comment before an example;

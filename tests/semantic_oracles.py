@@ -67,7 +67,7 @@ def _mm(r: pr.MemberMonthRecord) -> tuple[int, int]:
 
 Meaning = Callable[[View], Any]
 # The meaning in plain Python of every expression partyrules.testing.generated_rulesets may write (EXPRESSIONS),
-# None standing for the language's "none"; tests/test_semantic_oracles.py checks none is missing.
+# None standing for the language's "none"; tests/score/test_semantic_oracles.py checks none is missing.
 MEANINGS: dict[str, Meaning] = {
     # flags
     "placard_displayed": lambda v: v.member.placard_displayed,

@@ -3,7 +3,7 @@ they compare with, and for the lists they aggregate.
 
 A label names what the field measures as a member or a branch secretary would say it ("按时交纳党费" / "dues paid
 on time"), not how it is spelled in the data. A field missing here is still shown readably (its name with spaces),
-and tests/test_render.py checks that every field the shipped rule sets read has a label in both languages.
+and tests/results/test_render.py checks that every field the shipped rule sets read has a label in both languages.
 """
 
 from __future__ import annotations

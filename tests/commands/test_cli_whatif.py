@@ -11,7 +11,7 @@ import pytest
 import partyrules as pr
 from partyrules.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = str(ROOT / "rulesets" / "member-in-service.yaml")
 REFORM = str(ROOT / "rulesets" / "reforms" / "organ-volunteering-150.yaml")
 

@@ -16,7 +16,7 @@ import yaml
 
 from partyrules.cli import build_parser
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 PRE_COMMIT = DOCS / "ci" / "pre-commit-config.yaml"
 WORKFLOW = DOCS / "ci" / "rulesets.yml"
 

@@ -13,7 +13,7 @@ import pytest
 
 from partyrules.cli import build_parser, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FINDINGS = str(ROOT / "tests" / "rulesets" / "broken" / "several-findings.yaml")
 STRUCTURE = str(ROOT / "tests" / "rulesets" / "broken" / "structure-and-expression.yaml")
 CASES = str(ROOT / "tests" / "rulesets" / "cases")

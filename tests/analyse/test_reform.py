@@ -26,9 +26,9 @@ from partyrules.errors import ExpressionError, ParameterError, RuleSetError, Rul
 from partyrules.shipped_rulesets import shipped_ruleset_path
 from partyrules.synthetic import generate_member_facts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFORMS = ROOT / "rulesets" / "reforms"
-FIXTURES = Path(__file__).resolve().parent / "reforms"
+FIXTURES = Path(__file__).resolve().parent.parent / "reforms"
 
 
 @pytest.fixture(scope="module")

@@ -402,7 +402,7 @@ def test_recourse_on_generated_members_is_deterministic(in_service: pr.RuleSet):
 
 
 # -- docs/recourse.md ----------------------------------------------------------------------------------------------
-DOC = Path(__file__).resolve().parents[1] / "docs" / "recourse.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "recourse.md"
 _SHOWN = re.compile(r"^<!-- recourse: seed=(\d+) subject=(\S+) ruleset=(\S+) period=(\S+) lang=(\w+) -->\n"
                     r"```text\n(.*?)^```", re.M | re.S)
 

@@ -21,7 +21,7 @@ from partyrules.demo import example_ruleset_path
 from partyrules.rulesets.cases import build_facts, load_case_file
 from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY_CASES = ROOT / "tests" / "rulesets" / "cases" / "tiny.test.yaml"
 EXAMPLE = example_ruleset_path()
 

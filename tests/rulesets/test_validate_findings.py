@@ -17,8 +17,8 @@ import partyrules as pr
 from partyrules.cli import main
 from partyrules.rulesets.lint import lint_ruleset
 
-BROKEN = Path(__file__).parent / "rulesets" / "broken"
-ROOT = Path(__file__).resolve().parents[1]
+BROKEN = Path(__file__).parent.parent / "rulesets" / "broken"
+ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "rule-language.md").read_text(encoding="utf-8")
 _EXPECT = re.compile(r"^# expect: ([A-Z]{2}\d{3}) (\d+):(\d+)$", re.M)
 

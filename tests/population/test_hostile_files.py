@@ -27,7 +27,7 @@ from partyrules.population.files import MAX_LINE_BYTES, _items
 from partyrules.population.io import _read_csv, _read_csv_rows
 from partyrules.shipped_rulesets import shipped_ruleset_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = str(shipped_ruleset_path("in_service"))
 COMMUNITY = shipped_ruleset_path("community")
 REFORM = str(ROOT / "rulesets" / "reforms" / "organ-volunteering-150.yaml")

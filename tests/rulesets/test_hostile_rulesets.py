@@ -40,7 +40,7 @@ from partyrules.rulesets.problems import expr_location
 from partyrules.rulesets.yamlsafe import DEFAULT_LIMITS, load_yaml
 from partyrules.testing import facts_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "rule-language.md").read_text(encoding="utf-8")
 BENCH = ROOT / "benchmarks" / "load_large_ruleset.py"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from partyrules.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_generated_docs_are_up_to_date(tmp_path):

@@ -18,7 +18,7 @@ import partyrules as pr
 from partyrules.synthetic import generate_member_facts
 from partyrules.testing.cases import COVERAGE_DEFINITION, rule_coverage
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "rulesets" / "cases" / "tiny.yaml"
 DOC = ROOT / "docs" / "rule-language.md"
 
@@ -55,7 +55,7 @@ def test_capped_exactly_when_the_cap_takes_points_off(n, points, extra):
     assert line.points == -min(raw, cap) and line.before_cap == raw  # the scores are as they were
     assert (line.status == "capped") == (raw > cap)
     assert line.status in ("capped", "applied")
-    # coverage: the cap is exercised only beyond it, where the line is capped (tests/test_coverage_caps.py)
+    # coverage: the cap is exercised only beyond it, where the line is capped (tests/testing/test_coverage_caps.py)
     covered = rule_coverage(rs, [b]).covered["deduction_caps"]
     assert ("TY.K1" in covered) == (raw > cap)
 

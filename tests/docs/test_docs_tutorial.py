@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "tutorial.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "tutorial.md"
 
 
 def test_tutorial_blocks_run(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from partyrules.evaluate.backends import BACKENDS
 from partyrules.population.frames import facts_to_population
 from partyrules.synthetic import generate_member_facts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RULESETS = {"in_service": ROOT / "rulesets" / "member-in-service.yaml",
             "example": Path(pr.__file__).parent / "data" / "example" / "member-example.yaml"}
 PERIODS = ["2025", "2026", "2027", "2026-Q1", "2026-Q4", "2026-03", "2026-12", "2026-01..2026-06", "2025-11..2026-02"]

@@ -20,7 +20,7 @@ from partyrules.rulesets.lint import deduction_most
 from partyrules.synthetic import generate_member_facts
 from partyrules.testing.cases import COVERAGE_DEFINITION, rule_coverage
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "rulesets" / "cases" / "tiny.yaml"
 
 

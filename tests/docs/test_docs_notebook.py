@@ -7,7 +7,7 @@ from pathlib import Path
 
 import matplotlib
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "whatif.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "whatif.ipynb"
 
 
 def _cells() -> list[dict]:

@@ -20,7 +20,7 @@ import partyrules as pr
 from partyrules.population.frames import Population
 from partyrules.synthetic import generate_population
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import handwritten_in_service as hw
 
 TOL = 1e-6

@@ -17,7 +17,7 @@ from partyrules.rulesets.docs import render_ruleset_markdown
 from partyrules.rulesets.templates import render, show_value
 from partyrules.synthetic import generate_member_facts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = ROOT / "rulesets" / "member-in-service.yaml"
 REFORM = ROOT / "rulesets" / "reforms" / "organ-volunteering-150.yaml"
 

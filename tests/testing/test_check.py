@@ -18,7 +18,7 @@ from partyrules.score.scoring import Scorer
 from partyrules.testing import PROPERTIES, check_ruleset
 from partyrules.testing.cases import run_case_file
 
-HERE = Path(__file__).parent / "rulesets" / "check"
+HERE = Path(__file__).parent.parent / "rulesets" / "check"
 FALSE_MONOTONE = HERE / "false-monotone.yaml"
 VALID = HERE / "valid-small.yaml"
 SHIPPED = Path(pr.shipped_ruleset_path("branch")).parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "cycle.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cycle.md"
 
 
 def test_cycle_guide_blocks_run(tmp_path, monkeypatch, capsys):

@@ -30,7 +30,7 @@ from partyrules.lang.check import FUNCTIONS
 from partyrules.rulesets import spec as S
 from partyrules.rulesets.schema import schema_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC_PATH = ROOT / "docs" / "rule-language.md"
 TEXT = DOC_PATH.read_text(encoding="utf-8")
 DOC = read_document(TEXT)

@@ -10,7 +10,7 @@ import pytest
 from partyrules.rulesets.cases import coverage, iter_cases
 from partyrules.testing.cases import run_case
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASE_FILES = sorted([*ROOT.glob("rulesets/*.test.yaml"), *ROOT.glob("src/partyrules/data/example/*.test.yaml")])
 
 

@@ -17,7 +17,7 @@ import pytest
 from partyrules.cli import main
 from partyrules.testing.cases import discover
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASES = "tests/rulesets/cases"
 TINY = f"{CASES}/tiny.test.yaml"
 
