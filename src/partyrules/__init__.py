@@ -7,7 +7,12 @@ The pipeline, one package per stage::
     (ScoreBreakdown)  (quarters, annual results, rankings, funding, ledger; reforms, diffs, what-if over
     populations, recourse)
 
-``partyrules.testing`` (needs hypothesis) holds the strategies and property checks for users' own test suites.
+The top level holds the names a user needs first: loading and checking rule sets, the facts models, evaluating
+one subject or a population, the year, reforms and comparisons, and the errors callers catch most. Every other name
+lives in its package (``partyrules.ranking.rank``, ``partyrules.funding.allocate``, ``partyrules.errors.LedgerError``,
+``partyrules.synthetic.generate_subdistrict``, ``partyrules.analyse.diagnostics.diagnose``...); docs/architecture.md
+lists them. ``partyrules.testing`` (needs hypothesis) holds the strategies and property checks for users' own test
+suites.
 
 Typical use::
 
@@ -22,48 +27,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .analyse.diff import RulesetDiff, diff_rulesets
-from .analyse.recourse import Change, Recourse, recourse
-from .analyse.reform import Reform, ReformError, apply_reform, compose, load_reform, loads_reform
-from .cycle.annual import AnnualResult
-from .cycle.followup import FollowUpError, Recommendation
-from .cycle.ledger import AuditEvent, Finalisation, Ledger, ObjectionRecord, Publication
-from .cycle.objections import (
-    LedgerError,
-    LedgerIntegrityError,
-    LedgerNotFoundError,
-    LedgerStateError,
-    ObjectionsPendingError,
-    PeriodFinalisedError,
-    ReproductionError,
-    correct_record,
-    retract_incident,
-)
-from .cycle.targets import StarTargets, check_star_targets, load_star_targets
-from .cycle.year import YearOptions, YearResult, publish_quarters, run_year
-from .errors import (
-    Diagnostic,
-    EngineError,
-    EvaluationError,
-    ExpressionError,
-    FactError,
-    ForeignConductError,
-    IncludeError,
-    Location,
-    NotApplicableError,
-    NotInForceError,
-    ParameterError,
-    PartyRulesError,
-    PopulationError,
-    RuleSetError,
-    RuleSetLimitError,
-    RuleSetSchemaError,
-    RuleSetSyntaxError,
-)
-from .evaluate.evaluator import BatchResult, Evaluator, Failure, evaluate
+from .analyse.reform import apply_reform, load_reform
+from .cycle.year import YearOptions, YearResult, run_year
+from .errors import EvaluationError, FactError, NotApplicableError, PartyRulesError, PopulationError, RuleSetError
+from .evaluate.evaluator import Evaluator, evaluate
 from .evaluate.live import LiveSession
 from .evaluate.population import score_population
-from .evaluate.reference import ReferenceEvaluator
 from .facts import (
     AnnualEvaluation,
     Branch,
@@ -72,213 +41,186 @@ from .facts import (
     Commendation,
     Community,
     CommunityFacts,
-    Grid,
     Incident,
     Member,
     MemberFacts,
     MemberMonthRecord,
-    Objection,
     parse_subject_facts,
-    register_incident_kind,
 )
-from .facts.exemplary import exemplary_branch, exemplary_member
-from .funding import Allocation, FundingError, allocate
-from .periods import Month, Period
+from .periods import Period
 from .population.frames import Population, facts_to_population
-from .population.io import PopulationRead, RowProblem, population_from_frames, read_population, write_population
-from .ranking import Rank, Ranked, RankingError, pair, priority_list, rank, warning_list
-from .results import DimensionScore, Evidence, GradeResult, Line, ReasonCode, ScoreBreakdown
+from .population.io import read_population
+from .results import DimensionScore, Evidence, GradeResult, Line, ScoreBreakdown
 from .rulesets.lint import lint_ruleset
 from .rulesets.loader import load_ruleset, loads_ruleset
 from .rulesets.model import RuleSet
-from .rulesets.yamlsafe import Limits
 from .score.table import PopulationScores
 from .shipped_rulesets import shipped_ruleset_path
-from .synthetic import SubDistrict, generate_subdistrict
 from .version import __version__
 
 __all__ = [
-    "Allocation",
     "AnnualEvaluation",
-    "AnnualResult",
-    "AuditEvent",
-    "BatchResult",
     "Branch",
     "BranchFacts",
     "BranchMonthRecord",
-    "Change",
     "Commendation",
     "Community",
     "CommunityFacts",
     "Comparison",
-    "ComparisonError",
-    "Diagnostic",
-    "Diagnostics",
     "DimensionScore",
-    "DistributedError",
-    "EngineError",
     "EvaluationError",
     "Evaluator",
     "Evidence",
-    "ExpressionError",
     "FactError",
-    "Failure",
-    "FairnessReport",
-    "Finalisation",
-    "FollowUpError",
-    "ForeignConductError",
-    "FundingError",
     "GradeResult",
-    "Grid",
     "Incident",
-    "IncludeError",
-    "Ledger",
-    "LedgerError",
-    "LedgerIntegrityError",
-    "LedgerNotFoundError",
-    "LedgerStateError",
-    "Limits",
     "Line",
     "LiveSession",
-    "Location",
     "Member",
     "MemberFacts",
     "MemberMonthRecord",
-    "Month",
     "NotApplicableError",
-    "NotInForceError",
-    "Objection",
-    "ObjectionRecord",
-    "ObjectionsPendingError",
-    "ParameterError",
-    "PartitionError",
     "PartyRulesError",
     "Period",
-    "PeriodFinalisedError",
     "Population",
     "PopulationError",
-    "PopulationRead",
     "PopulationScores",
-    "Publication",
-    "Rank",
-    "Ranked",
-    "RankingError",
-    "ReasonCode",
-    "Recommendation",
-    "Recourse",
-    "ReferenceEvaluator",
-    "Reform",
-    "ReformError",
-    "ReproductionError",
-    "RowProblem",
     "RuleSet",
     "RuleSetError",
-    "RuleSetLimitError",
-    "RuleSetSchemaError",
-    "RuleSetSyntaxError",
-    "RulesetDiff",
     "ScoreBreakdown",
-    "StarTargets",
-    "SubDistrict",
-    "VectorEvaluator",
     "YearOptions",
     "YearResult",
     "__version__",
-    "allocate",
     "apply_reform",
-    "check_star_targets",
     "compare",
-    "compare_distributed",
-    "comparison_report",
-    "compose",
-    "correct_record",
-    "diagnose",
-    "diff_rulesets",
     "evaluate",
-    "exemplary_branch",
-    "exemplary_member",
     "facts_to_population",
-    "fairness",
-    "generate_population",
-    "generate_subdistrict",
     "lint_ruleset",
     "load_reform",
     "load_ruleset",
-    "load_star_targets",
-    "loads_reform",
     "loads_ruleset",
-    "pair",
     "parse_subject_facts",
-    "plot_diagnostics",
-    "plot_distribution",
-    "plot_transitions",
-    "population_from_frames",
-    "priority_list",
-    "publish_quarters",
-    "rank",
     "read_population",
-    "recourse",
-    "register_incident_kind",
-    "retract_incident",
     "run_year",
-    "score_distributed",
     "score_population",
     "shipped_ruleset_path",
-    "warning_list",
-    "write_generated",
-    "write_population",
-    "write_report",
 ]
 
 if TYPE_CHECKING:
     # What type checkers see of the names below that load on first use (_LAZY): their real types, not `object`.
     # tests/architecture/test_types.py checks that this block and _LAZY name the same things.
-    from .analyse.diagnostics import Diagnostics, diagnose
-    from .analyse.fairness import FairnessReport, fairness
-    from .analyse.plots import plot_diagnostics, plot_distribution, plot_transitions
-    from .analyse.report import comparison_report, write_report
-    from .comparison import Comparison, ComparisonError, compare
-    from .comparison.partitioned import compare_distributed
-    from .distributed.scoring import score_distributed
-    from .distributed.source import DistributedError, PartitionError
-    from .evaluate.vector import VectorEvaluator
-    from .synthetic.tables import generate_population, write_generated
+    from .comparison import Comparison, compare
 
-# The analysis side needs numpy, polars, scipy and matplotlib (the analysis extra); a service that only scores
-# subjects one at a time must be able to import partyrules without them, so these names load on first use.
+# Comparing score tables needs polars (the analysis extra); a service that only scores subjects one at a time must
+# be able to import partyrules without it, so these names load on first use.
 _LAZY = {
-    "generate_population": "synthetic.tables",
-    "write_generated": "synthetic.tables",
     "Comparison": "comparison",
-    "ComparisonError": "comparison",
     "compare": "comparison",
-    "Diagnostics": "analyse.diagnostics",
-    "diagnose": "analyse.diagnostics",
-    "plot_distribution": "analyse.plots",
-    "plot_transitions": "analyse.plots",
-    "plot_diagnostics": "analyse.plots",
-    "comparison_report": "analyse.report",
-    "write_report": "analyse.report",
-    "VectorEvaluator": "evaluate.vector",
-    "fairness": "analyse.fairness",
-    "FairnessReport": "analyse.fairness",
-    # the distributed extra (dask): partyrules.distributed has the rest
-    "DistributedError": "distributed.source",
-    "PartitionError": "distributed.source",
-    "score_distributed": "distributed.scoring",
-    "compare_distributed": "comparison.partitioned",
+}
+
+# Names that were at the top level until this release, and the module each lives in now. They still resolve, with a
+# DeprecationWarning naming the new home, so that user code keeps working for a release; they are in neither
+# __all__ nor dir(). tests/test_public_api.py checks each resolves to the object its home holds.
+_MOVED = {
+    # errors: partyrules.errors holds every exception class
+    **dict.fromkeys(
+        ("ComparisonError", "Diagnostic", "DistributedError", "EngineError", "ExpressionError", "FollowUpError",
+         "ForeignConductError", "FundingError", "IncludeError", "LedgerError", "LedgerIntegrityError",
+         "LedgerNotFoundError", "LedgerStateError", "Location", "NotInForceError", "ObjectionsPendingError",
+         "ParameterError", "PartitionError", "PeriodFinalisedError", "RankingError", "ReformError",
+         "ReproductionError", "RuleSetLimitError", "RuleSetSchemaError", "RuleSetSyntaxError"),
+        "partyrules.errors",
+    ),
+    # facts, periods, results, rule sets
+    "Grid": "partyrules.facts",
+    "Objection": "partyrules.facts",
+    "register_incident_kind": "partyrules.facts",
+    "exemplary_branch": "partyrules.facts.exemplary",
+    "exemplary_member": "partyrules.facts.exemplary",
+    "Month": "partyrules.periods",
+    "ReasonCode": "partyrules.results",
+    "Limits": "partyrules.rulesets",
+    # evaluation backends and batches
+    "BatchResult": "partyrules.evaluate",
+    "Failure": "partyrules.evaluate",
+    "ReferenceEvaluator": "partyrules.evaluate.reference",
+    "VectorEvaluator": "partyrules.evaluate.vector",
+    # populations and synthetic data
+    "PopulationRead": "partyrules.population",
+    "RowProblem": "partyrules.population",
+    "population_from_frames": "partyrules.population",
+    "write_population": "partyrules.population",
+    "SubDistrict": "partyrules.synthetic",
+    "generate_subdistrict": "partyrules.synthetic",
+    "generate_population": "partyrules.synthetic",
+    "write_generated": "partyrules.synthetic",
+    # the uses of results: ranking, funding, comparison across partitions, distributed scoring
+    "Rank": "partyrules.ranking",
+    "Ranked": "partyrules.ranking",
+    "rank": "partyrules.ranking",
+    "pair": "partyrules.ranking",
+    "priority_list": "partyrules.ranking",
+    "warning_list": "partyrules.ranking",
+    "Allocation": "partyrules.funding",
+    "allocate": "partyrules.funding",
+    "compare_distributed": "partyrules.comparison",
+    "score_distributed": "partyrules.distributed",
+    # the cycle: the year's parts, star targets, follow-up, objections and the ledger
+    "AnnualResult": "partyrules.cycle.annual",
+    "publish_quarters": "partyrules.cycle.year",
+    "Recommendation": "partyrules.cycle.followup",
+    "StarTargets": "partyrules.cycle.targets",
+    "check_star_targets": "partyrules.cycle.targets",
+    "load_star_targets": "partyrules.cycle.targets",
+    "correct_record": "partyrules.cycle.objections",
+    "retract_incident": "partyrules.cycle.objections",
+    "AuditEvent": "partyrules.cycle.ledger",
+    "Finalisation": "partyrules.cycle.ledger",
+    "Ledger": "partyrules.cycle.ledger",
+    "ObjectionRecord": "partyrules.cycle.ledger",
+    "Publication": "partyrules.cycle.ledger",
+    # analysis: reforms, diffs, recourse, diagnostics, fairness, reports and plots
+    "Reform": "partyrules.analyse.reform",
+    "compose": "partyrules.analyse.reform",
+    "loads_reform": "partyrules.analyse.reform",
+    "RulesetDiff": "partyrules.analyse.diff",
+    "diff_rulesets": "partyrules.analyse.diff",
+    "Change": "partyrules.analyse.recourse",
+    "Recourse": "partyrules.analyse.recourse",
+    "recourse": "partyrules.analyse.recourse",
+    "Diagnostics": "partyrules.analyse.diagnostics",
+    "diagnose": "partyrules.analyse.diagnostics",
+    "FairnessReport": "partyrules.analyse.fairness",
+    "fairness": "partyrules.analyse.fairness",
+    "comparison_report": "partyrules.analyse.report",
+    "write_report": "partyrules.analyse.report",
+    "plot_diagnostics": "partyrules.analyse.plots",
+    "plot_distribution": "partyrules.analyse.plots",
+    "plot_transitions": "partyrules.analyse.plots",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'partyrules' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+    home = _MOVED.get(name)
+    if home is None:
+        raise AttributeError(f"module 'partyrules' has no attribute {name!r}")
+    import warnings
+
+    # not cached in globals(): every use warns, and dir() keeps showing only the curated names
+    warnings.warn(
+        f"partyrules.{name} has moved: import it from {home} (from {home} import {name}); "
+        "the top-level name will be removed in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(home), name)
 
 
 def __dir__() -> list[str]:
