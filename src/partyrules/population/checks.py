@@ -185,79 +185,103 @@ def _shown(pl: Any, e: Any) -> Any:
 
 def _parse(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
     """(value, error) expressions for a column of source type ``dtype``, or why the column cannot be read."""
+    return _PARSERS.get(s.target, _parse_text)(pl, s, raw, dtype)
+
+
+def _parse_list(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+    name = s.name
+    if isinstance(dtype, pl.List) and dtype.inner == pl.String:
+        return raw, pl.lit(None, pl.String)
+    if dtype != pl.String:
+        return f"column {name!r} has type {dtype}, expected a list of texts"
+    ok = raw.str.contains(_STR_ARRAY)
+    err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, name + ": '{}' is not a JSON array of texts", raw))
+    value = pl.when(ok).then(raw).str.json_decode(pl.List(pl.String))
+    return value, err
+
+
+def _parse_number(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
     name = s.name
     is_text = dtype == pl.String
-    if s.target == "list":
-        if isinstance(dtype, pl.List) and dtype.inner == pl.String:
-            return raw, pl.lit(None, pl.String)
-        if not is_text:
-            return f"column {name!r} has type {dtype}, expected a list of texts"
-        ok = raw.str.contains(_STR_ARRAY)
-        err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, name + ": '{}' is not a JSON array of texts", raw))
-        value = pl.when(ok).then(raw).str.json_decode(pl.List(pl.String))
-        return value, err
-    if not is_text and s.target in ("int", "float") and dtype.is_numeric():
+    if not is_text and dtype.is_numeric():
         f = raw.cast(pl.Float64)
-    elif is_text and s.target in ("int", "float"):
+    elif is_text:
         f = raw.cast(pl.Float64, strict=False)
     else:
         f = None
-    if s.target in ("int", "float"):
-        assert f is not None
-        text = raw if is_text else _shown(pl, raw)
-        not_number = raw.is_not_null() & f.is_null() if is_text else pl.lit(False)
-        if not is_text and not dtype.is_numeric():
-            not_number = raw.is_not_null()
-        err = (pl.when(not_number).then(_msg(pl, name + ": '{}' is not a number", text))
-               .when(f.is_nan()).then(pl.lit(f"{name}: NaN is not a number"))
-               .when(f.is_infinite()).then(_msg(pl, name + ": {} is not a finite number", text)))
-        if s.target == "int":
-            # the bounds are checked on the value read as a float, before any conversion to int64: a count of
-            # 2^64 - 1, 1e19 or twenty nines is "above 1000000000", not "no value", "not a whole number" or a
-            # conversion error that made the whole table unreadable (the messages are _value_checks' own)
-            if s.le is not None:
-                err = err.when(raw.is_not_null() & (f > s.le)).then(
-                    _msg(pl, name + ": {} is above " + str(s.le), text))
-            if s.ge is not None:
-                err = err.when(raw.is_not_null() & (f < s.ge)).then(
-                    _msg(pl, name + ": {} is below " + str(s.ge), text))
-            whole = (raw.cast(pl.Int64, strict=False).is_not_null() if is_text
-                     else dtype.is_integer() | (f == f.floor()))
-            err = err.when(raw.is_not_null() & ~whole).then(_msg(pl, name + ": {} is not a whole number", text))
-            value = pl.when(err.is_null()).then(raw.cast(pl.Int64, strict=False) if is_text
-                                                else f.cast(pl.Int64, strict=False))
-            if not is_text and dtype.is_integer():
-                value = raw.cast(pl.Int64, strict=False)
-        else:
-            value = pl.when(err.is_null()).then(f)
-        return value, err
-    if s.target == "bool":
-        if dtype == pl.Boolean:
-            return raw, pl.lit(None, pl.String)
-        text = raw if is_text else _shown(pl, raw)
-        low = text.str.to_lowercase()
-        ok = low.is_in(["true", "false"])
-        err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, name + ": '{}' is not true or false", text))
-        return pl.when(ok).then(low == "true"), err
-    if s.target == "date":
-        if dtype == pl.Date:
-            return raw, pl.lit(None, pl.String)
-        if isinstance(dtype, pl.Datetime):
-            # pandas holds dates as datetimes at midnight; a time of day is not a date
-            day = raw.dt.date()
-            err = pl.when(raw.is_not_null() & (raw.cast(pl.Date).cast(dtype) != raw)).then(
-                _msg(pl, name + ": {} has a time of day, not a date", _shown(pl, raw)))
-            return pl.when(err.is_null()).then(day), err
-        text = raw if is_text else _shown(pl, raw)
-        parsed = pl.when(text.str.contains(_DATE)).then(text).str.to_date("%Y-%m-%d", strict=False)
-        err = pl.when(raw.is_not_null() & parsed.is_null()).then(
-            _msg(pl, name + ": '{}' is not a date written YYYY-MM-DD", text))
-        return parsed, err
-    # text (also enums and JSON maps)
-    if is_text:
+    assert f is not None
+    text = raw if is_text else _shown(pl, raw)
+    not_number = raw.is_not_null() & f.is_null() if is_text else pl.lit(False)
+    if not is_text and not dtype.is_numeric():
+        not_number = raw.is_not_null()
+    err = (pl.when(not_number).then(_msg(pl, name + ": '{}' is not a number", text))
+           .when(f.is_nan()).then(pl.lit(f"{name}: NaN is not a number"))
+           .when(f.is_infinite()).then(_msg(pl, name + ": {} is not a finite number", text)))
+    if s.target == "int":
+        return _whole_number(pl, s, raw, dtype, f, text, err)
+    return pl.when(err.is_null()).then(f), err
+
+
+def _whole_number(pl: Any, s: _Spec, raw: Any, dtype: Any, f: Any, text: Any, err: Any) -> tuple[Any, Any]:
+    name = s.name
+    is_text = dtype == pl.String
+    # the bounds are checked on the value read as a float, before any conversion to int64: a count of
+    # 2^64 - 1, 1e19 or twenty nines is "above 1000000000", not "no value", "not a whole number" or a
+    # conversion error that made the whole table unreadable (the messages are _value_checks' own)
+    if s.le is not None:
+        err = err.when(raw.is_not_null() & (f > s.le)).then(
+            _msg(pl, name + ": {} is above " + str(s.le), text))
+    if s.ge is not None:
+        err = err.when(raw.is_not_null() & (f < s.ge)).then(
+            _msg(pl, name + ": {} is below " + str(s.ge), text))
+    whole = (raw.cast(pl.Int64, strict=False).is_not_null() if is_text
+             else dtype.is_integer() | (f == f.floor()))
+    err = err.when(raw.is_not_null() & ~whole).then(_msg(pl, name + ": {} is not a whole number", text))
+    value = pl.when(err.is_null()).then(raw.cast(pl.Int64, strict=False) if is_text
+                                        else f.cast(pl.Int64, strict=False))
+    if not is_text and dtype.is_integer():
+        value = raw.cast(pl.Int64, strict=False)
+    return value, err
+
+
+def _parse_bool(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+    if dtype == pl.Boolean:
+        return raw, pl.lit(None, pl.String)
+    text = raw if dtype == pl.String else _shown(pl, raw)
+    low = text.str.to_lowercase()
+    ok = low.is_in(["true", "false"])
+    err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, s.name + ": '{}' is not true or false", text))
+    return pl.when(ok).then(low == "true"), err
+
+
+def _parse_date(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+    name = s.name
+    if dtype == pl.Date:
+        return raw, pl.lit(None, pl.String)
+    if isinstance(dtype, pl.Datetime):
+        # pandas holds dates as datetimes at midnight; a time of day is not a date
+        day = raw.dt.date()
+        err = pl.when(raw.is_not_null() & (raw.cast(pl.Date).cast(dtype) != raw)).then(
+            _msg(pl, name + ": {} has a time of day, not a date", _shown(pl, raw)))
+        return pl.when(err.is_null()).then(day), err
+    text = raw if dtype == pl.String else _shown(pl, raw)
+    parsed = pl.when(text.str.contains(_DATE)).then(text).str.to_date("%Y-%m-%d", strict=False)
+    err = pl.when(raw.is_not_null() & parsed.is_null()).then(
+        _msg(pl, name + ": '{}' is not a date written YYYY-MM-DD", text))
+    return parsed, err
+
+
+def _parse_text(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+    """Text (also enums and JSON maps)."""
+    if dtype == pl.String:
         return raw, pl.lit(None, pl.String)
     return (pl.lit(None, pl.String),
-            pl.when(raw.is_not_null()).then(_msg(pl, name + ": {} is not text", _shown(pl, raw))))
+            pl.when(raw.is_not_null()).then(_msg(pl, s.name + ": {} is not text", _shown(pl, raw))))
+
+
+_PARSERS: dict[str, Callable[[Any, _Spec, Any, Any], tuple[Any, Any] | str]] = {
+    "list": _parse_list, "int": _parse_number, "float": _parse_number, "bool": _parse_bool, "date": _parse_date,
+}
 
 
 def _text_checks(pl: Any, s: _Spec, v: Any, label: str) -> list[tuple[Any, Any]]:

@@ -140,13 +140,7 @@ def _read_json(fh: BinaryIO, name: str) -> Iterator[Row]:
     if len(data) > MAX_JSON_BYTES:
         raise FactError(f"{name}: more than {MAX_JSON_BYTES:,} bytes, which a .json file is not read whole / 文件过大",
                         hint="write one bundle per line as JSON lines (.jsonl): it is read a line at a time")
-    encoding = json.detect_encoding(data)
-    try:  # UTF-8 bytes that are not UTF-8 become lone surrogates here, so that only their item is lost
-        text = (data.decode("utf-8-sig" if encoding.startswith("utf-8") else encoding, errors="surrogateescape")
-                if encoding.startswith("utf-8") else data.decode(encoding))
-    except UnicodeDecodeError as exc:
-        raise FactError(f"{name}: not valid {encoding}: {exc.reason} at byte {exc.start} / 编码无效",
-                        hint="write the file in UTF-8") from None
+    text = _json_text(data, name)
     del data
     rows: Any = None
     if NOT_UTF8.search(text) is None and nesting_depth(text) <= MAX_DEPTH + 1:
@@ -157,19 +151,39 @@ def _read_json(fh: BinaryIO, name: str) -> Iterator[Row]:
     if rows is not None:
         items = [rows] if isinstance(rows, dict) else rows if isinstance(rows, list) else None
         if items is not None:
-            lines: list[int] | None = None
-            for i, item in enumerate(items, 1):
-                try:
-                    yield Row(i, _parse(item, f"{name} item {i}"), None)
-                except FactError:
-                    if lines is None:  # where the items start, worked out only when one is bad
-                        lines = [line for _, _, line in _items(text)]
-                    line = lines[i - 1] if i <= len(lines) else 1
-                    try:
-                        _parse(item, f"{name}:{line}: item {i}")
-                    except FactError as err:
-                        yield Row(i, None, err)
+            yield from _decoded_rows(items, text, name)
             return
+    yield from _item_rows(text, name)
+
+
+def _json_text(data: bytes, name: str) -> str:
+    encoding = json.detect_encoding(data)
+    try:  # UTF-8 bytes that are not UTF-8 become lone surrogates here, so that only their item is lost
+        return (data.decode("utf-8-sig" if encoding.startswith("utf-8") else encoding, errors="surrogateescape")
+                if encoding.startswith("utf-8") else data.decode(encoding))
+    except UnicodeDecodeError as exc:
+        raise FactError(f"{name}: not valid {encoding}: {exc.reason} at byte {exc.start} / 编码无效",
+                        hint="write the file in UTF-8") from None
+
+
+def _decoded_rows(items: list[Any], text: str, name: str) -> Iterator[Row]:
+    """The rows of a file decoded whole; a bad item's error names its line."""
+    lines: list[int] | None = None
+    for i, item in enumerate(items, 1):
+        try:
+            yield Row(i, _parse(item, f"{name} item {i}"), None)
+        except FactError:
+            if lines is None:  # where the items start, worked out only when one is bad
+                lines = [line for _, _, line in _items(text)]
+            line = lines[i - 1] if i <= len(lines) else 1
+            try:
+                _parse(item, f"{name}:{line}: item {i}")
+            except FactError as err:
+                yield Row(i, None, err)
+
+
+def _item_rows(text: str, name: str) -> Iterator[Row]:
+    """The rows of a file that cannot be decoded whole, item by item, so that a broken item loses only itself."""
     for i, (start, end, line) in enumerate(_items(text), 1):
         where = f"{name}:{line}: item {i}"
         piece = text[start:end]
