@@ -15,6 +15,7 @@ import time
 
 import partyrules as pr
 from partyrules.analyse.diff import diff_rulesets
+from partyrules.synthetic import generate_subdistrict
 
 # (shipped rule set, population attribute of the sub-district, parameter override of the new version)
 CASES = (
@@ -30,7 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    area = pr.generate_subdistrict(seed=args.seed)
+    area = generate_subdistrict(seed=args.seed)
     for key, attribute, params in CASES:
         ruleset = pr.load_ruleset(pr.shipped_ruleset_path(key))
         population = getattr(area, attribute)

@@ -19,9 +19,10 @@ import argparse
 
 import partyrules as pr
 from partyrules.shipped_rulesets import SHIPPED
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 
-def _subjects(sd: pr.SubDistrict, key: str) -> list:  # type: ignore[type-arg]
+def _subjects(sd: SubDistrict, key: str) -> list:  # type: ignore[type-arg]
     if key == "branch":
         return list(sd.branches)
     if key == "community":
@@ -31,7 +32,7 @@ def _subjects(sd: pr.SubDistrict, key: str) -> list:  # type: ignore[type-arg]
 
 def coverage(seed: int, period: str) -> list[tuple[str, str, int, float, float]]:
     """(rule set file stem, standard id, subjects scored, share at 0, share at full points) per standard."""
-    sd = pr.generate_subdistrict(seed=seed)
+    sd = generate_subdistrict(seed=seed)
     out = []
     for key, file in SHIPPED.items():
         rs = pr.load_ruleset(pr.shipped_ruleset_path(key))

@@ -13,6 +13,7 @@ from partyrules.evaluate.population import score_population
 from partyrules.population.frames import Population, facts_to_population
 from partyrules.score.table import PopulationScores
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 EXAMPLE = Path(pr.__file__).parent / "data" / "example" / "member-example.yaml"
 
@@ -35,12 +36,12 @@ def zero_rs() -> pr.RuleSet:
 
 
 @pytest.fixture(scope="session")
-def subdistrict() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=1)
+def subdistrict() -> SubDistrict:
+    return generate_subdistrict(seed=1)
 
 
 @pytest.fixture(scope="session")
-def in_service_population(subdistrict: pr.SubDistrict) -> Population:
+def in_service_population(subdistrict: SubDistrict) -> Population:
     members = [m for m in subdistrict.members if m.member.category == "in_service"][:300]
     return facts_to_population(members, "member")
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partyrules import Month, PartyRulesError, Period
+from partyrules import PartyRulesError, Period
+from partyrules.periods import Month
 
 
 @pytest.mark.parametrize("text,start,end,months", [

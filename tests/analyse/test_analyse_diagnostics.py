@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synth_scores import Knobs, synthetic_scores
 
 from partyrules.analyse.diagnostics import diagnose
 from partyrules.errors import PartyRulesError
 from partyrules.score.table import PopulationScores, table_schema
+from partyrules.synthetic import generate_subdistrict
+from synth_scores import Knobs, synthetic_scores
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.2]), discrete=st.sampled_from([0.0, 0.7, 1.0]),
                   deduction_rate=st.sampled_from([0.0, 0.5, 1.0]), cap_bind=st.sampled_from([0.0, 0.4]))
@@ -147,9 +148,9 @@ def test_findings_in_chinese_say_the_same_things_as_in_english():
 
     import partyrules as pr
 
-    sd = pr.generate_subdistrict(seed=1)
+    sd = generate_subdistrict(seed=1)
     rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
-    d = pr.diagnose(pr.score_population(rs, sd.members, "2026"))
+    d = diagnose(pr.score_population(rs, sd.members, "2026"))
     en, zh = d.findings(), d.findings(lang="zh")
     assert len(en) == len(zh) > 0
     ids = re.compile(r"\b(?:IN\.[SKD]\d+|MV\d)\b")

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 import partyrules as pr
+from partyrules.analyse.diagnostics import Diagnostics, diagnose
 from partyrules.analyse.diagnostics_partitioned import diagnose_distributed
 from partyrules.distributed import score_distributed
 
 
-def _same_tables(a: pr.Diagnostics, b: pr.Diagnostics) -> None:
+def _same_tables(a: Diagnostics, b: Diagnostics) -> None:
     for name in ("rules", "dimensions", "correlations", "crowding", "vetoes"):
         assert getattr(a, name).equals(getattr(b, name)), name
     assert (a.subjects, a.coverage, a.notes) == (b.subjects, b.coverage, b.notes)
@@ -25,7 +26,7 @@ def test_diagnostics_equal_single_machine(client: Any, parts_dir: Path, rulesets
     ds = score_distributed(rulesets[name], parts_dir, "2026", client=client)
     got = diagnose_distributed(ds, window=3.0, population_size=9_000)
     read = pr.read_population(parts_dir)
-    want = pr.diagnose(single[name], population=read.population, window=3.0)
+    want = diagnose(single[name], population=read.population, window=3.0)
     _same_tables(got, want)
     assert got.coverage["population"] == 9_000 and got.subjects == len(ds) > 0
 

@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 
 import partyrules as pr
-from partyrules.analyse.fairness import fairness
+from partyrules.analyse.fairness import FairnessReport, fairness
 from partyrules.cli import main
 from partyrules.cycle.quarterly import facts_for_period, quarters
 from partyrules.facts.exemplary import exemplary_member, with_incident
+from partyrules.population import write_population
+from partyrules.synthetic import generate_subdistrict
 
 YEAR = 2026
 CATS = ("in_service", "retired", "new_citizen")
@@ -88,12 +90,12 @@ def _rs(name: str, extra: str) -> pr.RuleSet:
 
 @pytest.fixture(scope="module")
 def members() -> list[pr.MemberFacts]:
-    sd = pr.generate_subdistrict(seed=11)
+    sd = generate_subdistrict(seed=11)
     return [m for c in CATS for m in sd.members_in(c)[:30]]
 
 
 @pytest.fixture(scope="module")
-def report(members: list[pr.MemberFacts]) -> pr.FairnessReport:
+def report(members: list[pr.MemberFacts]) -> FairnessReport:
     return fairness(members, year=YEAR)
 
 
@@ -225,7 +227,7 @@ class _Headings(HTMLParser):
 @pytest.fixture(scope="module")
 def popdir(tmp_path_factory, members) -> Path:
     d = tmp_path_factory.mktemp("pop") / "members"
-    pr.write_population(pr.facts_to_population(members[::3], "member"), d)
+    write_population(pr.facts_to_population(members[::3], "member"), d)
     return d
 
 

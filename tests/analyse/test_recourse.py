@@ -21,6 +21,7 @@ from partyrules.analyse.recourse import Recourse, recourse
 from partyrules.facts import Member, MemberFacts, MemberMonthRecord
 from partyrules.rulesets.lint import lint_ruleset
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_subdistrict
 from partyrules.testing import facts_for
 
 EXAMPLE_DIR = Path(pr.__file__).parent / "data" / "example"
@@ -389,7 +390,7 @@ def test_recourse_near_the_next_grade_on_the_shipped_in_service_index(in_service
 
 
 def test_recourse_on_generated_members_is_deterministic(in_service: pr.RuleSet):
-    sd = pr.generate_subdistrict(seed=3)
+    sd = generate_subdistrict(seed=3)
     members = [m for m in sd.members if m.member.category.value == "in_service"][:5]
     engine = pr.Evaluator(in_service)
     statuses = set()
@@ -411,7 +412,7 @@ def test_the_outputs_shown_in_the_recourse_guide_are_the_real_ones():
     shown = _SHOWN.findall(DOC.read_text(encoding="utf-8"))
     assert len(shown) == 2
     for seed, subject, key, period, lang, text in shown:
-        sd = pr.generate_subdistrict(seed=int(seed))
+        sd = generate_subdistrict(seed=int(seed))
         facts = next(m for m in sd.members if m.subject_id == subject)
         r = recourse(pr.load_ruleset(shipped_ruleset_path(key)), facts, period)
         assert r.to_text(lang) == text.rstrip("\n"), (subject, lang)
@@ -419,12 +420,12 @@ def test_the_outputs_shown_in_the_recourse_guide_are_the_real_ones():
 
 def test_branches_near_the_top_tier_have_recourse_that_the_engine_confirms():
     rs = pr.load_ruleset(pr.shipped_ruleset_path("branch"))
-    branches = pr.generate_subdistrict(seed=2026).branches
+    branches = generate_subdistrict(seed=2026).branches
     scored = sorted(((pr.evaluate(rs, b, period="2026"), b) for b in branches), key=lambda x: -x[0].total)
     near = [(bd, b) for bd, b in scored if not bd.vetoed and bd.grade.id != rs.grades[0].id][:3]
     assert near
     for before, b in near:
-        r = pr.recourse(rs, b, "2026")
+        r = recourse(rs, b, "2026")
         assert r.reached, r.to_text("en")
         after = pr.evaluate(rs, r.after_facts, period="2026")
         assert after.grade.id != before.grade.id and after.total > before.total

@@ -24,7 +24,7 @@ from partyrules.analyse.reform import (
 from partyrules.analyse.reform import Reform as R
 from partyrules.errors import ExpressionError, ParameterError, RuleSetError, RuleSetLimitError, RuleSetSyntaxError
 from partyrules.shipped_rulesets import shipped_ruleset_path
-from partyrules.synthetic import generate_member_facts
+from partyrules.synthetic import generate_member_facts, generate_subdistrict
 
 ROOT = Path(__file__).resolve().parents[2]
 REFORMS = ROOT / "rulesets" / "reforms"
@@ -286,7 +286,7 @@ def test_shipped_example_reforms(in_service, community):
     weight = apply_reform(in_service, load_reform(REFORMS / "service-weight-30.yaml"))
     assert weight.max_points == 100
     assert weight.dimension_index["IN.D4"].max == 30 and weight.dimension_index["IN.D5"].max == 10
-    facts = pr.generate_subdistrict(seed=2).communities[0]
+    facts = generate_subdistrict(seed=2).communities[0]
     reformed = apply_reform(community, load_reform(REFORMS / "satisfaction-85.yaml"))
     earned = 0.0
     for res, units in ((0.82, 0.9), (0.9, 0.86), (0.95, 0.8499)):

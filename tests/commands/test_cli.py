@@ -9,6 +9,7 @@ import pytest
 
 from partyrules.cli import main
 from partyrules.demo import example_ruleset_path
+from partyrules.errors import ParameterError
 from partyrules.synthetic import generate_member_facts
 
 EXAMPLE = str(example_ruleset_path())
@@ -131,7 +132,7 @@ def test_parameter_choices_are_enforced():
         "  lapse_months: 6", "  lapse_months: 6\n  reading: {value: per_team, choices: [per_team, total]}")
     rs = pr.loads_ruleset(text, root=Path(EXAMPLE).parent)
     assert rs.with_params(reading="total").params["reading"] == "total"
-    with pytest.raises(pr.ParameterError, match="not one of") as info:
+    with pytest.raises(ParameterError, match="not one of") as info:
         rs.with_params(reading="per_teams")
     assert info.value.hint == "did you mean 'per_team'?"
     with pytest.raises(pr.RuleSetError, match="not one of its choices"):

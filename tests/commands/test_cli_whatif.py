@@ -10,6 +10,8 @@ import pytest
 
 import partyrules as pr
 from partyrules.cli import main
+from partyrules.population import write_population
+from partyrules.synthetic import generate_subdistrict
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = str(ROOT / "rulesets" / "member-in-service.yaml")
@@ -19,8 +21,8 @@ REFORM = str(ROOT / "rulesets" / "reforms" / "organ-volunteering-150.yaml")
 @pytest.fixture(scope="module")
 def population_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("pop")
-    members = [m for m in pr.generate_subdistrict(seed=5).members if m.member.category == "in_service"][:300]
-    pr.write_population(pr.facts_to_population(members), d / "tables", "parquet")
+    members = [m for m in generate_subdistrict(seed=5).members if m.member.category == "in_service"][:300]
+    write_population(pr.facts_to_population(members), d / "tables", "parquet")
     return d / "tables"
 
 
@@ -84,10 +86,10 @@ def test_findings_in_chinese(population_dir, capsys):
 def test_the_title_counts_the_subjects_the_rule_set_applies_to(tmp_path, capsys):
     # regression: the title counted every member read (retired and new citizens too) while the summary below it
     # counted the in-service members the rule set applies to
-    members = pr.generate_subdistrict(seed=5).members[:240]
+    members = generate_subdistrict(seed=5).members[:240]
     applies = sum(1 for m in members if m.member.category == "in_service")
     assert 0 < applies < len(members)
-    pr.write_population(pr.facts_to_population(members), tmp_path / "mixed", "parquet")
+    write_population(pr.facts_to_population(members), tmp_path / "mixed", "parquet")
     code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(tmp_path / "mixed"),
                  "--lang", "en", "--no-progress"])
     assert code == 0

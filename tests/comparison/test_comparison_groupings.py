@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import partyrules as pr
 from partyrules.cli import main
 from partyrules.comparison import ComparisonError, compare, grouping_columns
+from partyrules.population import write_population
+from partyrules.synthetic import generate_subdistrict
 from synth_scores import synthetic_scores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +64,8 @@ def test_groupings_are_kept_exactly_or_refused(by):
 @pytest.fixture(scope="module")
 def population_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("pop") / "tables"
-    members = [m for m in pr.generate_subdistrict(seed=5).members if m.member.category == "in_service"][:60]
-    pr.write_population(pr.facts_to_population(members), d, "parquet")
+    members = [m for m in generate_subdistrict(seed=5).members if m.member.category == "in_service"][:60]
+    write_population(pr.facts_to_population(members), d, "parquet")
     return d
 
 

@@ -11,6 +11,7 @@ import pytest
 import partyrules as pr
 from partyrules.comparison import compare_distributed
 from partyrules.distributed import parquet_partitions, score_distributed
+from partyrules.errors import ComparisonError
 
 REFORMS = Path(__file__).resolve().parents[2] / "rulesets" / "reforms"
 
@@ -50,7 +51,7 @@ def test_comparison_equals_single_machine(client: Any, parts_dir: Path, rulesets
     # an unknown grouping column is the same error on both, never a silent skip
     for run in (lambda: pr.compare(single[index], single_reform, by=("nonexistent",)),
                 lambda: compare_distributed(base, reform, by=("nonexistent",))):
-        with pytest.raises(pr.ComparisonError, match="unknown grouping column 'nonexistent'"):
+        with pytest.raises(ComparisonError, match="unknown grouping column 'nonexistent'"):
             run()
 
 
@@ -62,7 +63,7 @@ def test_sides_from_different_partitions_are_refused(client: Any, parts_dir: Pat
     write_generated(2_000, other, seed=2, partition_size=1_000)
     a = score_distributed(rulesets["retired"], parts_dir, "2026", client=client)
     b = score_distributed(rulesets["retired"], other, "2026", client=client)
-    with pytest.raises(pr.ComparisonError, match="different partitions"):
+    with pytest.raises(ComparisonError, match="different partitions"):
         compare_distributed(a, b)
-    with pytest.raises(pr.ComparisonError, match="top_k"):
+    with pytest.raises(ComparisonError, match="top_k"):
         compare_distributed(a, a, top_k=0)

@@ -11,6 +11,7 @@ from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.followup import FollowUpError
 from partyrules.cycle.quarterly import facts_for_period, quarters
 from partyrules.cycle.scoring import score_subject_year, score_year
+from partyrules.errors import ParameterError
 from partyrules.synthetic import generate_branch_facts, generate_member_facts
 
 YEAR = 2026
@@ -145,7 +146,7 @@ def test_the_correction_period_is_a_parameter_of_at_most_twelve_months():
     vetoed = facts.model_copy(update={"incidents": (veto_incident(facts.subject_id),)})
     r = year_of("in_service", vetoed, correction_months=12)
     assert [x.months for x in r.recommendations if x.kind == "time_limited_correction"] == [12]
-    with pytest.raises(pr.ParameterError):
+    with pytest.raises(ParameterError):
         ruleset("in_service", correction_months=13)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import partyrules as pr
+from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.followup import Recommendation, member_follow_up
 from partyrules.cycle.scoring import score_subject_year
 from partyrules.cycle.year import run_year
@@ -41,7 +42,7 @@ def incident(kind: str, incident_id: str, on: str = "2026-05-10", **kw: Any) -> 
                                        "evidence_ref": "file/1", **kw})
 
 
-def year_of(*incidents: pr.Incident) -> pr.AnnualResult:
+def year_of(*incidents: pr.Incident) -> AnnualResult:
     facts = member().model_copy(update={"incidents": incidents})
     return score_subject_year(pr.Evaluator(in_service()), facts, YEAR).result
 

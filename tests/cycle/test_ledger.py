@@ -28,6 +28,7 @@ from partyrules.cycle.objections import (
     retract_incident,
 )
 from partyrules.facts.records import Objection
+from partyrules.synthetic import generate_subdistrict
 
 Q1 = "2026-Q1"
 
@@ -56,7 +57,7 @@ def pool() -> tuple[tuple[pr.MemberFacts, str], ...]:
     """In-service members of the demo sub-district with a verified Q1 incident whose withdrawal changes the score:
     (their Q1 facts, that incident's id)."""
     out = []
-    for member in pr.generate_subdistrict(seed=2026).members_in("in_service"):
+    for member in generate_subdistrict(seed=2026).members_in("in_service"):
         facts = quarter(member)
         for incident in facts.incidents:
             if incident.verified and pr.Period.parse(Q1).contains_date(incident.occurred_on):

@@ -25,6 +25,7 @@ from partyrules.cycle.ledger import (
     LedgerLockedError,
     LedgerReadOnlyError,
 )
+from partyrules.synthetic import generate_subdistrict
 
 Q1 = "2026-Q1"
 
@@ -171,7 +172,7 @@ def test_a_lock_held_beyond_the_timeout_is_a_typed_error_and_writes_nothing(tmp_
 
 @cache
 def in_service_members() -> tuple[pr.MemberFacts, ...]:
-    return tuple(pr.generate_subdistrict(seed=2026).members_in("in_service"))
+    return tuple(generate_subdistrict(seed=2026).members_in("in_service"))
 
 
 def _publish_until_full(ledger: Ledger, start: int, limit: int = 400) -> tuple[int, LedgerFullError | None]:

@@ -26,7 +26,9 @@ from partyrules.cycle.ledger import Checkpoint, Ledger, LedgerVerificationError
 from partyrules.cycle.ledger.records import _event_hash, _leaves
 from partyrules.cycle.ledger.schema import TABLES
 from partyrules.cycle.objections import retract_incident
+from partyrules.errors import LedgerIntegrityError
 from partyrules.facts.records import Objection
+from partyrules.synthetic import generate_subdistrict
 
 Q1, Q2 = "2026-Q1", "2026-Q2"
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # a fixed test key: the files are reproducible
@@ -49,7 +51,7 @@ def quarter(facts: pr.MemberFacts, period: str) -> pr.MemberFacts:
 def members() -> tuple[tuple[pr.MemberFacts, str], ...]:
     """Three in-service members with a verified Q1 incident whose withdrawal changes the score: (member, id)."""
     out = []
-    for member in pr.generate_subdistrict(seed=2026).members_in("in_service"):
+    for member in generate_subdistrict(seed=2026).members_in("in_service"):
         facts = quarter(member, Q1)
         for i in facts.incidents:
             if i.verified and pr.Period.parse(Q1).contains_date(i.occurred_on) and evaluator().evaluate(
@@ -394,7 +396,7 @@ def test_any_single_cell_edit_of_any_table_is_detected(base: tuple[Path, Path], 
     raw.close()
     try:
         report = audit(copy)
-    except pr.LedgerIntegrityError as exc:  # the ledger refuses to open it (an edited schema version): detected
+    except LedgerIntegrityError as exc:  # the ledger refuses to open it (an edited schema version): detected
         assert "schema version" in str(exc)
         return
     assert not report.ok, f"undetected: {table}.{column} of row {rowid}: {value!r} -> {new!r}"

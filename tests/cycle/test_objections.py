@@ -28,6 +28,7 @@ from partyrules.cycle.objections import (
 )
 from partyrules.facts.enums import ObjectionStatus
 from partyrules.facts.records import Objection
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 Q1, Q2 = "2026-Q1", "2026-Q2"
 
@@ -51,8 +52,8 @@ def quarter(facts: pr.MemberFacts, period: str) -> pr.MemberFacts:
 
 
 @cache
-def subdistrict() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=2026)
+def subdistrict() -> SubDistrict:
+    return generate_subdistrict(seed=2026)
 
 
 @cache

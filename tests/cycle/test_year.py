@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 import partyrules as pr
 from partyrules.cli import main
 from partyrules.cycle.hashing import breakdown_hash
+from partyrules.cycle.ledger import Ledger
 from partyrules.cycle.scoring import score_year
 from partyrules.cycle.year import YearOptions, YearResult, publish_quarters, run_year, shipped_rulesets
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 YEAR = 2026
 POOL_FEN = 12_345_678  # 123,456.78 yuan: not a multiple of anything convenient
@@ -30,8 +32,8 @@ def rulesets() -> tuple[pr.RuleSet, ...]:
 
 
 @cache
-def area(seed: int = 3) -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=seed, communities=4, organisations=12, members=150)
+def area(seed: int = 3) -> SubDistrict:
+    return generate_subdistrict(seed=seed, communities=4, organisations=12, members=150)
 
 
 @cache
@@ -166,7 +168,7 @@ def test_tables_as_json_and_parquet(tmp_path: Path):
 
 
 def test_forked_workers_give_the_same_results_in_the_same_order():
-    a = pr.generate_subdistrict(seed=9, communities=2, organisations=6, members=230)
+    a = generate_subdistrict(seed=9, communities=2, organisations=6, members=230)
     people = [*a.members, *a.branches]
     one = score_year(people, rulesets()[:4], YEAR)
     two = score_year(people, rulesets()[:4], YEAR, workers=2)
@@ -178,7 +180,7 @@ def test_forked_workers_give_the_same_results_in_the_same_order():
 def test_quarterly_scores_are_published_to_the_ledger_where_they_can_be_found():
     a = area()
     y = run_year(a.members[:12], a.branches[:2], (), year=YEAR, rulesets=rulesets())
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         assert publish_quarters(y, ledger, actor="sub-district office", quarter=1) == 14
         first = a.members[0].subject_id
         pub = ledger.current(first, f"{YEAR}-Q1")

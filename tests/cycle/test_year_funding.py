@@ -8,10 +8,10 @@ from functools import cache
 
 import pytest
 
-import partyrules as pr
 from partyrules.cycle.year import YearOptions, YearResult, funding_weights, run_year, shipped_rulesets
 from partyrules.funding import BranchIndices, FundingError, IndexWeights, allocate
 from partyrules.ranking import score_key
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 YEAR = 2026
 POOL = 9_876_543
@@ -19,8 +19,8 @@ BRANCH_RS = "branch-combat-effectiveness"
 
 
 @cache
-def area() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=5, communities=3, organisations=8, members=90)
+def area() -> SubDistrict:
+    return generate_subdistrict(seed=5, communities=3, organisations=8, members=90)
 
 
 @cache

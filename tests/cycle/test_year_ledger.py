@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
+from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.hashing import breakdown_hash
-from partyrules.cycle.ledger import LedgerError
+from partyrules.cycle.ledger import Ledger, LedgerError, Publication
 from partyrules.cycle.objections import correct_record, retract_incident
 from partyrules.cycle.year import (
     CorrectedAnnualResult,
@@ -22,14 +23,16 @@ from partyrules.cycle.year import (
     run_year,
     shipped_rulesets,
 )
-from partyrules.facts import incident_kinds
+from partyrules.errors import ObjectionsPendingError
+from partyrules.facts import Objection, incident_kinds
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 YEAR = 2026
 
 
 @cache
-def area() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=1, communities=1, organisations=2, members=8)
+def area() -> SubDistrict:
+    return generate_subdistrict(seed=1, communities=1, organisations=2, members=8)
 
 
 @cache
@@ -48,19 +51,19 @@ def members_with(*incidents: pr.Incident) -> list[pr.MemberFacts]:
     return [first.model_copy(update={"incidents": incidents}), *rest]
 
 
-def objection(oid: str, pub: pr.Publication, target: str = "score", ref: str | None = None) -> pr.Objection:
-    return pr.Objection(objection_id=oid, raised_by=pub.subject_id, raised_on=f"{YEAR}-07-05", target=target,
+def objection(oid: str, pub: Publication, target: str = "score", ref: str | None = None) -> Objection:
+    return Objection(objection_id=oid, raised_by=pub.subject_id, raised_on=f"{YEAR}-07-05", target=target,
                         target_ref=ref or pub.key.ref, reason="the record is wrong")
 
 
-def uphold(ledger: pr.Ledger, pub: pr.Publication, oid: str, corrected: pr.MemberFacts,
-           target: str = "score", ref: str | None = None) -> pr.Publication:
+def uphold(ledger: Ledger, pub: Publication, oid: str, corrected: pr.MemberFacts,
+           target: str = "score", ref: str | None = None) -> Publication:
     ledger.file_objection(pub.publication_id, objection(oid, pub, target, ref), actor="branch secretary")
     ledger.record_investigation(oid, actor="community general branch", findings="visited")
     return ledger.uphold(oid, corrected, by_id()[pub.ruleset_id], actor="review meeting", note="corrected")
 
 
-def member(y: YearResult, sid: str) -> pr.AnnualResult:
+def member(y: YearResult, sid: str) -> AnnualResult:
     return next(r for r in y.members if r.subject_id == sid)
 
 
@@ -69,7 +72,7 @@ def test_an_upheld_quarterly_correction_flows_into_the_annual_result():
     sid = members[0].subject_id
     before = run_year(members, year=YEAR)
     assert member(before, sid).vetoed
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         publish_quarters(before, ledger, actor="sub-district office", quarter=2)
         pub = ledger.current(sid, f"{YEAR}-Q2")
         corrected = uphold(ledger, pub, "OB-1", retract_incident(pub.facts, "I-crime", objection_id="OB-1"),
@@ -94,7 +97,7 @@ def test_rejected_and_reversed_objections_are_not_used():
     members = members_with(incident(area().members[0].subject_id))
     sid = members[0].subject_id
     before = run_year(members, year=YEAR)
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         publish_quarters(before, ledger, actor="office", quarter=2)
         pub = ledger.current(sid, f"{YEAR}-Q2")
         ledger.file_objection(pub.publication_id, objection("OB-R", pub), actor="secretary")
@@ -111,7 +114,7 @@ def test_corrections_of_different_quarters_do_not_undo_each_other():
     members = members_with(incident(area().members[0].subject_id))
     sid = members[0].subject_id
     before = run_year(members, year=YEAR)
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         publish_quarters(before, ledger, actor="office")
         q2 = ledger.current(sid, f"{YEAR}-Q2")
         uphold(ledger, q2, "OB-2", retract_incident(q2.facts, "I-crime"))
@@ -131,14 +134,14 @@ def test_an_annual_result_is_published_objected_to_corrected_and_finalised_like_
     members = members_with(incident(area().members[0].subject_id))
     sid = members[0].subject_id
     year = run_year(members, year=YEAR)
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         assert publish_annual(year, ledger, actor="sub-district office") == len(members)
         pub = ledger.current(sid, str(YEAR))
         assert pub.breakdown_hash == member(year, sid).year_breakdown_hash
         published = ledger.history(sid)[-1]
         assert published.action == "published" and f"{member(year, sid).percent:g}%" in published.note
         ledger.file_objection(pub.publication_id, objection("OB-A", pub, "incident", "I-crime"), actor="member")
-        with pytest.raises(pr.ObjectionsPendingError) as info:
+        with pytest.raises(ObjectionsPendingError) as info:
             ledger.finalise(str(YEAR), actor="sub-district office")
         assert info.value.pending == ("OB-A",)
         ledger.record_investigation("OB-A", actor="community general branch", findings="another person's case")
@@ -157,7 +160,7 @@ def test_an_annual_result_is_published_objected_to_corrected_and_finalised_like_
 def test_a_rejected_annual_objection_leaves_the_result_as_published():
     year = run_year(area().members[:3], year=YEAR)
     sid = year.members[0].subject_id
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         publish_annual(year, ledger, actor="office")
         pub = ledger.current(sid, str(YEAR))
         ledger.file_objection(pub.publication_id, objection("OB-X", pub), actor="member")
@@ -171,7 +174,7 @@ def test_a_rejected_annual_objection_leaves_the_result_as_published():
 def test_publish_annual_refusals():
     year = run_year(area().members[:2], year=YEAR)
     a, b = year.subject_years
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         with pytest.raises(LedgerError, match="whole year"):
             ledger.publish_annual([(a.quarters[0], a.facts, a.result)], actor="office")
         with pytest.raises(LedgerError, match="not computed from this breakdown"):
@@ -184,7 +187,7 @@ def test_publish_annual_refusals():
 def test_a_correction_of_a_subject_outside_the_population_is_reported_not_applied():
     members = members_with(incident(area().members[0].subject_id))
     sid = members[0].subject_id
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         publish_quarters(run_year(members, year=YEAR), ledger, actor="office", quarter=2)
         pub = ledger.current(sid, f"{YEAR}-Q2")
         uphold(ledger, pub, "OB-1", retract_incident(pub.facts, "I-crime"))
@@ -201,7 +204,7 @@ def test_an_upheld_correction_that_removes_an_incident_never_lowers_the_annual_r
     facts = base.model_copy(update={"incidents": (incident(base.subject_id, "I-1", kind, f"{YEAR}-{month:02d}-15"),)})
     facts = pr.MemberFacts.model_validate_json(facts.model_dump_json())  # validated, as the ledger needs
     before = run_year([facts], year=YEAR)
-    with pr.Ledger(":memory:") as ledger:
+    with Ledger(":memory:") as ledger:
         if on_year:
             publish_annual(before, ledger, actor="office")
             pub = ledger.current(base.subject_id, str(YEAR))

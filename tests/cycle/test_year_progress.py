@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-import partyrules as pr
 from partyrules.cli import main
 from partyrules.cycle.year import YEAR_STAGES, YearOptions, YearResult, run_year, shipped_rulesets
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 YEAR = 2026
 
 
 @cache
-def area() -> pr.SubDistrict:
+def area() -> SubDistrict:
     # more subjects than one progress chunk (100), so scoring is told in several steps
-    return pr.generate_subdistrict(seed=4, communities=3, organisations=8, members=140)
+    return generate_subdistrict(seed=4, communities=3, organisations=8, members=140)
 
 
 def _canonical(y: YearResult) -> str:

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
+from partyrules.errors import NotInForceError
 from partyrules.evaluate.backends import BACKENDS
 from partyrules.population.frames import facts_to_population
 from partyrules.synthetic import generate_member_facts
@@ -80,9 +81,9 @@ def test_the_three_backends_report_the_same_failures_the_same_way(name, eff, per
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_period_outside_effective_is_one_error_for_the_whole_call(backend):
     rs = ruleset("in_service", (date(2026, 1, 1), date(2026, 12, 31)))
-    with pytest.raises(pr.NotInForceError, match="does not cover the period 2027"):
+    with pytest.raises(NotInForceError, match="does not cover the period 2027"):
         pr.score_population(rs, population(0), "2027", backend=backend)
-    assert isinstance(pr.NotInForceError("x"), pr.EvaluationError)  # callers catching the old type still do
+    assert isinstance(NotInForceError("x"), pr.EvaluationError)  # callers catching the old type still do
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

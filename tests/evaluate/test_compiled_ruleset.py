@@ -17,6 +17,7 @@ from partyrules.evaluate import compiled as compiled_module
 from partyrules.evaluate.backend import Backend, SubjectBackend
 from partyrules.evaluate.backends import BACKENDS, backends, get_backend
 from partyrules.evaluate.compiled import CACHE_SIZE, CompiledRuleSet, compiled_ruleset
+from partyrules.evaluate.reference import ReferenceEvaluator
 
 SRC = Path(pr.__file__).resolve().parent
 PERIOD = "2026"
@@ -89,7 +90,7 @@ def test_the_scan_sees_a_cache_on_a_frozen_object():
 
 def test_no_compiled_state_is_left_on_the_rule_set_or_the_plan(example_ruleset, member):
     pr.evaluate(example_ruleset, member, period=PERIOD)
-    pr.ReferenceEvaluator(example_ruleset).evaluate(member, PERIOD)
+    ReferenceEvaluator(example_ruleset).evaluate(member, PERIOD)
     plan = compiled_ruleset(example_ruleset).plan
     for name in ("_plan", "_evaluator", "_engine", "_scorer"):
         assert name not in vars(example_ruleset)
@@ -102,7 +103,7 @@ def test_one_compiled_object_per_rule_set_and_parameters(example_ruleset):
     assert isinstance(c, CompiledRuleSet) and c.ruleset is example_ruleset
     assert compiled_ruleset(example_ruleset) is c
     assert pr.Evaluator(example_ruleset).compiled is c
-    assert pr.ReferenceEvaluator(example_ruleset).compiled is c
+    assert ReferenceEvaluator(example_ruleset).compiled is c
     name = sorted(example_ruleset.params)[0]
     value = example_ruleset.params[name]
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -18,7 +18,7 @@ import pytest
 
 import partyrules as pr
 from partyrules.population.frames import Population
-from partyrules.synthetic import generate_population
+from partyrules.synthetic import generate_population, generate_subdistrict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import handwritten_in_service as hw
@@ -61,7 +61,7 @@ def test_constants_are_the_rule_sets(ruleset: pr.RuleSet) -> None:
 
 @pytest.mark.parametrize("seed", [1, 7])
 def test_demo_subdistrict(ruleset: pr.RuleSet, seed: int) -> None:
-    pop = pr.facts_to_population(pr.generate_subdistrict(seed=seed).members)
+    pop = pr.facts_to_population(generate_subdistrict(seed=seed).members)
     vec = _assert_same(ruleset, pop)
     # the sub-district holds other categories, which neither side scores
     assert pop.subjects.filter(pl.col("category") != "in_service").height > 0

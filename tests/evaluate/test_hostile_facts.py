@@ -32,6 +32,7 @@ from partyrules.facts.base import MAX_COUNT, MAX_SLUG, MAX_TEXT
 from partyrules.lang.limits import MAX_MAGNITUDE
 from partyrules.periods import Period
 from partyrules.population.frames import Population, facts_to_population
+from partyrules.synthetic import generate_subdistrict
 
 PERIOD = "2026"
 BIG = 16 * 2**20 + 3  # just above the engine's 16 MiB string limit
@@ -40,7 +41,7 @@ WIDE = 2**16 + 9  # a length kept in 16 bits reads as 9
 
 @pytest.fixture(scope="module")
 def members() -> list[Any]:
-    sd = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+    sd = generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
     return [m for m in sd.members if m.member.category.value == "in_service"]
 
 

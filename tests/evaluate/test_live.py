@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import partyrules as pr
 from hand_facts import veto_incident
 from partyrules.errors import ForeignConductError
+from partyrules.facts.exemplary import exemplary_member
 from partyrules.testing import (
     GENERATED_EDGES,
     annual_evaluations,
@@ -387,7 +388,7 @@ def test_a_session_refuses_initial_facts_built_around_validation(example_ruleset
 def test_a_session_without_a_period_takes_the_facts_own_and_a_wrong_period_is_a_typed_error():
     """LiveSession(rs, facts, None) raised a bare AttributeError; it now reads the period as evaluate() does."""
     rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
-    facts = pr.exemplary_member("in_service", 2026)
+    facts = exemplary_member("in_service", 2026)
     with pr.LiveSession(rs, facts, None) as live:
         assert live.breakdown() == pr.evaluate(rs, facts)
     with pytest.raises(pr.EvaluationError, match="period must be"):

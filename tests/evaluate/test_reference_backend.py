@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import partyrules as pr
 from hand_facts import veto_incident
 from partyrules.evaluate.reference import ReferenceEvaluator
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 from partyrules.testing import GENERATED_EDGES, condition_rulesets, facts_for, generated_rulesets, subject_facts
 
 PERIOD = "2026"
@@ -21,11 +22,11 @@ SAMPLE = 100  # subjects per member rule set from the demo population: enough va
 
 
 @pytest.fixture(scope="module")
-def population() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=2026)
+def population() -> SubDistrict:
+    return generate_subdistrict(seed=2026)
 
 
-def _subjects(sd: pr.SubDistrict, rs: pr.RuleSet) -> list:
+def _subjects(sd: SubDistrict, rs: pr.RuleSet) -> list:
     pool = {"member": sd.members, "branch": sd.branches, "community": sd.communities}[rs.subject_kind]
     pool = list(pool)
     if len(pool) > SAMPLE:

@@ -26,6 +26,7 @@ from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import seq_group_sums
 from partyrules.population.frames import facts_to_population
 from partyrules.score.vector import round6, seq_sum
+from partyrules.synthetic import SubDistrict, generate_subdistrict
 from partyrules.testing import GENERATED_EDGES, condition_rulesets, facts_for, generated_rulesets, subject_facts
 
 PERIOD = "2026"
@@ -34,11 +35,11 @@ ID_PREFIX = {"member": "M", "branch": "B", "community": "C"}
 
 
 @pytest.fixture(scope="module")
-def subdistrict() -> pr.SubDistrict:
-    return pr.generate_subdistrict(seed=2026)
+def subdistrict() -> SubDistrict:
+    return generate_subdistrict(seed=2026)
 
 
-def _pool(sd: pr.SubDistrict, kind: str) -> list:
+def _pool(sd: SubDistrict, kind: str) -> list:
     return list({"member": sd.members, "branch": sd.branches, "community": sd.communities}[kind])
 
 

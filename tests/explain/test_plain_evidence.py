@@ -14,6 +14,7 @@ import partyrules as pr
 from partyrules.cycle.quarterly import facts_for_period
 from partyrules.explain.phrasebook import has_label
 from partyrules.explain.plain import Words, compile_rule, fallback, phrase
+from partyrules.facts.exemplary import exemplary_member
 from partyrules.lang import ir as I
 from partyrules.periods import Period
 from partyrules.shipped_rulesets import shipped_ruleset_path
@@ -158,7 +159,7 @@ def test_a_branch_test_is_told_as_a_condition_with_whether_it_held_not_as_a_requ
     "required: later than the period's end" it said the opposite of the rule; it is a condition, and whether it
     held is said."""
     rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
-    b = pr.evaluate(rs, pr.exemplary_member("in_service", 2026), period="2026")
+    b = pr.evaluate(rs, exemplary_member("in_service", 2026), period="2026")
     ev = b.line("IN.S08").evidence
     dated = [t for t in ev.zh if "晚于" in t]
     assert dated and all("要求" not in t and "条件" in t and "不成立" in t for t in dated), ev.zh

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyrules as pr
+from partyrules.facts.exemplary import exemplary_member
 from partyrules.shipped_rulesets import shipped_ruleset_path
 
 RULE = 'flag: not exists(incidents where kind in ["discipline_light", "employer_sanction"])'
@@ -27,7 +28,7 @@ def ruleset(listed: str) -> pr.RuleSet:
 
 @pytest.mark.parametrize("listed", ['evidence_ref, "employer_sanction"', 'incident_id', '"discipline_light", kind'])
 def test_a_list_holding_a_field_is_told_in_words(listed: str) -> None:
-    member = pr.exemplary_member("in_service", 2026)
+    member = exemplary_member("in_service", 2026)
     breakdown = pr.evaluate(ruleset(listed), member, period="2026")
     line = next(ln for ln in breakdown.lines if ln.rule_id == "IN.S17")
     for lang in ("zh", "en"):
@@ -41,7 +42,7 @@ def test_a_list_holding_a_field_is_told_in_words(listed: str) -> None:
 def test_a_field_anywhere_in_a_list_of_literals_is_told(literals: list[str], at: int) -> None:
     items = [f'"{v}"' for v in literals]
     items.insert(min(at, len(items)), "evidence_ref")
-    breakdown = pr.evaluate(ruleset(", ".join(items)), pr.exemplary_member("in_service", 2026), period="2026")
+    breakdown = pr.evaluate(ruleset(", ".join(items)), exemplary_member("in_service", 2026), period="2026")
     line = next(ln for ln in breakdown.lines if ln.rule_id == "IN.S17")
     assert line.status == "met"
     assert "IN.S17" in breakdown.to_text("zh")

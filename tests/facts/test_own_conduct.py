@@ -286,5 +286,5 @@ def test_tables_built_directly_from_bundles_refuse_a_foreign_incident():
                            occurred_on="2026-03-01", severity="minor", verified=True, verified_by="committee",
                            evidence_ref="file/2")
     forged = a.model_copy(update={"incidents": (stranger,)})
-    with pytest.raises(pr.ForeignConductError, match="I-B"):
+    with pytest.raises(ForeignConductError, match="I-B"):
         facts_to_population([forged])

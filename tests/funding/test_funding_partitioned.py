@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import partyrules as pr
 from partyrules.distributed.table import PartitionedFrame
+from partyrules.errors import FundingError
 from partyrules.funding import allocate_distributed, allocate_frame, funding_entries
 
 
@@ -25,8 +25,8 @@ def test_funding_equals_single_machine_to_the_fen(scored: tuple[Any, pl.DataFram
     opts = {"basis": basis, "vetoed_floor_fen": floor, "min_score": min_score}
     try:
         want, want_totals = allocate_frame(pool_fen, funding_entries(frame), **opts)  # type: ignore[arg-type]
-    except pr.FundingError as exc:
-        with pytest.raises(pr.FundingError, match=str(exc.message).split(" (")[0][:30]):
+    except FundingError as exc:
+        with pytest.raises(FundingError, match=str(exc.message).split(" (")[0][:30]):
             allocate_distributed(pool_fen, entries, **opts)  # type: ignore[arg-type]
         return
     got, totals = allocate_distributed(pool_fen, entries, **opts)  # type: ignore[arg-type]

@@ -23,9 +23,10 @@ from partyrules.cli import main as cli_main
 from partyrules.evaluate import evaluator, reference, vector  # noqa: F401 - imported before the fork
 from partyrules.evaluate.backends import BACKENDS
 from partyrules.population.io import read_population
+from partyrules.synthetic import generate_subdistrict
 
 PERIOD = "2026"
-SUBDISTRICT = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+SUBDISTRICT = generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
 POOLS: dict[str, list[Any]] = {"member": list(SUBDISTRICT.members), "branch": list(SUBDISTRICT.branches),
                                "community": list(SUBDISTRICT.communities)}
 TEXT_LIMIT = 4000

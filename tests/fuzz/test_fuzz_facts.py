@@ -19,6 +19,7 @@ from sandbox import Sandbox
 
 import partyrules as pr
 from partyrules.population.frames import facts_to_population
+from partyrules.synthetic import generate_subdistrict
 from partyrules.testing.fuzz import TablesMutant, bundle_mutants, table_mutants
 
 RULESETS = ("in_service", "retired", "new_citizen")
@@ -27,7 +28,7 @@ CI_EXAMPLES = {"csv": 8, "parquet": 6, "jsonl": 8}
 
 @pytest.fixture(scope="module")
 def members() -> list[pr.MemberFacts]:
-    return list(pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30).members)
+    return list(generate_subdistrict(seed=13, communities=2, organisations=4, members=30).members)
 
 
 class Tables(dict):

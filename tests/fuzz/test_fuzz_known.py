@@ -24,6 +24,7 @@ from sandbox import Sandbox
 import partyrules as pr
 from partyrules.population.frames import facts_to_population
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_subdistrict
 
 IN_SERVICE = str(shipped_ruleset_path("in_service"))
 
@@ -144,7 +145,7 @@ def test_7_non_utf8_json_facts_are_a_row_error(sandbox, workdir):
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pl.DataFrame]:
-    members = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30).members
+    members = generate_subdistrict(seed=13, communities=2, organisations=4, members=30).members
     return dict(facts_to_population(list(members)).tables)
 
 

@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 
 import partyrules as pr
 from partyrules.jsonlimits import MAX_DEPTH, nesting_depth
+from partyrules.population import write_population
 from partyrules.population.files import MAX_LINE_BYTES, _items
 from partyrules.population.io import _read_csv, _read_csv_rows
 from partyrules.shipped_rulesets import shipped_ruleset_path
+from partyrules.synthetic import generate_subdistrict
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_SERVICE = str(shipped_ruleset_path("in_service"))
@@ -160,7 +162,7 @@ def test_17_a_param_within_the_limits_still_works():
 # -- finding 10: hostile .json and .jsonl facts files for score --facts ------------------------------------------
 @pytest.fixture(scope="module")
 def members() -> list[pr.MemberFacts]:
-    every = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=60).members
+    every = generate_subdistrict(seed=13, communities=2, organisations=4, members=60).members
     return [m for m in every if m.member.category.value == "in_service"][:8]
 
 
@@ -292,7 +294,7 @@ def whatif(directory: Path, out: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def base_scores(tables, tmp_path_factory) -> dict[str, float]:
     d = tmp_path_factory.mktemp("base")
-    pr.write_population(pr.Population("member", tables), d / "pop", "csv")
+    write_population(pr.Population("member", tables), d / "pop", "csv")
     done = whatif(d / "pop", d / "out")
     assert done.returncode == 0, done.stderr
     return scores_of(d / "out")
@@ -305,7 +307,7 @@ def scores_of(out: Path) -> dict[str, float]:
 
 def csv_population(tmp_path: Path, tables: dict[str, pl.DataFrame]) -> Path:
     d = tmp_path / "pop"
-    pr.write_population(pr.Population("member", tables), d, "csv")
+    write_population(pr.Population("member", tables), d, "csv")
     return d
 
 
@@ -462,8 +464,8 @@ def test_a_subject_renamed_into_a_duplicate_id_leaves_reported_orphans_not_a_pan
     (`pl.format` over a filtered string column). Both copies are bad rows, the orphans are reported, the rest read."""
     import polars as pl
 
-    sd = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
-    d = pr.write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format="csv")
+    sd = generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+    d = write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format="csv")
     subjects = pl.read_csv(d / "subjects.csv", infer_schema=False)
     ids = subjects.get_column("subject_id").to_list()
     gone, twin = ids[-2], ids[8]
@@ -482,8 +484,8 @@ def test_a_renamed_column_is_not_read_as_its_default(tmp_path, fmt):
     column meant is named, and the table is not read: nobody is scored on a value nobody gave."""
     import polars as pl
 
-    sd = pr.generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
-    d = pr.write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format=fmt)
+    sd = generate_subdistrict(seed=13, communities=2, organisations=4, members=30)
+    d = write_population(pr.facts_to_population(sd.members), tmp_path / "pop", format=fmt)
     path = d / f"subjects.{fmt}"
     table = pl.read_csv(path, infer_schema=False) if fmt == "csv" else pl.read_parquet(path)
     table = table.rename({"cards": "crads"})

@@ -18,6 +18,7 @@ from partyrules.cli import main
 from partyrules.errors import PopulationError
 from partyrules.evaluate.backends import BACKENDS
 from partyrules.evaluate.population import tables_read
+from partyrules.population import population_from_frames, write_population
 from partyrules.population.frames import SUBJECT_TABLE, facts_to_population, layout
 from partyrules.synthetic import generate_member_facts
 
@@ -40,7 +41,7 @@ def members() -> list[pr.MemberFacts]:
 @pytest.fixture(scope="module")
 def only_subjects(members, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("pop") / "tables"
-    pr.write_population(facts_to_population(members), d, "csv")
+    write_population(facts_to_population(members), d, "csv")
     for f in d.glob("*.csv"):
         if f.stem != SUBJECT_TABLE:
             f.unlink()
@@ -117,7 +118,7 @@ def test_any_absent_table_a_rule_reads_is_refused_and_no_other(dropped, members)
 
 def test_written_populations_give_every_table(members, tmp_path):
     # a population written by the library reads back with no table absent, even where no subject has a row
-    pr.write_population(facts_to_population([m.model_copy(update={"incidents": []}) for m in members]),
+    write_population(facts_to_population([m.model_copy(update={"incidents": []}) for m in members]),
                         tmp_path / "t", "csv")
     assert pr.read_population(tmp_path / "t").population.absent == frozenset()
 
@@ -134,7 +135,7 @@ def test_whatif_on_subjects_only_fails_naming_the_table_and_the_opt_in_is_stated
 
 
 def test_frames_helper_keeps_what_was_absent(members):
-    read = pr.population_from_frames({"subjects": facts_to_population(members).subjects})
+    read = population_from_frames({"subjects": facts_to_population(members).subjects})
     assert "records" in read.population.absent
     assert read.population.select(read.population.subject_ids[:2]).absent == read.population.absent
     assert isinstance(read.population.subjects, pl.DataFrame)

@@ -8,13 +8,14 @@ import pytest
 
 import partyrules as pr
 from partyrules.population.io import population_from_frames
+from partyrules.synthetic import generate_subdistrict
 
 PERIOD = "2026"
 
 
 @pytest.fixture(scope="module")
 def members() -> list[pr.MemberFacts]:
-    return list(pr.generate_subdistrict(seed=3).members[:150])
+    return list(generate_subdistrict(seed=3).members[:150])
 
 
 @pytest.fixture(scope="module")

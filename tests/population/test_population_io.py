@@ -17,7 +17,7 @@ from partyrules.errors import FactError
 from partyrules.population.frames import facts_to_population
 from partyrules.population.io import read_population, write_population
 from partyrules.shipped_rulesets import shipped_ruleset_path
-from partyrules.synthetic import generate_member_facts
+from partyrules.synthetic import generate_member_facts, generate_subdistrict
 from partyrules.testing.strategies import facts_for
 
 FORMATS = ("parquet", "csv", "jsonl")
@@ -56,7 +56,7 @@ def test_valid_populations_read_back_to_the_same_bundles(key: str, prefix: str, 
 
 
 def test_generated_subdistrict_round_trips_in_every_format() -> None:
-    sd = pr.generate_subdistrict(seed=3, members=60, organisations=12, communities=3)
+    sd = generate_subdistrict(seed=3, members=60, organisations=12, communities=3)
     for fmt in FORMATS:
         for bundles in (list(sd.members), list(sd.branches), list(sd.communities)):
             _roundtrip(bundles, fmt)
@@ -227,7 +227,7 @@ def test_incident_kinds_and_verifiers_are_checked(members: list[pr.MemberFacts],
 
 
 def test_branch_counts_are_checked_across_fields(tmp_path: Path) -> None:
-    sd = pr.generate_subdistrict(seed=5, members=40, organisations=6, communities=2)
+    sd = generate_subdistrict(seed=5, members=40, organisations=6, communities=2)
     write_population(facts_to_population(list(sd.branches)), tmp_path, "csv")
     subjects = pl.read_csv(tmp_path / "subjects.csv", infer_schema=False)
     _set_cell(subjects, 2, "member_count", "0").write_csv(tmp_path / "subjects.csv")

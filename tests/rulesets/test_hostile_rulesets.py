@@ -28,6 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 
 import partyrules as pr
 from partyrules.cli import main
+from partyrules.errors import Diagnostic, ExpressionError, IncludeError, ParameterError, RuleSetSyntaxError
 from partyrules.evaluate.population import score_population
 from partyrules.facts.base import IsoDate
 from partyrules.lang import limits as L
@@ -107,7 +108,7 @@ def load(text: str, **kw: Any) -> pr.RuleSet:
         return pr.loads_ruleset(text, file="hostile.yaml", **kw)
 
 
-def refused(cls: type[pr.RuleSetError], code: str, text: str, **kw: Any) -> pr.Diagnostic:
+def refused(cls: type[pr.RuleSetError], code: str, text: str, **kw: Any) -> Diagnostic:
     """The single diagnostic of loading ``text``, which must fail with exactly ``cls`` and ``code``."""
     with pytest.raises(pr.PartyRulesError) as info:
         load(text, **kw)
@@ -118,7 +119,7 @@ def refused(cls: type[pr.RuleSetError], code: str, text: str, **kw: Any) -> pr.D
     return err.diagnostics[0]
 
 
-def at(d: pr.Diagnostic, line: int, column: int, file: str = "hostile.yaml") -> None:
+def at(d: Diagnostic, line: int, column: int, file: str = "hostile.yaml") -> None:
     assert d.location is not None, d
     assert (d.location.file, d.location.line, d.location.column) == (file, line, column), d.format()
 
@@ -139,7 +140,7 @@ def at(d: pr.Diagnostic, line: int, column: int, file: str = "hostile.yaml") -> 
     "1" + ":59" * 20,
 ], ids=["decimal", "negative", "underscores", "hex", "binary", "octal", "sexagesimal", "plus", "base60"])
 def test_huge_yaml_integers_are_refused_with_their_place(value: str):
-    d = refused(pr.RuleSetSyntaxError, "RS103", with_param(value))
+    d = refused(RuleSetSyntaxError, "RS103", with_param(value))
     at(d, PARAM_LINE, 6)
     assert "±2^53" in d.message and len(d.message) < 400, d.message  # never thousands of digits in a message
 
@@ -167,13 +168,13 @@ def test_a_yaml_integer_loads_exactly_when_it_is_within_the_range(n: int, form: 
     if abs(n) <= MAX:
         assert load(text).params["x"] == n
     else:
-        at(refused(pr.RuleSetSyntaxError, "RS103", text), PARAM_LINE, 6)
+        at(refused(RuleSetSyntaxError, "RS103", text), PARAM_LINE, 6)
 
 
 # YAML 1.1 floats have a dot and a signed exponent; 9007199254740993.0 would round to 2^53, in the range
 @pytest.mark.parametrize("value", ["1.0e+300", "-9.1e+15", "9007199254740994.0", "1" + ":00" * 10 + ".5"])
 def test_yaml_floats_beyond_the_range_are_refused(value: str):
-    at(refused(pr.RuleSetSyntaxError, "RS103", with_param(value)), PARAM_LINE, 6)
+    at(refused(RuleSetSyntaxError, "RS103", with_param(value)), PARAM_LINE, 6)
 
 
 def test_the_ends_of_the_range_load():
@@ -183,14 +184,14 @@ def test_the_ends_of_the_range_load():
 
 @pytest.mark.parametrize("name", ["a\\0b.yaml", "a\\tb.yaml", "frag\\n.yaml", "\\x7f.yaml"])
 def test_include_names_with_control_characters_are_refused(name: str, tmp_path: Path):
-    d = refused(pr.IncludeError, "RS122", with_flag("placard_displayed") + f'include: ["{name}"]\n', root=tmp_path)
+    d = refused(IncludeError, "RS122", with_flag("placard_displayed") + f'include: ["{name}"]\n', root=tmp_path)
     at(d, 18, 11)
 
 
 def test_an_include_through_a_link_loop_is_refused(tmp_path: Path):
     (tmp_path / "a.yaml").symlink_to("b.yaml")
     (tmp_path / "b.yaml").symlink_to("a.yaml")
-    d = refused(pr.IncludeError, "RS120", with_flag("placard_displayed") + "include: [a.yaml]\n", root=tmp_path)
+    d = refused(IncludeError, "RS120", with_flag("placard_displayed") + "include: [a.yaml]\n", root=tmp_path)
     at(d, 18, 11)
     assert "a.yaml" in d.message
 
@@ -198,13 +199,13 @@ def test_an_include_through_a_link_loop_is_refused(tmp_path: Path):
 def test_a_rule_set_path_with_a_nul_byte_or_a_loop_is_an_include_error(tmp_path: Path):
     (tmp_path / "loop.yaml").symlink_to("loop.yaml")
     for path in (tmp_path / "a\0b.yaml", tmp_path / "loop.yaml"):
-        with deadline(), pytest.raises(pr.IncludeError) as info:
+        with deadline(), pytest.raises(IncludeError) as info:
             pr.load_ruleset(path)
         assert [d.code for d in info.value.diagnostics] == ["RS120"]
         loc = info.value.diagnostics[0].location
         assert loc is not None and loc.file is not None and path.name[:1] in loc.file  # the file is named
     (tmp_path / "ok.yaml").write_text(with_flag("placard_displayed"), encoding="utf-8")
-    with deadline(), pytest.raises(pr.IncludeError):
+    with deadline(), pytest.raises(IncludeError):
         pr.load_ruleset(tmp_path / "ok.yaml", root=tmp_path / "loop.yaml")
 
 
@@ -218,7 +219,7 @@ def test_a_rule_set_path_with_a_nul_byte_or_a_loop_is_an_include_error(tmp_path:
     ("placard_displayed and 1e300 * 1e300 > 0", FLAG_COL + 22),
 ])
 def test_constants_folded_out_of_the_range_are_refused(expr: str, column: int):
-    at(refused(pr.ExpressionError, "EX216", with_flag(expr)), LINE, column)
+    at(refused(ExpressionError, "EX216", with_flag(expr)), LINE, column)
 
 
 @pytest.mark.parametrize("where, line, column", [
@@ -228,14 +229,14 @@ def test_constants_folded_out_of_the_range_are_refused(expr: str, column: int):
 @pytest.mark.parametrize("char", ["\ud800", "\udfff"])
 def test_lone_surrogates_in_a_text_are_refused_with_their_place(where: str, line: int, column: int, char: str):
     text = with_flag("placard_displayed").replace(where, where[:column - 5] + char + where[column - 5:])
-    at(refused(pr.RuleSetSyntaxError, "RS100", text), line, column)
+    at(refused(RuleSetSyntaxError, "RS100", text), line, column)
 
 
 def test_lone_surrogates_in_a_parameter_override_are_refused():
     rs = load(with_flag("placard_displayed") + "params:\n  x: text\n")
-    with pytest.raises(pr.ParameterError):
+    with pytest.raises(ParameterError):
         rs.with_params(x="\ud800")
-    with pytest.raises(pr.ParameterError):
+    with pytest.raises(ParameterError):
         rs.with_params(x="a" * (DEFAULT_LIMITS.max_scalar_chars + 1))
     assert rs.with_params(x="b").params["x"] == "b"
 
@@ -330,18 +331,18 @@ def test_interval_arithmetic_contains_every_float_result_even_when_it_overflows(
 
 
 def test_round_with_fractional_digits_is_refused_at_load():
-    d = refused(pr.ExpressionError, "EX213", with_field(
+    d = refused(ExpressionError, "EX213", with_field(
         "bands: {value: 'round(sum(records.volunteer_hours), 1.5)', steps: [{at_least: 0, points: 10}]}"))
     at(d, LINE, 57)
 
 
 def test_a_400_digit_literal_is_refused_at_load():
-    d = refused(pr.ExpressionError, "EX216", with_flag(f"count(records where volunteer_hours > {'9' * 400}) > 0"))
+    d = refused(ExpressionError, "EX216", with_flag(f"count(records where volunteer_hours > {'9' * 400}) > 0"))
     at(d, LINE, FLAG_COL + 38)
 
 
 def test_1e309_in_an_engine_condition_is_refused_at_load():
-    d = refused(pr.ExpressionError, "EX216", with_flag("count(records where volunteer_hours > 1e309) > 0"))
+    d = refused(ExpressionError, "EX216", with_flag("count(records where volunteer_hours > 1e309) > 0"))
     at(d, LINE, FLAG_COL + 38)
     assert "1e309" in d.message
 
@@ -349,7 +350,7 @@ def test_1e309_in_an_engine_condition_is_refused_at_load():
 def test_an_override_out_of_the_range_is_a_parameter_error():
     rs = load(with_flag("count(records where volunteer_hours > params.x) > 0") + "params:\n  x: 5\n")
     for bad in (10**400, -(10**400), 1e300, MAX + 1, float("inf")):
-        with pytest.raises(pr.ParameterError) as info:
+        with pytest.raises(ParameterError) as info:
             rs.with_params(x=bad)
         assert len(str(info.value)) < 400
     assert rs.with_params(x=MAX).params["x"] == MAX
@@ -357,7 +358,7 @@ def test_an_override_out_of_the_range_is_a_parameter_error():
 
 def test_an_override_that_folds_out_of_the_range_is_refused_with_the_place():
     rs = load(with_flag("count(records) > params.x * params.x") + "params:\n  x: 5\n")
-    with pytest.raises(pr.ExpressionError) as info:
+    with pytest.raises(ExpressionError) as info:
         rs.with_params(x=10**9)
     assert [d.code for d in info.value.diagnostics] == ["EX216"]
     at(info.value.diagnostics[0], LINE, FLAG_COL + 17)
@@ -401,7 +402,7 @@ deductions:
                                           ("-16", "EX213"), ("1.5", "EX213"),
                                           ("99999999999999999999", "EX216")])  # out of every range: EX216 first
 def test_round_digits_outside_the_range_are_refused_without_a_hang(digits: str, code: str):
-    d = refused(pr.ExpressionError, code, with_field(
+    d = refused(ExpressionError, code, with_field(
         f"bands: {{value: 'round(count(records), {digits})', steps: [{{at_least: 0, points: 10}}]}}"))
     at(d, LINE, 43)  # the digits
 
@@ -412,7 +413,7 @@ def test_round_digits_load_exactly_within_the_range_and_round_as_python_does(dig
     text = with_field(f"bands: {{value: 'round({_literal(x)} + count(records), {digits})', "
                       "steps: [{at_least: -1000000000, points: 10}]}")
     if not L.ROUND_DIGITS_MIN <= digits <= L.ROUND_DIGITS_MAX:
-        refused(pr.ExpressionError, "EX213", text)
+        refused(ExpressionError, "EX213", text)
         return
     rs = load(text)
     fn = compile_ir(rs.standards[0].exprs["value"].ir, rs.schema)
@@ -470,7 +471,7 @@ def fact_date_ok(text: str) -> bool:
 @pytest.mark.parametrize("text", ["2026W01", "20260105", "2026-W01-1", "2026-1-5", "2026-01-05T00:00",
                                   "2026-01-05 ", "٢٠٢٦-٠١-٠٥", "+2026-01-05", "2026-02-30"])
 def test_date_literals_the_facts_refuse_are_refused(text: str):
-    d = refused(pr.ExpressionError, "EX213", with_flag(f'period.start > date("{text}")'))
+    d = refused(ExpressionError, "EX213", with_flag(f'period.start > date("{text}")'))
     at(d, LINE, FLAG_COL + 15)
     assert not fact_date_ok(text)
 
@@ -483,7 +484,7 @@ def test_a_date_literal_loads_exactly_when_the_facts_accept_the_same_text(text: 
     if fact_date_ok(text):
         load(source)
     else:
-        refused(pr.ExpressionError, "EX213", source)
+        refused(ExpressionError, "EX213", source)
 
 
 # ----------------------------------------------------------------------------------------------------------------

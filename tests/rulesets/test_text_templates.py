@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyrules as pr
+from partyrules.analyse.reform import loads_reform
+from partyrules.evaluate.reference import ReferenceEvaluator
 from partyrules.rulesets.docs import render_ruleset_markdown
 from partyrules.rulesets.templates import render, show_value
 from partyrules.synthetic import generate_member_facts
@@ -58,7 +60,7 @@ def test_a_reformed_breakdown_states_the_reformed_number_on_every_backend(base, 
         scores = pr.score_population(reformed, [facts], "2026", backend=backend)
         states(scores.breakdown(facts.subject_id), 150)
     # the reference backend
-    states(pr.ReferenceEvaluator(reformed).evaluate(facts, "2026"), 150)
+    states(ReferenceEvaluator(reformed).evaluate(facts, "2026"), 150)
 
 
 @settings(max_examples=5, deadline=None)
@@ -132,7 +134,7 @@ def test_a_bad_placeholder_is_an_error_at_its_character(zh: str, column: int, hi
 
 
 def test_a_reform_that_adds_an_item_with_a_bad_placeholder_is_refused(base):
-    reform = pr.loads_reform("""\
+    reform = loads_reform("""\
 kind: reform
 name: bad-text
 target: member-in-service

@@ -15,9 +15,13 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import partyrules as pr
+from partyrules.analyse.diagnostics import diagnose
 from partyrules.cycle.quarterly import facts_for_period
 from partyrules.evaluate.population import score_population
+from partyrules.facts.exemplary import exemplary_member
+from partyrules.periods import Month
 from partyrules.rulesets.cadence import is_due, not_due
+from partyrules.synthetic import generate_subdistrict
 from partyrules.testing import GENERATED_EDGES, generated_rulesets, subject_facts
 
 SHIPPED = ("branch", "in_service", "retired", "new_citizen", "community")
@@ -42,10 +46,10 @@ def _load(**standard: object) -> pr.RuleSet:
 # -- when a cadence falls due ------------------------------------------------------------------------------------
 @given(start=st.integers(2020 * 12, 2030 * 12), length=st.integers(1, 30))
 def test_due_follows_the_calendar(start: int, length: int):
-    period = pr.Period(pr.Month.from_index(start), pr.Month.from_index(start + length - 1))
-    months = [pr.Month.from_index(i) for i in range(start, start + length)]
-    whole_quarter = any(m.month in (1, 4, 7, 10) and pr.Month.from_index(m.index + 2) <= period.end for m in months)
-    whole_year = any(m.month == 1 and pr.Month.from_index(m.index + 11) <= period.end for m in months)
+    period = pr.Period(Month.from_index(start), Month.from_index(start + length - 1))
+    months = [Month.from_index(i) for i in range(start, start + length)]
+    whole_quarter = any(m.month in (1, 4, 7, 10) and Month.from_index(m.index + 2) <= period.end for m in months)
+    whole_year = any(m.month == 1 and Month.from_index(m.index + 11) <= period.end for m in months)
     assert is_due("monthly", period) and is_due("any", period) and is_due(None, period)
     assert is_due("quarterly", period) == whole_quarter
     assert is_due("yearly", period) == whole_year
@@ -53,7 +57,7 @@ def test_due_follows_the_calendar(start: int, length: int):
 
 def test_a_yearly_standard_is_not_assessed_in_a_quarter_and_assessed_in_the_year():
     rs = _load(due="yearly")
-    facts = pr.exemplary_member("in_service", 2026)
+    facts = exemplary_member("in_service", 2026)
     year = pr.evaluate(rs, facts, period="2026")
     assert [ln.rule_id for ln in year.lines] == ["S1", "S2"] and not year.not_assessed
     q2 = pr.evaluate(rs, facts_for_period(facts, pr.Period.parse("2026-Q2")), period="2026-Q2")
@@ -66,28 +70,28 @@ def test_a_yearly_standard_is_not_assessed_in_a_quarter_and_assessed_in_the_year
 
 def test_a_period_is_put_back_on_the_scale():
     rs = _load(due="quarterly")
-    facts = pr.exemplary_member("in_service", 2026)
+    facts = exemplary_member("in_service", 2026)
     facts = facts.model_copy(update={"member": facts.member.model_copy(update={"cards": ()})})  # S2 not met
     march = facts_for_period(facts, pr.Period.parse("2026-03"))
     b = pr.evaluate(rs, march, period="2026-03")
     assert (b.assessed_total, b.assessed_max, b.total) == (0.0, 10.0, 0.0)
-    with_cards = pr.evaluate(rs, facts_for_period(pr.exemplary_member("in_service", 2026),
+    with_cards = pr.evaluate(rs, facts_for_period(exemplary_member("in_service", 2026),
                                                   pr.Period.parse("2026-03")), period="2026-03")
     assert (with_cards.assessed_total, with_cards.total, with_cards.grade.id) == (10.0, 20.0, "good")
 
 
 def test_not_assessed_when_a_standard_does_not_apply():
     rs = _load(when="health_limited", if_not_applicable="not_assessed", due="monthly")
-    fit = pr.exemplary_member("in_service", 2026)
+    fit = exemplary_member("in_service", 2026)
     b = pr.evaluate(rs, fit, period="2026")
     assert [n.rule_id for n in b.not_assessed] == ["S1"] and b.assessed_max == 10.0 and b.total == 20.0
-    limited = pr.evaluate(rs, pr.exemplary_member("in_service", 2026, health_limited=True), period="2026")
+    limited = pr.evaluate(rs, exemplary_member("in_service", 2026, health_limited=True), period="2026")
     assert not limited.not_assessed and limited.assessed_max == 20.0
 
 
 def test_the_text_says_what_was_not_assessed():
     rs = _load(due="yearly")
-    facts = facts_for_period(pr.exemplary_member("in_service", 2026), pr.Period.parse("2026-Q1"))
+    facts = facts_for_period(exemplary_member("in_service", 2026), pr.Period.parse("2026-Q1"))
     b = pr.evaluate(rs, facts, period="2026-Q1")
     assert "不予评估" in b.to_text("zh") and "S1" in b.to_text("zh")
     assert "Not assessed" in b.to_text("en") and "10 of 10" in b.to_text("en")
@@ -134,7 +138,7 @@ def _same(a: object, b: object) -> None:
 @pytest.mark.parametrize("period", ["2026-Q2", "2026-05"])
 def test_shipped_rulesets_equal_the_engine_in_a_quarter_and_a_month(name: str, period: str):
     rs = pr.load_ruleset(pr.shipped_ruleset_path(name))
-    area = pr.generate_subdistrict(seed=7, communities=3, organisations=10, members=120)
+    area = generate_subdistrict(seed=7, communities=3, organisations=10, members=120)
     pool = {"member": area.members, "branch": area.branches, "community": area.communities}[rs.subject_kind]
     p = pr.Period.parse(period)
     sample = [facts_for_period(f, p) for f in random.Random(name).sample(list(pool), min(len(pool), 60))]
@@ -160,7 +164,7 @@ def test_generated_rulesets_equal_the_engine_in_any_period(g, facts, period):
         sid = f"M{i:03d}"
         data["member"]["member_id"] = sid
         data["records"] = [{**r, "member_id": sid} for r in data["records"] if p.contains_month(
-            pr.Month.parse(r["month"]))]
+            Month.parse(r["month"]))]
         for x in (*data["incidents"], *data["commendations"]):
             x["subject_id"] = sid
         data["annual"] = None
@@ -173,9 +177,9 @@ def test_generated_rulesets_equal_the_engine_in_any_period(g, facts, period):
 
 def test_diagnostics_do_not_report_a_standard_that_is_not_due():
     rs = _load(due="yearly")
-    facts = [facts_for_period(pr.exemplary_member("in_service", 2026, member_id=f"M{i}"), pr.Period.parse("2026-Q1"))
+    facts = [facts_for_period(exemplary_member("in_service", 2026, member_id=f"M{i}"), pr.Period.parse("2026-Q1"))
              for i in range(3)]
-    d = pr.diagnose(score_population(rs, facts, "2026-Q1", backend="vector"))
+    d = diagnose(score_population(rs, facts, "2026-Q1", backend="vector"))
     found = d.findings(lang="en")
     assert any("S1 is not assessed" in f for f in found)
     assert not any(f.startswith("S1 never earns") for f in found)
@@ -187,7 +191,7 @@ def test_a_yearly_deduction_is_applied_on_the_year_only():
                           "due": "yearly", "per": "1 if sum(records.volunteer_hours) < 1000 else 0",
                           "points": 3, "cap": 3}]
     rs = pr.loads_ruleset(yaml.safe_dump(doc, allow_unicode=True), file="cad.yaml")
-    facts = pr.exemplary_member("in_service", 2026)
+    facts = exemplary_member("in_service", 2026)
     assert pr.evaluate(rs, facts, period="2026").line("K1").points == -3.0
     q3 = pr.evaluate(rs, facts_for_period(facts, pr.Period.parse("2026-Q3")), period="2026-Q3")
     assert "K1" not in {ln.rule_id for ln in q3.lines} and q3.total == 20.0

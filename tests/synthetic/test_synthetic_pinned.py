@@ -11,7 +11,13 @@ import hashlib
 import json
 
 import partyrules as pr
-from partyrules.synthetic import generate_branch_facts, generate_member_facts
+from partyrules.synthetic import (
+    SubDistrict,
+    generate_branch_facts,
+    generate_member_facts,
+    generate_population,
+    generate_subdistrict,
+)
 
 PINNED = {
     "population": "6d8383d3591d35b3b4717794fba79090b3b567877bb4bb8872eacf63fff4c228",
@@ -33,7 +39,7 @@ def _population_hash(pop: pr.Population) -> str:
     return h.hexdigest()
 
 
-def _subdistrict_hash(sd: pr.SubDistrict) -> str:
+def _subdistrict_hash(sd: SubDistrict) -> str:
     h = hashlib.sha256()
     h.update(str(sd.year).encode())
     for group in (sd.communities, sd.branches, sd.members):
@@ -44,16 +50,16 @@ def _subdistrict_hash(sd: pr.SubDistrict) -> str:
 
 
 def test_generated_population_is_pinned() -> None:
-    assert _population_hash(pr.generate_population(150, seed=3)) == PINNED["population"]
+    assert _population_hash(generate_population(150, seed=3)) == PINNED["population"]
 
 
 def test_generated_population_with_a_category_mix_is_pinned() -> None:
-    pop = pr.generate_population(80, seed=11, year=2025, categories={"in_service": 1.0})
+    pop = generate_population(80, seed=11, year=2025, categories={"in_service": 1.0})
     assert _population_hash(pop) == PINNED["population_in_service"]
 
 
 def test_generated_subdistrict_is_pinned() -> None:
-    sd = pr.generate_subdistrict(seed=3, communities=2, organisations=4, members=40)
+    sd = generate_subdistrict(seed=3, communities=2, organisations=4, members=40)
     assert _subdistrict_hash(sd) == PINNED["subdistrict"]
 
 

@@ -1,6 +1,6 @@
 """Diagnostics of a rule set over a population scored on a cluster: each partition's exact partial statistics
 (:func:`partyrules.analyse.diagnostics.diagnostic_partial`, a few integers per rule, never a row) are added up
-here and finished as on one machine, so the result equals :func:`partyrules.diagnose` on the whole table."""
+here and finished as on one machine, so the result equals :func:`.diagnostics.diagnose` on the whole table."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ worker_modules("partyrules.analyse.diagnostics")  # the partials run on the work
 
 def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alpha: float = 0.01,
                          population_size: int | None = None) -> Diagnostics:
-    """:func:`partyrules.diagnose` over a distributed score table (same arguments; ``population_size`` adds the
+    """:func:`.diagnostics.diagnose` over a distributed score table (same arguments; ``population_size`` adds the
     population's size to ``coverage``, as ``population=`` does there)."""
     if not isinstance(scores, DistributedScores):
         raise PartyRulesError(f"diagnose_distributed needs DistributedScores, got {type(scores).__name__}",

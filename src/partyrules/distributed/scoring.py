@@ -1,7 +1,8 @@
 """Score a partitioned population on a Dask cluster, partition by partition, with the vectorised backend.
 
 Each partition is read, checked and scored on a worker exactly as the single-machine path reads, checks and
-scores a population (:func:`partyrules.population.io.read_files`, :class:`~partyrules.VectorEvaluator`), so
+scores a population (:func:`partyrules.population.io.read_files`,
+:class:`~partyrules.evaluate.vector.VectorEvaluator`), so
 each subject's row is the same, bit for bit. Two checks need the whole population and run across the
 partitions without gathering their rows: subject ids must be unique over all partitions (a Dask
 ``value_counts`` over the ids), and an item row whose subject is not in its partition must not have that subject

@@ -237,7 +237,7 @@ class Population:
                                   f"{'s' if len(problems) != 1 else ''}): " + "; ".join(problems[:12])
                                   + ("; ..." if len(problems) > 12 else ""),
                                   hint="pass loose tables (pandas, other types) through "
-                                       "partyrules.population_from_frames, which checks every row")
+                                       "partyrules.population.population_from_frames, which checks every row")
 
     @property
     def subjects(self) -> pl.DataFrame:

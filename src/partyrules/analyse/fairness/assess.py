@@ -21,7 +21,7 @@ def fairness(population: Any = None, *, year: int | None = None, year_result: Ye
              once_a_year_month: int = 6) -> FairnessReport:
     """The fairness of the member indices (and, with ``branches=True``, the branch index) over ``year``.
 
-    ``population``: a :class:`~partyrules.SubDistrict`, fact bundles (members and branches, mixed), a
+    ``population``: a :class:`~partyrules.synthetic.SubDistrict`, fact bundles (members and branches, mixed), a
     :class:`~partyrules.Population` (or a mapping of subject kind to one), or the path of a population file or
     directory; ``None`` gives the structural part alone. ``year`` defaults to ``year_result.year`` or the
     sub-district's year. ``year_result`` (from :func:`~partyrules.run_year`): the year's grade shares and quantiles
