@@ -72,21 +72,7 @@ def edges_of(ruleset: RuleSet) -> Edges:
         exprs.append(ruleset.applies_to)
     for e in exprs:
         for node in e.ir.walk():
-            if isinstance(node, I.Field):
-                read.update(node.path)
-            elif isinstance(node, I.Agg):
-                read.add(node.source)
-            if isinstance(node, I.Const):
-                n = _number(node.value)
-                if n is not None:
-                    numbers.add(n)
-                elif isinstance(node.value, str):
-                    strings.add(node.value)
-            elif isinstance(node, I.Compare):
-                for side, other in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(other, I.Const) and (n := _number(other.value)) is not None:
-                        for name in _field_names(side):
-                            by_field.setdefault(name, set()).add(n)
+            _collect(node, by_field, numbers, strings, read)
     for v in ruleset.params.values():
         n = _number(v)
         if n is not None:
@@ -96,3 +82,23 @@ def edges_of(ruleset: RuleSet) -> Edges:
             read.update(path.split("."))
     return Edges({k: tuple(sorted(v)) for k, v in sorted(by_field.items())}, tuple(sorted(numbers)),
                  tuple(sorted(strings)), frozenset(read))
+
+
+def _collect(node: I.IR, by_field: dict[str, set[float]], numbers: set[float], strings: set[str],
+             read: set[str]) -> None:
+    """What one node of an expression adds: the names it reads, its constants, a field's compared-to number."""
+    if isinstance(node, I.Field):
+        read.update(node.path)
+    elif isinstance(node, I.Agg):
+        read.add(node.source)
+    if isinstance(node, I.Const):
+        n = _number(node.value)
+        if n is not None:
+            numbers.add(n)
+        elif isinstance(node.value, str):
+            strings.add(node.value)
+    elif isinstance(node, I.Compare):
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, I.Const) and (n := _number(other.value)) is not None:
+                for name in _field_names(side):
+                    by_field.setdefault(name, set()).add(n)

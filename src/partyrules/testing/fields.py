@@ -109,31 +109,44 @@ def for_type(annotation: Any, metadata: list[Any], name: str, edges: Edges, peri
         return st.dictionaries(for_type(args[0], [], name, edges, period),
                                for_type(args[1], [], name, edges, period), max_size=5)
     if isinstance(annotation, type):
-        if issubclass(annotation, bool):
-            return st.booleans()
-        if issubclass(annotation, Enum):
-            return st.sampled_from([e.value for e in annotation])
-        if issubclass(annotation, int):
-            lo, hi = _bounds(metadata)
-            if name.endswith("year"):
-                return st.integers(int(lo or 1900), int(hi or 2100)).filter(lambda y: y <= period.end.year)
-            return _ints(name, int(lo or 0), None if hi is None else int(hi), edges)
-        if issubclass(annotation, float):
-            lo, hi = _bounds(metadata)
-            return _floats(name, float(lo or 0.0), None if hi is None else float(hi), edges)
-        if issubclass(annotation, date):
-            return st.dates(min_value=date(period.start.year - 40, 1, 1), max_value=period.end_date)
-        if issubclass(annotation, str):
-            if any(getattr(getattr(m, "func", None), "__name__", "") == "_check_slug" for m in metadata):
-                return _slugs(edges)
-            if any(getattr(getattr(m, "func", None), "__name__", "") == "_check_id" for m in metadata):
-                return st.sampled_from(_IDS)
-            texts = [s for s in edges.strings if s.strip()] if any(isinstance(m, MinLen) for m in metadata) \
-                else list(edges.strings)
-            return st.sampled_from(sorted({*texts, *TEXTS}))
-        if issubclass(annotation, BaseModel):
-            return model_strategy(annotation, edges=edges, period=period)
+        strategy = _for_class(annotation, metadata, name, edges, period)
+        if strategy is not None:
+            return strategy
     raise TypeError(f"partyrules.testing cannot draw a value of type {annotation!r} (field {name})")
+
+
+def _for_class(annotation: type, metadata: list[Any], name: str, edges: Edges,
+               period: Period) -> st.SearchStrategy[Any] | None:
+    """A strategy for a field of a plain type (None for a type it cannot draw)."""
+    if issubclass(annotation, bool):
+        return st.booleans()
+    if issubclass(annotation, Enum):
+        return st.sampled_from([e.value for e in annotation])
+    if issubclass(annotation, int):
+        lo, hi = _bounds(metadata)
+        if name.endswith("year"):
+            return st.integers(int(lo or 1900), int(hi or 2100)).filter(lambda y: y <= period.end.year)
+        return _ints(name, int(lo or 0), None if hi is None else int(hi), edges)
+    if issubclass(annotation, float):
+        lo, hi = _bounds(metadata)
+        return _floats(name, float(lo or 0.0), None if hi is None else float(hi), edges)
+    if issubclass(annotation, date):
+        return st.dates(min_value=date(period.start.year - 40, 1, 1), max_value=period.end_date)
+    if issubclass(annotation, str):
+        return _texts(metadata, edges)
+    if issubclass(annotation, BaseModel):
+        return model_strategy(annotation, edges=edges, period=period)
+    return None
+
+
+def _texts(metadata: list[Any], edges: Edges) -> st.SearchStrategy[str]:
+    if any(getattr(getattr(m, "func", None), "__name__", "") == "_check_slug" for m in metadata):
+        return _slugs(edges)
+    if any(getattr(getattr(m, "func", None), "__name__", "") == "_check_id" for m in metadata):
+        return st.sampled_from(_IDS)
+    texts = [s for s in edges.strings if s.strip()] if any(isinstance(m, MinLen) for m in metadata) \
+        else list(edges.strings)
+    return st.sampled_from(sorted({*texts, *TEXTS}))
 
 
 def renumber(model: type[BaseModel], items: list[BaseModel]) -> tuple[BaseModel, ...]:

@@ -434,8 +434,6 @@ def table_mutants(draw: st.DrawFn, tables: Mapping[str, pl.DataFrame], fmt: str,
 
     ``big=False`` leaves out the 16 MiB strings (they cost a second or two of every backend's time).
     """
-    import polars as pl
-
     family = draw(st.sampled_from([f for f in families if f != "nesting"]))
     if fmt != "csv" and family in ("ragged", "encoding"):
         family = "truncate"
@@ -448,54 +446,16 @@ def table_mutants(draw: st.DrawFn, tables: Mapping[str, pl.DataFrame], fmt: str,
     row = draw(st.integers(0, df.height - 1))
     sid = df["subject_id"][row]
     if family in ("cell", "big_string"):
-        column = draw(st.sampled_from([c for c in df.columns if c != "subject_id"]))
-        dtype = tables[table].schema[column]
-        if family == "big_string":
-            value: Any = draw(st.sampled_from(["z" * BIG_STRING_CHARS, "y" * WIDE_STRING_CHARS] if big
-                                              else ["y" * WIDE_STRING_CHARS]))
-        else:
-            value = draw(_cell_values(dtype))
-        shown = f"{value[:20]!r}... ({len(value)} characters)" if isinstance(value, str) and len(value) > 40 \
-            else repr(value)
-        raw = fmt == "csv" and isinstance(value, str)
-        frames[table] = _set_cell(df, row, column, _PLACEHOLDER if raw else value, fmt)
-        files = _written(frames, fmt)
-        if raw:  # polars cannot hold a lone surrogate: the cell's bytes are put in the file afterwards
-            files[f"{table}.csv"] = files[f"{table}.csv"].replace(_PLACEHOLDER.encode(), _csv_cell(value), 1)
-        return TablesMutant(family, f"{table}.{fmt} row {row + 1} ({sid}) {column} = {shown}", fmt, files, sid)
+        return _cell_mutant(draw, family, tables, frames, table, row, fmt, big)
     if family == "subject_id":
         value = draw(st.sampled_from([None, "", " ", "null", "None", "\x00", "M 1", "\ud800"]))
-        raw = fmt == "csv" and isinstance(value, str)
-        frames[table] = _set_cell(df, row, "subject_id", _PLACEHOLDER if raw else value, fmt)
-        files = _written(frames, fmt)
-        if raw:
-            files[f"{table}.csv"] = files[f"{table}.csv"].replace(_PLACEHOLDER.encode(), _csv_cell(value), 1)
+        files = _with_cell(frames, table, row, "subject_id", value, fmt)
         return TablesMutant(family, f"{table}.{fmt} row {row + 1} ({sid}) subject_id = {value!r}", fmt, files,
                             sid)
     if family == "duplicate_id":
-        subjects = frames["subjects"]
-        i = draw(st.integers(0, subjects.height - 1))
-        j = draw(st.integers(0, subjects.height - 1))
-        first = subjects["subject_id"][i]
-        other = subjects["subject_id"][j]
-        how = draw(st.sampled_from(["repeat_row", "rename"]))
-        if how == "repeat_row":
-            frames["subjects"] = pl.concat([subjects, subjects[i]])
-            desc = f"subjects.{fmt}: the row of {first} repeated"
-        else:
-            frames["subjects"] = _set_cell(subjects, j, "subject_id", first, fmt)
-            desc = f"subjects.{fmt}: {other} renamed {first} (two subjects, one id)"
-        return TablesMutant(family, desc, fmt, _written(frames, fmt), None)
+        return _duplicate_mutant(draw, frames, fmt)
     if family == "column":
-        how = draw(st.sampled_from(["drop", "unknown", "rename"]))
-        column = draw(st.sampled_from(df.columns))
-        if how == "drop":
-            frames[table] = df.drop(column)
-        elif how == "unknown":
-            frames[table] = df.with_columns(pl.lit("1").alias(column + "_x"))
-        else:
-            frames[table] = df.rename({column: column.upper() + " "})
-        return TablesMutant(family, f"{table}.{fmt}: column {column!r} {how}", fmt, _written(frames, fmt), None)
+        return _column_mutant(draw, frames, table, fmt)
     files = _written(frames, fmt)
     name = f"{table}.{fmt}"
     data = files[name]
@@ -508,27 +468,93 @@ def table_mutants(draw: st.DrawFn, tables: Mapping[str, pl.DataFrame], fmt: str,
     lines = data.decode("utf-8").split("\n")
     line_no = row + 1  # the header is line 0 here, so this is the drawn row (quoted multi-line cells aside)
     if family == "ragged":
-        parsed = next(csv.reader([lines[line_no]])) if lines[line_no] else []
-        how = draw(st.sampled_from(["extra", "missing", "unclosed_quote", "empty_line"]))
-        if how == "extra":
-            parsed += ["1", "2"]
-        elif how == "missing":
-            parsed = parsed[:-2]
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(parsed)
-        text = out.getvalue()
-        if how == "unclosed_quote":
-            text = '"' + text
-        elif how == "empty_line":
-            text = ""
-        lines[line_no] = text
-        return TablesMutant(family, f"{name} line {line_no + 1} ({sid}): {how} field(s)", fmt,
-                            {**files, name: "\n".join(lines).encode("utf-8")}, sid)
+        return _ragged_mutant(draw, files, name, lines, line_no, sid, fmt)
     junk = draw(st.sampled_from([b"\xff\xfe", b"\xc3", b"\xed\xa0\x80", b"\x00", b"\xef\xbb\xbf"]))
     encoded = [ln.encode("utf-8") for ln in lines]
     encoded[line_no] = encoded[line_no] + junk if draw(st.booleans()) else junk + encoded[line_no]
     return TablesMutant(family, f"{name} line {line_no + 1} ({sid}): bytes {junk!r} added", fmt,
                         {**files, name: b"\n".join(encoded)}, sid)
+
+
+def _with_cell(frames: dict[str, pl.DataFrame], table: str, row: int, column: str, value: Any,
+               fmt: str) -> dict[str, bytes]:
+    """The files with one cell of ``table`` set to ``value`` (``frames`` is changed)."""
+    raw = fmt == "csv" and isinstance(value, str)
+    frames[table] = _set_cell(frames[table], row, column, _PLACEHOLDER if raw else value, fmt)
+    files = _written(frames, fmt)
+    if raw:  # polars cannot hold a lone surrogate: the cell's bytes are put in the file afterwards
+        files[f"{table}.csv"] = files[f"{table}.csv"].replace(_PLACEHOLDER.encode(), _csv_cell(value), 1)
+    return files
+
+
+def _cell_mutant(draw: st.DrawFn, family: str, tables: Mapping[str, pl.DataFrame], frames: dict[str, pl.DataFrame],
+                 table: str, row: int, fmt: str, big: bool) -> TablesMutant:
+    df = frames[table]
+    sid = df["subject_id"][row]
+    column = draw(st.sampled_from([c for c in df.columns if c != "subject_id"]))
+    dtype = tables[table].schema[column]
+    if family == "big_string":
+        value: Any = draw(st.sampled_from(["z" * BIG_STRING_CHARS, "y" * WIDE_STRING_CHARS] if big
+                                          else ["y" * WIDE_STRING_CHARS]))
+    else:
+        value = draw(_cell_values(dtype))
+    shown = f"{value[:20]!r}... ({len(value)} characters)" if isinstance(value, str) and len(value) > 40 \
+        else repr(value)
+    files = _with_cell(frames, table, row, column, value, fmt)
+    return TablesMutant(family, f"{table}.{fmt} row {row + 1} ({sid}) {column} = {shown}", fmt, files, sid)
+
+
+def _duplicate_mutant(draw: st.DrawFn, frames: dict[str, pl.DataFrame], fmt: str) -> TablesMutant:
+    import polars as pl
+
+    subjects = frames["subjects"]
+    i = draw(st.integers(0, subjects.height - 1))
+    j = draw(st.integers(0, subjects.height - 1))
+    first = subjects["subject_id"][i]
+    other = subjects["subject_id"][j]
+    how = draw(st.sampled_from(["repeat_row", "rename"]))
+    if how == "repeat_row":
+        frames["subjects"] = pl.concat([subjects, subjects[i]])
+        desc = f"subjects.{fmt}: the row of {first} repeated"
+    else:
+        frames["subjects"] = _set_cell(subjects, j, "subject_id", first, fmt)
+        desc = f"subjects.{fmt}: {other} renamed {first} (two subjects, one id)"
+    return TablesMutant("duplicate_id", desc, fmt, _written(frames, fmt), None)
+
+
+def _column_mutant(draw: st.DrawFn, frames: dict[str, pl.DataFrame], table: str, fmt: str) -> TablesMutant:
+    import polars as pl
+
+    df = frames[table]
+    how = draw(st.sampled_from(["drop", "unknown", "rename"]))
+    column = draw(st.sampled_from(df.columns))
+    if how == "drop":
+        frames[table] = df.drop(column)
+    elif how == "unknown":
+        frames[table] = df.with_columns(pl.lit("1").alias(column + "_x"))
+    else:
+        frames[table] = df.rename({column: column.upper() + " "})
+    return TablesMutant("column", f"{table}.{fmt}: column {column!r} {how}", fmt, _written(frames, fmt), None)
+
+
+def _ragged_mutant(draw: st.DrawFn, files: dict[str, bytes], name: str, lines: list[str], line_no: int, sid: Any,
+                   fmt: str) -> TablesMutant:
+    parsed = next(csv.reader([lines[line_no]])) if lines[line_no] else []
+    how = draw(st.sampled_from(["extra", "missing", "unclosed_quote", "empty_line"]))
+    if how == "extra":
+        parsed += ["1", "2"]
+    elif how == "missing":
+        parsed = parsed[:-2]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(parsed)
+    text = out.getvalue()
+    if how == "unclosed_quote":
+        text = '"' + text
+    elif how == "empty_line":
+        text = ""
+    lines[line_no] = text
+    return TablesMutant("ragged", f"{name} line {line_no + 1} ({sid}): {how} field(s)", fmt,
+                        {**files, name: "\n".join(lines).encode("utf-8")}, sid)
 
 
 # -- JSON lines of bundles -----------------------------------------------------------------------------------------
