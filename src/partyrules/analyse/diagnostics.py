@@ -140,28 +140,8 @@ class Diagnostics:
             return [t["none"].format(who=who)]
         out: list[str] = []
         for r in self.rules.iter_rows(named=True):
-            rid, std = r["rule_id"], r["kind"] == "standard"
-            if rid in self.not_assessed:  # 0 for everyone by cadence, not by conduct or by a flaw of the rule
-                out.append(t["not_assessed"].format(rid=rid, due=self.not_assessed[rid]))
-                continue
-            if r["never_fires"]:
-                out.append(t["never_earns" if std else "never_fires"].format(rid=rid, n=n, who=who))
-                continue
-            if r["always_fires"] and not std:
-                out.append(t["always"].format(rid=rid, n=n, who=who))
-            if std and r["at_ceiling"] is not None and r["at_ceiling"] >= ceiling:
-                out.append(t["ceiling"].format(rid=rid, pct=_pct(r["at_ceiling"]), who=who))
-            elif std and r["at_floor"] is not None and r["at_floor"] >= floor:
-                out.append(t["floor"].format(rid=rid, pct=_pct(r["at_floor"])))
-            if r["item_rest_corr"] is not None and r["item_rest_corr"] < -0.1:
-                out.append(t["against"].format(rid=rid, r=r["item_rest_corr"]))
-        if self.correlations.height:
-            ids = self.correlations["rule_id"].to_list()
-            for i, a in enumerate(ids):
-                for b in ids[i + 1:]:
-                    v = self.correlations.filter(pl.col("rule_id") == a)[b][0]
-                    if v is not None and abs(v) >= correlated:
-                        out.append(t["correlate"].format(a=a, b=b, r=v))
+            out += self._rule_findings(r, t, who, ceiling, floor)
+        out += self._correlation_findings(t, correlated)
         for c in self.crowding.filter(pl.col("bunching_below")).iter_rows(named=True):
             out.append(t["crowding"].format(below=c["below"], who=who, grade=c["grade"], boundary=c["boundary"],
                                             above=c["above"], window=self.window, p=c["p_below"]))
@@ -171,6 +151,40 @@ class Diagnostics:
         for v in self.vetoes.filter(pl.col("fired") == 0).iter_rows(named=True):
             out.append(t["veto_never"].format(rid=v["veto_id"]))
         out += self.notes
+        return out
+
+    def _rule_findings(self, r: dict[str, Any], t: dict[str, str], who: str, ceiling: float,
+                       floor: float) -> list[str]:
+        """What one rule's row says: not assessed, never or always firing, at the ceiling or floor, pulling
+        against the rest."""
+        n = self.subjects
+        out: list[str] = []
+        rid, std = r["rule_id"], r["kind"] == "standard"
+        if rid in self.not_assessed:  # 0 for everyone by cadence, not by conduct or by a flaw of the rule
+            return [t["not_assessed"].format(rid=rid, due=self.not_assessed[rid])]
+        if r["never_fires"]:
+            return [t["never_earns" if std else "never_fires"].format(rid=rid, n=n, who=who)]
+        if r["always_fires"] and not std:
+            out.append(t["always"].format(rid=rid, n=n, who=who))
+        if std and r["at_ceiling"] is not None and r["at_ceiling"] >= ceiling:
+            out.append(t["ceiling"].format(rid=rid, pct=_pct(r["at_ceiling"]), who=who))
+        elif std and r["at_floor"] is not None and r["at_floor"] >= floor:
+            out.append(t["floor"].format(rid=rid, pct=_pct(r["at_floor"])))
+        if r["item_rest_corr"] is not None and r["item_rest_corr"] < -0.1:
+            out.append(t["against"].format(rid=rid, r=r["item_rest_corr"]))
+        return out
+
+    def _correlation_findings(self, t: dict[str, str], correlated: float) -> list[str]:
+        import polars as pl
+
+        out: list[str] = []
+        if self.correlations.height:
+            ids = self.correlations["rule_id"].to_list()
+            for i, a in enumerate(ids):
+                for b in ids[i + 1:]:
+                    v = self.correlations.filter(pl.col("rule_id") == a)[b][0]
+                    if v is not None and abs(v) >= correlated:
+                        out.append(t["correlate"].format(a=a, b=b, r=v))
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -275,45 +289,22 @@ def diagnostic_partial(frame: pl.DataFrame, ruleset: RuleSet, *, window: float =
         raise PartyRulesError(f"the score table lacks the column(s) {', '.join(missing)} of rule set {ruleset.id}",
                               hint="diagnose the table partyrules.score_population made with this rule set")
 
-    def name(c: str) -> str:
-        return f"__micro__{c}"
-
-    def micro(c: str) -> pl.Expr:
-        return pl.col(name(c)).cast(pl.Int128)
-
-    def total(e: pl.Expr) -> pl.Expr:
-        return e.sum().cast(pl.Int128)
-
     # A value that is missing or not finite has no micro-points (None after the non-strict cast): counted below,
     # and refused, as its sums would be meaningless.
     lazy = frame.lazy().with_columns(
-        *((pl.col(c).cast(pl.Float64) * _MICRO).round().cast(pl.Int64, strict=False).alias(name(c)) for c in points))
-    raw = pl.sum_horizontal([pl.col(name(c)) for c in rule_cols]) if rule_cols else pl.lit(0)
-    lazy = lazy.with_columns(raw.cast(pl.Int64).alias(name("R")))
-    aggs: list[pl.Expr] = [pl.len().alias("n"), *(pl.col(name(c)).null_count().alias(f"{c}|null") for c in points)]
-    for r, c in zip(rules, rule_cols, strict=True):
-        x, full = pl.col(c), _full_points(r)
-        at_ceiling = (x >= full - _EPS) if r.kind == "standard" else (x <= full + _EPS)
-        aggs += [total(x.abs() > _EPS).alias(f"{c}|fires"), total(at_ceiling).alias(f"{c}|ceil"),
-                 total(x.abs() <= _EPS).alias(f"{c}|floor"), total(micro(c)).alias(f"{c}|s"),
-                 total(micro(c) * micro(c)).alias(f"{c}|q"), total(micro(c) * micro("R")).alias(f"{c}|xr"),
-                 total(micro(c) * micro("total")).alias(f"{c}|xt")]
-    aggs += [total(micro(rule_cols[i]) * micro(rule_cols[j])).alias(f"pair|{i}|{j}")
-             for i, j in _standard_pairs(standards)]
-    aggs += [total(micro("R") * micro("R")).alias("R|q"), total(micro("total")).alias("total|s"),
-             total(micro("total") * micro("total")).alias("total|q")]
-    for d, c in zip(ruleset.dimensions, dim_cols, strict=True):
-        x = pl.col(c)
-        aggs += [total(micro(c)).alias(f"{c}|s"), total(micro(c) * micro(c)).alias(f"{c}|q"),
-                 total(x >= d.max - _EPS).alias(f"{c}|max"), total(x <= _EPS).alias(f"{c}|zero")]
-    count = pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in veto_cols]) if veto_cols else pl.lit(0)
-    for c in veto_cols:
-        aggs += [total(pl.col(c)).alias(f"{c}|n"), total(pl.col(c) & (count == 1)).alias(f"{c}|only")]
+        *((pl.col(c).cast(pl.Float64) * _MICRO).round().cast(pl.Int64, strict=False).alias(_micro_name(c))
+          for c in points))
+    raw = pl.sum_horizontal([pl.col(_micro_name(c)) for c in rule_cols]) if rule_cols else pl.lit(0)
+    lazy = lazy.with_columns(raw.cast(pl.Int64).alias(_micro_name("R")))
+    aggs: list[pl.Expr] = [pl.len().alias("n"),
+                           *(pl.col(_micro_name(c)).null_count().alias(f"{c}|null") for c in points)]
+    aggs += _rule_aggs(rules, rule_cols, standards)
+    aggs += _dimension_veto_aggs(ruleset, dim_cols, veto_cols)
     # The same float comparisons, row by row, as a single-machine count: a count is exact however it is split.
     t, unvetoed = pl.col("total") + 1e-9, ~pl.col("vetoed")
     for k, (_, b) in enumerate(_boundaries(ruleset)):
-        aggs += [total(unvetoed & (t < b) & (t >= b - window)).alias(f"crowd|{k}|below"),
-                 total(unvetoed & (t >= b) & (t < b + window)).alias(f"crowd|{k}|above")]
+        aggs += [_total(unvetoed & (t < b) & (t >= b - window)).alias(f"crowd|{k}|below"),
+                 _total(unvetoed & (t >= b) & (t < b + window)).alias(f"crowd|{k}|above")]
     one = lazy.select(aggs).collect().row(0, named=True)
     bad = [c for c in points if one[f"{c}|null"]]
     if bad:
@@ -337,6 +328,56 @@ def diagnostic_partial(frame: pl.DataFrame, ruleset: RuleSet, *, window: float =
         crowding=tuple((get(f"crowd|{k}|below"), get(f"crowd|{k}|above"))
                        for k in range(len(_boundaries(ruleset)))),
     )
+
+
+def _micro_name(c: str) -> str:
+    return f"__micro__{c}"
+
+
+def _micro(c: str) -> pl.Expr:
+    import polars as pl
+
+    return pl.col(_micro_name(c)).cast(pl.Int128)
+
+
+def _total(e: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return e.sum().cast(pl.Int128)
+
+
+def _rule_aggs(rules: list[Standard | Deduction], rule_cols: list[str], standards: int) -> list[pl.Expr]:
+    """Per rule: how often it fires, is at its ceiling and at 0, and its sums; then the standards' cross sums."""
+    import polars as pl
+
+    aggs: list[pl.Expr] = []
+    for r, c in zip(rules, rule_cols, strict=True):
+        x, full = pl.col(c), _full_points(r)
+        at_ceiling = (x >= full - _EPS) if r.kind == "standard" else (x <= full + _EPS)
+        aggs += [_total(x.abs() > _EPS).alias(f"{c}|fires"), _total(at_ceiling).alias(f"{c}|ceil"),
+                 _total(x.abs() <= _EPS).alias(f"{c}|floor"), _total(_micro(c)).alias(f"{c}|s"),
+                 _total(_micro(c) * _micro(c)).alias(f"{c}|q"), _total(_micro(c) * _micro("R")).alias(f"{c}|xr"),
+                 _total(_micro(c) * _micro("total")).alias(f"{c}|xt")]
+    aggs += [_total(_micro(rule_cols[i]) * _micro(rule_cols[j])).alias(f"pair|{i}|{j}")
+             for i, j in _standard_pairs(standards)]
+    aggs += [_total(_micro("R") * _micro("R")).alias("R|q"), _total(_micro("total")).alias("total|s"),
+             _total(_micro("total") * _micro("total")).alias("total|q")]
+    return aggs
+
+
+def _dimension_veto_aggs(ruleset: RuleSet, dim_cols: list[str], veto_cols: list[str]) -> list[pl.Expr]:
+    """Per dimension its sums and how often it is at its maximum and at 0; per veto how often it fires, alone."""
+    import polars as pl
+
+    aggs: list[pl.Expr] = []
+    for d, c in zip(ruleset.dimensions, dim_cols, strict=True):
+        x = pl.col(c)
+        aggs += [_total(_micro(c)).alias(f"{c}|s"), _total(_micro(c) * _micro(c)).alias(f"{c}|q"),
+                 _total(x >= d.max - _EPS).alias(f"{c}|max"), _total(x <= _EPS).alias(f"{c}|zero")]
+    count = pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in veto_cols]) if veto_cols else pl.lit(0)
+    for c in veto_cols:
+        aggs += [_total(pl.col(c)).alias(f"{c}|n"), _total(pl.col(c) & (count == 1)).alias(f"{c}|only")]
+    return aggs
 
 
 def _plus(a: Any, b: Any) -> Any:
