@@ -91,13 +91,25 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
         y=area.year))
     for f in year.failures:
         print(f"  ! {f}")
+    _rulesets_section(rulesets, zh)
+    _grades_section(rulesets, year, zh)
+    _warnings_section(rulesets, year, zh)
+    _rankings_section(rulesets, year, zh)
+    _uses_section(year, lang)
+    _examples_section(area, rulesets, lang)
+    _fairness(area, year, lang)
+    return 0 if not year.failures else 10
 
+
+def _rulesets_section(rulesets: dict[str, RuleSet], zh: bool) -> None:
     print("\n" + ("规则集" if zh else "Rule sets"))
     for rs in rulesets.values():
         c = rs.counts()
         print(f"  {rs.id:<30} {c['dimensions']:>2} dims {c['standards']:>3} std {c['deductions']:>3} ded "
               f"{c['vetoes']:>2} vetoes  {rs.title_zh if zh else rs.title_en}")
 
+
+def _grades_section(rulesets: dict[str, RuleSet], year: YearResult, zh: bool) -> None:
     print("\n" + ("年度等次分布 (季度评分、年度测评、书记述职评议、日常掌握情况综合)" if zh else
                   "Annual grades (quarterly scores, annual evaluation, secretary's report review, daily observation)"))
     for cat in CATEGORIES:
@@ -115,12 +127,16 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     print(("  优秀名额 (不超过本支部参评党员的1/3): {d} 名党员按排名调整为合格" if zh else
            "  优秀 quota (at most 1/3 of a branch's graded members): {d} members moved down by rank").format(d=demoted))
 
+
+def _warnings_section(rulesets: dict[str, RuleSet], year: YearResult, zh: bool) -> None:
     texts = {c.id: (c.spec.zh if zh else c.spec.en) for rs in rulesets.values() for c in rs.checks}
     warned = Counter((w, texts[w]) for r in (*year.members, *year.branches) for w in r.warnings)
     print("\n" + ("结构提示 (不影响得分)" if zh else "Structure warnings (never change the points)"))
     for (wid, text), n in sorted(warned.items()):
         print(f"  {wid:<5} {n:>5}  {text}")
 
+
+def _rankings_section(rulesets: dict[str, RuleSet], year: YearResult, zh: bool) -> None:
     results = {r.subject_id: r for r in (*year.members, *year.branches)}
     _ranking("党支部年度排名 (拉通排名)" if zh else "Branch ranking for the year (across the sub-district)",
              year.branch_ranks, results, zh)
@@ -129,6 +145,10 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
         _ranking(title, [r for r in year.member_ranks if r.pool[-1] == cat], results, zh, top=5, bottom=3,
                  in_pool=True)
 
+
+def _uses_section(year: YearResult, lang: str) -> None:
+    """The uses of the results: warning and priority lists, pairings, funding, recommendations, star targets."""
+    zh = lang == "zh"
     print("\n" + ("结果运用" if zh else "Uses of the results"))
     print(("  诫勉名单 (各类别排名后10%及一票否决): {b} 个党支部, {m} 名党员" if zh else
            "  Warning list (bottom 10% of each pool, and every veto): {b} branches, {m} members").format(
@@ -156,6 +176,10 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
         for tl in year.star_targets.lines:
             print("    " + tl.explanation(lang))
 
+
+def _examples_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
+    """One member's and one branch's breakdown for the year, explained."""
+    zh = lang == "zh"
     whole = str(area.year)
     member = _pick_example([Evaluator(rulesets["in_service"]).evaluate(m, whole)
                             for m in area.members_in("in_service")[:60]])
@@ -166,8 +190,6 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     if branch is not None:
         print("\n" + ("一个党支部的全年得分说明" if zh else "One branch's explained breakdown for the year"))
         print(branch.to_text(lang))
-    _fairness(area, year, lang)
-    return 0 if not year.failures else 10
 
 
 def _fairness(area: SubDistrict, year: YearResult, lang: str, shown: int = 6) -> None:
