@@ -15,6 +15,7 @@ Semantics (property-tested):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -27,7 +28,7 @@ from ..lang.interp import Ctx, Fn
 from ..periods import Period
 from ..results import ScoreBreakdown
 from ..rulesets.cadence import NotDue, not_due
-from ..rulesets.model import Deduction, Standard, Veto
+from ..rulesets.model import Deduction, RuleSet, Standard, Veto
 
 ROUND = 6
 REASONS = 3
@@ -181,44 +182,10 @@ class Scorer:
                      "source": c.spec.source, "evidence": self.evidence(c.id, ctx, self._counted(c.id, main))}
                     for c in rs.checks if c.id in main]
         skipped = self.not_due(period)
-        not_assessed: list[dict[str, Any]] = []
-        std_lines = []
-        for s in rs.standards:
-            sp = s.spec
-            nd = skipped.get(s.id)
-            if nd is None and sp.if_not_applicable == "not_assessed" and "when" in s.exprs \
-                    and s.id not in applicable:
-                nd = NotDue(s.id, sp.due or "any", *NOT_APPLICABLE_REASON)
-            if nd is None:
-                std_lines.append(self._standard(s, ctx, main, applicable, values))
-            else:
-                not_assessed.append({"rule_id": s.id, "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
-                                     "points": float(sp.points), "due": sp.due, "reason_zh": nd.reason_zh,
-                                     "reason_en": nd.reason_en})
+        std_lines, not_assessed = self._standard_lines(ctx, main, applicable, values, skipped)
         ded_lines = [self._deduction(k, ctx, main, values) for k in rs.deductions
                      if k.id in main and k.id not in skipped]
-
-        dimensions: list[dict[str, Any]] = []
-        final_ded: list[dict[str, Any]] = []
-        for d in rs.dimensions:
-            assessed_max = _r(max(0.0, d.max - sum(x["points"] for x in not_assessed if x["dimension"] == d.id)))
-            earned = _r(sum(ln["points"] for ln in std_lines if ln["dimension"] == d.id))
-            mine = [ln for ln in ded_lines if ln["dimension"] == d.id]
-            taken = _r(-sum(ln["points"] for ln in mine))
-            excess = _r(taken - earned)
-            if excess > 0:
-                # the floor binds: give points back from the last-declared deductions first
-                for ln in reversed(mine):
-                    give = min(-ln["points"], excess)
-                    excess = _r(excess - give)
-                    if give > 0:
-                        ln["points"] = _r(ln["points"] + give)
-                        ln["status"] = "floored"
-                taken = _r(-sum(ln["points"] for ln in mine))
-            final_ded.extend(mine)
-            subtotal = _r(min(assessed_max, max(0.0, earned - taken)))
-            dimensions.append({"id": d.id, "zh": d.zh, "en": d.en, "subtotal": subtotal, "max": d.max,
-                               "assessed_max": assessed_max, "earned": earned, "deducted": taken})
+        dimensions, final_ded = _dimension_totals(rs, std_lines, ded_lines, not_assessed)
         assessed_total = _r(sum(x["subtotal"] for x in dimensions))
         assessed_max_total = _r(sum(x["assessed_max"] for x in dimensions))
         total = on_scale(assessed_total, assessed_max_total, self.max_points)
@@ -255,6 +222,27 @@ class Scorer:
             "warnings": warnings,
             "not_assessed": not_assessed,
         })
+
+    def _standard_lines(self, ctx: Ctx, main: dict[str, list[str | None]], applicable: set[str],
+                        values: dict[str, Any], skipped: Mapping[str, NotDue],
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The lines of the standards assessed, and the standards not assessed (not due, or not applicable
+        when they say so) with why."""
+        not_assessed: list[dict[str, Any]] = []
+        std_lines = []
+        for s in self.plan.ruleset.standards:
+            sp = s.spec
+            nd = skipped.get(s.id)
+            if nd is None and sp.if_not_applicable == "not_assessed" and "when" in s.exprs \
+                    and s.id not in applicable:
+                nd = NotDue(s.id, sp.due or "any", *NOT_APPLICABLE_REASON)
+            if nd is None:
+                std_lines.append(self._standard(s, ctx, main, applicable, values))
+            else:
+                not_assessed.append({"rule_id": s.id, "dimension": sp.dimension, "zh": sp.zh, "en": sp.en,
+                                     "points": float(sp.points), "due": sp.due, "reason_zh": nd.reason_zh,
+                                     "reason_en": nd.reason_en})
+        return std_lines, not_assessed
 
     # -- lines -----------------------------------------------------------------------------------------------
     def _counted(self, rule_id: str, main: dict[str, list[str | None]]) -> list[str]:
@@ -373,3 +361,34 @@ def on_scale(assessed_total: float, assessed_max: float, max_points: float) -> f
     if assessed_max <= 0:
         return 0.0
     return _r(assessed_total * max_points / assessed_max)
+
+
+def _dimension_totals(rs: RuleSet, std_lines: list[dict[str, Any]], ded_lines: list[dict[str, Any]],
+                      not_assessed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each dimension's subtotal (its deductions floored at 0 points) and the deduction lines after the floor."""
+    dimensions: list[dict[str, Any]] = []
+    final_ded: list[dict[str, Any]] = []
+    for d in rs.dimensions:
+        assessed_max = _r(max(0.0, d.max - sum(x["points"] for x in not_assessed if x["dimension"] == d.id)))
+        earned = _r(sum(ln["points"] for ln in std_lines if ln["dimension"] == d.id))
+        mine = [ln for ln in ded_lines if ln["dimension"] == d.id]
+        taken = _r(-sum(ln["points"] for ln in mine))
+        excess = _r(taken - earned)
+        if excess > 0:
+            _give_back(mine, excess)
+            taken = _r(-sum(ln["points"] for ln in mine))
+        final_ded.extend(mine)
+        subtotal = _r(min(assessed_max, max(0.0, earned - taken)))
+        dimensions.append({"id": d.id, "zh": d.zh, "en": d.en, "subtotal": subtotal, "max": d.max,
+                           "assessed_max": assessed_max, "earned": earned, "deducted": taken})
+    return dimensions, final_ded
+
+
+def _give_back(mine: list[dict[str, Any]], excess: float) -> None:
+    """The floor binds: give points back from the last-declared deductions first."""
+    for ln in reversed(mine):
+        give = min(-ln["points"], excess)
+        excess = _r(excess - give)
+        if give > 0:
+            ln["points"] = _r(ln["points"] + give)
+            ln["status"] = "floored"
