@@ -194,18 +194,23 @@ def test_example(ex: Example, root: Path):
             assert rule in got["dimensions"], ("no dimension", rule, got["dimensions"])
             assert got["dimensions"][rule] == pytest.approx(_num(value), abs=1e-6), ("dimension", rule, got)
         else:
-            assert rule in got["lines"], (f"no line for {rule}", sorted(got["lines"]))
-            line = got["lines"][rule]
-            if what == "line":
-                assert line["points"] == pytest.approx(_num(value), abs=1e-6), (rule, line)
-            elif what == "status":
-                assert line["status"] == value, (rule, line)
-            elif what == "occurrences":
-                assert line["occurrences"] == pytest.approx(_num(value), abs=1e-6), (rule, line)
-            elif what == "counted":
-                assert line["counted"] == sorted(value.split()), (rule, line)
-            else:  # pragma: no cover - the reader only yields the kinds above
-                pytest.fail(f"unknown expectation {what}")
+            _check_line(got, what, rule, value)
+
+
+def _check_line(got: dict, what: str, rule: str, value: str) -> None:
+    """An expectation about one rule's line: its points, status, occurrences or the items it counted."""
+    assert rule in got["lines"], (f"no line for {rule}", sorted(got["lines"]))
+    line = got["lines"][rule]
+    if what == "line":
+        assert line["points"] == pytest.approx(_num(value), abs=1e-6), (rule, line)
+    elif what == "status":
+        assert line["status"] == value, (rule, line)
+    elif what == "occurrences":
+        assert line["occurrences"] == pytest.approx(_num(value), abs=1e-6), (rule, line)
+    elif what == "counted":
+        assert line["counted"] == sorted(value.split()), (rule, line)
+    else:  # pragma: no cover - the reader only yields the kinds above
+        pytest.fail(f"unknown expectation {what}")
 
 
 def _error_message_block(ex: Example) -> str | None:

@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,29 @@ def test_generated_heavy_deductions_never_go_below_zero(isolated):
 
 
 # -- an independent oracle for generated rule sets --------------------------------------------------------------
+def _oracle_points(s: dict[str, Any], ev: Callable[[str], Any], full: float) -> float:
+    """A standard's points, read from its document: the plain meaning of each scoring method."""
+    if "when" in s and ev(s["when"]) is not True:
+        return full if s.get("if_not_applicable", "full") == "full" else 0.0
+    if "flag" in s:
+        return full if ev(s["flag"]) is True else 0.0
+    if "ratio" in s or "ratio_to" in s:
+        spec = s.get("ratio") or s["ratio_to"]
+        num = ev(spec.get("numerator", spec.get("value")))
+        den = ev(spec.get("denominator", spec.get("target")))
+        zero = spec.get("zero_denominator", spec.get("zero_target", "full"))
+        if den is None or den <= 0:
+            return full if zero == "full" else 0.0
+        return full * (0.0 if num is None else min(1.0, max(0.0, num / den)))
+    if "bands" in s:
+        value = ev(s["bands"]["value"])
+        return 0.0 if value is None else next(
+            (float(st_["points"]) for st_ in s["bands"]["steps"] if value >= st_["at_least"]), 0.0)
+    count = ev(s["per_occurrence"]["count"])
+    occ = count if count is not None and count > 0 else 0
+    return min(occ * s["per_occurrence"]["points"], full)
+
+
 def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> dict[str, Any]:
     """Score a generated rule set by reading its document and the plain-Python meaning of each expression,
     without the engine, the expression compiler or the scorer: what the design says the numbers must be."""
@@ -203,28 +227,7 @@ def oracle(g: GeneratedRuleSet, facts: pr.MemberFacts, period: str = PERIOD) -> 
                 "when" in s and s.get("if_not_applicable") == "not_assessed" and ev(s["when"]) is not True):
             not_assessed.add(s["id"])
             continue
-        if "when" in s and ev(s["when"]) is not True:
-            pts = full if s.get("if_not_applicable", "full") == "full" else 0.0
-        elif "flag" in s:
-            pts = full if ev(s["flag"]) is True else 0.0
-        elif "ratio" in s or "ratio_to" in s:
-            spec = s.get("ratio") or s["ratio_to"]
-            num = ev(spec.get("numerator", spec.get("value")))
-            den = ev(spec.get("denominator", spec.get("target")))
-            zero = spec.get("zero_denominator", spec.get("zero_target", "full"))
-            if den is None or den <= 0:
-                pts = full if zero == "full" else 0.0
-            else:
-                pts = full * (0.0 if num is None else min(1.0, max(0.0, num / den)))
-        elif "bands" in s:
-            value = ev(s["bands"]["value"])
-            pts = 0.0 if value is None else next(
-                (float(st_["points"]) for st_ in s["bands"]["steps"] if value >= st_["at_least"]), 0.0)
-        else:
-            count = ev(s["per_occurrence"]["count"])
-            occ = count if count is not None and count > 0 else 0
-            pts = min(occ * s["per_occurrence"]["points"], full)
-        standards[s["id"]] = round(pts, 6)
+        standards[s["id"]] = round(_oracle_points(s, ev, full), 6)
     taken: dict[str, float] = {}
     for k in doc["deductions"]:
         due = k.get("due")
