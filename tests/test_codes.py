@@ -52,9 +52,12 @@ def test_an_error_class_code_names_its_class():
 
 
 def test_linter_codes_carry_the_linters_severity():
-    lint = (SRC / "rulesets" / "lint.py").read_text(encoding="utf-8")
-    for m in re.finditer(r'self\.add\("(RS\d+)".*?"(error|warning)"\)', lint, re.S):
-        assert describe(m.group(1)).severity == m.group(2), m.group(1)
+    lint = "\n".join(p.read_text(encoding="utf-8") for p in sorted((SRC / "rulesets" / "lint").glob("*.py")))
+    # each finding names its severity just before its Chinese message
+    found = re.findall(r'self\.add\("(RS\d+)".*?"(error|warning)",\s*zh=', lint, re.S)
+    assert len(found) >= 20, found
+    for code, severity in found:
+        assert describe(code).severity == severity, code
 
 
 def test_describe_an_unknown_code():
