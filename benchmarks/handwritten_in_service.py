@@ -3,8 +3,8 @@
 Issue 5 asks how partyrules' vectorised backend compares with "a hand-written polars expression of the same rules
 in the same run". This module is that expression: what an analyst fluent in polars would write directly for one
 rule set, with no compiler in between. It reads none of partyrules' compiler or scorer (only the tables of a
-:class:`~partyrules.population.frames.Population`), and the test tests/evaluate/test_handwritten_baseline.py proves that it
-gives the vectorised backend's totals, grades, subtotals and vetoes, so that a benchmark of the two compares the
+:class:`~partyrules.population.frames.Population`), and the test tests/evaluate/test_handwritten_baseline.py proves
+that it gives the vectorised backend's totals, grades, subtotals and vetoes, so that a benchmark of the two compares the
 same rules.
 
 Shape of the computation, one lazy plan collected once:

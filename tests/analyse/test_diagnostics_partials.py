@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synth_scores import Knobs, synthetic_scores
 
 import partyrules as pr
 from partyrules.analyse.diagnostics import (
@@ -28,6 +27,7 @@ from partyrules.errors import PartyRulesError
 from partyrules.score.table import PopulationScores
 from partyrules.shipped_rulesets import shipped_ruleset_path
 from partyrules.synthetic import generate_population
+from synth_scores import Knobs, synthetic_scores
 
 knobs = st.builds(Knobs, veto_rate=st.sampled_from([0.0, 0.2]), discrete=st.sampled_from([0.0, 0.7, 1.0]),
                   deduction_rate=st.sampled_from([0.0, 0.5, 1.0]), cap_bind=st.sampled_from([0.0, 0.4]))
