@@ -17,7 +17,7 @@ from typing import Any
 
 from ..analyse.diff import EPSILON, NOT_APPLICABLE, RulesetDiff, SubjectChange, diff_rulesets
 from ..errors import PartyRulesError, RuleSetError
-from ..evaluate.context import SubjectFacts
+from ..facts import SubjectFacts
 from ..population import Row, read_facts
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
@@ -81,7 +81,7 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``diff`` subcommand."""
     d = sub.add_parser(
         "diff", help="compare two versions of a rule set over a population: who moves, and which rules are why",
