@@ -107,6 +107,11 @@ class DeclarationChecks(LinterBase):
 
     # -- texts -----------------------------------------------------------------------------------------------
     def texts(self) -> None:
+        self.sources()
+        self.languages(self.labelled())
+
+    def sources(self) -> None:
+        """A parameter without its texts and source, a dimension without its source."""
         for name, it in self.src.params.items():
             missing = [k for k in ("zh", "en", "source") if getattr(it.spec, k) is None]
             if missing:
@@ -122,6 +127,9 @@ class DeclarationChecks(LinterBase):
                          "warning",
                          zh=f"维度 {d.id} 没有出处: 报告无法说明哪份政策文件规定了它的 {d.max:g} 分",
                          hint_zh="添加 source: 文件依据")
+
+    def labelled(self) -> list[tuple[str, Any, Any]]:
+        """Every item with texts in both languages: its name, what holds its texts, and where it is written."""
         labelled: list[tuple[str, Any, Any]] = [("title", self.rs.spec.title, (self.src.top_doc, ("title",)))]
         for d, it in zip(self.rs.dimensions, self.src.dimensions, strict=True):
             labelled.append((f"dimension {d.id}", it.spec, (it.doc, it.path)))
@@ -132,6 +140,10 @@ class DeclarationChecks(LinterBase):
         for name, it in self.src.params.items():
             if it.spec.zh is not None and it.spec.en is not None:
                 labelled.append((f"parameter {name}", it.spec, (it.doc, it.path)))
+        return labelled
+
+    def languages(self, labelled: list[tuple[str, Any, Any]]) -> None:
+        """A text not in its language, and a rule whose text repeats another rule's."""
         first: dict[tuple[str, str], str] = {}
         for what, spec, (doc, path) in labelled:
             zh, en = spec.zh, spec.en
