@@ -25,7 +25,7 @@ import partyrules as pr
 from partyrules.jsonlimits import MAX_DEPTH, nesting_depth
 from partyrules.population import write_population
 from partyrules.population.files import MAX_LINE_BYTES, _items
-from partyrules.population.io import _read_csv, _read_csv_rows
+from partyrules.population.io.csvfile import _read_csv, _read_csv_rows
 from partyrules.shipped_rulesets import shipped_ruleset_path
 from partyrules.synthetic import generate_subdistrict
 
