@@ -119,7 +119,7 @@ def test_mutated_populations_fail_cleanly_or_score_alike(fmt, sandbox, tables, l
 def test_unmutated_populations_score_as_before(fmt, sandbox, tables, lines, members, baselines):
     """(d): the files the mutants start from are read whole and score exactly as the bundles they were made of,
     on every backend (the baseline is the JSON lines read by the engine)."""
-    from partyrules.testing.fuzz import _csv_frame, _written
+    from partyrules.testing.fuzz.tables import _csv_frame, _written
 
     files = ({"facts.jsonl": "\n".join(lines).encode()} if fmt == "jsonl"
              else _written({n: (_csv_frame(df) if fmt == "csv" else df) for n, df in tables.items() if df.height},

@@ -190,7 +190,7 @@ def test_8_a_count_of_2_63_is_a_row_problem(sandbox, workdir, tables):
 
 
 def csv_dir(workdir: Path, tables: dict[str, pl.DataFrame]) -> Path:
-    from partyrules.testing.fuzz import _csv_frame, _written
+    from partyrules.testing.fuzz.tables import _csv_frame, _written
 
     d = workdir / "csv"
     d.mkdir()
