@@ -300,6 +300,45 @@ def allocate(
     """
     pool_fen = _check_int(pool_fen, "the pool")
     vetoed_floor_fen = _check_int(vetoed_floor_fen, "vetoed_floor_fen")
+    _check_options(basis, on_no_eligible, min_score)
+    items = _checked_entries(entries)
+    combined = _combined_bases(items, index_weights)
+    vetoed_ids = [e.subject_id for e in items if e.vetoed]
+    floors = vetoed_floor_fen * len(vetoed_ids)
+    if floors > pool_fen:
+        raise FundingError(
+            f"the floors of {len(vetoed_ids)} vetoed branch(es) ({len(vetoed_ids)} x {vetoed_floor_fen} fen = "
+            f"{floors} fen) exceed the pool of {pool_fen} fen",
+            hint="lower vetoed_floor_fen or raise the pool")
+    rest = pool_fen - floors
+
+    min_key = score_key(float(min_score))
+    keys = {e.subject_id: combined[e.subject_id].basis if combined else score_key(float(e.score)) for e in items}
+    weights = _weights(items, keys, basis, min_key)
+    shares = _share(rest, weights, keys, on_no_eligible, len(items), len(vetoed_ids))
+    if floors:
+        shares.notes_zh.append(f"{len(vetoed_ids)} 个一票否决党支部各得保底 {fmt_yuan(vetoed_floor_fen)} 元,"
+                               "先从资金池中扣除")
+        shares.notes_en.append(f"{len(vetoed_ids)} vetoed branch(es) get the floor of {fmt_yuan(vetoed_floor_fen)} "
+                               "yuan each, taken out of the pool first")
+
+    lines: list[FundingLine] = []
+    for e in items:
+        lines.append(_line(e, keys[e.subject_id], weights, shares, rest, basis, min_key, vetoed_floor_fen,
+                           combined.get(e.subject_id), index_weights))
+    allocated = sum(line.amount_fen for line in lines)
+    if allocated + shares.unallocated != pool_fen:  # pragma: no cover - the arithmetic above is exact
+        raise PartyRulesError(f"funding lost money: {allocated} + {shares.unallocated} != {pool_fen}",
+                              hint="this is a bug in partyrules: please report it")
+    if index_weights is not None:
+        zh, en = _basis_notes(index_weights)
+        shares.notes_zh.insert(0, zh)
+        shares.notes_en.insert(0, en)
+    return Allocation(pool_fen, basis, float(min_score), vetoed_floor_fen, floors, rest, allocated,
+                      shares.unallocated, tuple(lines), tuple(shares.notes_zh), tuple(shares.notes_en), index_weights)
+
+
+def _check_options(basis: object, on_no_eligible: object, min_score: object) -> None:
     if basis not in ("score", "excess"):
         raise FundingError(f"unknown basis {basis!r}", hint="use 'score' (proportional to the score) or 'excess' "
                            "(proportional to the score above min_score)")
@@ -308,6 +347,10 @@ def allocate(
     if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not math.isfinite(min_score) \
             or not 0 <= min_score <= 100:
         raise FundingError(f"min_score must be a number in 0..100, got {min_score!r}")
+
+
+def _checked_entries(entries: Iterable[Scored]) -> list[Scored]:
+    """The entries in subject id order, each with a unique id, a score in 0..100 and a veto flag."""
     items = list(entries)
     seen: set[str] = set()
     for e in items:
@@ -324,31 +367,29 @@ def allocate(
         if not isinstance(vetoed, bool):
             raise FundingError(f"{sid!r}: vetoed must be true or false, got {vetoed!r}")
     items.sort(key=lambda e: e.subject_id)
+    return items
+
+
+def _combined_bases(items: list[Scored], index_weights: IndexWeights | None) -> dict[str, _Combined]:
+    """Each branch's basis combining its index with its members' index; none without ``index_weights``."""
     combined: dict[str, _Combined] = {}
-    if index_weights is not None:
-        if not isinstance(index_weights, IndexWeights):
-            raise FundingError(f"index_weights must be IndexWeights, got {index_weights!r}",
-                               hint="IndexWeights(branch=0.5, members=0.5)")
-        for e in items:
-            percents = getattr(e, "member_percents", None)
-            if percents is None or isinstance(percents, (str, bytes)):
-                raise FundingError(f"{e.subject_id!r} has no member_percents, which funding by both indices needs",
-                                   hint="give BranchIndices(subject_id, score, vetoed, member_percents)")
-            combined[e.subject_id] = _combine(e.subject_id, score_key(float(e.score)), list(percents),
-                                              index_weights)
+    if index_weights is None:
+        return combined
+    if not isinstance(index_weights, IndexWeights):
+        raise FundingError(f"index_weights must be IndexWeights, got {index_weights!r}",
+                           hint="IndexWeights(branch=0.5, members=0.5)")
+    for e in items:
+        percents = getattr(e, "member_percents", None)
+        if percents is None or isinstance(percents, (str, bytes)):
+            raise FundingError(f"{e.subject_id!r} has no member_percents, which funding by both indices needs",
+                               hint="give BranchIndices(subject_id, score, vetoed, member_percents)")
+        combined[e.subject_id] = _combine(e.subject_id, score_key(float(e.score)), list(percents), index_weights)
+    return combined
 
-    vetoed_ids = [e.subject_id for e in items if e.vetoed]
-    floors = vetoed_floor_fen * len(vetoed_ids)
-    if floors > pool_fen:
-        raise FundingError(
-            f"the floors of {len(vetoed_ids)} vetoed branch(es) ({len(vetoed_ids)} x {vetoed_floor_fen} fen = "
-            f"{floors} fen) exceed the pool of {pool_fen} fen",
-            hint="lower vetoed_floor_fen or raise the pool")
-    rest = pool_fen - floors
 
-    min_key = score_key(float(min_score))
-    keys = {e.subject_id: combined[e.subject_id].basis if combined else score_key(float(e.score)) for e in items}
-    weights: dict[str, int] = {}  # millionths of a point
+def _weights(items: list[Scored], keys: dict[str, Decimal], basis: Basis, min_key: Decimal) -> dict[str, int]:
+    """The eligible branches' weights in millionths of a point (a branch of weight 0 is not eligible)."""
+    weights: dict[str, int] = {}
     for e in items:
         k = keys[e.subject_id]
         if e.vetoed:
@@ -357,70 +398,77 @@ def allocate(
             weights[e.subject_id] = int(k.scaleb(6))
         elif basis == "excess" and k > min_key:
             weights[e.subject_id] = int((k - min_key).scaleb(6))
-    weights = {sid: w for sid, w in weights.items() if w > 0}
-    total = sum(weights.values())
+    return {sid: w for sid, w in weights.items() if w > 0}
 
-    base: dict[str, int] = {}
-    extra: dict[str, int] = {}
-    left = 0
-    unallocated = 0
-    notes_zh: list[str] = []
-    notes_en: list[str] = []
-    if total == 0:
-        unallocated = rest
+
+@dataclass
+class _Shares:
+    """The pool after the floors shared by weight: each branch's rounded-down quota, the fen given to the largest
+    remainders, what is not allocated, and the notes that say so."""
+
+    total: int
+    base: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, int] = field(default_factory=dict)
+    left: int = 0
+    unallocated: int = 0
+    notes_zh: list[str] = field(default_factory=list)
+    notes_en: list[str] = field(default_factory=list)
+
+
+def _share(rest: int, weights: dict[str, int], keys: dict[str, Decimal], on_no_eligible: str, n_items: int,
+           n_vetoed: int) -> _Shares:
+    """Hamilton's method: the floor of each exact quota, then one fen each to the largest remainders."""
+    out = _Shares(sum(weights.values()))
+    if out.total == 0:
+        out.unallocated = rest
         if on_no_eligible == "raise" and rest > 0:
             raise NoEligibleError(
-                f"no branch is eligible for the {rest} fen left after the floors (of {len(items)} branches, "
-                f"{len(vetoed_ids)} vetoed)", hint="lower min_score, or keep the pool as unallocated_fen")
-        notes_zh.append(f"没有符合条件的党支部,{fmt_yuan(rest)} 元未分配,原数退回(unallocated_fen)")
-        notes_en.append(f"no eligible branch: {fmt_yuan(rest)} yuan is not allocated and is returned as "
-                        "unallocated_fen")
-    else:
-        remainders: dict[str, int] = {}
-        for sid, w in weights.items():
-            base[sid], remainders[sid] = divmod(rest * w, total)
-        left = rest - sum(base.values())
-        order = sorted(weights, key=lambda s: (-remainders[s], -keys[s], s))
-        for sid in order[:left]:
-            extra[sid] = 1
-        if left:
-            notes_zh.append(f"按比例取整后余 {left} 分,按余数从大到小各给 1 分(余数相同者得分高者优先,再按编号)")
-            notes_en.append(f"{left} fen left after rounding down went one each to the largest remainders "
+                f"no branch is eligible for the {rest} fen left after the floors (of {n_items} branches, "
+                f"{n_vetoed} vetoed)", hint="lower min_score, or keep the pool as unallocated_fen")
+        out.notes_zh.append(f"没有符合条件的党支部,{fmt_yuan(rest)} 元未分配,原数退回(unallocated_fen)")
+        out.notes_en.append(f"no eligible branch: {fmt_yuan(rest)} yuan is not allocated and is returned as "
+                            "unallocated_fen")
+        return out
+    remainders: dict[str, int] = {}
+    for sid, w in weights.items():
+        out.base[sid], remainders[sid] = divmod(rest * w, out.total)
+    out.left = rest - sum(out.base.values())
+    order = sorted(weights, key=lambda s: (-remainders[s], -keys[s], s))
+    for sid in order[:out.left]:
+        out.extra[sid] = 1
+    if out.left:
+        out.notes_zh.append(f"按比例取整后余 {out.left} 分,按余数从大到小各给 1 分(余数相同者得分高者优先,再按编号)")
+        out.notes_en.append(f"{out.left} fen left after rounding down went one each to the largest remainders "
                             "(ties: higher score, then subject id)")
-    if floors:
-        notes_zh.append(f"{len(vetoed_ids)} 个一票否决党支部各得保底 {fmt_yuan(vetoed_floor_fen)} 元,先从资金池中扣除")
-        notes_en.append(f"{len(vetoed_ids)} vetoed branch(es) get the floor of {fmt_yuan(vetoed_floor_fen)} yuan "
-                        "each, taken out of the pool first")
+    return out
 
-    lines: list[FundingLine] = []
-    for e in items:
-        sid, k = e.subject_id, keys[e.subject_id]
-        w = weights.get(sid, 0)
-        share = Fraction(w, total) if total else Fraction(0)
-        quota = share * rest
-        b, x = base.get(sid, 0), extra.get(sid, 0)
-        amount = vetoed_floor_fen if e.vetoed else b + x
-        weight = Decimal(w).scaleb(-6)
-        zh, en = _explain(e.vetoed, sid in weights, k, weight, share, quota, b, x, amount, basis, min_key,
-                          vetoed_floor_fen, rest, left, combined.get(sid), index_weights)
-        c = combined.get(sid)
-        lines.append(FundingLine(sid, k, e.vetoed, sid in weights, weight, share, quota, b, x, amount, zh, en,
-                                 c.branch_index if c else None, c.members_index if c else None,
-                                 c.members_count if c else None))
-    allocated = sum(line.amount_fen for line in lines)
-    if allocated + unallocated != pool_fen:  # pragma: no cover - the arithmetic above is exact
-        raise PartyRulesError(f"funding lost money: {allocated} + {unallocated} != {pool_fen}",
-                              hint="this is a bug in partyrules: please report it")
-    if index_weights is not None:
-        wb, wm = (fmt_score(Decimal(repr(float(w)))) for w in (index_weights.branch, index_weights.members))
-        notes_zh.insert(0, f"计分依据 = (战斗力指数 x {wb} + 党员先进性指数 x {wm}) / ({wb} + {wm}),党员先进性指数为"
-                           "支部已定等次党员年度综合得分的平均;没有已定等次党员的支部只按战斗力指数")
-        notes_en.insert(0, f"basis = (branch index x {wb} + members' index x {wm}) / ({wb} + {wm}); the members' "
-                           "index is the mean annual percent of the branch's graded members; a branch without "
-                           "graded members is funded on its branch index alone")
-    return Allocation(pool_fen, basis, float(min_score), vetoed_floor_fen, floors, rest, allocated, unallocated,
-                      tuple(lines), tuple(notes_zh), tuple(notes_en), index_weights)
 
+def _line(e: Scored, k: Decimal, weights: dict[str, int], shares: _Shares, rest: int, basis: Basis,
+          min_key: Decimal, vetoed_floor_fen: int, c: _Combined | None,
+          index_weights: IndexWeights | None) -> FundingLine:
+    """One branch's line: its share, quota, amount and their explanation."""
+    sid, total = e.subject_id, shares.total
+    w = weights.get(sid, 0)
+    share = Fraction(w, total) if total else Fraction(0)
+    quota = share * rest
+    b, x = shares.base.get(sid, 0), shares.extra.get(sid, 0)
+    amount = vetoed_floor_fen if e.vetoed else b + x
+    weight = Decimal(w).scaleb(-6)
+    zh, en = _explain(e.vetoed, sid in weights, k, weight, share, quota, b, x, amount, basis, min_key,
+                      vetoed_floor_fen, rest, shares.left, c, index_weights)
+    return FundingLine(sid, k, e.vetoed, sid in weights, weight, share, quota, b, x, amount, zh, en,
+                       c.branch_index if c else None, c.members_index if c else None,
+                       c.members_count if c else None)
+
+
+def _basis_notes(index_weights: IndexWeights) -> tuple[str, str]:
+    """The note that says what the basis combines, with the weights in force."""
+    wb, wm = (fmt_score(Decimal(repr(float(w)))) for w in (index_weights.branch, index_weights.members))
+    return (f"计分依据 = (战斗力指数 x {wb} + 党员先进性指数 x {wm}) / ({wb} + {wm}),党员先进性指数为"
+            "支部已定等次党员年度综合得分的平均;没有已定等次党员的支部只按战斗力指数",
+            f"basis = (branch index x {wb} + members' index x {wm}) / ({wb} + {wm}); the members' "
+            "index is the mean annual percent of the branch's graded members; a branch without "
+            "graded members is funded on its branch index alone")
 
 def _explain(vetoed: bool, eligible: bool, k: Decimal, weight: Decimal, share: Fraction, quota: Fraction, base: int,
              extra: int, amount: int, basis: Basis, min_key: Decimal, floor: int, rest: int,
