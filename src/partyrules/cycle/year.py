@@ -406,37 +406,16 @@ def run_year(
     branch_top = priority_list(branch_ranks, options.priority_share)
     branch_bottom = warning_list(branch_ranks, options.warning_share)
     tell("quota and ranking", 1, 1)
-    funding = None
     tell("funding", 0, 1)
-    if options.funding_pool_fen is not None:
-        used = sorted({r.ruleset_id for r in branch_results})
-        weights = funding_weights(by_id[i].with_params(**(params or {}).get(i, {})) for i in used)
-        funding = allocate(options.funding_pool_fen, funding_entries(member_results, branch_results),
-                           basis=options.funding_basis,  # type: ignore[arg-type]
-                           vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score,
-                           index_weights=weights)
+    funding = _funding(options, by_id, params, member_results, branch_results)
     tell("funding", 1, 1)
 
     failures = list(scored.failures)
-    community_years: list[CommunityYear] = []
     community_rs = [rs for rs in rs_list if rs.subject_kind == "community"]
     comms = list(communities) if community_rs else []
-    tell("communities", 0, len(comms))
-    if comms:
-        ev = Evaluator(community_rs[0], (params or {}).get(community_rs[0].id))
-        for start in range(0, len(comms), _CHUNK):  # in chunks only so that progress can count them
-            batch = ev.evaluate_many(comms[start:start + _CHUNK], Period.year(year))
-            for f in batch.failures:
-                failures.append(Failure(len(people) + start + f.index, f.subject_id, f.error))
-            community_years += [CommunityYear(b.subject_id, round(b.total), b.grade.zh, b.grade.en,
-                                              breakdown_hash(b)) for b in batch.breakdowns]
-            tell("communities", min(start + _CHUNK, len(comms)), len(comms))
-    report = None
+    community_years = _community_years(comms, community_rs, params, year, len(people), failures, tell)
     tell("star targets", 0, 1)
-    if community_years:
-        yt = _targets_for(options, year)
-        if yt is not None:
-            report = check_star_targets({c.subject_id: c.stars for c in community_years}, yt)
+    report = _star_report(options, year, community_years)
     tell("star targets", 1, 1)
 
     return YearResult(
@@ -448,3 +427,45 @@ def run_year(
         corrections=sorted((c for cs in applied.values() for c in cs), key=lambda c: c.publication_id),
         unused_corrections=unused,
     )
+
+
+def _funding(options: YearOptions, by_id: Mapping[str, RuleSet], params: Mapping[str, Mapping[str, Any]] | None,
+             member_results: list[AnnualResult], branch_results: list[AnnualResult]) -> Allocation | None:
+    """The pool shared among the branches by both indices, with the weights of the branch rule sets in use."""
+    if options.funding_pool_fen is None:
+        return None
+    used = sorted({r.ruleset_id for r in branch_results})
+    weights = funding_weights(by_id[i].with_params(**(params or {}).get(i, {})) for i in used)
+    return allocate(options.funding_pool_fen, funding_entries(member_results, branch_results),
+                    basis=options.funding_basis,  # type: ignore[arg-type]
+                    vetoed_floor_fen=options.vetoed_floor_fen, min_score=options.funding_min_score,
+                    index_weights=weights)
+
+
+def _community_years(comms: list[CommunityFacts], community_rs: list[RuleSet],
+                     params: Mapping[str, Mapping[str, Any]] | None, year: int, n_people: int,
+                     failures: list[Failure], tell: YearProgress) -> list[CommunityYear]:
+    """Each community's stars for the year; a community that cannot be scored is added to ``failures``, numbered
+    after the members and branches."""
+    community_years: list[CommunityYear] = []
+    tell("communities", 0, len(comms))
+    if comms:
+        ev = Evaluator(community_rs[0], (params or {}).get(community_rs[0].id))
+        for start in range(0, len(comms), _CHUNK):  # in chunks only so that progress can count them
+            batch = ev.evaluate_many(comms[start:start + _CHUNK], Period.year(year))
+            for f in batch.failures:
+                failures.append(Failure(n_people + start + f.index, f.subject_id, f.error))
+            community_years += [CommunityYear(b.subject_id, round(b.total), b.grade.zh, b.grade.en,
+                                              breakdown_hash(b)) for b in batch.breakdowns]
+            tell("communities", min(start + _CHUNK, len(comms)), len(comms))
+    return community_years
+
+
+def _star_report(options: YearOptions, year: int, community_years: list[CommunityYear]) -> TargetReport | None:
+    """The communities' stars checked against the year's star targets, when there are both."""
+    if not community_years:
+        return None
+    yt = _targets_for(options, year)
+    if yt is None:
+        return None
+    return check_star_targets({c.subject_id: c.stars for c in community_years}, yt)
