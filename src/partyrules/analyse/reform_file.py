@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from ..errors import Diagnostic, Location
 from ..lang.check import suggest
 from ..rulesets import spec as S
+from ..rulesets.reading import document_path
 from ..rulesets.yamlsafe import DEFAULT_LIMITS, Limits, YamlDocument, load_yaml
 from .reform import (
     ITEM_KINDS,
@@ -178,7 +179,7 @@ def _diagnostics(exc: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
         raw = tuple(err["loc"])
-        path = _data_path(doc.data, raw)
+        path = document_path(doc.data, raw)
         kind = err["type"]
         hint: str | None = None
         if kind == "extra_forbidden":
@@ -209,27 +210,6 @@ def _diagnostics(exc: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
             seen.add(k)
             unique.append(d)
     return unique
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """The part of a pydantic error location that is a real path in the document (union tags dropped)."""
-    node = data
-    out: list[str | int] = []
-    for part in loc:
-        in_map = isinstance(node, dict) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        if in_map or in_list:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
-            out.append(part)
-            break
-    return tuple(out)
-
-
-def _is_tag(part: str) -> bool:
-    return part in ("bool", "int", "float", "str", "list[str]", "list[float]") or part.startswith(("function-",
-                                                                                                   "list["))
 
 
 def _keys_at(loc: tuple[Any, ...]) -> list[str]:

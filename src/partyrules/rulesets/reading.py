@@ -95,7 +95,7 @@ class Reader:
 def _pydantic_diagnostics(exc: ValidationError, doc: YamlDocument, prefix: YPath = ()) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
-        loc = _data_path(doc.data, tuple(err["loc"]), prefix)
+        loc = document_path(doc.data, tuple(err["loc"]), prefix)
         kind = err["type"]
         hint = None
         if kind == "extra_forbidden":
@@ -152,8 +152,18 @@ def _keys_at(loc: tuple[Any, ...], doc: YamlDocument) -> list[str]:
     return sorted("from" if n == "from_" else n for n in model.model_fields)
 
 
-def _data_path(data: Any, loc: tuple[Any, ...], prefix: YPath) -> YPath:
-    """Keep the part of a pydantic error location that is a real path in the document (drop union tags)."""
+# What pydantic adds to an error's location for a union member (not a key of the document).
+_UNION_TAGS = ("bool", "int", "float", "str", "list[str]", "list[float]")
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and (part in _UNION_TAGS or part.startswith(("function-", "list[")))
+
+
+def document_path(data: Any, loc: tuple[Any, ...], prefix: YPath = ()) -> YPath:
+    """The part of a pydantic error location that is a real path in the YAML document: union tags dropped, the
+    ``from_`` alias read as ``from``, and a missing or unknown key kept (pointing at it, or at its parent). Rule-set
+    files and reform files both place their validation errors with it."""
     node = data
     for p in prefix:
         # two branches so that the type checker sees a list indexed by an int (a prefix is a path in the document)
@@ -173,11 +183,9 @@ def _data_path(data: Any, loc: tuple[Any, ...], prefix: YPath) -> YPath:
         elif isinstance(node, dict) and part == "from_" and "from" in node:
             out.append("from")
             node = node["from"]
-        elif isinstance(node, dict):
+        elif isinstance(node, dict) and not _is_union_tag(part):
             out.append(part)  # a missing or unknown key: point at it (or its parent)
             break
-        else:
-            continue
     return tuple(out)
 
 
