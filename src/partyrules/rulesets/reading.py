@@ -184,7 +184,7 @@ def document_path(data: Any, loc: tuple[Any, ...], prefix: YPath = ()) -> YPath:
             out.append("from")
             node = node["from"]
         elif isinstance(node, dict) and not _is_union_tag(part):
-            out.append(part)  # a missing or unknown key: point at it (or its parent)
+            out.append("from" if part == "from_" else part)  # a missing or unknown key: point at it (or its parent)
             break
     return tuple(out)
 
