@@ -199,30 +199,41 @@ def _lint_expect(lt: _Linter, expect: dict[str, Any], path: tuple[str | int, ...
     if "raises" in expect:
         lt.known(expect["raises"], _error_names(), (*path, "raises"), "error class")
     rs = lt.rs
-    if rs is None:
+    if rs is None:  # the ids below can only be checked against a rule set
         return
     rules = [r.id for r in rs.rules]
     if "grade" in expect:
         lt.known(expect["grade"], [g.id for g in rs.grades], (*path, "grade"), "grade")
     for key, ids, what in (("dimensions", [d.id for d in rs.dimensions], "dimension"), ("lines", rules, "rule"),
                            ("status", rules, "rule")):
-        if key not in expect:
-            continue
-        if not lt.mapping(expect[key], (*path, key), f"'{key}'", nullable=True):
-            continue
-        for name, value in (expect[key] or {}).items():
-            lt.known(name, ids, (*path, key, name), what, key=True)
-            if key == "status":
-                if value not in STATUSES:
-                    lt.add("TC003", f"status {value!r} is not a line status", (*path, key, name),
-                           suggest(str(value), list(STATUSES)) or f"one of: {', '.join(STATUSES)}")
-            else:
-                lt.number(value, (*path, key, name), f"'{key}.{name}'")
+        _lint_expect_mapping(lt, expect, key, ids, what, path)
     for key, ids, what in (("vetoes", [v.id for v in rs.vetoes], "veto"), ("warnings", [c.id for c in rs.checks],
                                                                              "check"), ("absent", rules, "rule")):
-        if key not in expect or expect[key] is None:
-            continue
-        if not lt.listing(expect[key], (*path, key), f"'{key}'"):
-            continue
-        for j, name in enumerate(expect[key]):
-            lt.known(name, ids, (*path, key, j), what)
+        _lint_expect_listing(lt, expect, key, ids, what, path)
+
+
+def _lint_expect_mapping(lt: _Linter, expect: dict[str, Any], key: str, ids: list[str], what: str,
+                         path: tuple[str | int, ...]) -> None:
+    """``expect.<key>`` as a mapping of ids (of kind ``what``) to a number, or to a line status for ``status``."""
+    if key not in expect:
+        return
+    if not lt.mapping(expect[key], (*path, key), f"'{key}'", nullable=True):
+        return
+    for name, value in (expect[key] or {}).items():
+        lt.known(name, ids, (*path, key, name), what, key=True)
+        if key != "status":
+            lt.number(value, (*path, key, name), f"'{key}.{name}'")
+        elif value not in STATUSES:
+            lt.add("TC003", f"status {value!r} is not a line status", (*path, key, name),
+                   suggest(str(value), list(STATUSES)) or f"one of: {', '.join(STATUSES)}")
+
+
+def _lint_expect_listing(lt: _Linter, expect: dict[str, Any], key: str, ids: list[str], what: str,
+                         path: tuple[str | int, ...]) -> None:
+    """``expect.<key>`` as a list of ids of kind ``what`` (an empty value, ``key:`` alone, asserts nothing)."""
+    if key not in expect or expect[key] is None:
+        return
+    if not lt.listing(expect[key], (*path, key), f"'{key}'"):
+        return
+    for j, name in enumerate(expect[key]):
+        lt.known(name, ids, (*path, key, j), what)
