@@ -12,7 +12,7 @@ layer above rule sets).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import PartyRulesError
 from ..facts import parse_subject_facts
 from ..periods import Period
-from ..results import ScoreBreakdown
+from ..results import Line, ScoreBreakdown
 from .loader import load_ruleset
 from .model import RuleSet
 from .yamlsafe import YamlDocument, load_yaml
@@ -157,6 +157,18 @@ def _set_note(want: list[str], got: list[str], lang: str = "en") -> str:
 
 def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
     """Every assertion of ``expect`` that the breakdown ``b`` does not meet, in the order of the format."""
+    out = _compare_scalars(b, expect)
+    out += _compare_dimensions(b, expect.get("dimensions") or {})
+    lines = {ln.rule_id: ln for ln in (*b.vetoes, *b.lines)}
+    out += _compare_lines(lines, expect.get("lines") or {})
+    out += _compare_statuses(lines, expect.get("status") or {})
+    out += _compare_fired(b, expect)
+    out += _compare_absent(lines, expect.get("absent") or ())
+    return out
+
+
+def _compare_scalars(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
+    """``total``, ``grade`` and ``vetoed``."""
     out: list[Mismatch] = []
     if "total" in expect and not close(b.total, float(expect["total"])):
         out.append(Mismatch("total", expect["total"], b.total))
@@ -164,7 +176,12 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
         out.append(Mismatch("grade", expect["grade"], b.grade.id))
     if "vetoed" in expect and b.vetoed != bool(expect["vetoed"]):
         out.append(Mismatch("vetoed", expect["vetoed"], b.vetoed))
-    for dim, want in (expect.get("dimensions") or {}).items():
+    return out
+
+
+def _compare_dimensions(b: ScoreBreakdown, wanted: dict[str, Any]) -> list[Mismatch]:
+    out: list[Mismatch] = []
+    for dim, want in wanted.items():
         try:
             got = b.dimension(dim).subtotal
         except KeyError:
@@ -172,8 +189,13 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
             continue
         if not close(got, float(want)):
             out.append(Mismatch(f"dimension {dim}", want, got))
-    lines = {ln.rule_id: ln for ln in (*b.vetoes, *b.lines)}
-    for rid, want in (expect.get("lines") or {}).items():
+    return out
+
+
+def _compare_lines(lines: dict[str, Line], wanted: dict[str, Any]) -> list[Mismatch]:
+    """Each line's points, with its status and evidence as the note when they differ."""
+    out: list[Mismatch] = []
+    for rid, want in wanted.items():
         if rid not in lines:
             out.append(Mismatch(f"line {rid}", want, None, "no such line",
                                 message=f"line {rid}: expected {want} points, but there is no such line",
@@ -181,7 +203,12 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
         elif not close(lines[rid].points, float(want)):
             out.append(Mismatch(f"line {rid}", want, lines[rid].points, _evidence(lines[rid]),
                                 note_zh=_evidence(lines[rid], "zh")))
-    for rid, want in (expect.get("status") or {}).items():
+    return out
+
+
+def _compare_statuses(lines: dict[str, Line], wanted: dict[str, Any]) -> list[Mismatch]:
+    out: list[Mismatch] = []
+    for rid, want in wanted.items():
         if rid not in lines:
             out.append(Mismatch(f"status {rid}", want, None, "no such line",
                                 message=f"status {rid}: expected {want}, but there is no such line",
@@ -189,13 +216,24 @@ def compare(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
         elif lines[rid].status != want:
             out.append(Mismatch(f"status {rid}", want, lines[rid].status, f"{lines[rid].points} points",
                                 note_zh=f"{lines[rid].points} 分"))
+    return out
+
+
+def _compare_fired(b: ScoreBreakdown, expect: dict[str, Any]) -> list[Mismatch]:
+    """``vetoes`` and ``warnings``: the ids that fired, as a set (order and repeats in the case do not matter)."""
+    out: list[Mismatch] = []
     for key, fired in (("vetoes", sorted(v.rule_id for v in b.vetoes)), ("warnings", sorted(w.id for w in b.warnings))):
         if key in expect:
             wanted = sorted(expect[key] or ())
             if fired != wanted:
                 out.append(Mismatch(key, wanted, fired, message=f"{key}: expected {wanted}, got {fired}",
                                     note=_set_note(wanted, fired), note_zh=_set_note(wanted, fired, "zh")))
-    for rid in expect.get("absent") or ():
+    return out
+
+
+def _compare_absent(lines: dict[str, Line], absent: Iterable[Any]) -> list[Mismatch]:
+    out: list[Mismatch] = []
+    for rid in absent:
         if rid in lines:
             ln = lines[rid]
             out.append(Mismatch(f"absent {rid}", "no line", ln.points, ln.status, note_zh=ln.status))
