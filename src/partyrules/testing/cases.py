@@ -354,33 +354,54 @@ def discover(paths: Sequence[str | Path]) -> list[Suite]:
     and the case files beside it that name it; a case file contributes itself. Each case file joins the suite
     of the rule set its ``ruleset:`` names, so a rule set with no case file gets an empty suite.
     """
-    rulesets: dict[Path, Path] = {}
-    explicit: list[Path] = []
-    beside: list[Path] = []
-
-    def add_ruleset(p: Path) -> None:
-        rulesets.setdefault(Path(os.path.abspath(p)), Path(os.path.normpath(p)))
-
+    found = _Found()
     for raw in paths:
-        p = Path(raw)
+        found.add(Path(raw))
+    suites: dict[Path, Suite] = {key: Suite(shown) for key, shown in found.rulesets.items()}
+    orphans = _join_case_files(suites, found)
+    ordered = sorted(suites.values(), key=lambda s: str(s.ruleset))
+    return [*ordered, *sorted(orphans, key=lambda s: str(s.sources[0].path))]
+
+
+@dataclass
+class _Found:
+    """What the paths given to :func:`discover` hold: the rule sets (the path as shown, by absolute path), the case
+    files named or under a directory (``explicit``) and those beside a named rule-set file (``beside``)."""
+
+    rulesets: dict[Path, Path] = field(default_factory=dict)
+    explicit: list[Path] = field(default_factory=list)
+    beside: list[Path] = field(default_factory=list)
+
+    def add(self, p: Path) -> None:
         if p.is_dir():
-            for x in sorted(p.rglob("*")):
-                if not x.is_file() or x.suffix not in (".yaml", ".yml"):
-                    continue
-                if is_case_file(x):
-                    explicit.append(x)
-                elif not _not_a_ruleset(x):
-                    add_ruleset(x)
+            self._add_directory(p)
         elif is_case_file(p):
-            explicit.append(p)
+            self.explicit.append(p)
         else:
-            add_ruleset(p)
+            self._add_ruleset(p)
             if p.parent.is_dir():
-                beside.extend(sorted(x for x in p.parent.iterdir() if is_case_file(x)))
-    suites: dict[Path, Suite] = {key: Suite(shown) for key, shown in rulesets.items()}
+                self.beside.extend(sorted(x for x in p.parent.iterdir() if is_case_file(x)))
+
+    def _add_directory(self, d: Path) -> None:
+        for x in sorted(d.rglob("*")):
+            if not x.is_file() or x.suffix not in (".yaml", ".yml"):
+                continue
+            if is_case_file(x):
+                self.explicit.append(x)
+            elif not _not_a_ruleset(x):
+                self._add_ruleset(x)
+
+    def _add_ruleset(self, p: Path) -> None:
+        self.rulesets.setdefault(Path(os.path.abspath(p)), Path(os.path.normpath(p)))
+
+
+def _join_case_files(suites: dict[Path, Suite], found: _Found) -> list[Suite]:
+    """Add each case file, once, to the suite of the rule set its ``ruleset:`` names, and return the suites of the
+    case files that name none. A named case file whose rule set no path gave gets a new suite; a case file found
+    only beside a named rule set joins a suite only when it names a rule set the paths gave."""
     orphans: list[Suite] = []
     seen: set[Path] = set()
-    for path, wanted in [*((x, True) for x in explicit), *((x, False) for x in beside)]:
+    for path, wanted in [*((x, True) for x in found.explicit), *((x, False) for x in found.beside)]:
         key = Path(os.path.abspath(path))
         if key in seen:
             continue
@@ -398,8 +419,7 @@ def discover(paths: Sequence[str | Path]) -> list[Suite]:
             suites[tkey] = Suite(target)
         seen.add(key)
         suites[tkey].sources.append(src)
-    ordered = sorted(suites.values(), key=lambda s: str(s.ruleset))
-    return [*ordered, *sorted(orphans, key=lambda s: str(s.sources[0].path))]
+    return orphans
 
 
 def _load(path: Path) -> tuple[RuleSet | None, list[Diagnostic]]:
