@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,6 @@ def _skipped(path: Path) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..rulesets.loader import load_ruleset
-
     try:
         from ..testing.properties import PROPERTIES, check_ruleset
     except ImportError as exc:
@@ -93,64 +92,74 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(error_line("check", "no rule-set files found / 未找到规则集文件",
                          hint="give .yaml rule-set files, directories or shipped names"), file=sys.stderr)
         return 2
-    reports: list[dict[str, Any]] = []
-    for d in refused:
-        reports.append({"file": d.location.file if d.location else None, "valid": False,
-                        "diagnostics": [d.to_dict()]})
-        if args.format == "text":
-            print(_finding(d, args.lang))
-    invalid, failed = len(refused), 0
+    reports = [_refused(d, args) for d in refused]
     started = time.perf_counter()
     for f in files:
-        why = _skipped(f)
-        if why is not None:
-            print(f"partyrules check: 跳过 {f}: {_SKIPPED_ZH.get(why, why)}" if args.lang == "zh"
-                  else f"partyrules check: skipping {f}: {why}", file=sys.stderr)
-            continue
-        try:
-            rs = load_ruleset(f)
-        except RuleSetError as exc:
-            invalid += 1
-            reports.append({"file": str(f), "valid": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
-            if args.format == "text":
-                for d in exc.diagnostics:
-                    print(_finding(d, args.lang))
-            continue
-        except PartyRulesError as exc:
-            invalid += 1
-            reports.append({"file": str(f), "valid": False, "diagnostics": [{"message": str(exc)}]})
-            if args.format == "text":
-                print(_error(f, exc, args.lang))
-            continue
-        period = args.period or _default_period(rs)
-        try:
-            with progress_for(args) as progress, progress.step(
-                    f"检查 {rs.id}" if args.lang == "zh" else f"checking {rs.id}"):
-                report = check_ruleset(rs, max_examples=args.max_examples, seed=args.seed, period=period,
-                                       properties=args.properties, file=str(f))
-        except PartyRulesError as exc:  # e.g. a period outside the rule set's effective dates
-            invalid += 1
-            reports.append({"file": str(f), "valid": False, "diagnostics": [{"message": str(exc)}]})
-            if args.format == "text":
-                print(_error(f, exc, args.lang))
-            continue
-        failed += not report.passed
-        reports.append({"valid": True, "period": period, **report.to_dict()})
-        if args.format == "text":
-            (_print_zh if args.lang == "zh" else _print_text)(f, rs, report, period)
+        entry = _check_file(f, args, check_ruleset)
+        if entry is not None:
+            reports.append(entry)
+    invalid = sum(not r["valid"] for r in reports)
+    failed = sum(r["valid"] and not r["passed"] for r in reports)
     if args.format == "json":
         print(json.dumps({"passed": not invalid and not failed, "rulesets": reports}, ensure_ascii=False, indent=2))
-    checked = len(reports) - invalid
-    seconds = time.perf_counter() - started
-    if args.lang == "zh":
+    _print_summary(args.lang, len(reports) - invalid, failed, invalid, time.perf_counter() - started)
+    if invalid:
+        return EXIT_INVALID
+    return EXIT_PROPERTY_FAILED if failed else 0
+
+
+def _refused(d: Diagnostic, args: argparse.Namespace) -> dict[str, Any]:
+    """The report of a path refused before it was opened (printed now in text format)."""
+    if args.format == "text":
+        print(_finding(d, args.lang))
+    return {"file": d.location.file if d.location else None, "valid": False, "diagnostics": [d.to_dict()]}
+
+
+def _check_file(f: Path, args: argparse.Namespace, check_ruleset: Callable[..., Any]) -> dict[str, Any] | None:
+    """The report of one file, printed as it is made in text format; None for a file skipped (with a note)."""
+    from ..rulesets.loader import load_ruleset
+
+    why = _skipped(f)
+    if why is not None:
+        print(f"partyrules check: 跳过 {f}: {_SKIPPED_ZH.get(why, why)}" if args.lang == "zh"
+              else f"partyrules check: skipping {f}: {why}", file=sys.stderr)
+        return None
+    try:
+        rs = load_ruleset(f)
+    except RuleSetError as exc:
+        if args.format == "text":
+            for d in exc.diagnostics:
+                print(_finding(d, args.lang))
+        return {"file": str(f), "valid": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]}
+    except PartyRulesError as exc:
+        return _unusable(f, exc, args)
+    period = args.period or _default_period(rs)
+    try:
+        with progress_for(args) as progress, progress.step(
+                f"检查 {rs.id}" if args.lang == "zh" else f"checking {rs.id}"):
+            report = check_ruleset(rs, max_examples=args.max_examples, seed=args.seed, period=period,
+                                   properties=args.properties, file=str(f))
+    except PartyRulesError as exc:  # e.g. a period outside the rule set's effective dates
+        return _unusable(f, exc, args)
+    if args.format == "text":
+        (_print_zh if args.lang == "zh" else _print_text)(f, rs, report, period)
+    return {"valid": True, "period": period, **report.to_dict()}
+
+
+def _unusable(f: Path, exc: PartyRulesError, args: argparse.Namespace) -> dict[str, Any]:
+    """The report of a file that could not be loaded or checked (printed now in text format)."""
+    if args.format == "text":
+        print(_error(f, exc, args.lang))
+    return {"file": str(f), "valid": False, "diagnostics": [{"message": str(exc)}]}
+
+
+def _print_summary(lang: str, checked: int, failed: int, invalid: int, seconds: float) -> None:
+    if lang == "zh":
         print(f"partyrules check: {checked} 个规则集中 {checked - failed} 个满足全部性质"
               + (f"; {invalid} 个无效" if invalid else "") + f" ({seconds:.1f}秒)", file=sys.stderr)
     else:
         print(f"partyrules check: {checked - failed} of {checked} rule set{'s' if checked != 1 else ''} held every "
               f"property" + (f"; {invalid} invalid" if invalid else "") + f" ({seconds:.1f}s)", file=sys.stderr)
-    if invalid:
-        return EXIT_INVALID
-    return EXIT_PROPERTY_FAILED if failed else 0
 
 
 def _default_period(rs: Any) -> str:
