@@ -222,9 +222,9 @@ def test_backend_agreement_catches_a_backend_that_misses_a_firing(monkeypatch):
 
 
 def test_backend_agreement_catches_a_vectorised_backend_that_rounds_wrongly(monkeypatch):
-    from partyrules.evaluate import vector
+    from partyrules.evaluate.vector import plan
 
-    monkeypatch.setattr(vector, "round6", lambda e: e.cast(float) + 0.25)  # a quarter point too many everywhere
+    monkeypatch.setattr(plan, "round6", lambda e: e.cast(float) + 0.25)  # a quarter point too many everywhere
     (message,) = _failing("backend_agreement")
     assert message.startswith("the durable-rules backend and the vectorised backend disagree")
 
