@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -71,3 +72,23 @@ class Aggregate(Node):
 
 AGGREGATES = frozenset({"count", "exists", "sum", "mean", "min", "max", "longest_run"})
 KEYWORDS = frozenset({"and", "or", "not", "in", "if", "else", "where", "true", "false", "none"})
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a syntax tree, the root included (depth first; the order is not part of the contract)."""
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for slot in getattr(n, "__slots__", ()):
+            child = getattr(n, slot, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c for c in child if isinstance(c, Node))
+
+
+def params_read(node: Node) -> set[str]:
+    """The names of the parameters a syntax tree reads (``params.NAME``), before any constant folding."""
+    return {n.name for n in walk(node)
+            if isinstance(n, Attr) and isinstance(n.obj, Name) and n.obj.name == "params"}

@@ -118,25 +118,14 @@ class ParamInfo:
 @lru_cache(maxsize=1024)
 def _reads_params(span: str) -> bool:
     """Whether a piece of expression text reads a parameter (its value was folded into a constant)."""
-    from ..ast import Attr, Name, Node
+    from ..ast import params_read
     from ..parser import parse
 
     try:
         root = parse(span)
     except Exception:  # not an expression on its own: assume the worst
         return "params" in span
-    stack: list[Any] = [root]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Attr) and isinstance(n.obj, Name) and n.obj.name == "params":
-            return True
-        for slot in getattr(n, "__slots__", ()):
-            child = getattr(n, slot, None)
-            if isinstance(child, Node):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if isinstance(c, Node))
-    return False
+    return bool(params_read(root))
 
 
 def _set(env: dict[tuple[Any, ...], AV], node: I.IR, value: AV) -> None:

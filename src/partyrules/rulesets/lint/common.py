@@ -151,19 +151,7 @@ def _params_in(text: str) -> set[str]:
         node = parse(text)
     except Exception:  # pragma: no cover - the loader parsed it already
         return set()
-    out: set[str] = set()
-    stack: list[Any] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Attr) and isinstance(n.obj, ast.Name) and n.obj.name == "params":
-            out.add(n.name)
-        for value in getattr(n, "__slots__", ()):
-            child = getattr(n, value, None)
-            if isinstance(child, ast.Node):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if isinstance(c, ast.Node))
-    return out
+    return ast.params_read(node)
 
 
 def _exact(text: str) -> bool:
@@ -173,33 +161,7 @@ def _exact(text: str) -> bool:
         node = parse(text)
     except Exception:  # pragma: no cover
         return False
-    stack: list[Any] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.IfElse) and _params_in_node(n.test):
-            return False
-        for value in getattr(n, "__slots__", ()):
-            child = getattr(n, value, None)
-            if isinstance(child, ast.Node):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if isinstance(c, ast.Node))
-    return True
-
-
-def _params_in_node(node: ast.Node) -> bool:
-    stack: list[Any] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Attr) and isinstance(n.obj, ast.Name) and n.obj.name == "params":
-            return True
-        for value in getattr(n, "__slots__", ()):
-            child = getattr(n, value, None)
-            if isinstance(child, ast.Node):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if isinstance(c, ast.Node))
-    return False
+    return not any(isinstance(n, ast.IfElse) and ast.params_read(n.test) for n in ast.walk(node))
 
 
 def _fields_read(node: I.IR, source: str | None = None) -> set[str]:
