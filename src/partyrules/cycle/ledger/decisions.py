@@ -33,7 +33,6 @@ from .checks import (
 )
 from .queries import LedgerQueries
 from .records import ObjectionRecord, Publication, _iso
-from .store import _publication_row
 
 
 class LedgerDecisions(LedgerQueries):
@@ -146,18 +145,15 @@ class LedgerDecisions(LedgerQueries):
                     f"the corrected facts of objection {objection_id} are the facts already published",
                     location=where, hint="pass the corrected facts (e.g. retract_incident(...), correct_record(...)); "
                                          "if nothing is to be corrected, reject the objection")
-            new_id = self._insert_publication(conn, corrected, key=current.key, at=when, actor=actor,
-                                              cause="upheld", supersedes=current.publication_id,
-                                              objection_id=objection_id)
-            self._append(conn, at=when, actor=actor, action=ObjectionAction.UPHELD.value, key=current.key,
-                         what=f"objection {objection_id} upheld; {current.key.ref} corrected: "
-                              f"{_score_text(current.total, current.grade)} -> "
-                              f"{_score_text(corrected.breakdown.total, corrected.breakdown.grade.id)}",
-                         publication_id=new_id, objection_id=objection_id, before=current.breakdown_hash,
-                         after=corrected.breakdown_hash, note=note,
-                         payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
-                                  "superseded": current.publication_id, "filed_against": rec.publication_id},
-                         row=_publication_row(new_id))
+            new_id = self._record_publication(
+                conn, corrected, key=current.key, at=when, actor=actor, cause="upheld",
+                action=ObjectionAction.UPHELD.value, supersedes=current.publication_id, objection_id=objection_id,
+                what=f"objection {objection_id} upheld; {current.key.ref} corrected: "
+                     f"{_score_text(current.total, current.grade)} -> "
+                     f"{_score_text(corrected.breakdown.total, corrected.breakdown.grade.id)}",
+                before=current.breakdown_hash, note=note,
+                payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
+                         "superseded": current.publication_id, "filed_against": rec.publication_id})
         return self.publication(new_id)
 
     def reject(
@@ -228,16 +224,13 @@ class LedgerDecisions(LedgerQueries):
                                          "exactly the result its objection replaced")
             assert corrected.supersedes is not None  # an upheld publication always supersedes one
             original = self._publication_in(conn, corrected.supersedes)
-            new_id = self._insert_publication(conn, _Prepared.of_publication(original), key=current.key, at=when,
-                                              actor=actor, cause="reversed", supersedes=current.publication_id,
-                                              objection_id=objection_id)
-            self._append(conn, at=when, actor=actor, action=ObjectionAction.REVERSED.value, key=current.key,
-                         what=f"upheld objection {objection_id} reversed on review; {current.key.ref} restored: "
-                              f"{_score_text(current.total, current.grade)} -> "
-                              f"{_score_text(original.total, original.grade)}",
-                         publication_id=new_id, objection_id=objection_id, before=current.breakdown_hash,
-                         after=original.breakdown_hash, note=note,
-                         payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
-                                  "restores": original.publication_id, "superseded": current.publication_id},
-                         row=_publication_row(new_id))
+            new_id = self._record_publication(
+                conn, _Prepared.of_publication(original), key=current.key, at=when, actor=actor, cause="reversed",
+                action=ObjectionAction.REVERSED.value, supersedes=current.publication_id, objection_id=objection_id,
+                what=f"upheld objection {objection_id} reversed on review; {current.key.ref} restored: "
+                     f"{_score_text(current.total, current.grade)} -> "
+                     f"{_score_text(original.total, original.grade)}",
+                before=current.breakdown_hash, note=note,
+                payload={"reference": reference, "reviewed_on": _date(decided.reviewed_on),
+                         "restores": original.publication_id, "superseded": current.publication_id})
         return self.publication(new_id)

@@ -28,7 +28,6 @@ from ..objections import (
 from .checks import _check_subject, _evaluator, _period_label, _Prepared, _prepared, _scopes_hint, _score_text, _text
 from .queries import LedgerQueries
 from .records import DEFAULT_SCOPE, Finalisation, Publication, PublicationCause, ScoreKey, _iso
-from .store import _publication_row
 
 
 class LedgerPublishing(LedgerQueries):
@@ -198,13 +197,10 @@ class LedgerPublishing(LedgerQueries):
                                        f"{', '.join(pending)}", location=where,
                                        hint="decide the objections first (uphold or reject)")
         cause: PublicationCause = "published" if current is None else "republished"
-        new_id = self._insert_publication(conn, p, key=key, at=at, actor=actor, cause=cause,
-                                          supersedes=current.publication_id if current else None, objection_id=None)
-        before = current.breakdown_hash if current else None
         change = (f"{_score_text(current.total, current.grade)} -> " if current else "")
-        self._append(conn, at=at, actor=actor, action=cause, key=key,
-                     what=f"{key.ref} {cause}: {change}{_score_text(b.total, b.grade.id)}",
-                     publication_id=new_id, objection_id=None, before=before, after=p.breakdown_hash, note=note,
-                     payload={"superseded": current.publication_id if current else None},
-                     row=_publication_row(new_id))
-        return new_id
+        return self._record_publication(
+            conn, p, key=key, at=at, actor=actor, cause=cause, action=cause,
+            supersedes=current.publication_id if current else None, objection_id=None,
+            what=f"{key.ref} {cause}: {change}{_score_text(b.total, b.grade.id)}",
+            before=current.breakdown_hash if current else None, note=note,
+            payload={"superseded": current.publication_id if current else None})

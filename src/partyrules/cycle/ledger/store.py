@@ -288,6 +288,19 @@ class LedgerStore:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def _record_publication(self, conn: sqlite3.Connection, p: _Prepared, *, key: ScoreKey, at: datetime,
+                            actor: str, cause: PublicationCause, action: str, supersedes: int | None,
+                            objection_id: str | None, what: str, before: str | None, note: str,
+                            payload: dict[str, Any]) -> int:
+        """Store a publication and the event that says why, in the caller's transaction: every publication (first,
+        republished, upheld, reversed) enters the chain this one way, the event covering the stored row."""
+        new_id = self._insert_publication(conn, p, key=key, at=at, actor=actor, cause=cause, supersedes=supersedes,
+                                          objection_id=objection_id)
+        self._append(conn, at=at, actor=actor, action=action, key=key, what=what, publication_id=new_id,
+                     objection_id=objection_id, before=before, after=p.breakdown_hash, note=note, payload=payload,
+                     row=_publication_row(new_id))
+        return new_id
+
     def _append(self, conn: sqlite3.Connection, *, at: datetime, actor: str, action: str, key: ScoreKey | None,
                 what: str, before: str | None, after: str | None, note: str, payload: dict[str, Any],
                 publication_id: int | None = None, objection_id: str | None = None, period: str | None = None,
