@@ -26,7 +26,9 @@ from .enums import (
 
 __all__ = [
     "COMMENDATION_KINDS",
+    "MAX_BUILDINGS",
     "Branch",
+    "Building",
     "ChecklistItem",
     "Commendation",
     "Community",
@@ -303,6 +305,36 @@ class Community(FactModel):
         return _unique_by_id(value, lambda t: t.team_id, "team_id")
 
 
+MAX_BUILDINGS = 10_000
+"""The most buildings a grid lists. A grid of 500 households has a few dozen buildings; the bound keeps a bad input
+from growing a grid without limit, as the id and text bounds do for strings."""
+
+
+class Building(FactModel):
+    """A building or courtyard of a grid (院落/楼栋), the bottom of the three-level chain of seed 004
+    (社区党委-网格党支部-院落(楼栋)党小组). A leader without a group is refused: the leader leads the group."""
+
+    building_id: Id
+    group_id: Id | None = Field(
+        default=None, description="The building's Party group (楼栋党小组), if one is set up (none otherwise)."
+    )
+    group_leader_id: Id | None = Field(
+        default=None, description="The member who leads the building's group (党小组长); none while vacant."
+    )
+
+    @field_validator("group_leader_id")
+    @classmethod
+    def _leader_needs_group(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a group_id that failed its own check is absent from info.data: its error is the one to report
+        if value is not None and "group_id" in info.data and info.data["group_id"] is None:
+            raise PydanticCustomError(
+                "group_leader_without_group",
+                "group_leader_id '{value}' is given but the building has no group_id: a leader leads a group",
+                {"value": value},
+            )
+        return value
+
+
 class Grid(FactModel):
     """A grid of a community (网格), looked after by grid workers."""
 
@@ -311,3 +343,13 @@ class Grid(FactModel):
     households: Count
     grid_worker_ids: UniqueTuple[Id] = ()
     branch_id: Id | None = Field(default=None, description="The grid Party branch, if the grid has one.")
+    buildings: tuple[Building, ...] = Field(
+        default=(),
+        max_length=MAX_BUILDINGS,
+        description="The grid's buildings (楼栋) with their Party groups; empty when the chain is not recorded.",
+    )
+
+    @field_validator("buildings")
+    @classmethod
+    def _buildings_unique(cls, value: tuple[Building, ...]) -> tuple[Building, ...]:
+        return _unique_by_id(value, lambda b: b.building_id, "building_id")
