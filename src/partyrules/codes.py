@@ -88,6 +88,11 @@ _ALL: tuple[Code, ...] = (
     _c("PR061", "FundingError", None, "the funding allocation cannot be made as asked", "无法按要求分配经费"),
     _c("PR062", "NoEligibleError", None, "no branch is eligible for the pool", "没有支部符合经费分配条件"),
     _c("PR070", "FollowUpError", None, "the follow-up cannot be recorded as asked", "无法按要求记录后续处理"),
+    _c("PR075", "NoticePeriodError", None, "the step is outside the notice's objection period",
+       "该操作不在公示期内", "objections are accepted from the first to the last day of the period; a list is "
+       "finalised only after it", "公示期内(首日至末日)方可提出异议; 公示期满后方可定稿"),
+    _c("PR076", "AwardsError", None, "the recommendations cannot be made as asked", "无法按要求提出推荐",
+       "check the criteria: shares between 0 and 1, quotas of 0 or more", "检查推荐条件: 比例在0到1之间, 名额不小于0"),
     _c("PR080", "ComparisonError", None, "the score tables cannot be compared as asked", "无法按要求比较得分表"),
     _c("PR090", "EngineError", None, "the rule engine misbehaved (a bug in partyrules)",
        "规则引擎出错(partyrules 的缺陷)",

@@ -291,6 +291,12 @@ class FollowUpError(PartyRulesError):
     code = "PR070"
 
 
+class AwardsError(PartyRulesError):
+    """Award or cadre recommendations cannot be made as asked (e.g. a share outside 0..1, a negative quota)."""
+
+    code = "PR076"
+
+
 class LedgerError(PartyRulesError):
     """The ledger refused a request: bad input, an unknown id, or a step the workflow does not allow."""
 
@@ -329,6 +335,18 @@ class ReproductionError(LedgerError):
     """A stored result could not be reproduced: another rule set, or the same inputs now give another result."""
 
     code = "PR055"
+
+
+class NoticePeriodError(LedgerStateError):
+    """A step outside a notice's objection period (公示期): an objection after it closed, or a finalisation before
+    it ended. ``opens_on`` and ``closes_on`` are the period's first and last days."""
+
+    code = "PR075"
+
+    def __init__(self, message: str, opens_on: Any = None, closes_on: Any = None, **kwargs: Any) -> None:
+        self.opens_on = opens_on
+        self.closes_on = closes_on
+        super().__init__(message, **kwargs)
 
 
 class LedgerIntegrityError(LedgerError):

@@ -33,7 +33,8 @@ Typical use::
 The :class:`Ledger` is assembled from one mixin per concern, each in its own module over the shared
 :class:`~.store.LedgerStore` (the connection, its transactions and the in-transaction rows): :mod:`.publishing`
 (publish, annual results, finalise), :mod:`.decisions` (objections, investigation, uphold, reject, reverse),
-:mod:`.queries` (reading) and :mod:`.proofs` (reproduce, audit, verify, checkpoints, proofs); :mod:`.records` holds
+:mod:`.notices` (公示: a list published for an objection period the ledger enforces), :mod:`.queries`
+(reading) and :mod:`.proofs` (reproduce, audit, verify, checkpoints, proofs); :mod:`.records` holds
 the value types it returns and :mod:`.checks` the checks of its arguments. Mixins rather than a façade over separate
 collaborators, because every step of every concern shares one connection, lock and write transaction (a correction
 publishes inside the decision's transaction; a finalisation writes its checkpoint inside its own): collaborators
@@ -43,13 +44,14 @@ would each need the whole store anyway, and a façade would repeat every public 
 from __future__ import annotations
 
 from .decisions import LedgerDecisions
+from .notices import LedgerNotices
 from .proofs import LedgerProofs
 from .publishing import LedgerPublishing
 
 __all__ = ["Ledger"]
 
 
-class Ledger(LedgerPublishing, LedgerDecisions, LedgerProofs):
+class Ledger(LedgerPublishing, LedgerDecisions, LedgerNotices, LedgerProofs):
     """Published scores, objections and their audit trail in one SQLite file (or ``":memory:"`` for tests).
 
     ``clock`` gives the time of each step when the caller passes no ``at=`` (default: UTC now); times must be

@@ -4,9 +4,11 @@ and reverse (the replaced result published again). Each is one transaction that 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime
 from typing import Literal
 
+from ...errors import Location, NoticePeriodError
 from ...evaluate.evaluator import Evaluator
 from ...facts.bundle import SubjectFacts
 from ...facts.records import Objection
@@ -31,6 +33,7 @@ from .checks import (
     _score_text,
     _text,
 )
+from .notice_records import local_date
 from .queries import LedgerQueries
 from .records import ObjectionRecord, Publication, _iso
 
@@ -54,6 +57,7 @@ class LedgerDecisions(LedgerQueries):
         with self._write() as conn:
             pub = self._publication_in(conn, publication_id)
             self._check_open_period(conn, pub.key, "object to")
+            self._check_notice_period(conn, pub, when, where)
             if pub.status == "superseded":
                 current = self._current_in(conn, pub.key)
                 raise LedgerStateError(
@@ -75,6 +79,21 @@ class LedgerDecisions(LedgerQueries):
                          payload={"objection": json.loads(objection.model_dump_json())},
                          row=("objections", "objection_id = ?", (objection.objection_id,)))
         return self.objection(objection.objection_id)
+
+    def _check_notice_period(self, conn: sqlite3.Connection, pub: Publication, when: datetime,
+                             where: Location) -> None:
+        # Once the period's results are published for objections (公示), objections to them are heard only on the
+        # notice's days; before a notice, quarterly scores take objections as they always did.
+        notice = self._results_notice_in(conn, pub.key.period, pub.key.scope)
+        if notice is None:
+            return
+        day = local_date(when, notice.utc_offset_minutes)
+        if day > notice.closes_on:
+            raise NoticePeriodError(
+                f"an objection to {pub.key.ref} on {day} comes after the objection period of notice "
+                f"{notice.notice_id}, {notice.opens_on} to {notice.closes_on} (公示期 {notice.opens_on} 至 "
+                f"{notice.closes_on})", notice.opens_on, notice.closes_on, location=where,
+                hint="objections are accepted until the last day of the notice (公示期外不再受理)")
 
     def record_investigation(
         self,

@@ -18,6 +18,7 @@ from ...errors import (
     LedgerReadOnlyError,
     LedgerVerificationError,
     Location,
+    NoticePeriodError,
     Problem,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerLockedError",
     "LedgerReadOnlyError",
     "LedgerVerificationError",
+    "NoticePeriodError",
     "Problem",
     "storage_error",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ...errors import Location, NoticePeriodError
 from ...evaluate.evaluator import Evaluator
 from ...facts.bundle import SubjectFacts
 from ...periods import Period
@@ -26,6 +27,7 @@ from ..objections import (
     ReproductionError,
 )
 from .checks import _check_subject, _evaluator, _period_label, _Prepared, _prepared, _scopes_hint, _score_text, _text
+from .notice_records import local_date
 from .queries import LedgerQueries
 from .records import DEFAULT_SCOPE, Finalisation, Publication, PublicationCause, ScoreKey, _iso
 
@@ -96,6 +98,7 @@ class LedgerPublishing(LedgerQueries):
             if not manifest:
                 raise LedgerNotFoundError(f"nothing is published for {label} in scope '{scope}'", location=where,
                                           hint=_scopes_hint(conn, label))
+            self._check_results_notice(conn, label, scope, when, where)
             pending = self._open_objections_in(conn, label, scope)
             if pending:
                 listed = ", ".join(f"{oid} ({ref})" for oid, ref in pending[:10])
@@ -115,6 +118,27 @@ class LedgerPublishing(LedgerQueries):
             # The finalisation's checkpoint covers its own event: the closed period is anchored as it was closed.
             self._checkpoint_in(conn, at=when, reason=f"{label} ({scope}) finalised", key=self._signing_key)
         return Finalisation(label, scope, when, actor, manifest_hash, manifest)
+
+    def _check_results_notice(self, conn: sqlite3.Connection, label: str, scope: str, when: datetime,
+                              where: Location) -> None:
+        # Results published for objections (公示) are final only once the notice's period has ended and every
+        # objection to the notice is decided.
+        notice = self._results_notice_in(conn, label, scope)
+        if notice is None:
+            return
+        day = local_date(when, notice.utc_offset_minutes)
+        if day <= notice.closes_on:
+            raise NoticePeriodError(
+                f"{label} ({scope}) cannot be finalised on {day}: its results are in their objection period, "
+                f"{notice.opens_on} to {notice.closes_on} (公示期未满)", notice.opens_on, notice.closes_on,
+                location=where, hint="finalise after the last day of the notice")
+        pending = [r[0] for r in conn.execute(
+            "SELECT o.objection_id FROM notice_objections o WHERE o.notice_id = ? AND NOT EXISTS (SELECT 1 FROM "
+            "notice_decisions d WHERE d.objection_id = o.objection_id) ORDER BY o.rowid", (notice.notice_id,))]
+        if pending:
+            raise ObjectionsPendingError(f"{label} ({scope}) cannot be finalised: objection(s) to notice "
+                                         f"{notice.notice_id} open: {', '.join(pending[:10])}", pending,
+                                         location=where, hint="decide the objections to the notice first")
 
     def publish_annual(
         self,

@@ -3,6 +3,12 @@
 Schema version 2 added the ``checkpoints`` table, the digest of each row inside the event that wrote it, and the
 chain's start (the first event's ``prev_hash``) derived from the ``schema_version`` row, so that every row of every
 table is covered by the hash chain.
+
+Schema version 3 adds publication with an objection period (公示): the ``notices``, ``notice_objections``,
+``notice_decisions`` and ``notice_finalisations`` tables and the four event actions that write them. A version 2
+file is still opened, read, written (every step but a notice) and verified against the version 2 schema: SQLite
+cannot change the events table's CHECK of actions in place, and rebuilding it would rewrite the rows the chain
+covers, so the file keeps its version rather than being migrated (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -12,13 +18,19 @@ from functools import cache
 
 from ..objections import ObjectionAction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (2, 3)
+"""The schema versions this library opens: 2 (without notices) and 3."""
 
 PUBLISHING = ("published", "republished", ObjectionAction.UPHELD.value, ObjectionAction.REVERSED.value)
 """The actions that write a publication."""
-ACTIONS = (*PUBLISHING, *(a.value for a in ObjectionAction if a.value not in PUBLISHING), "period_finalised")
+ACTIONS_V2 = (*PUBLISHING, *(a.value for a in ObjectionAction if a.value not in PUBLISHING), "period_finalised")
+NOTICE_ACTIONS = ("notice_opened", "notice_objection_filed", "notice_objection_decided", "notice_finalised")
+ACTIONS = (*ACTIONS_V2, *NOTICE_ACTIONS)
 
-TABLES = ("schema_version", "publications", "objections", "finalisations", "events", "checkpoints")
+TABLES_V2 = ("schema_version", "publications", "objections", "finalisations", "events", "checkpoints")
+NOTICE_TABLES = ("notices", "notice_objections", "notice_decisions", "notice_finalisations")
+TABLES = (*TABLES_V2, *NOTICE_TABLES)
 KEYS = {
     "schema_version": "version",
     "publications": "publication_id",
@@ -26,9 +38,20 @@ KEYS = {
     "finalisations": "period, scope",
     "events": "seq",
     "checkpoints": "checkpoint_id",
+    "notices": "notice_id",
+    "notice_objections": "objection_id",
+    "notice_decisions": "objection_id",
+    "notice_finalisations": "notice_id",
 }
 
-SCHEMA = f"""
+
+def tables(version: int = SCHEMA_VERSION) -> tuple[str, ...]:
+    """The tables of a ledger of this schema version."""
+    return TABLES_V2 if version == 2 else TABLES
+
+
+def _schema(actions: tuple[str, ...]) -> str:
+    return f"""
 CREATE TABLE schema_version (
     version INTEGER PRIMARY KEY,
     applied_at TEXT NOT NULL,
@@ -82,7 +105,7 @@ CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ({", ".join(f"'{a}'" for a in ACTIONS)})),
+    action TEXT NOT NULL CHECK (action IN ({", ".join(f"'{a}'" for a in actions)})),
     what TEXT NOT NULL,
     period TEXT,
     scope TEXT,
@@ -126,12 +149,63 @@ CREATE VIEW objection_status AS
 """
 
 
-def append_only_triggers() -> str:
+SCHEMA = _schema(ACTIONS)
+SCHEMA_V2 = _schema(ACTIONS_V2)
+
+# 公示: a notice publishes a list (a period's results or the year's recommendations) for an objection period of
+# whole days, from opens_on to closes_on inclusive, as dates in the time zone of the opening (utc_offset_minutes).
+NOTICE_SCHEMA = """
+CREATE TABLE notices (
+    notice_id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('results', 'recommendations')),
+    period TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    title TEXT NOT NULL,
+    items_json TEXT NOT NULL,
+    items_hash TEXT NOT NULL CHECK (length(items_hash) = 64),
+    days INTEGER NOT NULL CHECK (days >= 1),
+    day_rule TEXT NOT NULL CHECK (day_rule IN ('calendar', 'working')),
+    utc_offset_minutes INTEGER NOT NULL,
+    opens_on TEXT NOT NULL,
+    closes_on TEXT NOT NULL CHECK (closes_on >= opens_on),
+    opened_at TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX notices_period ON notices (period, scope, kind);
+CREATE TABLE notice_objections (
+    objection_id TEXT PRIMARY KEY,
+    notice_id INTEGER NOT NULL REFERENCES notices(notice_id),
+    item_ref TEXT NOT NULL,
+    raised_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    filed_on TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX notice_objections_notice ON notice_objections (notice_id);
+CREATE TABLE notice_decisions (
+    objection_id TEXT PRIMARY KEY REFERENCES notice_objections(objection_id),
+    outcome TEXT NOT NULL CHECK (outcome IN ('upheld', 'rejected')),
+    note TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE TABLE notice_finalisations (
+    notice_id INTEGER PRIMARY KEY REFERENCES notices(notice_id),
+    standing_json TEXT NOT NULL,
+    standing_hash TEXT NOT NULL CHECK (length(standing_hash) = 64),
+    finalised_at TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+"""
+
+
+def append_only_triggers(version: int = SCHEMA_VERSION) -> str:
     # One set per table: UPDATE and DELETE always abort; an INSERT aborts when it would collide with an existing
     # row, because INSERT OR REPLACE resolves the collision by deleting the old row without firing delete
     # triggers (unless recursive_triggers is on, which another connection need not set).
     out = []
-    for table in TABLES:
+    for table in tables(version):
         key = KEYS[table].split(", ")
         same = " AND ".join(f"t.{k} = NEW.{k}" for k in key)
         out.append(f"""
@@ -152,17 +226,20 @@ BEGIN SELECT RAISE(ABORT, 'publication already superseded'); END;
     return "".join(out)
 
 
-def statements() -> list[str]:
-    """The statements that create an empty ledger, one by one (not executescript, which would COMMIT first)."""
-    return split_sql(SCHEMA + append_only_triggers())
+def statements(version: int = SCHEMA_VERSION) -> list[str]:
+    """The statements that create an empty ledger of a schema version, one by one (not executescript, which would
+    COMMIT first). New ledgers are always of :data:`SCHEMA_VERSION`; version 2 is kept to verify older files."""
+    if version == 2:
+        return split_sql(SCHEMA_V2 + append_only_triggers(2))
+    return split_sql(SCHEMA + NOTICE_SCHEMA + append_only_triggers(version))
 
 
 @cache
-def expected_objects() -> dict[tuple[str, str], str]:
-    """What ``sqlite_master`` of a ledger holds: (type, name) -> SQL, as SQLite stores it for this schema."""
+def expected_objects(version: int = SCHEMA_VERSION) -> dict[tuple[str, str], str]:
+    """What ``sqlite_master`` of a ledger holds: (type, name) -> SQL, as SQLite stores it for that schema version."""
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in statements():
+        for statement in statements(version):
             conn.execute(statement)
         return {(t, n): s or "" for t, n, s in conn.execute("SELECT type, name, sql FROM sqlite_master")}
     finally:

@@ -40,6 +40,7 @@ from ..objections import (
 from .checkpoints import Checkpoint, load_signing_key
 from .checks import _Prepared
 from .errors import read_only_refusal, storage_error
+from .notice_records import NOTICE_COLUMNS, Notice, notice_of
 from .records import (
     _EVENT_COLUMNS,
     _EVENT_SELECT,
@@ -57,13 +58,14 @@ from .records import (
     _utc_now,
     ledger_id_of,
 )
-from .schema import SCHEMA_VERSION, statements
+from .schema import READABLE_VERSIONS, SCHEMA_VERSION, statements
 
 
 class LedgerStore:
     """The connection, its transactions and the in-transaction reads and appends every ledger step shares."""
 
     ledger_id: str
+    schema_version: int
 
     def __init__(
         self,
@@ -176,17 +178,19 @@ class LedgerStore:
     def _check_version(self, conn: sqlite3.Connection) -> None:
         rows = conn.execute("SELECT version, applied_at, library FROM schema_version ORDER BY version").fetchall()
         version = rows[-1][0] if rows else None
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             newer = version is not None and version > SCHEMA_VERSION
             older = version is not None and version < SCHEMA_VERSION
             raise LedgerIntegrityError(
-                f"{self.path} has ledger schema version {version}, this library reads version {SCHEMA_VERSION}",
+                f"{self.path} has ledger schema version {version}, this library reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}",
                 location=self._where(),
                 hint="upgrade partyrules" if newer else
                 "a version 1 ledger (partyrules 0.1) does not chain every row; verify and read it with partyrules "
                 "0.1, and publish into a new ledger" if older else
                 "the file is damaged or from an unreleased version")
         self.ledger_id = ledger_id_of(*rows[-1])
+        self.schema_version: int = version
 
     def close(self) -> None:
         """Close the connection (the data is already committed)."""
@@ -377,6 +381,17 @@ class LedgerStore:
     def _finalised_in(self, conn: sqlite3.Connection, period: str, scope: str) -> bool:
         return conn.execute("SELECT 1 FROM finalisations WHERE period = ? AND scope = ?",
                             (period, scope)).fetchone() is not None
+
+    def _results_notice_in(self, conn: sqlite3.Connection, period: str, scope: str) -> Notice | None:
+        """The latest results notice of a period and scope, if the ledger has notices and one was opened."""
+        if self.schema_version < 3:
+            return None
+        row = conn.execute(f"SELECT {NOTICE_COLUMNS} FROM notices WHERE kind = 'results' AND period = ? AND "
+                           "scope = ? ORDER BY notice_id DESC LIMIT 1", (period, scope)).fetchone()
+        if row is None:
+            return None
+        final = conn.execute("SELECT 1 FROM notice_finalisations WHERE notice_id = ?", (row[0],)).fetchone()
+        return notice_of(row, final is not None)
 
     def _check_open_period(self, conn: sqlite3.Connection, key: ScoreKey, doing: str) -> None:
         if self._finalised_in(conn, key.period, key.scope):

@@ -14,7 +14,9 @@ What is checked, in this order (the first problem found names the first bad row)
    supersedes exactly the score's current one; a finalisation's manifest is the replayed current publications,
    with no objection open; nothing happens to a period after it is final;
 5. no row that no event wrote, and objections stored in the order they were filed (readers list them so);
-6. checkpoints, stored and given: of this ledger, not beyond its events, the Merkle root of the events they cover
+6. notices (公示, schema version 3, :mod:`.notice_verify`): each row against its event, objections within the
+   period, finalisations after it with no objection open and the items less those upheld against;
+7. checkpoints, stored and given: of this ledger, not beyond its events, the Merkle root of the events they cover
    and the chained hash of the last one, and signed with the trusted key when one is given; each finalisation has
    its checkpoint.
 """
@@ -32,8 +34,9 @@ from ...results import ScoreBreakdown
 from ..hashing import canonical_json, leaf_hash, merkle_root, row_digest, sha256_text
 from .checkpoints import Checkpoint
 from .errors import CheckpointError, Problem
+from .notice_verify import NoticeTables, notice_extras, replay_notice
 from .records import _EVENT_SELECT, AuditEvent, _event, _event_hash, _iso, ledger_id_of
-from .schema import PUBLISHING, SCHEMA_VERSION, expected_objects
+from .schema import NOTICE_ACTIONS, PUBLISHING, READABLE_VERSIONS, SCHEMA_VERSION, expected_objects
 
 __all__ = ["AuditReport", "audit_connection", "check_checkpoint"]
 
@@ -92,28 +95,42 @@ def audit_connection(conn: sqlite3.Connection, *, path: str, checkpoints: Sequen
                      public_key: Any = None) -> AuditReport:
     """Verify the ledger open on ``conn`` (inside one read transaction) and report; raises nothing for a bad file."""
     found = _Found()
-    if not _schema(conn, found):
+    version = _version(conn)
+    if not _schema(conn, found, version):
         return AuditReport(path, "", 0, "", "", {}, tuple(found.problems))
     rows = conn.execute("SELECT version, applied_at, library FROM schema_version ORDER BY version").fetchall()
-    if len(rows) != 1 or rows[0][0] != SCHEMA_VERSION:
+    if len(rows) != 1 or rows[0][0] not in READABLE_VERSIONS:
         found.add("schema_version", ",".join(str(r[0]) for r in rows) or "none",
-                  f"expected exactly one row, of version {SCHEMA_VERSION}")
+                  f"expected exactly one row, of version {' or '.join(map(str, READABLE_VERSIONS))}")
     ledger_id = ledger_id_of(*rows[-1]) if rows else "0" * 64
     events = _events(conn, ledger_id, found)
-    tables = _Tables(conn)
+    tables = _Tables(conn, notices=version >= 3)
     finals = _replay(events, tables, found)
     _extras(tables, found)
+    notice_extras(tables.notices, found)
     leaves = [leaf_hash(canonical_json(e.content()).encode("utf-8")) for e in events]
     results = _checkpoints(conn, ledger_id, events, leaves, finals, checkpoints, public_key, found)
     counts = {"events": len(events), "publications": len(tables.pubs), "objections": len(tables.objs),
               "finalisations": len(tables.fins), "checkpoints": len(results)}
+    if version >= 3:
+        counts["notices"] = tables.notices.count()
     head = events[-1].event_hash if events else ledger_id
     return AuditReport(path, ledger_id, len(events), merkle_root(leaves).hex(), head, counts,
                        tuple(found.problems), tuple(results))
 
 
-def _schema(conn: sqlite3.Connection, found: _Found) -> bool:
-    expected = expected_objects()
+def _version(conn: sqlite3.Connection) -> int:
+    """The schema to compare the file with: version 2 for a version 2 file, else this library's own (so that a
+    changed version row is reported against the schema the library writes)."""
+    try:
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    except sqlite3.Error:
+        return SCHEMA_VERSION
+    return 2 if row and row[0] == 2 else SCHEMA_VERSION
+
+
+def _schema(conn: sqlite3.Connection, found: _Found, version: int) -> bool:
+    expected = expected_objects(version)
     actual = {(t, n): s or "" for t, n, s in conn.execute("SELECT type, name, sql FROM sqlite_master")}
     readable = True
     for kind, name in sorted(expected.keys() | actual.keys()):
@@ -166,7 +183,8 @@ def _events(conn: sqlite3.Connection, ledger_id: str, found: _Found) -> list[Aud
 class _Tables:
     """Every row of the data tables, by key, as stored (the dicts are what row digests are computed over)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, notices: bool) -> None:
+        self.notices = NoticeTables(conn if notices else None)
         self.pubs = {r["publication_id"]: r for r in _rows(conn, "publications", "publication_id")}
         objs = _rows(conn, "objections", "rowid", with_rowid=True)
         for r in objs:  # the rowid orders objections for readers; it is checked, not part of the row's digest
@@ -202,6 +220,8 @@ def _replay(events: list[AuditEvent], t: _Tables, found: _Found) -> list[int]:
             _objection(e, key, current, t, found)
             status[str(e.objection_id)] = e.action
             objection_key[str(e.objection_id)] = (e.period, e.scope)
+        elif e.action in NOTICE_ACTIONS:
+            replay_notice(e, t.notices, found)
         elif e.action == "period_finalised":
             _finalisation(e, current, status, objection_key, t, found)
             final_seqs.append(e.seq)
