@@ -201,9 +201,11 @@ def _month_items(facts: MemberFacts, r: MemberMonthRecord, p: ReportingParams, r
     else:
         out.append(_item("community", target, r.community_activities,
                          _judge(target, r.community_activities, True)))
-    if r.spot_checked:
-        out.append(_item("spot_check", 1, int(bool(r.spot_check_passed)),
-                         "met" if r.spot_check_passed else "short"))
+    if r.spot_checked and r.spot_check_passed is not None:
+        out.append(_item("spot_check", 1, int(r.spot_check_passed), "met" if r.spot_check_passed else "short"))
+    elif r.spot_checked:  # checked, result not on file: IN.K08 counts only a failed check, and so does the cycle
+        out.append(_item("spot_check", None, None, "not_required",
+                         ("抽查结果未记录", "spot-checked, result not on file")))
     else:
         out.append(_item("spot_check", None, None, "not_required", ("本月未抽查", "not spot-checked this month")))
     return out
