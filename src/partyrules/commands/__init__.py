@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 # Each entry is a module of this package with a ``register(subparsers)`` function.
-MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif", "reporting", "grid")
+MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif", "reporting", "grid", "awards")
 
 
 def register_commands(sub: argparse._SubParsersAction[Any]) -> None:
