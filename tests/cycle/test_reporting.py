@@ -85,7 +85,9 @@ def test_a_spot_check_without_its_result_is_not_a_failed_one() -> None:
 
 @st.composite
 def in_service_quarter(draw: st.DrawFn) -> MemberFacts:
-    member = draw(members(category="in_service"))
+    # the drawn members rarely link enough households for IN.S14 to be met, so the count is drawn here
+    linked = tuple(f"H{i}" for i in range(draw(st.integers(0, 8))))
+    member = draw(members(category="in_service")).model_copy(update={"linked_household_ids": linked})
     months = ("2026-04", "2026-05", "2026-06")
     return MemberFacts(member, records=tuple(draw(member_records(mo)) for mo in months))
 
