@@ -16,6 +16,7 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+from .analyse.grid_chain import grid_chain
 from .cycle.annual import AnnualResult
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
@@ -24,6 +25,7 @@ from .ranking import Rank
 from .results import ScoreBreakdown
 from .rulesets.model import RuleSet
 from .synthetic import SubDistrict, generate_subdistrict
+from .synthetic.grid_chain import generate_grid_chain
 
 CATEGORIES = ("in_service", "retired", "new_citizen")
 
@@ -94,6 +96,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _rulesets_section(rulesets, zh)
     _grades_section(rulesets, year, zh)
     _warnings_section(rulesets, year, zh)
+    _grid_section(area, rulesets, lang, seed)
     _rankings_section(rulesets, year, zh)
     _uses_section(year, lang)
     _examples_section(area, rulesets, lang)
@@ -134,6 +137,25 @@ def _warnings_section(rulesets: dict[str, RuleSet], year: YearResult, zh: bool) 
     print("\n" + ("结构提示 (不影响得分)" if zh else "Structure warnings (never change the points)"))
     for (wid, text), n in sorted(warned.items()):
         print(f"  {wid:<5} {n:>5}  {text}")
+
+
+def _grid_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str, seed: int) -> None:
+    """Seed 004's grid chain (community committee, grid branch, building group) and grid size, per grid and
+    building, on the sub-district's grids with their chain (partyrules grid --demo lists every finding)."""
+    zh = lang == "zh"
+    chain = grid_chain(generate_grid_chain(area, seed=seed), rulesets["community"], period=str(area.year))
+    print("\n" + ("网格党建: 社区党委-网格党支部-楼栋党小组三级链条及网格规模" if zh else
+                  "Grid organisation: the community-grid branch-building group chain and grid size"))
+    print("  " + chain.summary(lang))
+    first = {f.check_id: f for f in reversed(chain.findings)}  # the first finding of each check, as its example
+    for cid, n in chain.counts().items():
+        if cid in first:
+            f = first[cid]
+            where = f.grid_id if f.building_id is None else f"{f.grid_id} / {f.building_id}"
+            print(f"  {cid:<5} {n:>5}  {f.zh if zh else f.en} ({'如' if zh else 'e.g.'} {where})")
+        else:
+            print(f"  {cid:<5} {n:>5}")
+    print("  " + ("全部提示: partyrules grid --demo" if zh else "Every finding: partyrules grid --demo --lang en"))
 
 
 def _rankings_section(rulesets: dict[str, RuleSet], year: YearResult, zh: bool) -> None:
