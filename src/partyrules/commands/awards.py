@@ -41,10 +41,13 @@ def _lists(args: argparse.Namespace) -> tuple[Any, ...]:
                 raise PartyRulesError(f"awards: --{option.replace('_', '-')} names no list {name!r}",
                                       hint="lists: " + ", ".join(by_id))
             try:
-                by_id[name] = dataclasses.replace(by_id[name], **{field: cast(value)})
+                number = cast(value)
             except ValueError:
                 raise PartyRulesError(f"awards: --{option.replace('_', '-')} {name}={value} is not a number",
                                       hint="e.g. --quota reserve_cadre=3 --top-share member_award=0.2") from None
+            spec = by_id[name]
+            by_id[name] = (dataclasses.replace(spec, quota=int(number)) if field == "quota" else
+                           dataclasses.replace(spec, top_share=float(number)))
     return tuple(by_id.values())
 
 

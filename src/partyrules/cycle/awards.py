@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import AwardsError
-from ..ranking import DEFAULT_SHARE
+from ..ranking import DEFAULT_SHARE, Rank
 from .ledger import DEFAULT_DAY_RULE, DEFAULT_NOTICE_DAYS, DEFAULT_SCOPE, Ledger, Notice
 
 if TYPE_CHECKING:
@@ -171,7 +171,8 @@ class Awards:
 
 def candidates_of(year: YearResult) -> list[Candidate]:
     """The candidates of a year run: each member's and branch's grade, veto, warning and place in its pool."""
-    ranks = {(r.kind, r.subject_id): r for r in (*year.member_ranks, *year.branch_ranks)}
+    ranks: dict[tuple[str, str], Rank] = {(r.kind, r.subject_id): r for r in (*year.member_ranks,
+                                                                             *year.branch_ranks)}
     warned = {("member", i) for i in year.member_warnings.ids} | {("branch", i) for i in year.branch_warnings.ids}
     community = {b.subject_id: b.group_id for b in year.branches}
     out = []
@@ -261,17 +262,18 @@ def _list_lines(spec: ListCriteria, people: list[Candidate]) -> list[AwardLine]:
     chosen: dict[str, tuple[int, bool, str, str]] = {}  # subject -> (place, within the quota, zh, en)
     for group, members in groups.items():
         members.sort(key=lambda c: (-c.score, c.subject_id))
-        for place, c in enumerate(members, start=1):
-            chosen[c.subject_id] = (place, *_quota_text(spec, group, members, place, c))
+        for n, c in enumerate(members, start=1):
+            chosen[c.subject_id] = (n, *_quota_text(spec, group, members, n, c))
     out = []
     for c in people:
         cs = checks[c.subject_id]
         met_zh, met_en = "; ".join(k.zh for k in cs), "; ".join(k.en for k in cs)
+        place: int | None = None
         if c.subject_id in chosen:
             place, ok, qzh, qen = chosen[c.subject_id]
             status: Status = "recommended" if ok else "not_recommended"
         else:
-            place, qzh, qen, status = None, "不符合推荐条件", "does not meet every criterion", "not_recommended"
+            qzh, qen, status = "不符合推荐条件", "does not meet every criterion", "not_recommended"
         head_zh = f"推荐({RECOMMENDATION_ONLY_ZH})" if status == "recommended" else "不推荐"
         head_en = f"recommended ({RECOMMENDATION_ONLY_EN})" if status == "recommended" else "not recommended"
         out.append(AwardLine(
