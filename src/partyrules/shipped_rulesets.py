@@ -14,6 +14,14 @@ SHIPPED = {
     "community": "community-six-star.yaml",
 }
 
+CATEGORY_RULESET = {
+    "in_service": "in_service",
+    "retired": "retired",
+    "new_citizen": "new_citizen",
+    "mobile": "in_service",  # 流动党员 are scored by the in-service index (seed 001: 针对在职党员、流动党员)
+}
+"""The shipped rule set (its key in SHIPPED) that scores each member category."""
+
 
 def shipped_ruleset_dir() -> Path:
     """The directory of the shipped rule sets (the installed ``partyrules/shipped`` or the checkout's rulesets/)."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 from .base import FactModel, IsoDate, MonthStr
 from .bundle import BranchFacts, CommunityFacts, MemberFacts, SubjectFacts, parse_subject_facts
 from .enums import (
+    CHECKLIST_TASK_TEXT,
     AppraisalLevel,
     BranchTier,
     BranchType,
     CardKind,
+    ChecklistTask,
     CommendationLevel,
     Grade,
     MeetingKind,
@@ -51,6 +53,7 @@ from .records import AnnualEvaluation, BranchMonthRecord, Incident, MemberMonthR
 from .schema import FACT_MODELS, fact_json_schemas
 
 __all__ = [
+    "CHECKLIST_TASK_TEXT",
     "COMMENDATION_KINDS",
     "FACT_MODELS",
     "AnnualEvaluation",
@@ -62,6 +65,7 @@ __all__ = [
     "BranchType",
     "CardKind",
     "ChecklistItem",
+    "ChecklistTask",
     "Commendation",
     "CommendationLevel",
     "Community",

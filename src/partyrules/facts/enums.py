@@ -11,11 +11,16 @@ from enum import StrEnum
 
 
 class MemberCategory(StrEnum):
-    """Category of a Party member (党员类别); mobile members default to ``in_service``."""
+    """Category of a Party member (党员类别).
+
+    Mobile members (流动党员) are their own category so that they can be counted and found, but the seed manages
+    them with in-service members ("针对在职党员、流动党员…“四卡一岗一制度”", 001), so the in-service index scores them.
+    """
 
     IN_SERVICE = "in_service"  # 在职党员
     RETIRED = "retired"  # 离退休党员
     NEW_CITIZEN = "new_citizen"  # 新市民党员 (resettled residents)
+    MOBILE = "mobile"  # 流动党员, scored by the in-service index
 
 
 class MemberStatus(StrEnum):
@@ -58,6 +63,26 @@ class PostCategory(StrEnum):
     SECURITY_PATROL = "security_patrol"
     POLICY_PROMOTION = "policy_promotion"
     EMPLOYMENT_GUIDANCE = "employment_guidance"
+
+
+class ChecklistTask(StrEnum):
+    """The three tasks seed 000 names for a resettlement-area branch's checklist (28项任务, three named).
+
+    "对带头拆迁安置、带头缴纳物业管理费、带头制止乱搭违建等28项任务划分责任区、作出明确承诺" (000). The other 25 are not
+    named, so an item need not carry a code; the code lets a rule find the named ones whatever the item's text.
+    """
+
+    LEAD_RESETTLEMENT = "lead_resettlement"  # 带头拆迁安置
+    LEAD_PROPERTY_FEE = "lead_property_fee"  # 带头缴纳物业管理费
+    LEAD_STOP_ILLEGAL_BUILDING = "lead_stop_illegal_building"  # 带头制止乱搭违建
+
+
+CHECKLIST_TASK_TEXT: dict[ChecklistTask, tuple[str, str]] = {
+    ChecklistTask.LEAD_RESETTLEMENT: ("带头拆迁安置", "Lead in resettlement"),
+    ChecklistTask.LEAD_PROPERTY_FEE: ("带头缴纳物业管理费", "Lead in paying the property management fee"),
+    ChecklistTask.LEAD_STOP_ILLEGAL_BUILDING: ("带头制止乱搭违建", "Lead in stopping illegal building"),
+}
+"""The named tasks in the seed's words (zh) and in English."""
 
 
 class CardKind(StrEnum):
@@ -153,10 +178,12 @@ class CommendationLevel(StrEnum):
 
 
 __all__ = [
+    "CHECKLIST_TASK_TEXT",
     "AppraisalLevel",
     "BranchTier",
     "BranchType",
     "CardKind",
+    "ChecklistTask",
     "CommendationLevel",
     "Grade",
     "MeetingKind",

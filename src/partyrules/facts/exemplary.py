@@ -132,13 +132,18 @@ BRANCH_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "incidents": ("none", ("every deduction and veto that reads incidents",)),
 }
 
+# Mobile members are scored by the in-service index (facts.enums.MemberCategory), so the model one does what a
+# model in-service member does: the same role, commendation, employer appraisal and community registration.
+_IN_SERVICE_LIKE = (MemberCategory.IN_SERVICE, MemberCategory.MOBILE)
 _ROLES = {
     MemberCategory.IN_SERVICE: ("policy_promoter",),
+    MemberCategory.MOBILE: ("policy_promoter",),
     MemberCategory.RETIRED: ("building_head",),
     MemberCategory.NEW_CITIZEN: ("building_head", "employed", "mediator"),
 }
 _COMMENDATION = {
     MemberCategory.IN_SERVICE: "commendation",
+    MemberCategory.MOBILE: "commendation",
     MemberCategory.RETIRED: "good_deed",
     MemberCategory.NEW_CITIZEN: "stopped_illegal_building",
 }
@@ -194,8 +199,8 @@ def exemplary_member(category: MemberCategory | str, year: int, *, health_limite
         "status": "formal", "joined_on": "2000-07-01", "birth_year": 1950 if cat is MemberCategory.RETIRED else 1980,
         "is_organ_staff": organ_staff, "health_limited": health_limited,
         "paired_helper_id": "EX-HELPER" if health_limited else None,
-        "employer_unit": "示范单位" if cat is MemberCategory.IN_SERVICE else None,
-        "registered_with_community_on": f"{year - 1}-03-01" if cat is MemberCategory.IN_SERVICE else None,
+        "employer_unit": "示范单位" if cat in _IN_SERVICE_LIKE else None,
+        "registered_with_community_on": f"{year - 1}-03-01" if cat in _IN_SERVICE_LIKE else None,
         "grid_id": "EX-GRID", "linked_household_ids": [f"EX-H{i}" for i in range(1, 6)],
         "claimed_posts": [{"post_id": "EX-POST", "category": "policy_promotion", "claimed_on": f"{year - 1}-03-01",
                            "active": True}],
@@ -226,7 +231,7 @@ def exemplary_member(category: MemberCategory | str, year: int, *, health_limite
     annual: dict[str, Any] = {
         "subject_kind": "member", "subject_id": mid, "year": year, "evaluator_org_id": "EX-B",
         "evaluation_score": 100.0, "vote_counts": {"excellent": 25}, "daily_observation_score": 100.0,
-        "employer_appraisal": "excellent" if cat is MemberCategory.IN_SERVICE else None,
+        "employer_appraisal": "excellent" if cat in _IN_SERVICE_LIKE else None,
         "satisfaction_rate": 1.0 if cat is MemberCategory.RETIRED else None,
     }
     commendation = {"commendation_id": f"{mid}-CM", "subject_kind": "member", "subject_id": mid,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import Count, FactModel, Id, IsoDate, Share, Slug, Text, UniqueTuple, Year
 from .enums import (
     BranchType,
     CardKind,
+    ChecklistTask,
     CommendationLevel,
     MeetingKind,
     MemberCategory,
@@ -107,6 +108,50 @@ class ChecklistItem(FactModel):
     responsible_id: Id = Field(description="Member (or body) answerable for the item.")
     done_on: IsoDate | None = None
     accepted: StrictBool = Field(description="The item was checked and accepted as done (验收).")
+    # 照单验收 (000): who checked the item against the list and when. Optional, so that a checklist kept without
+    # them reads as before; when given they must be consistent (below).
+    accepted_by: Id | None = Field(
+        default=None, description="Who checked and accepted the item (验收人); never the responsible person."
+    )
+    accepted_on: IsoDate | None = Field(
+        default=None, description="Date of acceptance (验收日期); not before the item was done."
+    )
+    serves_item_id: Id | None = Field(
+        default=None,
+        description="A member's item: the branch checklist item (责任区) it carries out for the branch.",
+    )
+    task: ChecklistTask | None = Field(
+        default=None,
+        description="One of the three tasks seed 000 names (带头拆迁安置, 带头缴纳物业管理费, 带头制止乱搭违建).",
+    )
+
+    @model_validator(mode="after")
+    def _acceptance_consistent(self) -> ChecklistItem:
+        # Acceptance is a check by someone else of work already done: the responsible person cannot accept
+        # their own item, and an item cannot be accepted before it was done (or while it is not done).
+        ident = self.item_id
+        if self.accepted_by is not None and self.accepted_by == self.responsible_id:
+            raise PydanticCustomError(
+                "acceptor_is_responsible",
+                "checklist item '{item}': accepted_by '{who}' is the responsible person; "
+                "another person must accept it / 验收人不能是责任人",
+                {"item": ident, "who": self.accepted_by},
+            )
+        if (self.accepted_by is not None or self.accepted_on is not None) and not self.accepted:
+            raise PydanticCustomError(
+                "acceptance_without_accepted",
+                "checklist item '{item}': accepted_by or accepted_on is given but accepted is false"
+                " / 未验收却填了验收人或日期",
+                {"item": ident},
+            )
+        if self.accepted_on is not None and (self.done_on is None or self.accepted_on < self.done_on):
+            done = "never done" if self.done_on is None else f"done on {self.done_on.isoformat()}"
+            raise PydanticCustomError(
+                "accepted_before_done",
+                "checklist item '{item}': accepted_on {accepted} is before completion ({done}) / 验收早于完成",
+                {"item": ident, "accepted": self.accepted_on.isoformat(), "done": done},
+            )
+        return self
 
 
 COMMENDATION_KINDS: tuple[str, ...] = (

@@ -299,6 +299,14 @@ class AnnualEvaluation(FactModel):
     )
     org_life_meeting_held: StrictBool | None = None
     democratic_review_held: StrictBool | None = None
+    # 设岗定责 at the year's end (001: "将岗位指责履行的情况,在“党员社区活动卡”上登记,年底汇总,定期进行考核评比"):
+    # optional, members only; None means no year-end post appraisal is on file, which is not a failing.
+    post_summary_done: StrictBool | None = Field(
+        default=None, description="Members: the year's post duties were summed up from the activity card (年底汇总)."
+    )
+    post_appraisal: AppraisalLevel | None = Field(
+        default=None, description="Members: the year-end appraisal of the claimed posts (岗位考核评比)."
+    )
 
     @field_validator("subject_kind")
     @classmethod
@@ -325,6 +333,17 @@ class AnnualEvaluation(FactModel):
         if value is not None and info.data.get("subject_kind") is SubjectKind.MEMBER:
             raise PydanticCustomError(
                 "secretary_review_for_member", "secretary_review applies to branches only, not members", {}
+            )
+        return value
+
+    @field_validator("post_summary_done", "post_appraisal")
+    @classmethod
+    def _posts_for_members(cls, value: object, info: ValidationInfo) -> object:
+        if value is not None and info.data.get("subject_kind") is SubjectKind.BRANCH:
+            raise PydanticCustomError(
+                "post_appraisal_for_branch",
+                "{field} applies to members only, not branches (设岗定责年底评议只对党员)",
+                {"field": info.field_name},
             )
         return value
 

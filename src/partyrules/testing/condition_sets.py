@@ -113,7 +113,7 @@ SUBJECT_VALUES: Values = (
     ("is_organ_staff", "bool", False, (True, False)),
     ("health_limited", "bool", False, (True, False)),
     ("birth_year", "num", False, (1930, 1960, 1975, 1975.5, 2005)),
-    ("category", "enum", False, ("in_service", "retired", "new_citizen")),
+    ("category", "enum", False, ("in_service", "retired", "new_citizen", "mobile")),
     ("status", "enum", False, ("formal", "probationary")),
     ("employer_unit", "str", True, ("District Office", "Water Works", "Nowhere")),
     ("grid_id", "str", True, ("GR1", "GR9")),

@@ -21,7 +21,7 @@ from annotated_types import Ge, Le, MinLen
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from ..facts import BranchMonthRecord, Commendation, Incident
+from ..facts import BranchMonthRecord, ChecklistItem, Commendation, Incident
 from ..facts.records import AT_MOST
 from ..periods import Period
 from .edges import Edges
@@ -160,7 +160,7 @@ def renumber(model: type[BaseModel], items: list[BaseModel]) -> tuple[BaseModel,
 
 # A field whose valid values depend on another: when the rule set reads the first, the second must vary too.
 _PARTNERS = {"spot_check_passed": "spot_checked", "committee_size": "has_committee",
-             "member_count": "formal_member_count", **AT_MOST}
+             "member_count": "formal_member_count", "accepted_on": "done_on", **AT_MOST}
 
 
 def with_partners(edges: Edges) -> Edges:
@@ -214,7 +214,20 @@ def _repair(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
         data["committee_size"] = 0
     if "member_count" in data and "formal_member_count" in data:
         data["member_count"] = max(data["member_count"], data["formal_member_count"])
+    if model is ChecklistItem:
+        _repair_acceptance(data)
     return data
+
+
+def _repair_acceptance(data: dict[str, Any]) -> None:
+    # 照单验收: someone other than the responsible person accepts an item that is accepted, not before it was done
+    if not data.get("accepted"):
+        data["accepted_by"] = data["accepted_on"] = None
+    if data.get("accepted_by") is not None and data["accepted_by"] == data.get("responsible_id"):
+        data["accepted_by"] = None
+    accepted_on, done_on = data.get("accepted_on"), data.get("done_on")
+    if accepted_on is not None and (done_on is None or accepted_on < done_on):
+        data["accepted_on"] = done_on
 
 
 @st.composite

@@ -13,7 +13,8 @@ from ...rulesets.model import RuleSet
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in MemberCategory)
 SUBJECT_LABEL: dict[str, tuple[str, str]] = {
     "in_service": ("在职党员", "in-service members"), "retired": ("离退休党员", "retired members"),
-    "new_citizen": ("新市民党员", "new-citizen members"), "branch": ("党支部", "branches"),
+    "new_citizen": ("新市民党员", "new-citizen members"), "mobile": ("流动党员", "mobile members"),
+    "branch": ("党支部", "branches"),
 }
 QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
 _EPS = 1e-6

@@ -112,17 +112,17 @@ def _category_of(rs: RuleSet, year: int) -> str:
 def _resolve(rulesets: Mapping[str, RuleSet] | Sequence[RuleSet] | None, branches: bool,
              year: int) -> dict[str, RuleSet]:
     from ...rulesets.loader import load_ruleset
-    from ...shipped_rulesets import shipped_ruleset_path
+    from ...shipped_rulesets import CATEGORY_RULESET, shipped_ruleset_path
 
     if rulesets is None:
         keys = [*CATEGORIES, *(("branch",) if branches else ())]
-        return {k: load_ruleset(shipped_ruleset_path(k)) for k in keys}
+        return {k: load_ruleset(shipped_ruleset_path(CATEGORY_RULESET.get(k, k))) for k in keys}
     if isinstance(rulesets, Mapping):
         bad = [k for k in rulesets if k not in (*CATEGORIES, "branch")]
         if bad:
             raise PartyRulesError(f"unknown index key(s) {', '.join(map(repr, bad))}",
-                                  hint="key member indices by category (in_service, retired, new_citizen) and the "
-                                       "branch index by 'branch'")
+                                  hint="key member indices by category (in_service, retired, new_citizen, "
+                                       "mobile) and the branch index by 'branch'")
         return dict(rulesets)
     out: dict[str, RuleSet] = {}
     for rs in rulesets:
