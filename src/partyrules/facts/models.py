@@ -7,9 +7,17 @@ are stored sorted by id, so that two inputs listing the same items in another or
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .base import Count, FactModel, Id, IsoDate, Share, Slug, Text, UniqueTuple, Year
@@ -398,3 +406,12 @@ class Grid(FactModel):
     @classmethod
     def _buildings_unique(cls, value: tuple[Building, ...]) -> tuple[Building, ...]:
         return _unique_by_id(value, lambda b: b.building_id, "building_id")
+
+    @model_serializer(mode="wrap")
+    def _without_unrecorded_buildings(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A grid that records no buildings is written as before the field existed, so existing data, its JSON
+        # and the pinned hashes of generated data are unchanged; reading it back gives the same empty default.
+        data: dict[str, Any] = handler(self)
+        if not self.buildings:
+            data.pop("buildings", None)
+        return data
