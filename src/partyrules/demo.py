@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .analyse.grid_chain import grid_chain
 from .cycle.annual import AnnualResult
@@ -100,7 +101,9 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _rankings_section(rulesets, year, zh)
     _uses_section(year, lang)
     _examples_section(area, rulesets, lang)
+    _reporting_section(area, rulesets, lang)
     _fairness(area, year, lang)
+    _duties_section(area, rulesets, lang, seed)
     return 0 if not year.failures else 10
 
 
@@ -214,6 +217,22 @@ def _examples_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str
         print(branch.to_text(lang))
 
 
+def _reporting_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
+    """One month of the in-service members' cycle (一月一计划、一考核、一通报, seed 002): a table of a few members,
+    then the plan, assessment and notice of two of them."""
+    from .cycle.reporting import reporting_cycle
+    from .cycle.reporting_text import cycle_table, member_month_text
+
+    zh = lang == "zh"
+    cycle = reporting_cycle(area.members_in("in_service")[:8], f"{area.year}-03", rulesets["in_service"])
+    print("\n" + (f"在职党员月度周期 {cycle.month} (一月一计划、一考核、一通报; partyrules reporting)" if zh else
+                  f"The in-service members' monthly cycle, {cycle.month} (plan, assessment, notice; "
+                  "partyrules reporting)"))
+    print(cycle_table(cycle.members, lang), end="")
+    for mm in cycle.members[:2]:
+        print("\n" + member_month_text(mm, lang))
+
+
 def _fairness(area: SubDistrict, year: YearResult, lang: str, shown: int = 6) -> None:
     """A short section of the fairness findings: structure (the rules) first, then conduct (the members)."""
     from .analyse.fairness import fairness
@@ -231,6 +250,64 @@ def _fairness(area: SubDistrict, year: YearResult, lang: str, shown: int = 6) ->
         if len(found) > shown:
             print(f"    … {len(found) - shown} " + ("条, 见 partyrules fairness --demo" if zh else
                                                    "more: partyrules fairness --demo"))
+
+
+def _duties_counts(area: SubDistrict, rulesets: dict[str, RuleSet]) -> dict[str, Any]:
+    """What the duties section tells, counted on ``area`` (with the optional facts of synthetic.duties)."""
+    whole = str(area.year)
+    items = [i for b in area.branches for i in b.branch.checklist]
+    items += [i for m in area.members for i in m.member.checklist]
+    dated = [(i.accepted_on, i.due) for i in items if i.accepted_on is not None and i.due is not None]
+    resettlement = [b for b in area.branches if b.branch.branch_type == "resettlement_area"]
+    branch, in_service = Evaluator(rulesets["branch"]), Evaluator(rulesets["in_service"])
+    mobile = [in_service.evaluate(m, whole).total for m in area.members_in("mobile")]
+    posts = [m.annual.post_appraisal for m in area.members if m.annual is not None and m.annual.post_appraisal]
+    appraised = [m for m in area.members_in("in_service") + area.members_in("mobile")
+                 if m.annual is not None and m.annual.post_appraisal is not None]
+    return {
+        "accepted": len(dated),
+        "late": sum(1 for done, due in dated if (done.year, (done.month - 1) // 3) > (due.year, (due.month - 1) // 3)),
+        "linked": sum(1 for m in area.members for i in m.member.checklist if i.serves_item_id is not None),
+        "resettlement": len(resettlement),
+        "sc10": sum(1 for b in resettlement if any(w.id == "SC10" for w in branch.evaluate(b, whole).warnings)),
+        "mobile": len(mobile), "mobile_avg": sum(mobile) / len(mobile) if mobile else 0.0,
+        "posts": len(posts), "levels": ", ".join(f"{k} {Counter(map(str, posts))[k]}" for k in
+                                                 ("excellent", "competent", "basically_competent", "incompetent")),
+        # the engine scores one member in milliseconds: the first 200 appraised are enough to show the check
+        "sc9": sum(1 for m in appraised[:200] if any(w.id == "SC9" for w in in_service.evaluate(m, whole).warnings)),
+        "examined": min(len(appraised), 200),
+    }
+
+
+def _duties_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str, seed: int) -> None:
+    """Checklist acceptance and 责任区, mobile members and the year-end post appraisal, on the sub-district with
+    those optional facts added (synthetic.duties): the year above is scored without them and is unchanged."""
+    from .synthetic.duties import add_duties
+
+    zh = lang == "zh"
+    n = _duties_counts(add_duties(area, seed=seed), rulesets)
+    lines = (
+        ("对照检查清单照单验收、流动党员、设岗定责年底评议 (补充生成的可选事实, 上文各表不含)",
+         "Checklist acceptance, mobile members, year-end post appraisal (optional facts added; not in the tables "
+         "above)"),
+        ("  照单验收: {accepted} 项已验收事项记有验收人(均非责任人)和日期; {late} 项验收晚于到期季度, "
+         "在该季度不算完成",
+         "  Acceptance: {accepted} accepted items name their acceptor (never the responsible person) and date; "
+         "{late} were accepted after their quarter, so they are not done in that quarter"),
+        ("  责任区: {linked} 项党员清单事项对应支部清单事项; {resettlement} 个农民集中安置区党支部中 {sc10} 个"
+         "缺少点名任务之一 (SC10)",
+         "  Areas of responsibility: {linked} member items serve a branch item; of {resettlement} resettlement-area "
+         "branches, {sc10} lack one of the three named tasks (SC10)"),
+        ("  流动党员: {mobile} 名, 按在职党员先进指数评分, 全年平均 {mobile_avg:.1f} 分",
+         "  Mobile members: {mobile}, scored by the in-service index, year average {mobile_avg:.1f}"),
+        ("  设岗定责年底评议: {posts} 名认岗党员 ({levels}); 前 {examined} 名在职或流动党员中 {sc9} 名需跟进 "
+         "(SC9, 不影响得分)",
+         "  Year-end post appraisal: {posts} members holding posts ({levels}); of the first {examined} in-service or "
+         "mobile members appraised, {sc9} to follow up (SC9, no points)"),
+    )
+    print()
+    for z, e in lines:
+        print((z if zh else e).format(**n))
 
 
 def _pick_example(scored: list[ScoreBreakdown]) -> ScoreBreakdown | None:
