@@ -65,7 +65,11 @@ def replay_notice(e: AuditEvent, t: NoticeTables, found: _Adds) -> None:
         found.add(table, key, f"actor or time not as event {where} recorded")
     notice = t.rows["notices"].get(row.get("notice_id") if table != "notice_decisions" else
                                    t.open.get(str(key)))
-    problem = _rule(e, table, row, notice, t)
+    try:
+        problem = _rule(e, table, row, notice, t)
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
+        # an edited cell (a zone offset of days, a date that is no date) is a finding, never a crash of verify
+        problem = f"cannot be read ({type(exc).__name__})"
     if problem:
         found.add(table, key, f"{problem}; event {where}")
 
@@ -80,8 +84,10 @@ def _rule(e: AuditEvent, table: str, row: dict[str, Any], notice: dict[str, Any]
     if nid in t.final:
         return f"a step on notice {nid} after it was finalised"
     day = local_date(e.at, notice["utc_offset_minutes"])
+    refs = _refs(notice)
+    if refs is None:
+        return f"notice {nid}'s items cannot be read"
     if table == "notice_objections":
-        refs = {i.get("ref") for i in json.loads(notice["items_json"])}
         t.open[row["objection_id"]] = nid
         if row["filed_on"] != day.isoformat():
             return "filed_on is not the date of its event"
@@ -94,7 +100,15 @@ def _rule(e: AuditEvent, table: str, row: dict[str, Any], notice: dict[str, Any]
             item = t.rows["notice_objections"].get(row["objection_id"], {}).get("item_ref")
             t.upheld.setdefault(nid, set()).add(str(item))
         return None
-    return _finalised(day, row, notice, t)
+    return _finalised(day, row, notice, refs, t)
+
+
+def _refs(notice: dict[str, Any]) -> list[Any] | None:
+    # a verifier reads an edited row without crashing: what cannot be read is a finding
+    try:
+        return [i.get("ref") for i in json.loads(notice["items_json"])]
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _opened(e: AuditEvent, row: dict[str, Any]) -> str | None:
@@ -102,7 +116,7 @@ def _opened(e: AuditEvent, row: dict[str, Any]) -> str | None:
         items = json.loads(row["items_json"])
         opened = local_date(datetime.fromisoformat(row["opened_at"]), row["utc_offset_minutes"])
         window = notice_window(opened, row["days"], row["day_rule"])
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
         return f"cannot be read ({type(exc).__name__})"
     if canonical_json(items) != row["items_json"] or sha256_text(row["items_json"]) != row["items_hash"]:
         return "items do not match their hash"
@@ -115,7 +129,8 @@ def _opened(e: AuditEvent, row: dict[str, Any]) -> str | None:
     return None
 
 
-def _finalised(day: date, row: dict[str, Any], notice: dict[str, Any], t: NoticeTables) -> str | None:
+def _finalised(day: date, row: dict[str, Any], notice: dict[str, Any], refs: list[Any],
+               t: NoticeTables) -> str | None:
     nid = notice["notice_id"]
     t.final.add(nid)
     if day.isoformat() <= notice["closes_on"]:
@@ -123,7 +138,6 @@ def _finalised(day: date, row: dict[str, Any], notice: dict[str, Any], t: Notice
     pending = sorted(o for o, n in t.open.items() if n == nid)
     if pending:
         return f"finalised with objections open ({', '.join(pending)})"
-    refs = [i.get("ref") for i in json.loads(notice["items_json"])]
     withdrawn = sorted(t.upheld.get(nid, set()))
     expected = canonical_json({"standing": [r for r in refs if r not in withdrawn], "withdrawn": withdrawn})
     if row["standing_json"] != expected or row["standing_hash"] != sha256_text(expected):
