@@ -100,11 +100,41 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _grid_section(area, rulesets, lang, seed)
     _rankings_section(rulesets, year, zh)
     _uses_section(year, lang)
+    _awards_section(year, lang)
     _examples_section(area, rulesets, lang)
     _reporting_section(area, rulesets, lang)
     _fairness(area, year, lang)
     _duties_section(area, rulesets, lang, seed)
     return 0 if not year.failures else 10
+
+
+def _awards_section(year: YearResult, lang: str) -> None:
+    """Award and cadre recommendations from the year (D1), never decisions, and their 公示 in a ledger."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from .commands.awards import awards_text
+    from .cycle.awards import publish_recommendations, recommend
+    from .cycle.ledger import Ledger, NoticePeriodError
+
+    awards = recommend(year, include_not_recommended=False)
+    print()
+    for line in awards_text(awards, lang, 2):
+        print(line)
+    beijing = timezone(timedelta(hours=8))
+    opened = datetime(year.year + 1, 1, 5, 9, 0, tzinfo=beijing)  # a fixed time, so the demo prints the same daily
+    with Ledger(":memory:") as ledger:
+        notice = publish_recommendations(awards, ledger, actor="subdistrict", at=opened)
+        late = datetime.combine(notice.closes_on + timedelta(days=1), time(9), tzinfo=beijing)
+        try:
+            ledger.file_notice_objection(notice.notice_id, notice.refs[0], objection_id="late", raised_by="resident",
+                                         reason="demo", actor="resident", at=late)
+        except NoticePeriodError:
+            refused = late.date()
+        else:
+            raise AssertionError("the ledger accepted an objection after the objection period")
+    print(("  公示 {n} 项, {p}; {d} 提出的异议已超出公示期, 台账不予受理" if lang == "zh" else
+           "  Published for objections: {n} items, {p}; an objection on {d} is after the period and the ledger "
+           "refuses it").format(n=len(notice.items), p=notice.period_text(lang), d=refused))
 
 
 def _rulesets_section(rulesets: dict[str, RuleSet], zh: bool) -> None:

@@ -241,9 +241,12 @@ def _checks(spec: ListCriteria, c: Candidate) -> tuple[Check, ...]:
     ]
     if spec.categories is not None:
         ok = c.category in spec.categories
-        out.append(Check("category", ok, f"类别{c.category}" + ("" if ok else "(不在推荐范围)"),
+        out.append(Check("category", ok, _CATEGORY_ZH.get(c.category, c.category) + ("" if ok else "(不在推荐范围)"),
                          f"category {c.category}" + ("" if ok else f" (not one of {', '.join(spec.categories)})")))
     return tuple(out)
+
+
+_CATEGORY_ZH = {"in_service": "在职党员", "retired": "离退休党员", "new_citizen": "新市民党员"}
 
 
 def _group(spec: ListCriteria, c: Candidate) -> str:
