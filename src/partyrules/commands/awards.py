@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from datetime import datetime
 from typing import Any
@@ -68,6 +69,15 @@ def cmd_awards(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     bad = 0
     population: dict[str, list[Any]] = {"member": [], "branch": [], "community": []}
+    if args.demo:
+        from ..synthetic import generate_subdistrict
+
+        area = generate_subdistrict(seed=args.seed)
+        population = {"member": list(area.members), "branch": list(area.branches),
+                      "community": list(area.communities)}
+    elif not args.population:
+        print(error_line("awards", "give population files or --demo (请给出人员数据文件或 --demo)"), file=sys.stderr)
+        return 2
     for path in args.population:
         for row in read_facts(path):
             if row.facts is None:
@@ -91,7 +101,8 @@ def _run(args: argparse.Namespace, rulesets: list[Any], lists: tuple[Any, ...], 
 
     year = run_year(population["member"], population["branch"], population["community"], year=args.year,
                     rulesets=rulesets, params=_ruleset_params(args.param),
-                    options=YearOptions(warning_share=args.warning_share))
+                    options=YearOptions(warning_share=args.warning_share),
+                    workers=os.cpu_count() if args.demo else None)
     for f in year.failures:
         bad += 1
         print(error_line("awards", f"{f.subject_id or 'row'}: {f.error}"), file=sys.stderr)
@@ -141,7 +152,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                        "(评先评优) and cadres (推荐干部、后备干部) by stated criteria and quotas, each explained in "
                        "Chinese and English. With --ledger, the recommendations are published for objections for "
                        "--days days from --at; the ledger accepts objections only within that period.")
-    a.add_argument("population", nargs="+", help="JSON or JSON-lines files of member, branch and community facts")
+    a.add_argument("population", nargs="*", help="JSON or JSON-lines files of member, branch and community facts")
+    a.add_argument("--demo", action="store_true", help="the generated demo sub-district (partyrules demo)")
+    a.add_argument("--seed", type=int, default=2026, help="the demo sub-district's seed (default 2026, as the demo)")
     a.add_argument("--year", type=int, required=True, help="the assessment year, e.g. 2026")
     a.add_argument("--ruleset", action="append", type=ruleset_arg, metavar="RULESET",
                    help="a rule-set file or shipped name (repeatable; default: the shipped ones)")
