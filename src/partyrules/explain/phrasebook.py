@@ -113,6 +113,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "size": ("人数", "size"),
     "households": ("户数", "households"),
     "grid_worker_ids": ("网格员", "grid workers"),
+    "branch_id": ("党支部", "Party branch"),  # of a grid: its grid branch (SC3B)
 }
 
 # meetings_required.X / meetings_attended.X / meetings_held.X: the meeting and what is counted of it
