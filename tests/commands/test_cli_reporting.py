@@ -97,3 +97,13 @@ def test_a_bad_row_is_named_and_the_others_reported(facts_file: Path, tmp_path: 
     assert main(["reporting", str(broken), "--month", "2026-03", "--format", "csv"]) == 10
     captured = capsys.readouterr()
     assert "row 4" in captured.err and captured.out.count("\n") == 3
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_demo_sub_district_as_docs_cycle_shows_it(capsys: pytest.CaptureFixture[str], lang: str) -> None:
+    assert main(["reporting", "--demo", "--month", "2026-03", "--member", "M000011", "--format", "text",
+                 "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    # the record of 2026-03 as generated: two of three 三会一课 meetings, so that item is short
+    assert ("参加“三会一课”(次): 2/3 未达到" if lang == "zh" else "三会一课 meetings attended: 2/3 short") in out
+    assert ("通报 致区税务局党组织" if lang == "zh" else "Notice to the Party organisation of 区税务局") in out

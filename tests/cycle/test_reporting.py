@@ -35,7 +35,7 @@ def _deducted(b: ScoreBreakdown, rule_id: str) -> bool:
     """The deduction counted occurrences (a deduction that counts none has no line); its points may still be 0
     where the dimension's floor stops it, which is the index's arithmetic, not its reading of the record."""
     line = next((ln for ln in b.lines if ln.rule_id == rule_id), None)
-    return line is not None and line.status == "applied"
+    return line is not None and line.status in ("applied", "capped", "floored")
 
 
 def _index(facts: MemberFacts, period: str) -> ScoreBreakdown:

@@ -89,7 +89,8 @@ def notice_text(mm: MemberMonth, lang: str = "zh") -> str:
             f"service at the residence community in {mm.month}")
     reg = ((f"已于 {mm.registered_on} 到社区报到" if zh else f"registered with the community on {mm.registered_on}")
            if mm.registered_on else ("尚未到居住地社区报到" if zh else "not registered with the residence community"))
-    lines = [head, f"    {reg}."]
+    stop = "。" if zh else "."
+    lines = [head, f"    {reg}{stop}"]
     if not mm.has_record:
         lines.append("    " + ("本月社区未收到该党员的月记实, 无法通报完成情况。" if zh else
                               "The community holds no monthly record of the member for this month, so there is "
@@ -99,7 +100,7 @@ def notice_text(mm: MemberMonth, lang: str = "zh") -> str:
                           ("in_progress", ("进行中", "In progress"))):
         chosen = [i for i in mm.items if i.status == status]
         if chosen:
-            lines.append(f"    {_w(zh, title)}: " + "; ".join(_told(i, zh) for i in chosen) + ".")
+            lines.append(f"    {_w(zh, title)}: " + "; ".join(_told(i, zh) for i in chosen) + stop)
     lines.append("    " + ("请单位党组织结合本人表现, 反馈意见至社区党组织(双向反馈)。" if zh else
                           "The employer's Party organisation is asked to send its view back to the community's "
                           "Party organisation (two-way feedback)."))
