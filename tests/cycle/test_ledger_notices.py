@@ -224,6 +224,10 @@ TAMPERS = {
     "an item added to a notice": (
         "UPDATE notices SET items_json = replace(items_json, 'M3', 'M4') WHERE notice_id = 1", "notices 1"),
     "the notice's opening event removed": ("DELETE FROM events WHERE seq = 1", "events"),
+    # verify once failed with a JSONDecodeError on this edit instead of reporting it
+    "a notice's items made unreadable": ("UPDATE notices SET items_json = items_json || 'x' WHERE notice_id = 1",
+                                         "notices 1"),
+    "a zone offset of days": ("UPDATE notices SET utc_offset_minutes = 100000 WHERE notice_id = 1", "notices 1"),
 }
 
 
