@@ -95,7 +95,7 @@ def test_a_notice_is_finalised_only_after_its_period_and_with_every_objection_de
             ledger.file_notice_objection(n, "member_award/M2", objection_id="N9", raised_by="M7", reason="r",
                                          actor="M7", at=bj(11))
     with Ledger(path, read_only=True) as again:  # what was written is on the file
-        assert again.verify().events == 6 and again.notice(n).finalised
+        assert again.verify().events == 6 and again.verify().notices == 1 and again.notice(n).finalised
 
 
 def test_results_in_their_period_take_objections_until_its_end_and_finalise_only_after_it(tmp_path: Path):

@@ -113,7 +113,8 @@ class LedgerProofs(LedgerQueries):
                 location=self._where(f"{problems[0].table}/{problems[0].key}"),
                 hint="restore the file from a backup; the ledger's own writes never do this (账本被改动：请从备份恢复)")
         c = report.counts
-        return VerifyReport(c["events"], c["publications"], c["objections"], c["finalisations"], c["checkpoints"])
+        return VerifyReport(c["events"], c["publications"], c["objections"], c["finalisations"], c["checkpoints"],
+                            c.get("notices", 0))
     def checkpoint(self, *, signing_key: Any = None, reason: str = "on demand",
                    at: datetime | None = None) -> Checkpoint:
         """Record a checkpoint of the whole trail now (signed with ``signing_key``, else the ledger's key, else

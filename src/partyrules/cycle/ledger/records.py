@@ -228,6 +228,7 @@ class VerifyReport:
     objections: int
     finalisations: int
     checkpoints: int = 0
+    notices: int = 0  # 公示 (schema version 3)
 
 
 _EVENT_COLUMNS = ("seq, at, actor, action, what, period, scope, subject_id, ruleset_id, publication_id, "
