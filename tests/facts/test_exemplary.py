@@ -21,10 +21,11 @@ from partyrules.cycle.quarterly import facts_for_period, quarters
 from partyrules.cycle.scoring import score_subject_year
 from partyrules.facts.exemplary import BRANCH_FIELDS, MEMBER_FIELDS, exemplary_branch, exemplary_member, with_incident
 from partyrules.facts.kinds import incident_kinds
+from partyrules.shipped_rulesets import CATEGORY_RULESET
 
 YEAR = 2026
-KEYS = ("in_service", "retired", "new_citizen", "branch")
-RULESETS = {k: pr.load_ruleset(pr.shipped_ruleset_path(k)) for k in KEYS}
+KEYS = ("in_service", "retired", "new_citizen", "mobile", "branch")  # mobile members: the in-service index
+RULESETS = {k: pr.load_ruleset(pr.shipped_ruleset_path(CATEGORY_RULESET.get(k, k))) for k in KEYS}
 
 
 def _exemplary(key: str, **kw: object) -> pr.MemberFacts | pr.BranchFacts:

@@ -56,6 +56,8 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("community-six-star.yaml", "params.investment_channels_min"): "reading 多渠道 as at least 2",
     ("community-six-star.yaml", "params.market_projects_min"): "a number of projects; no published figure",
     ("member-checks.yaml", "SC7"): "reading 5户左右 as 3 to 8",
+    ("member-in-service.yaml", "params.post_appraisal_follow_up"): "seed 001 names the year-end 考核评比 of posts "
+    "but no levels; following up below 称职 is ours",
     **{(f, f"params.health_limited_{k}_share"): "the share for members in poor health (seed B8); the unkeyed"
        " member-class scheme leaves them out of points" for f in ("member-new-citizen.yaml", "member-retired.yaml")
        for k in ("attendance", "service")},

@@ -107,6 +107,18 @@ class PostClaim(FactModel):
     active: StrictBool = Field(description="The claim is current; an ended claim is kept for the record.")
 
 
+CHECKLIST_OPTIONAL = ("accepted_by", "accepted_on", "serves_item_id", "task")
+"""The checklist fields added after the first release; left out of the output while unset."""
+
+
+def omit_none(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` without the keys of ``names`` whose value is None."""
+    for name in names:
+        if data.get(name, 0) is None:
+            del data[name]
+    return data
+
+
 class ChecklistItem(FactModel):
     """One item of a member's or branch's checklist of tasks (一人一张清单 / 战斗力对照检查清单)."""
 
@@ -132,6 +144,12 @@ class ChecklistItem(FactModel):
         default=None,
         description="One of the three tasks seed 000 names (带头拆迁安置, 带头缴纳物业管理费, 带头制止乱搭违建).",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_acceptance(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The fields added for 照单验收 and 责任区 are left out of the output while unset, so an item without them
+        # serialises byte for byte as before they existed (stored facts and their hashes stay valid).
+        return omit_none(handler(self), CHECKLIST_OPTIONAL)
 
     @model_validator(mode="after")
     def _acceptance_consistent(self) -> ChecklistItem:

@@ -8,15 +8,15 @@ rules give no credit without a record of it, which is the conservative reading o
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, StrictBool, ValidationInfo, field_validator, model_serializer
 from pydantic_core import PydanticCustomError
 
 from .base import Count, FactModel, Hours, Id, IsoDate, MonthStr, Percent, Share, Slug, Text, UniqueTuple, Year
 from .enums import AppraisalLevel, Grade, ObjectionStatus, SecretaryReviewLevel, Severity, SubjectKind
 from .kinds import incident_kinds, suggest_incident_kind
-from .models import MeetingCounts
+from .models import MeetingCounts, omit_none
 
 __all__ = ["AnnualEvaluation", "BranchMonthRecord", "Incident", "MemberMonthRecord", "Objection"]
 
@@ -335,6 +335,11 @@ class AnnualEvaluation(FactModel):
                 "secretary_review_for_member", "secretary_review applies to branches only, not members", {}
             )
         return value
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_posts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # left out while unset, so an evaluation without them serialises as before they existed
+        return omit_none(handler(self), ("post_summary_done", "post_appraisal"))
 
     @field_validator("post_summary_done", "post_appraisal")
     @classmethod

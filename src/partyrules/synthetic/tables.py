@@ -190,7 +190,9 @@ def _generate(rng: np.random.Generator, start: int, n: int, total: int, year: in
     out = {}
     for name, frame in tables.items():
         schema = table_schema("member", name)
-        out[name] = frame.select([pl.col(k).cast(t) for k, t in schema.items()])
+        # a column of an optional field this generator does not draw (added to the facts later) is all null
+        out[name] = frame.select([pl.col(k).cast(t) if k in frame.columns else pl.lit(None, dtype=t).alias(k)
+                                  for k, t in schema.items()])
     return Population("member", out)
 
 

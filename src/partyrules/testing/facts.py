@@ -165,8 +165,8 @@ def annual_evaluations(draw: st.DrawFn, subject_kind: str, *, subject_id: str, p
                              "evaluator_org_id": "ORG1"}
     if subject_kind == "member":
         fixed["secretary_review"] = None
-    else:
-        fixed["employer_appraisal"] = None
+    else:  # a member's own facts: the employer's and the year-end post appraisals
+        fixed.update(employer_appraisal=None, post_summary_done=None, post_appraisal=None)
     return draw(model_strategy(AnnualEvaluation, edges=edges, period=period, fixed=fixed))
 
 

@@ -66,7 +66,8 @@ def fairness(population: Any = None, *, year: int | None = None, year_result: Ye
         if pop is not None:
             _population_stats(c, pop, year, notes)
         if annual is not None:
-            mine = [r for r in annual if r.ruleset_id == c.ruleset.id]
+            # an index may score several categories (mobile members by the in-service index): the pool says whose
+            mine = [r for r in annual if r.ruleset_id == c.ruleset.id and (kind == "branch" or r.pool[-1] == c.key)]
             c.stats = [s for s in c.stats if s.period != str(year)] + [_stats_from_annual(mine, c.ruleset, str(year))]
     structure = _structural_findings(cats, year) + _cost_findings(costs, list(indices)) + _field_findings(diffs)
     pop_structure, conduct = _population_findings(cats, year)

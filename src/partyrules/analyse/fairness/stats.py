@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...periods import Period
 from ...rulesets.model import Deduction, RuleSet, Standard
-from .model import _EPS, QUANTILES, CategoryFairness, PeriodStats
+from .model import _EPS, CATEGORIES, QUANTILES, CategoryFairness, PeriodStats
 from .rules import _label, _periods
 
 if TYPE_CHECKING:
@@ -114,6 +114,11 @@ def _populations(population: Any, notes: list[str]) -> dict[str, Population]:
 def _population_stats(c: CategoryFairness, pop: Population, year: int, notes: list[str]) -> None:
     from ...evaluate.population import score_population
 
+    if c.key in CATEGORIES:
+        # one index may score several categories (mobile members by the in-service index): each category's
+        # figures are of its own members
+        cats = pop.subjects.get_column("category").to_list()
+        pop = pop.select([sid for sid, cat in zip(pop.subject_ids, cats, strict=True) if cat == c.key])
     for p in _periods(year):
         scores = score_population(c.ruleset, _for_period(pop, p), p)
         for sid, reason in scores.failures:
