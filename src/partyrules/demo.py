@@ -9,7 +9,6 @@ and checked against the targets.
 
 from __future__ import annotations
 
-import os
 import time
 import unicodedata
 from collections import Counter
@@ -82,7 +81,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     t1 = time.perf_counter()
     pool_fen = 50_000_000  # 500,000 yuan of 以奖代补 funds for the sub-district's branches
     year = run_year(area.members, area.branches, area.communities, year=area.year, rulesets=rulesets,
-                    options=YearOptions(funding_pool_fen=pool_fen), workers=os.cpu_count())
+                    options=YearOptions(funding_pool_fen=pool_fen))
     t2 = time.perf_counter()
 
     scored = len(year.members) + len(year.branches) + len(year.communities)

@@ -16,6 +16,7 @@ A veto in any quarter or over the whole year gives the lowest grade and its foll
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict
@@ -74,7 +75,9 @@ class AnnualResult(BaseModel):
     pool: list[str]  # 分层分类: the ranking pool, e.g. ["member", "in_service"] or ["branch", "community"]
     group_id: str | None  # the member's branch, the branch's community: where the quota and pairing look
     quarters: list[QuarterScore]
-    year_breakdown_hash: str
+    # the whole-year breakdown's hash; None when the year was scored as tables (the vectorised backend), whose
+    # breakdowns are made on demand (YearResult.subject_years)
+    year_breakdown_hash: str | None
     inputs: list[CompositeInput]
     missing: list[str]
     percent: float  # the composite on 0..100
@@ -122,9 +125,36 @@ def _param(rs: RuleSet, name: str | None, default: float) -> float:
     return float(rs.params[name])
 
 
+@dataclass(frozen=True)
+class PeriodScore:
+    """What an annual result reads of one period's score: read off a breakdown (the engine), or off a row of a
+    score table (the vectorised backend), which then has no breakdown to hash until one is asked for."""
+
+    period: str
+    total: float
+    max_points: float
+    grade: str
+    vetoed: bool
+    vetoes: tuple[tuple[str, str, str], ...]  # (rule id, zh, en) of each veto that held
+    warnings: tuple[str, ...]  # the ids of the structure checks that held
+    breakdown_hash: str | None
+
+    @classmethod
+    def of(cls, b: ScoreBreakdown) -> PeriodScore:
+        return cls(period=b.period.label, total=b.total, max_points=b.max_points, grade=b.grade.id,
+                   vetoed=b.vetoed, vetoes=tuple((ln.rule_id, ln.zh, ln.en) for ln in b.vetoes),
+                   warnings=tuple(w.id for w in b.warnings), breakdown_hash=breakdown_hash(b))
+
+
 def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[ScoreBreakdown],
             year_breakdown: ScoreBreakdown) -> AnnualResult:
     """Combine a subject's quarterly breakdowns and its whole-year breakdown into the annual result."""
+    return compose_scores(rs, facts, year, [PeriodScore.of(b) for b in quarterlies], PeriodScore.of(year_breakdown))
+
+
+def compose_scores(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[PeriodScore],
+                   year_score: PeriodScore) -> AnnualResult:
+    """Combine a subject's quarterly scores and its whole-year score into the annual result."""
     annual_spec = rs.spec.annual
     if annual_spec is None:
         raise EvaluationError(f"rule set {rs.id} has no annual section, so it has no annual result",
@@ -132,11 +162,11 @@ def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[Score
     if len(quarterlies) != 4:
         raise EvaluationError(f"the annual result of {facts.subject_id} needs 4 quarterly scores, got "
                               f"{len(quarterlies)}", hint="score each quarter of the year first")
-    qs = [QuarterScore.of(b) for b in quarterlies]
+    qs = [QuarterScore.of_score(q) for q in quarterlies]
     annual = getattr(facts, "annual", None)
     if annual is not None and annual.year != year:
         annual = None
-    year_percent = _r(100.0 * year_breakdown.total / year_breakdown.max_points) if year_breakdown.max_points else 0.0
+    year_percent = _r(100.0 * year_score.total / year_score.max_points) if year_score.max_points else 0.0
     values: dict[str, float | None] = {"quarterly": year_percent,
                                        "annual_evaluation": annual.evaluation_score if annual else None,
                                        "daily_observation": annual.daily_observation_score if annual else None}
@@ -164,11 +194,11 @@ def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[Score
     score = _r(percent * rs.max_points / 100.0)
 
     found: dict[str, VetoFinding] = {}
-    for b in (*quarterlies, year_breakdown):
-        for line in b.vetoes:
-            prev = found.get(line.rule_id)
-            periods = [*prev.periods, b.period.label] if prev else [b.period.label]
-            found[line.rule_id] = VetoFinding(rule_id=line.rule_id, zh=line.zh, en=line.en, periods=periods)
+    for b in (*quarterlies, year_score):
+        for rule_id, zh, en in b.vetoes:
+            prev = found.get(rule_id)
+            periods = [*prev.periods, b.period] if prev else [b.period]
+            found[rule_id] = VetoFinding(rule_id=rule_id, zh=zh, en=en, periods=periods)
     vetoes = [found[k] for k in sorted(found)]
     vetoed = bool(vetoes)
     if vetoed and rs.spec.veto_effect == "zero_total":
@@ -189,10 +219,10 @@ def compose(rs: RuleSet, facts: SubjectFacts, year: int, quarterlies: list[Score
     return AnnualResult(
         subject_kind=str(type(facts).subject_kind), subject_id=facts.subject_id, year=year,
         ruleset_id=rs.id, ruleset_version=rs.version, ruleset_hash=rs.content_hash,
-        pool=pool, group_id=group, quarters=qs, year_breakdown_hash=breakdown_hash(year_breakdown),
+        pool=pool, group_id=group, quarters=qs, year_breakdown_hash=year_score.breakdown_hash,
         inputs=inputs, missing=[i.name for i in inputs if i.value is None], percent=percent, score=score,
         max_points=rs.max_points, vetoed=vetoed, vetoes=vetoes, graded=graded, not_graded_reason=reason,
         grade=_grade(rs, score, vetoed) if graded else None, recommendations=recs,
-        warnings=sorted(w.id for w in year_breakdown.warnings),
+        warnings=sorted(year_score.warnings),
     )
 

@@ -8,13 +8,15 @@ standards are not applicable (and earn what the rule set says for that case).
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
 from ..facts import SubjectFacts
 from ..periods import Period
-from ..results import ScoreBreakdown
+
+if TYPE_CHECKING:
+    from .annual import PeriodScore
 
 F = TypeVar("F", bound=SubjectFacts)
 
@@ -52,12 +54,10 @@ class QuarterScore(BaseModel):
     percent: float
     grade: str
     vetoed: bool
-    breakdown_hash: str
+    breakdown_hash: str | None  # None when scored as tables: the breakdown is made on demand
 
     @classmethod
-    def of(cls, b: ScoreBreakdown) -> QuarterScore:
-        from .hashing import breakdown_hash
-
+    def of_score(cls, b: PeriodScore) -> QuarterScore:
         percent = round(100.0 * b.total / b.max_points, 6) if b.max_points > 0 else 0.0
-        return cls(period=b.period.label, total=b.total, max_points=b.max_points, percent=percent,
-                   grade=b.grade.id, vetoed=b.vetoed, breakdown_hash=breakdown_hash(b))
+        return cls(period=b.period, total=b.total, max_points=b.max_points, percent=percent,
+                   grade=b.grade, vetoed=b.vetoed, breakdown_hash=b.breakdown_hash)

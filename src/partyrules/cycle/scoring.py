@@ -75,7 +75,8 @@ def score_subject_year(evaluator: Evaluator, facts: SubjectFacts, year: int) -> 
 class ScoredYear:
     results: list[AnnualResult] = field(default_factory=list)  # in population order, without the failures
     failures: list[Failure] = field(default_factory=list)
-    subjects: list[SubjectYear] = field(default_factory=list)  # only when the breakdowns are kept
+    # only when the breakdowns are kept: a list as scored, or made on demand (cycle.tabled.LazySubjectYears)
+    subjects: Sequence[SubjectYear] = field(default_factory=list)
 
 
 # What forked workers score: set just before the fork, so the children inherit the compiled rule sets and the
@@ -121,6 +122,8 @@ def score_year(population: Iterable[SubjectFacts], rulesets: Iterable[RuleSet], 
     out = ScoredYear()
     n = _worker_count(workers, len(people))
     if n == 1:
+        kept: list[SubjectYear] = []
+        out.subjects = kept
         for i, facts in enumerate(people):
             try:
                 sy = _score_one(chooser, facts, year)
@@ -129,7 +132,7 @@ def score_year(population: Iterable[SubjectFacts], rulesets: Iterable[RuleSet], 
                 continue
             out.results.append(sy.result)
             if keep_breakdowns:
-                out.subjects.append(sy)
+                kept.append(sy)
         return out
     slices = 8 * n  # several slices per worker, so one slow slice does not leave a core idle
     bounds = [(k * len(people) // slices, (k + 1) * len(people) // slices) for k in range(slices)]

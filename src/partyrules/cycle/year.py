@@ -50,6 +50,7 @@ from .ledger import DEFAULT_SCOPE, Ledger, Publication
 from .objections import AppliedCorrection, apply_correction
 from .quarterly import facts_for_period, quarters
 from .scoring import ScoredYear, SubjectYear, score_subject_year, score_year
+from .tabled import LazySubjectYears, score_year_tables
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 
 SHIPPED_KEYS = ("in_service", "retired", "new_citizen", "branch", "community")
@@ -111,9 +112,27 @@ class YearResult:
     funding: Allocation | None
     star_targets: TargetReport | None
     failures: list[Failure] = field(default_factory=list)
-    subject_years: list[SubjectYear] = field(default_factory=list, repr=False)
+    subject_years: Sequence[SubjectYear] = field(default_factory=list, repr=False)
     corrections: list[AppliedCorrection] = field(default_factory=list)  # from the ledger, as applied
     unused_corrections: list[str] = field(default_factory=list)  # upheld in the ledger, not applicable here
+
+    def subject_year(self, subject_id: str, kind: str = "member") -> SubjectYear:
+        """One subject's quarterly and whole-year breakdowns and its annual result (before the 优秀 quota), made
+        with the engine now when the year was scored as tables; their hashes are those an engine-scored year
+        carries in its results."""
+        years = self.subject_years
+        if isinstance(years, LazySubjectYears):
+            k = years.position(kind, subject_id)
+            found = None if k is None else years[k]
+        else:
+            found = next((sy for sy in years if sy.facts.subject_id == subject_id
+                          and str(type(sy.facts).subject_kind) == kind), None)
+        if found is None:
+            scored = any(r.subject_id == subject_id for r in (*self.members, *self.branches))
+            raise PartyRulesError(f"no breakdowns of {kind} {subject_id} in this year",
+                                  hint="run_year(..., keep_breakdowns=True)" if scored else
+                                  "the subject was not scored this year: see failures")
+        return found
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The result as flat tables: members, branches, communities, rankings, warning_list, priority_list,
@@ -194,10 +213,11 @@ def publish_quarters(result: YearResult, ledger: Ledger, *, actor: str, quarter:
                      scope: str = "all") -> int:
     """Publish the quarterly scores of a year run (with the facts each was computed from) in the ledger, where they
     can be objected to; all of a quarter or the whole year in one transaction. Needs the breakdowns, so the year
-    must have been run with ``keep_breakdowns=True`` and one worker. Returns the number of scores published."""
+    must have been run with ``keep_breakdowns=True`` (and, on the engine backend, one worker). Returns the number
+    of scores published."""
     if not result.subject_years and (result.members or result.branches):
         raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
-                              hint="run_year(..., workers=1, keep_breakdowns=True)")
+                              hint="run_year(..., keep_breakdowns=True)")
     items = []
     for sy in result.subject_years:
         for q, b in zip(quarters(result.year), sy.quarters, strict=True):
@@ -215,12 +235,15 @@ def publish_annual(result: YearResult, ledger: Ledger, *, actor: str, scope: str
     :func:`publish_quarters` does. Returns the number of results published."""
     if not result.subject_years and (result.members or result.branches):
         raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
-                              hint="run_year(..., workers=1, keep_breakdowns=True)")
+                              hint="run_year(..., keep_breakdowns=True)")
     final = {(r.subject_kind, r.subject_id): r for r in (*result.members, *result.branches)}
     whole = Period.year(result.year)
     items = []
     for sy in result.subject_years:
         annual = final.get((sy.result.subject_kind, sy.result.subject_id), sy.result)  # after the 优秀 quota
+        if annual.year_breakdown_hash is None:  # scored as tables: the hashes are the breakdowns made now
+            annual = annual.model_copy(update={"year_breakdown_hash": sy.result.year_breakdown_hash,
+                                               "quarters": sy.result.quarters})
         items.append((sy.year, facts_for_period(sy.facts, whole), annual))
     return len(ledger.publish_annual(items, actor=actor, scope=scope, replace=replace))
 
@@ -337,13 +360,15 @@ def _score_counted(people: list[SubjectFacts], rulesets: list[RuleSet], year: in
         tell("scoring", len(people), len(people))
         return out
     out = ScoredYear()
+    kept: list[SubjectYear] = []
     for start in range(0, len(people), _CHUNK):
         part = score_year(people[start:start + _CHUNK], rulesets, year, params, workers=1,
                           keep_breakdowns=keep_breakdowns)
         out.results += part.results
-        out.subjects += part.subjects
+        kept += part.subjects
         out.failures += [Failure(start + f.index, f.subject_id, f.error) for f in part.failures]
         tell("scoring", min(start + _CHUNK, len(people)), len(people))
+    out.subjects = kept
     return out
 
 
@@ -358,6 +383,7 @@ def run_year(
     options: YearOptions | None = None,
     workers: int | None = None,
     keep_breakdowns: bool = True,
+    backend: str = "vector",
     ledger: Ledger | None = None,
     ledger_scope: str = DEFAULT_SCOPE,
     progress: YearProgress | None = None,
@@ -366,8 +392,12 @@ def run_year(
 
     ``params`` overrides parameters per rule-set id (a what-if: ``{"member-in-service": {"annual_weight_daily":
     0.3}}``). A subject that cannot be scored is reported in ``failures`` and the rest of the year still runs.
-    ``workers`` > 1 scores in that many forked processes (Linux); the breakdowns of each quarter and year are then
-    not kept (``subject_years`` is empty), only the annual results, which are identical.
+    ``backend="vector"`` (the default) scores the quarters and the year as tables (:mod:`partyrules.cycle.tabled`):
+    the annual results are the engine's, except that their breakdown hashes are ``None``, and ``subject_years``
+    makes each subject's breakdowns with the engine when it is read. ``backend="engine"`` scores every subject
+    one by one, keeping its breakdowns as it goes; there ``workers`` > 1 scores in that many forked processes
+    (Linux), and the breakdowns are then not kept (``subject_years`` is empty), only the annual results, which are
+    identical. ``keep_breakdowns=False`` gives an empty ``subject_years`` on either backend.
 
     With ``ledger``, the year is computed on corrected facts: every upheld objection (not reversed) on a published
     score of the year in ``ledger_scope`` (a quarter's, or the year's own from :func:`publish_annual`) has its
@@ -390,7 +420,14 @@ def run_year(
     unused: list[str] = []
     if ledger is not None:
         people, applied, unused = _apply_ledger(people, ledger, year, ledger_scope)
-    scored = _score_counted(people, scorable, year, params, workers, keep_breakdowns, tell)
+    if backend == "vector":
+        tell("scoring", 0, len(people))
+        scored = score_year_tables(people, scorable, year, params, keep_breakdowns=keep_breakdowns,
+                                   progress=lambda done, total: tell("scoring", done, total))
+    elif backend == "engine":
+        scored = _score_counted(people, scorable, year, params, workers, keep_breakdowns, tell)
+    else:
+        raise PartyRulesError(f"unknown backend {backend!r} for a year", hint="backend='vector' or 'engine'")
     by_id = {rs.id: rs for rs in scorable}
     annual = scored.results
     if ledger is not None:

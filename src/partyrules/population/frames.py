@@ -184,18 +184,6 @@ def plain_value(v: Any) -> Any:
     return v
 
 
-def _row(obj: BaseModel, columns: Sequence[Column], subject_id: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"subject_id": subject_id}
-    for c in columns:
-        v: Any = obj
-        for step in c.path:
-            v = None if v is None else getattr(v, step)
-        if c.kind == "json":
-            v = None if v is None else json.dumps({plain_value(k): x for k, x in v.items()}, sort_keys=False)
-        row[c.name] = plain_value(v)
-    return row
-
-
 @dataclass(frozen=True)
 class Population:
     """A population of one subject kind as column tables (see the module docstring for the layout)."""
@@ -334,7 +322,8 @@ def facts_to_population(bundles: Iterable[SubjectFacts], subject_kind: str | Non
         subject_kind = str(type(bundles[0]).subject_kind)
     lay = layout(subject_kind)
     cls = BUNDLES[subject_kind]
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in lay}
+    # column by column: one attribute read per value, not a dict per row (this is the year's hottest step)
+    items: dict[str, tuple[list[str], list[BaseModel]]] = {name: ([], []) for name in lay}
     for i, b in enumerate(bundles):
         if not isinstance(b, cls):
             raise EvaluationError(f"item {i} is a {type(b).__name__}, not {cls.__name__}",
@@ -344,13 +333,45 @@ def facts_to_population(bundles: Iterable[SubjectFacts], subject_kind: str | Non
         check_own_conduct(b)
         sid = b.subject_id
         subject = getattr(b, SUBJECT_FIELD[subject_kind])
-        rows[SUBJECT_TABLE].append(_row(subject, lay[SUBJECT_TABLE].columns, sid))
-        for name, tl in lay.items():
+        items[SUBJECT_TABLE][0].append(sid)
+        items[SUBJECT_TABLE][1].append(subject)
+        for name in lay:
             if name == SUBJECT_TABLE:
                 continue
             value = getattr(b, name) if name in cls.model_fields else getattr(subject, name)
-            items = () if value is None else (value,) if isinstance(value, BaseModel) else value
-            rows[name].extend(_row(x, tl.columns, sid) for x in items)
-    tables = {name: pl.DataFrame(rows[name], schema=table_schema(subject_kind, name))
-              if rows[name] else pl.DataFrame(schema=table_schema(subject_kind, name)) for name in lay}
+            found = () if value is None else (value,) if isinstance(value, BaseModel) else value
+            items[name][0].extend(sid for _ in found)
+            items[name][1].extend(found)
+    tables = {name: pl.DataFrame({"subject_id": items[name][0],
+                                  **{c.name: _column(pl, items[name][1], c) for c in tl.columns}},
+                                 schema=table_schema(subject_kind, name))
+              for name, tl in lay.items()}
     return Population(subject_kind, tables)
+
+
+def _column(pl: Any, objs: Sequence[BaseModel], c: Column) -> Any:
+    """One column's values read off the models, as a series: a nested field by its path (None under a missing
+    model), a map as JSON text, enumerations as their text and tuples as lists."""
+    if len(c.path) == 1:
+        step = c.path[0]
+        values: list[Any] = [getattr(o, step) for o in objs]
+    else:
+        values = []
+        for o in objs:
+            v: Any = o
+            for step in c.path:
+                v = None if v is None else getattr(v, step)
+            values.append(v)
+    dtype = _polars_dtype(pl, c)
+    if c.kind == "json":
+        values = [None if v is None else json.dumps({plain_value(k): x for k, x in v.items()}, sort_keys=False)
+                  for v in values]
+    elif c.kind == "list" and dtype.inner in (pl.String, pl.Float64, pl.Int64, pl.Boolean):
+        # one JSON text per list, decoded in one vectorised call: polars would build a series per list otherwise
+        text = [None if v is None else json.dumps(plain_value(v)) for v in values]
+        return pl.Series(c.name, text, dtype=pl.String).str.json_decode(dtype)
+    else:
+        first = next((v for v in values if v is not None), None)
+        if isinstance(first, (Enum, tuple)):  # a column holds one declared type: its first value tells
+            values = [plain_value(v) for v in values]
+    return pl.Series(c.name, values, dtype=dtype)
