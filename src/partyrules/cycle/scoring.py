@@ -49,11 +49,15 @@ class RuleSetChooser:
         if hit is not None:
             return hit
         last: PartyRulesError | None = None
+        # probed with the facts as the period sees them: the whole bundle could fail on something the period
+        # leaves out (an annual evaluation of another year), and then only the first subject of its category
+        # to be probed would fail, by its place in the population
+        seen = facts_for_period(facts, period)
         for ev in self.evaluators:
             if ev.ruleset.subject_kind != kind:
                 continue
             try:
-                ev.evaluate(facts, period)
+                ev.evaluate(seen, period)
             except NotApplicableError as exc:
                 last = exc
                 continue
