@@ -20,6 +20,7 @@ from .analyse.grid_chain import grid_chain
 from .cycle.annual import AnnualResult
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
+from .explain.phrasebook import value_label
 from .funding import fmt_yuan
 from .ranking import Rank
 from .results import ScoreBreakdown
@@ -300,8 +301,7 @@ def _duties_counts(area: SubDistrict, rulesets: dict[str, RuleSet]) -> dict[str,
         "resettlement": len(resettlement),
         "sc10": sum(1 for b in resettlement if any(w.id == "SC10" for w in branch.evaluate(b, whole).warnings)),
         "mobile": len(mobile), "mobile_avg": sum(mobile) / len(mobile) if mobile else 0.0,
-        "posts": len(posts), "levels": ", ".join(f"{k} {Counter(map(str, posts))[k]}" for k in
-                                                 ("excellent", "competent", "basically_competent", "incompetent")),
+        "posts": len(posts), "by_level": Counter(map(str, posts)),
         # the engine scores one member in milliseconds: the first 200 appraised are enough to show the check
         "sc9": sum(1 for m in appraised[:200] if any(w.id == "SC9" for w in in_service.evaluate(m, whole).warnings)),
         "examined": min(len(appraised), 200),
@@ -315,6 +315,8 @@ def _duties_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str, 
 
     zh = lang == "zh"
     n = _duties_counts(add_duties(area, seed=seed), rulesets)
+    n["levels"] = ", ".join(f"{value_label(k, lang)} {n['by_level'][k]}"
+                            for k in ("excellent", "competent", "basically_competent", "incompetent"))
     lines = (
         ("对照检查清单照单验收、流动党员、设岗定责年底评议 (补充生成的可选事实, 上文各表不含)",
          "Checklist acceptance, mobile members, year-end post appraisal (optional facts added; not in the tables "
