@@ -4,7 +4,7 @@ here and finished as on one machine, so the result equals :func:`.diagnostics.di
 
 from __future__ import annotations
 
-from ..distributed.cluster import worker_modules
+from ..distributed.cluster import gather, worker_modules
 from ..distributed.scoring import DistributedScores
 from ..distributed.table import share
 from ..errors import PartyRulesError
@@ -30,7 +30,7 @@ def diagnose_distributed(scores: DistributedScores, *, window: float = 2.0, alph
                               hint="score with partyrules.distributed.score_distributed")
     check_diagnose_options(window, alpha)
     rs = share(scores.client, scores.ruleset)
-    partials = scores.client.gather(scores.map(_partial, rs, window))
+    partials = gather(scores.client, scores.map(_partial, rs, window))
     coverage = {"scored": len(scores), "not_applicable": len(scores.not_applicable),
                 "failed": len(scores.failures)}
     if population_size is not None:

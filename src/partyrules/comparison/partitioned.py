@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..distributed.cluster import prepare, worker_modules
+from ..distributed.cluster import gather, prepare, worker_modules
 from ..distributed.scoring import DistributedScores, PartitionResult
 from ..distributed.table import PartitionedFrame, share
 from ..funding.partitioned import allocate_distributed
@@ -192,7 +192,7 @@ class DistributedComparison:
         f = self.funding
         if f is None:
             return None
-        parts = f.client.gather(f.map(_funding_groups, self.by))
+        parts = gather(f.client, f.map(_funding_groups, self.by))
         return pl.concat(parts).group_by("by", "group").agg(pl.col("subjects", "base_fen", "reform_fen",
                                                                     "shift_fen").sum()).sort("by", "group")
 
@@ -201,7 +201,7 @@ class DistributedComparison:
         out = self.stats._summary(self.base.ruleset, self.reform.ruleset, self.kendall_tau, self.top_k_overlap)
         f = self.funding
         if f is not None:
-            counts = f.client.gather(f.map(_funding_counts))
+            counts = gather(f.client, f.map(_funding_counts))
             out["funding_pool_fen"] = self.funding_pool
             out["funding_shifted_fen"] = sum(c[0] for c in counts)
             out["funding_gainers"] = sum(c[1] for c in counts)
@@ -235,11 +235,11 @@ def compare_distributed(base: DistributedScores, reform: DistributedScores, *, b
     parts = client.map(_wide, base.partitions, reform.partitions, [rulesets] * n, [base.period] * n,
                        [options] * n, pure=False)
     wide = PartitionedFrame(client, parts, [base, reform, rulesets, options])
-    columns = client.submit(_columns, parts[0]).result()
+    columns = gather(client, [client.submit(_columns, parts[0])])[0]
     kept, notes = grouping_columns(by, columns, community=community_of_branch is not None)
     grades = grade_order(base.ruleset, reform.ruleset)
     stat_options = {"by": kept, "keys": keys, "grades": grades, "top_k": top_k, "epsilon": epsilon}
-    partials = client.gather(wide.map(_stats, stat_options))
+    partials = gather(client, wide.map(_stats, stat_options))
     stats = ComparisonStats.merge(partials)
     return DistributedComparison(base, reform, kept, top_k, funding_pool, dict(funding_options or {}), grades,
                                  keys, wide, stats, epsilon, notes)

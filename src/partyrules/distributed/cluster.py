@@ -9,7 +9,12 @@ from .source import DistributedError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["client_for", "connect", "prepare", "require_distributed", "worker_modules"]
+__all__ = ["STALL_SECONDS", "client_for", "connect", "gather", "prepare", "require_distributed", "worker_modules"]
+
+STALL_SECONDS = 900.0
+"""How long :func:`gather` waits with no task finishing before it gives up (``dask.config`` key
+``partyrules.stall-seconds`` overrides it): a lost task must end in an error, never leave the caller waiting for
+ever, while a long run that keeps finishing tasks is never cut short."""
 
 
 def require_distributed() -> Any:
@@ -122,3 +127,24 @@ def client_for(client: Client | str | None) -> Client:
         c = connect()
     prepare(c)
     return c
+
+
+def gather(client: Client, futures: list[Any], what: str = "waiting for the cluster") -> list[Any]:
+    """The results of ``futures``, in order, as ``client.gather`` gives them, but raising
+    :class:`DistributedError` when no task has finished for ``STALL_SECONDS`` (see there)."""
+    import dask
+
+    distributed = require_distributed()
+    stall = float(dask.config.get("partyrules.stall-seconds", STALL_SECONDS))
+    pending = set(futures)
+    while pending:
+        try:
+            done = distributed.wait(list(pending), timeout=stall, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            raise DistributedError(
+                f"{what}: {len(pending)} of {len(futures)} tasks made no progress for {stall:g} s "
+                f"(workers: {len(client.scheduler_info().get('workers', {}))})",
+                hint="check the workers (the dashboard, `dask worker` logs); a long task needs a larger "
+                     "dask.config partyrules.stall-seconds") from None
+        pending = set(done.not_done)
+    return list(client.gather(futures))

@@ -28,7 +28,7 @@ from ..population.frames import SUBJECT_TABLE
 from ..population.io import UNKNOWN_SUBJECT
 from ..rulesets.model import RuleSet
 from ..score.table import ATTRIBUTES, PopulationScores, table_schema
-from .cluster import client_for
+from .cluster import client_for, gather
 from .source import PART_KEY, POSITION, SPAN, DistributedError, PartitionError, Partitions
 from .table import share
 
@@ -183,7 +183,7 @@ class DistributedScores:
     def tables(self) -> Iterator[pl.DataFrame]:
         """Each partition's score table, brought here one at a time."""
         for fut in self.partitions:
-            yield self.client.submit(_frame, fut).result()
+            yield gather(self.client, [self.client.submit(_frame, fut)], "bringing a partition here")[0]
 
     def compute(self) -> PopulationScores:
         """The whole score table in this process, in partition order (what the single-machine path gives for
@@ -212,7 +212,7 @@ class DistributedScores:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         futs = self.client.map(_write, self.partitions, [str(out)] * len(self.partitions), pure=False)
-        return [Path(p) for p in self.client.gather(futs)]
+        return [Path(p) for p in gather(self.client, futs, "writing the scores")]
 
 
 def _to_pandas(result: PartitionResult) -> Any:
@@ -264,7 +264,7 @@ def score_distributed(ruleset: RuleSet, source: Partitions | str | Path, period:
         tasks = [dask.delayed(score_frames)(rs_future, period, i, source.kind, names, chunk, *parts)
                  for i, parts in enumerate(zip(*per_table, strict=True))]
         futs = c.compute(tasks)
-    summaries = c.gather(c.map(PartitionResult.summary, futs, pure=False))
+    summaries = gather(c, c.map(PartitionResult.summary, futs, pure=False), f"scoring with {rs.id}")
     out = DistributedScores(rs, str(period), c, futs, [s["rows"] for s in summaries], inputs=[rs_future])
     for s in summaries:
         out.not_applicable += s["not_applicable"]
@@ -283,7 +283,8 @@ def _check_orphans(out: DistributedScores, source: Partitions) -> None:
     if not orphans:
         return
     ids = sorted({p.subject_id for p in orphans if p.subject_id})
-    held = out.client.gather(out.client.map(_holders, out.partitions, [ids] * len(out.partitions), pure=False))
+    held = gather(out.client, out.client.map(_holders, out.partitions, [ids] * len(out.partitions), pure=False),
+                  "finding the partitions of orphan rows")
     where = {sid: i for i, found in enumerate(held) for sid in found}
     for p in orphans:
         if p.subject_id in where:
@@ -308,7 +309,8 @@ def _drop_duplicates(out: DistributedScores, source: Partitions) -> None:
     dups = sorted(str(s) for s in counts[counts > 1].index.compute())
     if not dups:
         return
-    held = out.client.gather(out.client.map(_holders, out.partitions, [dups] * len(out.partitions), pure=False))
+    held = gather(out.client, out.client.map(_holders, out.partitions, [dups] * len(out.partitions), pure=False),
+                  "finding the partitions of duplicate ids")
     for sid in dups:
         parts = [i for i, found in enumerate(held) if sid in found]
         for i in parts:
@@ -319,4 +321,4 @@ def _drop_duplicates(out: DistributedScores, source: Partitions) -> None:
     out.not_applicable = [s for s in out.not_applicable if s not in gone]
     out.failures = [f for f in out.failures if f[0] not in gone]
     out.partitions = out.client.map(_without, out.partitions, [dups] * len(out.partitions), pure=False)
-    out.rows = out.client.gather(out.client.map(_height, out.partitions, pure=False))
+    out.rows = gather(out.client, out.client.map(_height, out.partitions, pure=False), "counting the rows")

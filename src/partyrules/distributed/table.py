@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cluster import gather
+
 if TYPE_CHECKING:
     import dask.dataframe as dd
     import polars as pl
@@ -58,7 +60,7 @@ class PartitionedFrame:
         return len(self.partitions)
 
     def __len__(self) -> int:
-        return sum(self.client.gather(self.client.map(_height, self.partitions, pure=False)))
+        return sum(gather(self.client, self.client.map(_height, self.partitions, pure=False), "counting the rows"))
 
     def map(self, fn: Callable[..., Any], *args: Any) -> list[Future]:
         """``fn(partition, *args)`` on every partition, on its worker (each argument is given to every call)."""
@@ -70,7 +72,7 @@ class PartitionedFrame:
     def iter_partitions(self) -> Iterator[pl.DataFrame]:
         """Each partition brought here in turn (one in memory at a time)."""
         for fut in self.partitions:
-            yield fut.result()
+            yield gather(self.client, [fut], "bringing a partition here")[0]
 
     def compute(self) -> pl.DataFrame:
         """All partitions here as one polars DataFrame, in partition order: only for what fits in memory."""
@@ -79,7 +81,7 @@ class PartitionedFrame:
         return pl.concat(list(self.iter_partitions()), how="vertical")
 
     def head(self, n: int = 5) -> pl.DataFrame:
-        return self.client.submit(_head, self.partitions[0], n).result()
+        return gather(self.client, [self.client.submit(_head, self.partitions[0], n)], "the first rows")[0]
 
     @property
     def frame(self) -> dd.DataFrame:
@@ -98,4 +100,4 @@ class PartitionedFrame:
         out.mkdir(parents=True, exist_ok=True)
         paths = [str(out / f"{name}-{i:05d}.parquet") for i in range(len(self.partitions))]
         futs = self.client.map(_write, self.partitions, paths, pure=False)
-        return [Path(p) for p in self.client.gather(futs)]
+        return [Path(p) for p in gather(self.client, futs, "writing the partitions")]

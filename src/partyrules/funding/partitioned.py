@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..distributed.cluster import gather
 from ..distributed.table import PartitionedFrame
 from .subjects import FundingError
 from .table import check_funding_options, check_funding_scores
@@ -107,7 +108,7 @@ def _select(parts: PartitionedFrame, left: int, total: int) -> tuple[int, int, l
     lo, hi = 0, total
     while hi - lo > 1:
         width = -(-(hi - lo) // _BUCKETS)
-        results = c.gather(parts.map(_bucket_counts, lo, hi, width))
+        results = gather(c, parts.map(_bucket_counts, lo, hi, width))
         taken = sum(a for a, _ in results)
         merged: dict[int, int] = {}
         for _, counts in results:
@@ -120,15 +121,15 @@ def _select(parts: PartitionedFrame, left: int, total: int) -> tuple[int, int, l
             taken += merged[b]
         else:  # pragma: no cover - left is below the number of eligible subjects, so some range holds the cut
             raise AssertionError("funding selection: the cut was not found")
-    above = sum(a for a, _ in c.gather(parts.map(_bucket_counts, lo, lo + 1, 1)))
+    above = sum(a for a, _ in gather(c, parts.map(_bucket_counts, lo, lo + 1, 1)))
     need = left - above
     levels: dict[int, int] = {}
-    for counts in c.gather(parts.map(_level_counts, lo)):
+    for counts in gather(c, parts.map(_level_counts, lo)):
         for k, n in counts.items():
             levels[k] = levels.get(k, 0) + n
     for k in sorted(levels, reverse=True):
         if levels[k] >= need:
-            ids = sorted(i for part in c.gather(parts.map(_first_ids, lo, k, need)) for i in part)[:need]
+            ids = sorted(i for part in gather(c, parts.map(_first_ids, lo, k, need)) for i in part)[:need]
             return lo, k, ids
         need -= levels[k]
     raise AssertionError("funding selection: the level was not found")  # pragma: no cover
@@ -141,7 +142,7 @@ def allocate_distributed(pool_fen: int, entries: PartitionedFrame, *, basis: str
     partition (``subject_id, amount_fen``), the same to the fen."""
     check_funding_options(pool_fen, basis=basis, vetoed_floor_fen=vetoed_floor_fen, min_score=min_score)
     weighted = entries.map_frame(_weights, basis, round(float(min_score) * 1_000_000))
-    sums: Sequence[tuple[int, int]] = entries.client.gather(weighted.map(_sums))
+    sums: Sequence[tuple[int, int]] = gather(entries.client, weighted.map(_sums))
     n_vetoed = sum(s[0] for s in sums)
     total = sum(s[1] for s in sums)
     floors = vetoed_floor_fen * n_vetoed
@@ -153,7 +154,7 @@ def allocate_distributed(pool_fen: int, entries: PartitionedFrame, *, basis: str
         return weighted.map_frame(_amounts, vetoed_floor_fen, None), \
             {"pool_fen": pool_fen, "allocated_fen": floors, "unallocated_fen": rest}
     based = weighted.map_frame(_base, rest, total)
-    left = rest - sum(entries.client.gather(based.map(_base_sum)))
+    left = rest - sum(gather(entries.client, based.map(_base_sum)))
     cut = _select(based, left, total) if left > 0 else None
     amounts = based.map_frame(_amounts, vetoed_floor_fen, cut)
     return amounts, {"pool_fen": pool_fen, "allocated_fen": pool_fen, "unallocated_fen": 0}

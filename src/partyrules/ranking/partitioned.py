@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..distributed.cluster import worker_modules
+from ..distributed.cluster import gather, worker_modules
 from ..distributed.scoring import DistributedScores
 from ..distributed.table import PartitionedFrame
 from ..distributed.table import share as _share  # not "share": the lists' argument is called that
@@ -57,7 +57,7 @@ def _choose(scores: DistributedScores, pool: Sequence[str], method: Method) -> t
     if method == "shuffle":
         return "shuffle", []
     counts = scores.map(rank_counts, tuple(pool))
-    rows = sum(scores.client.gather(scores.client.map(_rows, counts, pure=False)))
+    rows = sum(gather(scores.client, scores.client.map(_rows, counts, pure=False)))
     return ("counts", counts) if rows <= COUNTS_LIMIT else ("shuffle", [])
 
 
@@ -85,7 +85,7 @@ def select_columns(scores: DistributedScores, columns: list[str], fill: Sequence
 
 
 def _overall(scores: DistributedScores) -> pl.DataFrame:
-    counts = merge_counts(scores.client.gather(scores.map(rank_counts, ())))
+    counts = merge_counts(gather(scores.client, scores.map(rank_counts, ())))
     return rank_table(counts, ()).select("vetoed", KEY, "overall_rank", "overall_size")
 
 
@@ -116,7 +116,7 @@ def rank_distributed(scores: DistributedScores, pool: Sequence[str] = ("category
     DataFrame in the shuffle's order (sort by ``subject_id`` to compare)."""
     how, counts = _choose(scores, pool, method)
     if how == "counts":
-        table = rank_table(merge_counts(scores.client.gather(counts)), pool)
+        table = rank_table(merge_counts(gather(scores.client, counts)), pool)
         shared = _share(scores.client, table)
         out = scores.map_frame(apply_ranks, shared, tuple(pool))
         out.inputs.append(shared)
@@ -152,7 +152,7 @@ def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("categor
                                    "n": pl.Int64}), pool, share, name)  # the share is checked before any work
     how, counts = _choose(scores, pool, method)
     if how == "counts":
-        groups, pools = cut_lists(merge_counts(scores.client.gather(counts)), pool, share, name)
+        groups, pools = cut_lists(merge_counts(gather(scores.client, counts)), pool, share, name)
         shared = _share(scores.client, groups)
         out = scores.map_frame(list_members, shared, tuple(pool))
         out.inputs.append(shared)
@@ -161,7 +161,7 @@ def lists_distributed(scores: DistributedScores, pool: Sequence[str] = ("categor
     meta = list_members(_keyed_empty(scores, pool), _empty_groups(pool), pool).to_pandas()
     members = shuffled.map_partitions(_lists_part, tuple(pool), share, name, meta=meta)
     parts = scores.client.compute(shuffled.to_delayed())
-    tables = scores.client.gather(scores.client.map(_pools_part, parts, [tuple(pool)] * len(parts),
+    tables = gather(scores.client, scores.client.map(_pools_part, parts, [tuple(pool)] * len(parts),
                                                     [share] * len(parts), [name] * len(parts), pure=False))
     empty = cut_lists(merge_counts([rank_counts(_keyed_empty(scores, pool), pool)]), pool, share, name)[1]
     pools = pl.concat([empty, *tables]).sort(list(pool))
