@@ -18,8 +18,10 @@ What the tables do not have is a breakdown to hash: the annual results carry ``N
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import PartyRulesError
@@ -84,7 +86,9 @@ def _score_group(ev: Evaluator, facts: list[SubjectFacts], year: int) -> dict[in
     try:
         pop = facts_to_population(facts, rs.subject_kind)
         periods = [*quarters(year), Period.year(year)]
-        tables = [score_population(rs, _for_period(pop, p), p) for p in periods]
+        # polars releases the GIL while it computes: the five periods overlap on the cores
+        with ThreadPoolExecutor(max_workers=min(len(periods), os.cpu_count() or 1)) as pool:
+            tables = list(pool.map(lambda p: score_population(rs, _for_period(pop, p), p), periods))
     except PartyRulesError:
         return None  # e.g. a bundle holding another subject's conduct, or a period the rule set is not in force for
     rows = [_period_scores(rs, p, t.frame) for p, t in zip(periods, tables, strict=True)]
