@@ -21,6 +21,7 @@ from .cycle.annual import AnnualResult
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
 from .explain.phrasebook import value_label
+from .facts.links import checklist_links
 from .funding import fmt_yuan
 from .ranking import Rank
 from .results import ScoreBreakdown
@@ -298,6 +299,7 @@ def _duties_counts(area: SubDistrict, rulesets: dict[str, RuleSet]) -> dict[str,
         "accepted": len(dated),
         "late": sum(1 for done, due in dated if (done.year, (done.month - 1) // 3) > (due.year, (due.month - 1) // 3)),
         "linked": sum(1 for m in area.members for i in m.member.checklist if i.serves_item_id is not None),
+        "broken": len(checklist_links(area.members, area.branches)),
         "resettlement": len(resettlement),
         "sc10": sum(1 for b in resettlement if any(w.id == "SC10" for w in branch.evaluate(b, whole).warnings)),
         "mobile": len(mobile), "mobile_avg": sum(mobile) / len(mobile) if mobile else 0.0,
@@ -325,10 +327,10 @@ def _duties_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str, 
          "在该季度不算完成",
          "  Acceptance: {accepted} accepted items name their acceptor (never the responsible person) and date; "
          "{late} were accepted after their quarter, so they are not done in that quarter"),
-        ("  责任区: {linked} 项党员清单事项对应支部清单事项; {resettlement} 个农民集中安置区党支部中 {sc10} 个"
-         "缺少点名任务之一 (SC10)",
-         "  Areas of responsibility: {linked} member items serve a branch item; of {resettlement} resettlement-area "
-         "branches, {sc10} lack one of the three named tasks (SC10)"),
+        ("  责任区: {linked} 项党员清单事项对应支部清单事项 ({broken} 项找不到本支部的对应事项); {resettlement} 个"
+         "农民集中安置区党支部中 {sc10} 个缺少点名任务之一 (SC10)",
+         "  Areas of responsibility: {linked} member items serve a branch item ({broken} name no item of the member's "
+         "own branch); of {resettlement} resettlement-area branches, {sc10} lack one of the three named tasks (SC10)"),
         ("  流动党员: {mobile} 名, 按在职党员先进指数评分, 全年平均 {mobile_avg:.1f} 分",
          "  Mobile members: {mobile}, scored by the in-service index, year average {mobile_avg:.1f}"),
         ("  设岗定责年底评议: {posts} 名认岗党员 ({levels}); 前 {examined} 名在职或流动党员中 {sc9} 名需跟进 "

@@ -193,3 +193,35 @@ def test_the_demo_section_shows_each_new_part(areas, capsys, lang):
                 "SC9"))
     for needle in needles:
         assert needle in out
+
+
+# --- 责任区 links between a member's list and the branch's -----------------------------------------------------------
+
+def test_every_generated_link_names_an_item_of_the_members_own_branch(areas):
+    from partyrules.facts.links import checklist_links
+
+    _, more = areas
+    assert any(i.serves_item_id for m in more.members for i in m.member.checklist)
+    assert checklist_links(more.members, more.branches) == []
+
+
+@given(target=st.sampled_from(["BL1", "BL2", "NOPE"]), branch_given=st.booleans())
+def test_a_link_that_names_no_item_of_the_branch_is_reported(target, branch_given):
+    from partyrules.facts.links import checklist_links
+
+    member = exemplary_member("in_service", YEAR)
+    items = [{"item_id": "LINKED", "text": "责任区事项", "responsible_id": member.member.member_id, "accepted": False,
+              "serves_item_id": target}]
+    member = _with_items(member, items)
+    branch = pr.BranchFacts.model_validate({"branch": {
+        "branch_id": member.member.branch_id, "name": "示范支部", "parent_org_id": "GB", "branch_type": "community",
+        "formal_member_count": 1, "member_count": 1, "has_committee": False, "committee_size": 0,
+        "households_covered": 10, "grid_worker_count": 1,
+        "checklist": [{"item_id": "BL1", "text": "支部事项", "responsible_id": "M9", "accepted": False},
+                      {"item_id": "BL2", "text": "支部事项二", "responsible_id": "M8", "accepted": False}]}})
+    broken = checklist_links([member], [branch] if branch_given else [])
+    resolves = branch_given and target in ("BL1", "BL2")
+    assert [b.item_id for b in broken] == ([] if resolves else ["LINKED"])
+    for b in broken:
+        assert b.branch_known == branch_given and b.serves_item_id == target
+        assert "LINKED" in b.text("zh") and "LINKED" in b.text("en")
