@@ -104,10 +104,8 @@ def test_one_compiled_object_per_rule_set_and_parameters(example_ruleset):
     assert compiled_ruleset(example_ruleset) is c
     assert pr.Evaluator(example_ruleset).compiled is c
     assert ReferenceEvaluator(example_ruleset).compiled is c
-    name = sorted(example_ruleset.params)[0]
-    value = example_ruleset.params[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        pytest.skip("the example's first parameter is not a number")
+    name, value = next((n, v) for n, v in sorted(example_ruleset.params.items())
+                       if isinstance(v, int | float) and not isinstance(v, bool))
     variant = compiled_ruleset(example_ruleset, {name: value + 1})
     assert variant is not c and variant.ruleset.params[name] == value + 1
     assert compiled_ruleset(example_ruleset, {name: value + 1}) is variant
