@@ -167,7 +167,7 @@ _MOVED = {
     "score_distributed": "partyrules.distributed",
     # the cycle: the year's parts, star targets, follow-up, objections and the ledger
     "AnnualResult": "partyrules.cycle.annual",
-    "publish_quarters": "partyrules.cycle.year",
+    "publish_quarters": "partyrules.cycle.publication",
     "Recommendation": "partyrules.cycle.followup",
     "StarTargets": "partyrules.cycle.targets",
     "check_star_targets": "partyrules.cycle.targets",

@@ -18,8 +18,9 @@ import partyrules as pr
 from partyrules.cli import main
 from partyrules.cycle.hashing import breakdown_hash
 from partyrules.cycle.ledger import Ledger
+from partyrules.cycle.publication import publish_quarters
 from partyrules.cycle.scoring import score_year
-from partyrules.cycle.year import YearOptions, YearResult, publish_quarters, run_year, shipped_rulesets
+from partyrules.cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from partyrules.synthetic import SubDistrict, generate_subdistrict
 
 YEAR = 2026

@@ -14,15 +14,8 @@ from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.hashing import breakdown_hash
 from partyrules.cycle.ledger import Ledger, LedgerError, Publication
 from partyrules.cycle.objections import correct_record, retract_incident
-from partyrules.cycle.year import (
-    CorrectedAnnualResult,
-    YearResult,
-    annual_result_of,
-    publish_annual,
-    publish_quarters,
-    run_year,
-    shipped_rulesets,
-)
+from partyrules.cycle.publication import annual_result_of, publish_annual, publish_quarters
+from partyrules.cycle.year import CorrectedAnnualResult, YearResult, run_year, shipped_rulesets
 from partyrules.errors import ObjectionsPendingError
 from partyrules.facts import Objection, incident_kinds
 from partyrules.synthetic import SubDistrict, generate_subdistrict

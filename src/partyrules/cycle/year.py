@@ -46,10 +46,10 @@ from ..rulesets.model import RuleSet
 from ..shipped_rulesets import shipped_ruleset_path
 from .annual import AnnualResult
 from .hashing import breakdown_hash
-from .ledger import DEFAULT_SCOPE, Ledger, Publication
+from .ledger import DEFAULT_SCOPE, Ledger
 from .objections import AppliedCorrection, apply_correction
-from .quarterly import facts_for_period, quarters
-from .scoring import ScoredYear, SubjectYear, score_subject_year, score_year
+from .quarterly import quarters
+from .scoring import ScoredYear, SubjectYear, score_year
 from .tabled import LazySubjectYears, score_year_tables
 from .targets import StarTargets, TargetReport, check_star_targets, load_star_targets
 
@@ -209,60 +209,6 @@ def _list_row(e: Any, name: str) -> dict[str, Any]:
             "explanation_zh": e.explanation_zh, "explanation_en": e.explanation_en}
 
 
-def publish_quarters(result: YearResult, ledger: Ledger, *, actor: str, quarter: int | None = None,
-                     scope: str = "all") -> int:
-    """Publish the quarterly scores of a year run (with the facts each was computed from) in the ledger, where they
-    can be objected to; all of a quarter or the whole year in one transaction. Needs the breakdowns, so the year
-    must have been run with ``keep_breakdowns=True`` (and, on the engine backend, one worker). Returns the number
-    of scores published."""
-    if not result.subject_years and (result.members or result.branches):
-        raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
-                              hint="run_year(..., keep_breakdowns=True)")
-    items = []
-    for sy in result.subject_years:
-        for q, b in zip(quarters(result.year), sy.quarters, strict=True):
-            if quarter is None or str(q).endswith(f"Q{quarter}"):
-                items.append((b, facts_for_period(sy.facts, q)))
-    return len(ledger.publish_many(items, actor=actor, scope=scope))
-
-
-def publish_annual(result: YearResult, ledger: Ledger, *, actor: str, scope: str = DEFAULT_SCOPE,
-                   replace: bool = False) -> int:
-    """Publish the annual results of a year run in the ledger, each as the score of the year (its whole-year
-    breakdown and facts, the annual composite and grade in its event), all in one transaction. They are then
-    objected to, investigated, upheld (with the corrected facts) or rejected, and finalised (``finalise(year)``,
-    refused while an objection is open) exactly as quarterly scores are. Needs the breakdowns, as
-    :func:`publish_quarters` does. Returns the number of results published."""
-    if not result.subject_years and (result.members or result.branches):
-        raise PartyRulesError("this year was run without keeping its breakdowns, so there is nothing to publish",
-                              hint="run_year(..., keep_breakdowns=True)")
-    final = {(r.subject_kind, r.subject_id): r for r in (*result.members, *result.branches)}
-    whole = Period.year(result.year)
-    items = []
-    for sy in result.subject_years:
-        annual = final.get((sy.result.subject_kind, sy.result.subject_id), sy.result)  # after the 优秀 quota
-        if annual.year_breakdown_hash is None:  # scored as tables: the hashes are the breakdowns made now
-            annual = annual.model_copy(update={"year_breakdown_hash": sy.result.year_breakdown_hash,
-                                               "quarters": sy.result.quarters})
-        items.append((sy.year, facts_for_period(sy.facts, whole), annual))
-    return len(ledger.publish_annual(items, actor=actor, scope=scope, replace=replace))
-
-
-def annual_result_of(publication: Publication, ruleset: RuleSet | Evaluator) -> AnnualResult:
-    """The annual result computed from a published year's facts (e.g. the corrected publication of an upheld
-    objection), with the rule set it was published with. It is the subject's own result, before the 优秀 quota
-    of its branch, which only a year run over the whole branch applies."""
-    ev = ruleset if isinstance(ruleset, Evaluator) else Evaluator(ruleset)
-    if ev.ruleset.content_hash != publication.ruleset_hash:
-        raise PartyRulesError(f"{publication.key.ref} was published with another rule set than "
-                              f"{ev.ruleset.id} {ev.ruleset.version}",
-                              hint="compute it with the rule set (and parameters) it was published with")
-    if not publication.period.isdigit():
-        raise PartyRulesError(f"{publication.key.ref} is not the score of a whole year",
-                              hint="give the publication of an annual result (publish_annual)")
-    return score_subject_year(ev, publication.facts, int(publication.period)).result
-
-
 def _apply_ledger(people: list[SubjectFacts], ledger: Ledger, year: int, scope: str
                   ) -> tuple[list[SubjectFacts], dict[tuple[str, str], list[AppliedCorrection]], list[str]]:
     # Every standing upheld correction of the year's scores (its quarters and the year itself), carried into the
@@ -400,8 +346,9 @@ def run_year(
     identical. ``keep_breakdowns=False`` gives an empty ``subject_years`` on either backend.
 
     With ``ledger``, the year is computed on corrected facts: every upheld objection (not reversed) on a published
-    score of the year in ``ledger_scope`` (a quarter's, or the year's own from :func:`publish_annual`) has its
-    correction applied to the subject's facts first, and each annual result is a :class:`CorrectedAnnualResult`
+    score of the year in ``ledger_scope`` (a quarter's, or the year's own from
+    :func:`~partyrules.cycle.publication.publish_annual`) has its correction applied
+    to the subject's facts first, and each annual result is a :class:`CorrectedAnnualResult`
     that names the corrections it used (``YearResult.corrections`` lists them all; ``unused_corrections`` those
     about subjects not in the population).
 
