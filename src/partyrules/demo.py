@@ -20,6 +20,7 @@ from .analyse.grid_chain import grid_chain
 from .cycle.annual import AnnualResult
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
 from .evaluate.evaluator import Evaluator
+from .evaluate.population import score_population
 from .explain.phrasebook import value_label
 from .facts.links import checklist_links
 from .funding import fmt_yuan
@@ -290,23 +291,25 @@ def _duties_counts(area: SubDistrict, rulesets: dict[str, RuleSet]) -> dict[str,
     items += [i for m in area.members for i in m.member.checklist]
     dated = [(i.accepted_on, i.due) for i in items if i.accepted_on is not None and i.due is not None]
     resettlement = [b for b in area.branches if b.branch.branch_type == "resettlement_area"]
-    branch, in_service = Evaluator(rulesets["branch"]), Evaluator(rulesets["in_service"])
-    mobile = [in_service.evaluate(m, whole).total for m in area.members_in("mobile")]
+    # scored as tables: every appraised member, not a sample
+    mobile = score_population(rulesets["in_service"], area.members_in("mobile"), whole).frame["total"].to_list() \
+        if area.members_in("mobile") else []
     posts = [m.annual.post_appraisal for m in area.members if m.annual is not None and m.annual.post_appraisal]
     appraised = [m for m in area.members_in("in_service") + area.members_in("mobile")
                  if m.annual is not None and m.annual.post_appraisal is not None]
+    sc9 = int(score_population(rulesets["in_service"], appraised, whole).frame["check:SC9"].sum()) if appraised else 0
+    sc10 = int(score_population(rulesets["branch"], resettlement, whole).frame["check:SC10"].sum()) \
+        if resettlement else 0
     return {
         "accepted": len(dated),
         "late": sum(1 for done, due in dated if (done.year, (done.month - 1) // 3) > (due.year, (due.month - 1) // 3)),
         "linked": sum(1 for m in area.members for i in m.member.checklist if i.serves_item_id is not None),
         "broken": len(checklist_links(area.members, area.branches)),
         "resettlement": len(resettlement),
-        "sc10": sum(1 for b in resettlement if any(w.id == "SC10" for w in branch.evaluate(b, whole).warnings)),
+        "sc10": sc10,
         "mobile": len(mobile), "mobile_avg": sum(mobile) / len(mobile) if mobile else 0.0,
         "posts": len(posts), "by_level": Counter(map(str, posts)),
-        # the engine scores one member in milliseconds: the first 200 appraised are enough to show the check
-        "sc9": sum(1 for m in appraised[:200] if any(w.id == "SC9" for w in in_service.evaluate(m, whole).warnings)),
-        "examined": min(len(appraised), 200),
+        "sc9": sc9, "examined": len(appraised),
     }
 
 
@@ -333,9 +336,9 @@ def _duties_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str, 
          "own branch); of {resettlement} resettlement-area branches, {sc10} lack one of the three named tasks (SC10)"),
         ("  流动党员: {mobile} 名, 按在职党员先进指数评分, 全年平均 {mobile_avg:.1f} 分",
          "  Mobile members: {mobile}, scored by the in-service index, year average {mobile_avg:.1f}"),
-        ("  设岗定责年底评议: {posts} 名认岗党员 ({levels}); 前 {examined} 名在职或流动党员中 {sc9} 名需跟进 "
+        ("  设岗定责年底评议: {posts} 名认岗党员 ({levels}); 经评议的 {examined} 名在职或流动党员中 {sc9} 名需跟进 "
          "(SC9, 不影响得分)",
-         "  Year-end post appraisal: {posts} members holding posts ({levels}); of the first {examined} in-service or "
+         "  Year-end post appraisal: {posts} members holding posts ({levels}); of the {examined} in-service or "
          "mobile members appraised, {sc9} to follow up (SC9, no points)"),
     )
     print()

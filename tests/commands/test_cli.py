@@ -112,7 +112,8 @@ def test_demo_scores_the_sample_subdistrict_with_the_shipped_rule_sets(capsys):
     for needle in ("Annual grades", "Branch ranking", "Member ranking", "One member's explained breakdown",
                    "One branch's explained breakdown", "branch-combat-effectiveness", "community-six-star",
                    "Warning list", "Priority list", "Pairings", "funds of 500000.00 yuan", "total 500000.00 yuan",
-                   "Six-star targets", "quota"):
+                   "Six-star targets", "quota", "Grid organisation", "Award and cadre recommendations",
+                   "monthly cycle", "Checklist acceptance", "Mobile members", "Year-end post appraisal"):
         assert needle in out
 
 
