@@ -21,7 +21,8 @@ refused with an error instead of exhausting memory. Pass ``max_bytes=`` to chang
 
 def read_population(path: str | Path, subject_kind: str | None = None, *, format: str | None = None,
                     max_bytes: int | None = None) -> PopulationRead:
-    """Read a population from a JSON-lines file of bundles or a directory of Parquet or CSV table files.
+    """Read a population from a JSON-lines file of bundles, a directory of Parquet or CSV table files, or an
+    .xlsx workbook of one sheet per table (:mod:`.xlsx_read`: each bad cell named as ``records!D7``).
 
     Every bad row is a :class:`RowProblem`, and the subject it belongs to is left out with all its rows; the
     other subjects make up ``.population``. The subject kind is read off the files when not given. Inputs larger
@@ -30,6 +31,10 @@ def read_population(path: str | Path, subject_kind: str | None = None, *, format
     path = Path(path)
     if not path.exists():
         raise FactError(f"{path}: no such file or directory", hint="check the path")
+    if format == "xlsx" or (format is None and path.suffix.lower() == ".xlsx"):
+        from .xlsx_read import MAX_XLSX_BYTES, read_workbook  # openpyxl only when a workbook is read
+
+        return read_workbook(path, subject_kind, max_bytes=MAX_XLSX_BYTES if max_bytes is None else max_bytes)
     fmt = format or _detect_format(path)
     if fmt not in FORMATS:
         raise FactError(f"unknown population format {fmt!r}", hint="one of: " + ", ".join(FORMATS))

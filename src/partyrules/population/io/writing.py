@@ -22,12 +22,17 @@ def _json_array(pl: Any, col: str) -> Any:
 
 
 def write_population(pop: Population, path: str | Path, format: str = "parquet") -> Path:
-    """Write ``pop`` as a directory of table files (``parquet`` or ``csv``) or one ``jsonl`` file of bundles.
+    """Write ``pop`` as a directory of table files (``parquet`` or ``csv``), one ``jsonl`` file of bundles, or one
+    ``xlsx`` workbook of one sheet per table.
 
     Everything written reads back with :func:`read_population` to the same facts.
     """
     pl = require_polars()
     path = Path(path)
+    if format == "xlsx":
+        from .xlsx_write import write_workbook  # openpyxl only when a workbook is written
+
+        return write_workbook(pop, path)
     if format not in FORMATS:
         raise FactError(f"unknown population format {format!r}", hint="one of: " + ", ".join(FORMATS))
     if format == "jsonl":
