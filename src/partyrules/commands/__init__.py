@@ -10,7 +10,8 @@ import importlib
 from typing import Any
 
 # Each entry is a module of this package with a ``register(subparsers)`` function.
-MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif", "reporting", "grid", "awards")
+MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif", "reporting", "grid", "awards", "checklists",
+                            "serve", "keys", "replay")
 
 
 def register_commands(sub: argparse._SubParsersAction[Any]) -> None:
