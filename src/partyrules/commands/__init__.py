@@ -11,7 +11,7 @@ from typing import Any
 
 # Each entry is a module of this package with a ``register(subparsers)`` function.
 MODULES: tuple[str, ...] = ("test", "check", "diff", "year", "whatif", "reporting", "grid", "awards", "checklists",
-                            "serve", "keys", "replay")
+                            "serve", "keys", "replay", "template", "generate")
 
 
 def register_commands(sub: argparse._SubParsersAction[Any]) -> None:

@@ -67,6 +67,19 @@ class RuleSetChooser:
                                          hint=f"pass a {kind} rule set")
 
 
+def choose_ruleset(facts: SubjectFacts, rulesets: Iterable[RuleSet], period: Period | str,
+                   params: Mapping[str, Mapping[str, Any]] | None = None) -> RuleSet:
+    """The rule set that scores ``facts`` for ``period``, among ``rulesets`` of several kinds and categories.
+
+    The first rule set of the subject's kind whose ``applies_to`` holds for the facts as the period sees them is
+    chosen (a member in service gets the in-service index, a retired member the retired one); ``params`` maps a
+    rule set's id to its parameter overrides. Raises :class:`NotApplicableError` when none applies.
+    To choose for many subjects, keep one :class:`RuleSetChooser`: it remembers the choice per kind and category.
+    """
+    when = Period.parse(period) if isinstance(period, str) else period
+    return RuleSetChooser(rulesets, params).evaluator_for(facts, when).ruleset
+
+
 def score_subject_year(evaluator: Evaluator, facts: SubjectFacts, year: int) -> SubjectYear:
     """The four quarterly breakdowns, the whole-year breakdown and the annual result of one subject."""
     qs = [evaluator.evaluate(facts_for_period(facts, q), q) for q in quarters(year)]

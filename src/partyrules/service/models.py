@@ -1,0 +1,125 @@
+"""The bodies the service reads and writes, with a description and an example for every field (OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+
+from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..results import ScoreBreakdown
+from .config import MAX_BATCH, MAX_RULESET_CHARS
+
+AnyFacts = MemberFacts | BranchFacts | CommunityFacts
+
+_PERIOD = Field(description="The period assessed: a year, a quarter, a month or a range of months / 考核期",
+                examples=["2026", "2026-Q2", "2026-03", "2026-01..2026-06"], min_length=4, max_length=40)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScoreRequest(_Body):
+    """One subject to score: its facts bundle (a member, a branch or a community, with its records) and the period."""
+
+    # read as the facts models describe them, validated by parse_subject_facts so that an error's field path is
+    # the bundle's own (a plain union would name each alternative it tried)
+    facts: SkipValidation[AnyFacts] = Field(
+        description="The subject's facts bundle: exactly one of member, branch, community, with its records "
+                    "/ 对象的事实数据", examples=[{"member": {"id": "M0001"}}])
+    period: str = _PERIOD
+
+
+class BatchRequest(_Body):
+    items: list[ScoreRequest] = Field(description="The subjects to score, each with its period / 待评分对象",
+                                      examples=[[]], max_length=MAX_BATCH)
+
+
+Format = Literal["json", "text", "markdown", "html"]
+
+
+class ExplainRequest(ScoreRequest):
+    format: Format = Field("json", description="How the explanation is written / 输出格式",
+                           examples=["markdown"])
+    lang: Literal["zh", "en"] = Field("zh", description="The language of text and Markdown / 语言", examples=["en"])
+
+
+class Decided(_Body):
+    decision_id: int = Field(description="The decision's id in the decision log / 决策日志编号", examples=[42])
+    breakdown: ScoreBreakdown = Field(description="The explained score / 得分明细")
+
+
+class ItemError(_Body):
+    code: str = Field(description="The error's code (docs/errors.md) / 错误代码", examples=["PR031"])
+    message: str = Field(description="What went wrong / 错误说明",
+                         examples=["the rule set's applies_to is false for M0001"])
+    hint: str | None = Field(None, description="How to put it right / 修改提示", examples=["pass a member rule set"])
+
+
+class BatchItem(_Body):
+    index: int = Field(description="The item's place in the request, from 0 / 序号", examples=[0])
+    decision_id: int | None = Field(None, description="The decision's id, when it was scored / 决策编号",
+                                    examples=[42])
+    breakdown: ScoreBreakdown | None = Field(None, description="The explained score, when it was scored / 得分明细")
+    error: ItemError | None = Field(None, description="Why it was not scored / 未评分原因")
+
+
+class BatchResponse(_Body):
+    results: list[BatchItem] = Field(description="One result per item, in request order / 逐项结果", examples=[[]])
+
+
+class RuleSetInfo(_Body):
+    id: str = Field(description="The rule set's id / 规则集编号", examples=["member-in-service"])
+    version: str = Field(description="Its version / 版本", examples=["2026.1"])
+    content_hash: str = Field(description="SHA-256 of its full resolved content / 内容哈希",
+                              examples=["3f1c9a0e" + "0" * 56])
+    subject_kind: str = Field(description="The kind of subject it scores / 评价对象类型", examples=["member"])
+    title_zh: str = Field(description="Its title in Chinese / 中文标题", examples=["在职党员积分考核"])
+    title_en: str = Field(description="Its title in English / 英文标题", examples=["In-service member points"])
+    effective_from: str | None = Field(description="First day in force (none: always) / 生效日期",
+                                       examples=["2026-01-01"])
+    effective_until: str | None = Field(description="Last day in force (none: open) / 失效日期", examples=[None])
+
+
+class ValidateRequest(_Body):
+    yaml: str = Field(description="The rule set's YAML text; includes resolve inside the service's rule-set "
+                                  "directory only / 规则集 YAML 文本", examples=["id: my-index\nversion: '1'\n..."],
+                      max_length=MAX_RULESET_CHARS)
+
+
+class ValidateResponse(_Body):
+    valid: bool = Field(description="No error was found / 是否有效", examples=[True])
+    id: str | None = Field(None, description="The rule set's id, when it loads / 规则集编号", examples=["my-index"])
+    version: str | None = Field(None, description="Its version, when it loads / 版本", examples=["1"])
+    content_hash: str | None = Field(None, description="Its content hash, when it loads / 内容哈希",
+                                     examples=["3f1c9a0e" + "0" * 56])
+    diagnostics: list[dict[str, Any]] = Field(
+        description="Every finding: code, severity, message, hint, line, column / 诊断信息",
+        examples=[[{"code": "RS101", "severity": "error", "message": "unknown key", "line": 3, "column": 1}]])
+
+
+class DecisionOut(_Body):
+    id: int = Field(description="The decision's id / 决策编号", examples=[42])
+    time: str = Field(description="When it was decided (UTC, ISO 8601) / 决策时间",
+                      examples=["2026-12-07T21:47:32.123456+00:00"])
+    caller: str = Field(description="The id of the key that asked / 调用方密钥编号", examples=["a1b2c3d4e5f6"])
+    subject_kind: str = Field(description="member, branch or community / 对象类型", examples=["member"])
+    subject_id: str = Field(description="The subject's id / 对象编号", examples=["M0001"])
+    period: str = Field(description="The period asked for / 考核期", examples=["2026"])
+    ruleset_id: str = Field(description="The rule set that decided / 规则集编号", examples=["member-in-service"])
+    ruleset_version: str = Field(description="Its version / 版本", examples=["2026.1"])
+    ruleset_hash: str = Field(description="Its content hash / 内容哈希", examples=["3f1c9a0e" + "0" * 56])
+    input_hash: str = Field(description="SHA-256 of input_json / 输入哈希", examples=["9e0d" + "0" * 60])
+    output_hash: str = Field(description="SHA-256 of breakdown_json / 输出哈希", examples=["5b7a" + "0" * 60])
+    input_json: str = Field(description="The facts as validated, canonical JSON / 输入事实",
+                            examples=['{"member":{"id":"M0001"}}'])
+    breakdown_json: str = Field(description="The breakdown, canonical JSON / 得分明细",
+                                examples=['{"subject_id":"M0001","total":93.5}'])
+
+
+class Problem(_Body):
+    code: str = Field(description="The error's code (docs/errors.md) / 错误代码", examples=["PR031"])
+    message: str = Field(description="What went wrong / 错误说明", examples=["no rule set scores members like M9"])
+    location: str | None = Field(None, description="Where, when known / 位置", examples=["facts.member.joined"])
+    hint: str | None = Field(None, description="How to put it right / 修改提示", examples=["pass a member rule set"])
