@@ -38,8 +38,8 @@ def _ruleset_params(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
 
 def cmd_year(args: argparse.Namespace) -> int:
     from ..cycle.year import shipped_rulesets
-    from ..population import read_facts
     from ..rulesets.loader import load_ruleset
+    from .population_files import read_bundles
 
     try:
         rulesets = [load_ruleset(p) for p in args.ruleset] if args.ruleset else list(shipped_rulesets().values())
@@ -58,7 +58,7 @@ def cmd_year(args: argparse.Namespace) -> int:
     population: dict[str, list[Any]] = {"member": [], "branch": [], "community": []}
     with progress_for(args) as progress:
         for path in args.population:
-            for row in progress.track(read_facts(path), f"reading {path}"):
+            for row in progress.track(read_bundles(path), f"reading {path}"):
                 if row.facts is None:
                     bad += 1
                     print(error_line("year", f"row {row.number}: {row.error}", path), file=sys.stderr)
@@ -133,7 +133,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                        "within layers and categories, cut the warning and priority lists, pair branches, share a "
                        "funding pool and check the six-star targets. Subjects that cannot be scored are reported "
                        "(exit 10) and the rest of the year still runs.")
-    y.add_argument("population", nargs="+", help="JSON or JSON-lines files of member, branch and community facts")
+    y.add_argument("population", nargs="+", help="member, branch and community facts: JSON or JSON-lines files, "
+                   "directories of CSV or Parquet tables, or .xlsx workbooks")
     y.add_argument("--year", type=int, required=True, help="the assessment year, e.g. 2026")
     y.add_argument("--out", required=True, help="directory for the tables")
     y.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
