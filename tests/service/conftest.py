@@ -9,15 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 
-pytest.importorskip("fastapi", reason="the api extra (fastapi, uvicorn) is part of the test extra")
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-
-from partyrules.commands.serve import rulesets_from  # noqa: E402
-from partyrules.service import DecisionLog, KeyStore, ServiceConfig, add_key, create_app  # noqa: E402
-from partyrules.synthetic import generate_subdistrict  # noqa: E402
+from partyrules.commands.serve import rulesets_from
+from partyrules.service import DecisionLog, KeyStore, ServiceConfig, add_key, create_app
+from partyrules.synthetic import generate_subdistrict
 
 
 def free_port() -> int:

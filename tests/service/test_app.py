@@ -215,4 +215,5 @@ def test_validate_a_posted_rule_set_for_administrators(served):
         broken = c.post("/rulesets/validate", json={"yaml": "id: x\n"})
     assert ok.status_code == 200 and ok.json()["valid"] and ok.json()["id"] == "member-retired"
     assert escaping.status_code == 200 and not escaping.json()["valid"]
+    assert escaping.json()["diagnostics"][0]["code"] == "RS122"  # outside the rule-set directory: not read
     assert broken.status_code == 200 and not broken.json()["valid"] and broken.json()["diagnostics"]

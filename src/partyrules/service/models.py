@@ -27,7 +27,7 @@ class ScoreRequest(_Body):
     # the bundle's own (a plain union would name each alternative it tried)
     facts: SkipValidation[AnyFacts] = Field(
         description="The subject's facts bundle: exactly one of member, branch, community, with its records "
-                    "/ 对象的事实数据", examples=[{"member": {"id": "M0001"}}])
+                    "/ 对象的事实数据")  # its example is a whole generated member (service.openapi)
     period: str = _PERIOD
 
 
@@ -113,7 +113,7 @@ class DecisionOut(_Body):
     input_hash: str = Field(description="SHA-256 of input_json / 输入哈希", examples=["9e0d" + "0" * 60])
     output_hash: str = Field(description="SHA-256 of breakdown_json / 输出哈希", examples=["5b7a" + "0" * 60])
     input_json: str = Field(description="The facts as validated, canonical JSON / 输入事实",
-                            examples=['{"member":{"id":"M0001"}}'])
+                            examples=['{"member":{"member_id":"M000001","category":"in_service"}}'])
     breakdown_json: str = Field(description="The breakdown, canonical JSON / 得分明细",
                                 examples=['{"subject_id":"M0001","total":93.5}'])
 

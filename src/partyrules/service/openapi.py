@@ -22,7 +22,9 @@ from ..explain.phrasebook import FIELDS
 from ..facts import SubjectFacts
 from ..periods import Period
 from ..rulesets.model import RuleSet
-from .fielddocs import FIELD_DOCS
+from .fielddocs import FIELD_DOCS, FIELD_EXAMPLES
+
+_WHOLE = "<whole>"  # the first whole instance of each model, for a field that holds one
 
 
 def _harvest(obj: Any, found: dict[str, dict[str, Any]]) -> None:
@@ -30,6 +32,7 @@ def _harvest(obj: Any, found: dict[str, dict[str, Any]]) -> None:
     if isinstance(obj, BaseModel):
         seen = found.setdefault(type(obj).__name__, {})
         dumped = obj.model_dump(mode="json")
+        found.setdefault(_WHOLE, {}).setdefault(type(obj).__name__, dumped)
         for name, value in dumped.items():
             if name not in seen and value not in (None, [], {}, ""):
                 seen[name] = value[:1] if isinstance(value, list) else value
@@ -59,6 +62,13 @@ def sample_values(rulesets: Iterable[RuleSet]) -> dict[str, dict[str, Any]]:
             _harvest(chooser.evaluator_for(facts, period).evaluate(facts, period), found)
         except PartyRulesError:
             continue  # no rule set here for this kind: its examples come from the other subjects
+    # a bundle's fields are shown from one subject, its richest: records and incidents of another subject would
+    # make an example the bundle refuses (only a subject's own conduct is assessed)
+    for kind in {type(f) for f in subjects}:
+        richest = max((f for f in subjects if type(f) is kind),
+                      key=lambda f: sum(v not in (None, [], {}) for v in f.model_dump(mode="json").values()))
+        found[kind.__name__] = {}
+        _harvest(richest, {kind.__name__: found[kind.__name__]})
     return found
 
 
@@ -79,11 +89,24 @@ def fill(schema: dict[str, Any], values: dict[str, dict[str, Any]]) -> None:
             _describe(model, name, prop)
             if "examples" in prop or "example" in prop:
                 continue
-            value = values.get(model, {}).get(name)
+            value = values.get(model, {}).get(name, FIELD_EXAMPLES.get(f"{model}.{name}"))
+            if value is None:
+                value = _whole(prop, values.get(_WHOLE, {}))
             if value is not None:
                 prop["examples"] = [value]
             elif "default" in prop:
                 prop["examples"] = [prop["default"]]
+
+
+def _whole(prop: dict[str, Any], whole: dict[str, Any]) -> Any:
+    """An example of a field that holds a model (or a list of one, or an optional one): a whole sample instance."""
+    for option in (prop, *prop.get("anyOf", ())):
+        if "$ref" in option:
+            return whole.get(option["$ref"].rsplit("/", 1)[-1])
+        if option.get("type") == "array" and "$ref" in option.get("items", {}):
+            one = whole.get(option["items"]["$ref"].rsplit("/", 1)[-1])
+            return None if one is None else [one]
+    return None
 
 
 def complete_openapi(app: FastAPI, rulesets: Iterable[RuleSet] = ()) -> None:
