@@ -25,37 +25,12 @@ Typical use::
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
-from .analyse.reform import apply_reform, load_reform
-from .cycle.year import YearOptions, YearResult, run_year
 from .errors import EvaluationError, FactError, NotApplicableError, PartyRulesError, PopulationError, RuleSetError
-from .evaluate.evaluator import Evaluator, evaluate
-from .evaluate.live import LiveSession
-from .evaluate.population import score_population
-from .facts import (
-    AnnualEvaluation,
-    Branch,
-    BranchFacts,
-    BranchMonthRecord,
-    Commendation,
-    Community,
-    CommunityFacts,
-    Incident,
-    Member,
-    MemberFacts,
-    MemberMonthRecord,
-    parse_subject_facts,
-)
 from .periods import Period
-from .population.frames import Population, facts_to_population
-from .population.io import read_population
-from .results import DimensionScore, Evidence, GradeResult, Line, ScoreBreakdown
-from .rulesets.lint import lint_ruleset
-from .rulesets.loader import load_ruleset, loads_ruleset
-from .rulesets.model import RuleSet
-from .score.table import PopulationScores
-from .shipped_rulesets import shipped_ruleset_path
 from .version import __version__
 
 __all__ = [
@@ -109,13 +84,77 @@ __all__ = [
 if TYPE_CHECKING:
     # What type checkers see of the names below that load on first use (_LAZY): their real types, not `object`.
     # tests/architecture/test_types.py checks that this block and _LAZY name the same things.
+    from .analyse.reform import apply_reform, load_reform
     from .comparison import Comparison, compare
+    from .cycle.year import YearOptions, YearResult, run_year
+    from .evaluate.evaluator import Evaluator, evaluate
+    from .evaluate.live import LiveSession
+    from .evaluate.population import score_population
+    from .facts import (
+        AnnualEvaluation,
+        Branch,
+        BranchFacts,
+        BranchMonthRecord,
+        Commendation,
+        Community,
+        CommunityFacts,
+        Incident,
+        Member,
+        MemberFacts,
+        MemberMonthRecord,
+        parse_subject_facts,
+    )
+    from .population.frames import Population, facts_to_population
+    from .population.io import read_population
+    from .results import DimensionScore, Evidence, GradeResult, Line, ScoreBreakdown
+    from .rulesets.lint import lint_ruleset
+    from .rulesets.loader import load_ruleset, loads_ruleset
+    from .rulesets.model import RuleSet
+    from .score.table import PopulationScores
+    from .shipped_rulesets import shipped_ruleset_path
 
-# Comparing score tables needs polars (the analysis extra); a service that only scores subjects one at a time must
-# be able to import partyrules without it, so these names load on first use.
+# Every public name but the errors, Period and the version loads on first use (PEP 562): `import partyrules` is then
+# the standard library only (a few milliseconds, not the seconds pydantic, the engine and the rule-set models take),
+# so a command, a service worker or a notebook pays for the parts it uses. Comparing score tables also needs polars
+# (the analysis extra), which a service scoring subjects one at a time need not install.
 _LAZY = {
+    "apply_reform": "analyse.reform",
+    "load_reform": "analyse.reform",
     "Comparison": "comparison",
     "compare": "comparison",
+    "YearOptions": "cycle.year",
+    "YearResult": "cycle.year",
+    "run_year": "cycle.year",
+    "Evaluator": "evaluate.evaluator",
+    "evaluate": "evaluate.evaluator",
+    "LiveSession": "evaluate.live",
+    "score_population": "evaluate.population",
+    "AnnualEvaluation": "facts",
+    "Branch": "facts",
+    "BranchFacts": "facts",
+    "BranchMonthRecord": "facts",
+    "Commendation": "facts",
+    "Community": "facts",
+    "CommunityFacts": "facts",
+    "Incident": "facts",
+    "Member": "facts",
+    "MemberFacts": "facts",
+    "MemberMonthRecord": "facts",
+    "parse_subject_facts": "facts",
+    "Population": "population.frames",
+    "facts_to_population": "population.frames",
+    "read_population": "population.io",
+    "DimensionScore": "results",
+    "Evidence": "results",
+    "GradeResult": "results",
+    "Line": "results",
+    "ScoreBreakdown": "results",
+    "lint_ruleset": "rulesets.lint",
+    "load_ruleset": "rulesets.loader",
+    "loads_ruleset": "rulesets.loader",
+    "RuleSet": "rulesets.model",
+    "PopulationScores": "score.table",
+    "shipped_ruleset_path": "shipped_rulesets",
 }
 
 # Names that were at the top level until this release, and the module each lives in now. They still resolve, with a
@@ -221,6 +260,20 @@ def __getattr__(name: str) -> object:
         stacklevel=2,
     )
     return getattr(importlib.import_module(home), name)
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``partyrules.evaluate`` is the function, as it has always been, though the
+    import system binds the subpackage of that name here when anything imports it (the function then loads on
+    first use like every other name)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

@@ -76,6 +76,10 @@ def test_every_lazy_name_is_public_and_loads_from_its_module() -> None:
 REVEALED = {
     "compare": r"def \(.*\) -> partyrules\.comparison\.table\.Comparison",
     "Comparison": r"def \(.*\) -> partyrules\.comparison\.table\.Comparison",
+    "evaluate": r"def \(.*\) -> partyrules\.results\.breakdown\.ScoreBreakdown",
+    "load_ruleset": r"def \(.*\) -> partyrules\.rulesets\.model\.RuleSet",
+    "MemberFacts": r"partyrules\.facts\.bundle\.MemberFacts",
+    "run_year": r"def \(.*\) -> partyrules\.cycle\.year\.YearResult",
 }
 
 
