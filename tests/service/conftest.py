@@ -24,6 +24,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
 @dataclass
 class Served:
     url: str
