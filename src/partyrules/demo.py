@@ -107,6 +107,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _reporting_section(area, rulesets, lang)
     _fairness(area, year, lang)
     _duties_section(area, rulesets, lang, seed)
+    _service_section(area, rulesets, lang)
     return 0 if not year.failures else 10
 
 
@@ -233,6 +234,36 @@ def _uses_section(year: YearResult, lang: str) -> None:
         for tl in year.star_targets.lines:
             print("    " + tl.explanation(lang))
 
+
+
+def _service_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
+    """What the decision service does for each request, without HTTP (partyrules serve, docs/service.md): a member
+    of each category scored with the index its category chooses, each decision logged, and the log replayed."""
+    import tempfile
+    from pathlib import Path
+
+    from .cycle.scoring import RuleSetChooser
+    from .service import DecisionLog, replay
+    from .service.deciding import decide
+
+    zh = lang == "zh"
+    chooser = RuleSetChooser(rulesets.values())
+    firsts = {str(m.member.category): m for m in reversed(area.members)}
+    print("\n" + ("决策服务 (partyrules serve): 按党员类别选用指数, 每项决策先记入日志再答复" if zh else
+                  "The decision service (partyrules serve): the index chosen by category, each decision logged "
+                  "before it is answered"))
+    with tempfile.TemporaryDirectory() as tmp:
+        log = DecisionLog(Path(tmp) / "decisions.sqlite")
+        for category in sorted(firsts):
+            row, b = decide(chooser, firsts[category], str(area.year), "demo")
+            (number,) = log.record([row])
+            print(f"  #{number} {b.subject_id} {category:<12} -> {b.ruleset_id} {b.ruleset_version} "
+                  f"({b.ruleset_hash[:12]}): {b.total:.2f} {b.grade.zh if zh else b.grade.en}")
+        log.close()
+        again = replay(Path(tmp) / "decisions.sqlite", rulesets.values())
+    print(("  离线重算 (partyrules replay): {n} 项决策, {d} 项不一致" if zh else
+           "  Replayed offline (partyrules replay): {n} decisions, {d} differ").format(n=again.checked,
+                                                                                   d=len(again.differences)))
 
 def _examples_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
     """One member's and one branch's breakdown for the year, explained."""

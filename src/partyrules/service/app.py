@@ -6,7 +6,6 @@ response is sent. Bad input is a 4xx naming the field (pydantic's ``loc``), neve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from ..rulesets.lint import lint_ruleset
 from ..rulesets.loader import loads_ruleset
 from ..version import __version__
 from .config import MAX_DECISIONS_PAGE, ServiceConfig
+from .deciding import decide
 from .decisions import NewDecision, decision_dict
 from .keys import Key, Role
 from .limits import BodyLimit
@@ -95,10 +95,6 @@ def _facts(raw: Any, loc: tuple[str | int, ...]) -> SubjectFacts:
         raise RequestValidationError(errors) from None
 
 
-def _canonical(facts: SubjectFacts) -> str:
-    return json.dumps(facts.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 class _Decider:
     """Chooses each subject's rule set, evaluates it and makes the decision to log."""
 
@@ -109,14 +105,10 @@ class _Decider:
     def decide(self, key: Key, req: ScoreRequest, loc: tuple[str | int, ...]) -> tuple[NewDecision, ScoreBreakdown]:
         facts = _facts(req.facts, (*loc, "facts"))
         try:
-            period = Period.parse(req.period)
+            Period.parse(req.period)
         except PartyRulesError as exc:
             raise RequestValidationError([{"type": "period", "loc": (*loc, "period"), "msg": exc.message}]) from None
-        b = self.chooser.evaluator_for(facts, period).evaluate(facts, period)
-        kind = str(type(facts).subject_kind)
-        d = NewDecision(key.id, kind, facts.subject_id, req.period, b.ruleset_id, b.ruleset_version, b.ruleset_hash,
-                        _canonical(facts), b.to_json())
-        return d, b
+        return decide(self.chooser, facts, req.period, key.id)
 
 
 def _info(config: ServiceConfig) -> list[RuleSetInfo]:
