@@ -170,8 +170,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     a.add_argument("--show", type=int, default=3, help="explained lines shown per list (default 3)")
     a.add_argument("--lang", choices=["zh", "en"], default="zh", help="the language of the text (default zh)")
     a.add_argument("--out", help="directory for the awards table")
-    a.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
-                   help="format of the tables written with --out (parquet needs the analysis extra)")
+    a.add_argument("--format", choices=["csv", "json", "parquet", "xlsx"], default="csv",
+                   help="format of the tables written with --out (parquet needs the analysis extra, xlsx the sheets "
+                        "extra: Chinese headers, money in yuan)")
     a.add_argument("--ledger", help="publish the recommendations for objections (公示) in this ledger file")
     a.add_argument("--at", type=_aware_time, help="the time of publication with its zone, e.g. 2027-01-05T09:00+08:00")
     a.add_argument("--days", type=int, default=5,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import FactError
+from ..errors import FactError, PartyRulesError
 from ..population.files import Row, read_facts
 
 
@@ -25,7 +25,11 @@ def read_bundles(path: str | Path) -> Iterator[Row]:
         return
     from ..population.io import read_population
 
-    read = read_population(path)
+    try:
+        read = read_population(path)
+    except PartyRulesError as exc:  # not a workbook, no subjects sheet, too big: the whole file is one bad row
+        yield Row(0, None, exc if isinstance(exc, FactError) else FactError(f"{path}: {exc}"))
+        return
     for p in read.problems:
         yield Row(p.row or 0, None, FactError(str(p)))
     for number, (_, facts) in enumerate(read.population.iter_checked(), start=1):

@@ -32,7 +32,7 @@ from .common import (
 from .progress import Progress, progress_for
 from .textout import grade_names, summary_lines, transition_lines, word
 
-TABLE_FORMATS = ("csv", "parquet", "json")
+TABLE_FORMATS = ("csv", "parquet", "json", "xlsx")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     w.add_argument("--top-k", type=int, default=100, help="size of the top for the overlap (default 100)")
     w.add_argument("--out", metavar="DIR", help="write the tables here")
     w.add_argument("--table-format", choices=TABLE_FORMATS, default="csv",
-                   help="format of the tables written to --out (default csv; parquet and json also)")
+                   help="format of the tables written to --out (default csv; parquet, json and xlsx also)")
     w.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     w.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
     w.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings and the report")
@@ -258,13 +258,18 @@ def _write_tables(out: Path, fmt: str, tables: dict[str, Any]) -> None:
             frame.write_parquet(path)
         elif fmt == "json":
             frame.write_json(path)
+        elif fmt == "xlsx":  # Chinese headers, lists as readable text, money in yuan
+            from ..cycle.tables import write_table
+
+            write_table(frame.to_dicts(), path, "xlsx")
         else:
-            # CSV has no lists: a list cell (the rules that moved a subject) is written as a JSON array
+            # CSV has no lists: a list cell (the rules that moved a subject) is its items as a person writes them;
+            # the byte-order mark lets a spreadsheet program show the Chinese
             import polars as pl
 
             lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
-            frame.with_columns([pl.col(c).map_elements(lambda v: json.dumps(list(v), ensure_ascii=False),
-                                                       return_dtype=pl.String) for c in lists]).write_csv(path)
+            frame.with_columns([pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c in lists]).write_csv(
+                path, include_bom=True)
 
 
 def _jsonable(value: Any) -> Any:

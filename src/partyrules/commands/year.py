@@ -137,8 +137,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                    "directories of CSV or Parquet tables, or .xlsx workbooks")
     y.add_argument("--year", type=int, required=True, help="the assessment year, e.g. 2026")
     y.add_argument("--out", required=True, help="directory for the tables")
-    y.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
-                   help="parquet needs the analysis extra (polars)")
+    y.add_argument("--format", choices=["csv", "json", "parquet", "xlsx"], default="csv",
+                   help="parquet needs the analysis extra (polars); xlsx the sheets extra (openpyxl): Chinese "
+                        "headers, money in yuan, frozen header row; CSV has a byte-order mark for spreadsheets")
     y.add_argument("--ruleset", action="append", type=ruleset_arg, metavar="RULESET",
                    help="a rule-set file or shipped name (repeatable; default: the shipped ones)")
     y.add_argument("--param", action="append", metavar="RULESET_ID:NAME=VALUE",

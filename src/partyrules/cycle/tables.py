@@ -1,7 +1,12 @@
-"""Write result tables as CSV, JSON or Parquet (Parquet needs the ``analysis`` extra: polars).
+"""Write result tables as CSV, JSON, Parquet (needs the ``analysis`` extra: polars) or .xlsx (needs the ``sheets``
+extra: openpyxl).
 
 A table is a list of flat rows (dicts of str, int, float, bool or None). Rows are written in the order given and
-columns in the order of the first row, so the same result always gives byte-identical CSV and JSON files.
+columns in the order of the first row, so the same result always gives byte-identical CSV and JSON files. CSV is
+written with a UTF-8 byte-order mark, which spreadsheet programs need to show Chinese (Python's ``utf-8-sig`` and
+polars read it as plain UTF-8); a list cell is its items joined by ", ", not JSON. A workbook has Chinese headers
+(the column's English name in the header's note), the header row frozen, numbers formatted, and money (a ``*_fen``
+column) in yuan.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any, Literal
 
 from ..errors import PartyRulesError
 
-TableFormat = Literal["csv", "json", "parquet"]
+TableFormat = Literal["csv", "json", "parquet", "xlsx"]
+TABLE_FORMATS: tuple[str, ...] = ("csv", "json", "parquet", "xlsx")
 Row = Mapping[str, Any]
 
 
@@ -32,7 +38,7 @@ def _columns(rows: Sequence[Row]) -> list[str]:
 def write_table(rows: Sequence[Row], path: Path, fmt: TableFormat) -> Path:
     cols = _columns(rows)
     if fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in rows:
@@ -48,14 +54,20 @@ def write_table(rows: Sequence[Row], path: Path, fmt: TableFormat) -> Path:
         frame = pl.DataFrame([{c: row.get(c) for c in cols} for row in rows], schema=cols or None,
                              infer_schema_length=None)
         frame.write_parquet(path)
+    elif fmt == "xlsx":
+        from .tables_xlsx import write_xlsx_table
+
+        write_xlsx_table(rows, cols, path)
     else:
-        raise PartyRulesError(f"unknown table format {fmt!r}", hint="use csv, json or parquet")
+        raise PartyRulesError(f"unknown table format {fmt!r}", hint="use csv, json, parquet or xlsx")
     return path
 
 
 def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, (list, tuple)):  # readable, as a person writes a list
+        return ", ".join("" if x is None else str(_cell(x)) for x in v)
     return v
 
 

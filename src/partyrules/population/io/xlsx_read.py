@@ -26,6 +26,7 @@ from .checked import PopulationRead, _check_tables
 from .headers import LIST_SEPARATORS, ColumnHeader, header_map, suggest
 
 if TYPE_CHECKING:
+    import polars
     import polars as pl
 
 __all__ = ["LISTS_SHEET", "MAX_CELLS", "MAX_ROWS", "MAX_XLSX_BYTES", "CellProblem", "read_workbook", "require_openpyxl"]
@@ -94,9 +95,12 @@ def _text(value: Any, h: ColumnHeader, labels: dict[str, str]) -> str | None:
     elif isinstance(value, int):
         text = str(value)
     else:
-        text = str(value).strip()
-    if text == "":
+        text = str(value)
+    if text.strip() == "":
         return None
+    if h.unit == "str" and not h.choices:
+        return text  # as typed: spaces inside an id or a name are the person's, not the reader's to drop
+    text = text.strip()
     if h.unit == "bool":
         return {"是": "true", "否": "false", "yes": "true", "no": "false"}.get(text.lower(), text.lower())
     if h.unit == "list":
@@ -157,7 +161,7 @@ def _read(wb: Any, path: Path, kind: str | None, max_cells: int) -> PopulationRe
         kind = _guess_kind(tuple(first))
     tables = layout(kind)
     problems: list[RowProblem] = []
-    raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, list[str]]] = {}
+    raws: dict[str, tuple[polars.DataFrame | polars.LazyFrame, list[str]]] = {}
     bad_rows: dict[str, list[RowProblem]] = {}
     letters: dict[str, dict[str, str]] = {}
     budget = [max_cells]
