@@ -11,7 +11,8 @@ Prints one ``name: value`` line per figure:
 - ``p50_ms``, ``p99_ms``: latency of one scoring request as a client sees it;
 - ``requests_per_s``: acknowledged decisions per second over the whole run;
 - ``inprocess_per_s``: the same requests' evaluation in this process (facts read, rule set chosen, evaluated,
-  breakdown as JSON), one thread;
+  breakdown as JSON) on as many threads as there are clients (the engine runs outside the GIL, as the server's
+  thread pool does), and ``inprocess_one_thread_per_s`` on one thread;
 - ``http_over_inprocess``: how many times slower a decision over HTTP is, logged and committed (what to watch:
   absolute figures move with the machine's load);
 - ``log_decisions``, ``log_equals_acknowledged``: the log's rows after the run, and 1 when every acknowledged
@@ -103,14 +104,23 @@ def _load(url: str, key: str, bodies: list[bytes], clients: int, total: int):
     return latencies, acknowledged, errors, time.perf_counter() - start
 
 
-def _inprocess(bodies: list[bytes], total: int) -> float:
+def _inprocess(bodies: list[bytes], total: int, threads: int) -> float:
     chooser = RuleSetChooser([load_ruleset(shipped_ruleset_path(k)) for k in SHIPPED])
+    counter = iter(range(total))
+
+    def work() -> None:
+        for i in counter:
+            req = json.loads(bodies[i % len(bodies)])
+            facts = parse_subject_facts(req["facts"])
+            period = Period.parse(req["period"])
+            chooser.evaluator_for(facts, period).evaluate(facts, period).to_json()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
     start = time.perf_counter()
-    for i in range(total):
-        req = json.loads(bodies[i % len(bodies)])
-        facts = parse_subject_facts(req["facts"])
-        period = Period.parse(req["period"])
-        chooser.evaluator_for(facts, period).evaluate(facts, period).to_json()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
     return total / (time.perf_counter() - start)
 
 
@@ -132,7 +142,8 @@ def main() -> None:
             proc.wait(30)
         with sqlite3.connect(base / "log.sqlite") as db:
             stored = dict(db.execute("SELECT id, subject_id FROM decisions").fetchall())
-    inproc = _inprocess(bodies, min(args.requests, 2_000))
+    inproc_1 = _inprocess(bodies, min(args.requests, 2_000), 1)
+    inproc = _inprocess(bodies, min(args.requests, 2_000), args.clients)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     rps = len(acknowledged) / elapsed
     print(f"requests: {args.requests}")
@@ -141,6 +152,7 @@ def main() -> None:
     print(f"p50_ms: {q[49] * 1000:.1f}")
     print(f"p99_ms: {q[98] * 1000:.1f}")
     print(f"requests_per_s: {rps:.1f}")
+    print(f"inprocess_one_thread_per_s: {inproc_1:.1f}")
     print(f"inprocess_per_s: {inproc:.1f}")
     print(f"http_over_inprocess: {inproc / rps:.2f}")
     print(f"log_decisions: {len(stored)}")
