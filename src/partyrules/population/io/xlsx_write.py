@@ -55,14 +55,16 @@ def _sheet(wb: Any, table: str, hs: Sequence[ColumnHeader], lang: str, comment_c
     return ws
 
 
-def _formats(ws: Any, hs: Sequence[ColumnHeader], rows: int) -> None:
-    """Each column's number format on its data rows: text columns as text, dates as dates."""
+def _formats(ws: Any, hs: Sequence[ColumnHeader]) -> None:
+    """Each column's number format (the column's style, which a spreadsheet program gives every cell typed into
+    it): text columns as text, so that ``2026-03`` or an id of digits stays what was typed; dates as dates."""
+    from openpyxl.utils import get_column_letter
+
     for j, h in enumerate(hs, start=1):
-        fmt = {"date": "yyyy-mm-dd", "int": "0", "num": "General"}.get(h.unit, "@")
-        if h.unit == "bool" or (h.choices and h.unit != "str"):
+        if h.unit == "bool" or h.choices:
             continue
-        for r in range(2, rows + 2):
-            ws.cell(row=r, column=j).number_format = fmt
+        fmt = {"date": "yyyy-mm-dd", "int": "0", "num": "General"}.get(h.unit, "@")
+        ws.column_dimensions[get_column_letter(j)].number_format = fmt
 
 
 def write_workbook(pop: Population, path: str | Path, *, lang: str = "zh") -> Path:
@@ -142,7 +144,7 @@ def write_template(kind: str, path: str | Path, *, lang: str = "zh", example: It
     for table in layout(kind):
         hs = headers(kind, table)
         ws = _sheet(wb, table, hs, lang, Comment)
-        _formats(ws, hs, rows)
+        _formats(ws, hs)
         _validations(wb, ws, table, hs, lang, rows)
         if pop is not None and pop.tables[table].height:
             first = pop.tables[table].select([h.name for h in hs]).row(0)
