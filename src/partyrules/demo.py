@@ -108,6 +108,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _fairness(area, year, lang)
     _duties_section(area, rulesets, lang, seed)
     _service_section(area, rulesets, lang)
+    _sheets_section(area, year, lang)
     return 0 if not year.failures else 10
 
 
@@ -385,3 +386,44 @@ def _pick_example(scored: list[ScoreBreakdown]) -> ScoreBreakdown | None:
         return (-(min(ded, 2) + min(partial, 2)), int(b.vetoed), b.subject_id)
 
     return min(scored, key=interest) if scored else None
+
+
+def _sheets_section(area: SubDistrict, year: YearResult, lang: str) -> None:
+    """Spreadsheets in and out: one branch's members through a workbook and back, the monthly template, and the
+    year's funding table as a workbook in yuan (docs/spreadsheets.md)."""
+    import tempfile
+
+    from .cycle.tables import write_tables
+    from .errors import PartyRulesError
+    from .facts.exemplary import exemplary_member
+    from .population.frames import facts_to_population
+    from .population.io import read_population, write_population
+    from .population.io.xlsx_write import write_template
+
+    zh = lang == "zh"
+    branch = area.branches[0].subject_id
+    members = [m for m in area.members if m.member.branch_id == branch]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            book = write_population(facts_to_population(members, "member"), Path(tmp) / "members.xlsx",
+                                    format="xlsx")
+            read = read_population(book)
+            template = write_template("member", Path(tmp) / "template.xlsx",
+                                      example=[exemplary_member("in_service", area.year)])
+            sheets = len(read_population(template).population.tables)
+            funding = year.tables()["funding"]
+            write_tables({"funding": funding}, tmp, "xlsx")
+            funding_rows = len(funding)
+    except PartyRulesError as exc:  # no openpyxl: the sheets extra is not installed
+        print()
+        print(("电子表格: " if zh else "Spreadsheets: ") + str(exc))
+        return
+    print()
+    print("电子表格 (xlsx) 导入导出" if zh else "Spreadsheets (xlsx) in and out")
+    print((f"  支部 {branch} 的 {len(members)} 名党员写入工作簿再读回: {len(read.population)} 名, "
+           f"{len(read.problems)} 个问题; 每月填报模板 {sheets} 张表 (中文表头、说明、下拉选项、示例行); "
+           f"奖补资金表 {funding_rows} 行写为工作簿 (以元计)") if zh else
+          (f"  The {len(members)} members of branch {branch} written to a workbook and read back: "
+           f"{len(read.population)}, {len(read.problems)} problems; the monthly template has {sheets} sheets "
+           f"(Chinese headers, notes, drop-downs, an example row); the funding table's {funding_rows} rows "
+           "written as a workbook (in yuan)"))
