@@ -12,6 +12,10 @@ Prints one ``name: value`` line per figure:
 - ``engine_over_vector``: the ratio, what to watch (absolute times move with the machine's load);
 - ``breakdown_on_demand_ms``: making one subject's five breakdowns afterwards (``year.subject_year``);
 - ``tables_equal``: 1 when every table of the two years is equal (members, branches, rankings, lists, funding...).
+
+With ``--crossover``, it times both backends (the engine in one process) on sub-districts of growing size and
+prints ``crossover_<n>_engine_over_vector`` per size: where the ratio passes 1 is where ``backend="auto"``
+(``partyrules.cycle.year.TABLES_FROM``) should switch.
 """
 
 from __future__ import annotations
@@ -28,7 +32,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--crossover", action="store_true", help="time both backends on growing populations")
     args = ap.parse_args()
+    if args.crossover:
+        crossover(args.seed)
+        return
     area = generate_subdistrict(seed=args.seed)
     rulesets = shipped_rulesets()
     options = YearOptions(funding_pool_fen=50_000_000)
@@ -53,6 +61,22 @@ def main() -> None:
     print(f"engine_over_vector: {slow / best:.1f}")
     print(f"breakdown_on_demand_ms: {one * 1000:.1f}")
     print(f"tables_equal: {int(tables.tables() == engine.tables())}")  # type: ignore[attr-defined]
+
+
+def crossover(seed: int) -> None:
+    rulesets = shipped_rulesets()
+    for members in (50, 100, 200, 400, 800):
+        area = generate_subdistrict(seed=seed, communities=3, organisations=max(4, members // 17), members=members)
+        times = {}
+        for backend in ("vector", "engine"):
+            best = float("inf")
+            for _ in range(2):
+                t = time.perf_counter()
+                run_year(area.members, area.branches, year=area.year, rulesets=rulesets, backend=backend)
+                best = min(best, time.perf_counter() - t)
+            times[backend] = best
+        n = len(area.members) + len(area.branches)
+        print(f"crossover_{n}_engine_over_vector: {times['engine'] / times['vector']:.2f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from partyrules.cycle.annual import AnnualResult
 from partyrules.cycle.hashing import breakdown_hash
 from partyrules.cycle.scoring import score_year
 from partyrules.cycle.tabled import score_year_tables
-from partyrules.cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
+from partyrules.cycle.year import TABLES_FROM, YearOptions, YearResult, run_year, shipped_rulesets
 from partyrules.errors import PartyRulesError
 from partyrules.facts import Incident
 from partyrules.synthetic import SubDistrict, generate_subdistrict
@@ -35,7 +35,7 @@ def area(seed: int) -> SubDistrict:
 def both(members: list[pr.MemberFacts], branches: list[pr.BranchFacts] = (),  # type: ignore[assignment]
          communities: tuple[pr.CommunityFacts, ...] = (), **kw: object) -> tuple[YearResult, YearResult]:
     common = {"year": YEAR, "rulesets": rulesets(), "options": YearOptions(funding_pool_fen=1_000_003), **kw}
-    tables = run_year(members, branches, communities, **common)  # type: ignore[arg-type]
+    tables = run_year(members, branches, communities, backend="vector", **common)  # type: ignore[arg-type]
     engine = run_year(members, branches, communities, backend="engine", **common)  # type: ignore[arg-type]
     return tables, engine
 
@@ -91,7 +91,7 @@ def test_subjects_no_rule_set_takes_fail_as_on_the_engine() -> None:
     in_service = next(rs for rs in rulesets() if rs.id == "member-in-service")
     members = list(a.members[:20])
     assert any(str(m.member.category) != "in_service" for m in members)
-    tables = run_year(members, year=YEAR, rulesets=[in_service])
+    tables = run_year(members, year=YEAR, rulesets=[in_service], backend="vector")
     engine = run_year(members, year=YEAR, rulesets=[in_service], backend="engine")
     assert tables.failures and len(tables.members) < len(members)
     assert_same_year(tables, engine)
@@ -136,7 +136,7 @@ def test_what_ifs_and_progress_on_the_tables() -> None:
     seen: list[tuple[str, int, int]] = []
     tables, engine = both(list(a.members[:30]), list(a.branches[:3]), params=params)
     assert_same_year(tables, engine)
-    again = run_year(a.members[:30], a.branches[:3], year=YEAR, rulesets=rulesets(), params=params,
+    again = run_year(a.members[:30], a.branches[:3], year=YEAR, rulesets=rulesets(), params=params, backend="vector",
                      options=YearOptions(funding_pool_fen=1_000_003), progress=lambda s, d, t: seen.append((s, d, t)))
     scoring = [(d, t) for s, d, t in seen if s == "scoring"]
     assert scoring[0] == (0, 33) and scoring[-1] == (33, 33)
@@ -148,9 +148,17 @@ def test_refusals() -> None:
     a = area(29)
     with pytest.raises(PartyRulesError, match="unknown backend"):
         run_year(a.members[:2], year=YEAR, backend="duckdb")
-    kept_none = run_year(a.members[:2], year=YEAR, keep_breakdowns=False)
+    kept_none = run_year(a.members[:2], year=YEAR, keep_breakdowns=False, backend="vector")
     assert list(kept_none.subject_years) == []
     with pytest.raises(PartyRulesError, match="keep_breakdowns"):
         kept_none.subject_year(a.members[0].subject_id)
     with pytest.raises(PartyRulesError, match="not scored"):
-        run_year(a.members[:2], year=YEAR).subject_year("nobody")
+        run_year(a.members[:2], year=YEAR, backend="vector").subject_year("nobody")
+
+
+def test_auto_takes_the_engine_for_a_few_subjects_and_tables_for_many() -> None:
+    big = generate_subdistrict(seed=31, communities=3, organisations=6, members=TABLES_FROM)
+    few = run_year(big.members[:TABLES_FROM - 1], year=YEAR, rulesets=rulesets())
+    assert all(r.year_breakdown_hash is not None for r in few.members)  # the engine: breakdowns made as it went
+    many = run_year(big.members, year=YEAR, rulesets=rulesets(), keep_breakdowns=False)
+    assert len(many.members) == TABLES_FROM and all(r.year_breakdown_hash is None for r in many.members)  # tables

@@ -286,6 +286,10 @@ def _targets_for(options: YearOptions, year: int) -> Any:
 YearProgress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as :func:`run_year` goes: it only watches."""
 
+TABLES_FROM = 150
+"""From how many members and branches ``run_year(backend="auto")`` scores the year as tables (benchmarks/bench_year.py
+``--crossover`` measures where the two backends meet on this machine)."""
+
 YEAR_STAGES = ("scoring", "quota and ranking", "funding", "communities", "star targets")
 _CHUNK = 100  # subjects scored between two progress reports
 
@@ -329,7 +333,7 @@ def run_year(
     options: YearOptions | None = None,
     workers: int | None = None,
     keep_breakdowns: bool = True,
-    backend: str = "vector",
+    backend: str = "auto",
     ledger: Ledger | None = None,
     ledger_scope: str = DEFAULT_SCOPE,
     progress: YearProgress | None = None,
@@ -338,12 +342,14 @@ def run_year(
 
     ``params`` overrides parameters per rule-set id (a what-if: ``{"member-in-service": {"annual_weight_daily":
     0.3}}``). A subject that cannot be scored is reported in ``failures`` and the rest of the year still runs.
-    ``backend="vector"`` (the default) scores the quarters and the year as tables (:mod:`partyrules.cycle.tabled`):
-    the annual results are the engine's, except that their breakdown hashes are ``None``, and ``subject_years``
-    makes each subject's breakdowns with the engine when it is read. ``backend="engine"`` scores every subject
-    one by one, keeping its breakdowns as it goes; there ``workers`` > 1 scores in that many forked processes
+    ``backend="vector"`` scores the quarters and the year as tables (:mod:`partyrules.cycle.tabled`): the annual
+    results are the engine's, except that their breakdown hashes are ``None``, and ``subject_years`` makes each
+    subject's breakdowns with the engine when it is read. ``backend="engine"`` scores every subject one by one,
+    keeping its breakdowns (and hashes) as it goes; there ``workers`` > 1 scores in that many forked processes
     (Linux), and the breakdowns are then not kept (``subject_years`` is empty), only the annual results, which are
-    identical. ``keep_breakdowns=False`` gives an empty ``subject_years`` on either backend.
+    identical. ``backend="auto"`` (the default) takes the engine for fewer than :data:`TABLES_FROM` members and
+    branches (tables cost a fixed few seconds to set up; the engine about a millisecond per evaluation) and tables
+    from there. ``keep_breakdowns=False`` gives an empty ``subject_years`` on either backend.
 
     With ``ledger``, the year is computed on corrected facts: every upheld objection (not reversed) on a published
     score of the year in ``ledger_scope`` (a quarter's, or the year's own from
@@ -367,6 +373,8 @@ def run_year(
     unused: list[str] = []
     if ledger is not None:
         people, applied, unused = _apply_ledger(people, ledger, year, ledger_scope)
+    if backend == "auto":
+        backend = "vector" if len(people) >= TABLES_FROM else "engine"
     if backend == "vector":
         tell("scoring", 0, len(people))
         scored = score_year_tables(people, scorable, year, params, keep_breakdowns=keep_breakdowns,
@@ -374,7 +382,7 @@ def run_year(
     elif backend == "engine":
         scored = _score_counted(people, scorable, year, params, workers, keep_breakdowns, tell)
     else:
-        raise PartyRulesError(f"unknown backend {backend!r} for a year", hint="backend='vector' or 'engine'")
+        raise PartyRulesError(f"unknown backend {backend!r} for a year", hint="backend='auto', 'vector' or 'engine'")
     by_id = {rs.id: rs for rs in scorable}
     annual = scored.results
     if ledger is not None:
