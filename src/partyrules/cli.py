@@ -126,8 +126,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .commands.population_files import read_bundles
     from .evaluate.evaluator import Evaluator
-    from .population import read_facts
     from .rulesets.loader import load_ruleset
 
     try:
@@ -139,7 +139,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     failed = 0
     out: list[str] = []
     with progress_for(args) as progress:
-        for row in progress.track(read_facts(args.facts), "scoring the subjects"):
+        for row in progress.track(read_bundles(args.facts), "scoring the subjects"):
             if row.error is not None or row.facts is None:
                 failed += 1
                 print(error_line("score", f"row {row.number}: {row.error}", args.facts), file=sys.stderr)

@@ -54,8 +54,8 @@ def _lists(args: argparse.Namespace) -> tuple[Any, ...]:
 
 def cmd_awards(args: argparse.Namespace) -> int:
     from ..cycle.year import shipped_rulesets
-    from ..population import read_facts
     from ..rulesets.loader import load_ruleset
+    from .population_files import read_bundles
 
     if args.ledger and args.at is None:
         print(error_line("awards", "--ledger needs --at, the time of publication (公示须给出发布时间)",
@@ -79,7 +79,7 @@ def cmd_awards(args: argparse.Namespace) -> int:
         print(error_line("awards", "give population files or --demo (请给出人员数据文件或 --demo)"), file=sys.stderr)
         return 2
     for path in args.population:
-        for row in read_facts(path):
+        for row in read_bundles(path):
             if row.facts is None:
                 bad += 1
                 print(error_line("awards", f"row {row.number}: {row.error}", path), file=sys.stderr)

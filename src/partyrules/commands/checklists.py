@@ -52,9 +52,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _population(args: argparse.Namespace) -> tuple[list[Any], list[Any], int, str]:
-    from ..population import read_facts
     from ..synthetic import generate_subdistrict
     from ..synthetic.duties import add_duties
+    from .population_files import read_bundles
 
     if args.demo:
         area = add_duties(generate_subdistrict(seed=args.seed), seed=args.seed)
@@ -63,7 +63,7 @@ def _population(args: argparse.Namespace) -> tuple[list[Any], list[Any], int, st
     branches: list[Any] = []
     bad = 0
     for path in args.population:
-        for row in read_facts(path):
+        for row in read_bundles(path):
             if row.facts is None:
                 bad += 1
                 print(error_line("checklists", f"row {row.number}: {row.error}", path), file=sys.stderr)

@@ -18,7 +18,7 @@ from typing import Any
 from ..analyse.diff import EPSILON, NOT_APPLICABLE, RulesetDiff, SubjectChange, diff_rulesets
 from ..errors import PartyRulesError, RuleSetError
 from ..facts import SubjectFacts
-from ..population import Row, read_facts
+from ..population import Row
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
 from .common import (
@@ -32,6 +32,7 @@ from .common import (
     report,
     ruleset_arg,
 )
+from .population_files import read_bundles
 from .progress import add_progress_flag, progress_for
 from .textout import grade_names, table
 
@@ -195,15 +196,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = _load(args.old, args.param_old), _load(args.new, args.param_new)
     if old is None or new is None:
         return EXIT_INVALID
-    if not Path(args.population).is_file():
+    if not Path(args.population).is_file() and not Path(args.population).is_dir():
         print(error_line("diff", "cannot read the population: no such file / 无法读取对象文件", args.population,
-                         "give a JSON or JSON-lines file of fact bundles"), file=sys.stderr)
+                         "give a JSON or JSON-lines file of fact bundles, a directory of tables or an .xlsx "
+                         "workbook"), file=sys.stderr)
         return EXIT_UNREADABLE
     bad: list[Row] = []
     numbers: list[int] = []  # the file's row number of each subject handed to the comparison
 
     def subjects() -> Iterator[SubjectFacts]:
-        for row in read_facts(args.population):
+        for row in read_bundles(args.population):
             if row.error is not None or row.facts is None:
                 bad.append(row)
                 continue

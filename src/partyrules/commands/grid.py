@@ -43,9 +43,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _communities(args: argparse.Namespace) -> tuple[list[Any], int, str]:
-    from ..population import read_facts
     from ..synthetic import generate_subdistrict
     from ..synthetic.grid_chain import generate_grid_chain
+    from .population_files import read_bundles
 
     if args.demo:
         area = generate_subdistrict(seed=args.seed)
@@ -53,7 +53,7 @@ def _communities(args: argparse.Namespace) -> tuple[list[Any], int, str]:
     out: list[Any] = []
     bad = 0
     for path in args.population:
-        for row in read_facts(path):
+        for row in read_bundles(path):
             if row.facts is None:
                 bad += 1
                 print(error_line("grid", f"row {row.number}: {row.error}", path), file=sys.stderr)

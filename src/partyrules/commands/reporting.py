@@ -43,12 +43,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _read(paths: list[str]) -> tuple[list[Any], int]:
-    from ..population import read_facts
+    from .population_files import read_bundles
 
     facts: list[Any] = []
     bad = 0
     for path in paths:
-        for row in read_facts(path):
+        for row in read_bundles(path):
             if row.facts is None:
                 bad += 1
                 print(error_line("reporting", f"row {row.number}: {row.error}", path), file=sys.stderr)
