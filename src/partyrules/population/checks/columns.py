@@ -134,24 +134,54 @@ def _shown(pl: Any, e: Any) -> Any:
     return e.cast(pl.String)
 
 
+# A check is a list of (condition, message) pairs, the first that holds naming the error. The conditions alone say
+# which rows are bad, cheaply; the messages are formatted only for those rows (formatting a text for every one of
+# millions of rows was a third of the reading time).
+Pairs = list[tuple[Any, Any]]
+
+
+def chain(pl: Any, pairs: Pairs) -> Any:
+    """The error text of the first pair whose condition holds (null when none does)."""
+    if not pairs:
+        return pl.lit(None, pl.String)
+    expr = pl.when(pairs[0][0]).then(pairs[0][1])
+    for cond, msg in pairs[1:]:
+        expr = expr.when(cond).then(msg)
+    return expr
+
+
+def failing(pl: Any, pairs: Pairs) -> Any:
+    """Whether any condition holds (a null condition does not, as in ``when``): exactly where ``chain`` is not null,
+    since no message is null where its condition holds."""
+    if not pairs:
+        return pl.lit(False)
+    return pl.any_horizontal([c for c, _ in pairs]).fill_null(False)
+
+
 def _parse(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
     """(value, error) expressions for a column of source type ``dtype``, or why the column cannot be read."""
+    parsed = parse_checks(pl, s, raw, dtype)
+    return parsed if isinstance(parsed, str) else (parsed[0], chain(pl, parsed[1]))
+
+
+def parse_checks(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
+    """(value, error pairs) for a column of source type ``dtype``, or why the column cannot be read."""
     return _PARSERS.get(s.target, _parse_text)(pl, s, raw, dtype)
 
 
-def _parse_list(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+def _parse_list(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
     name = s.name
     if isinstance(dtype, pl.List) and dtype.inner == pl.String:
-        return raw, pl.lit(None, pl.String)
+        return raw, []
     if dtype != pl.String:
         return f"column {name!r} has type {dtype}, expected a list of texts"
     ok = raw.str.contains(_STR_ARRAY)
-    err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, name + ": '{}' is not a JSON array of texts", raw))
+    pairs = [(raw.is_not_null() & ~ok, _msg(pl, name + ": '{}' is not a JSON array of texts", raw))]
     value = pl.when(ok).then(raw).str.json_decode(pl.List(pl.String))
-    return value, err
+    return value, pairs
 
 
-def _parse_number(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+def _parse_number(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
     name = s.name
     is_text = dtype == pl.String
     if not is_text and dtype.is_numeric():
@@ -165,72 +195,69 @@ def _parse_number(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | 
     not_number = raw.is_not_null() & f.is_null() if is_text else pl.lit(False)
     if not is_text and not dtype.is_numeric():
         not_number = raw.is_not_null()
-    err = (pl.when(not_number).then(_msg(pl, name + ": '{}' is not a number", text))
-           .when(f.is_nan()).then(pl.lit(f"{name}: NaN is not a number"))
-           .when(f.is_infinite()).then(_msg(pl, name + ": {} is not a finite number", text)))
+    err = [(not_number, _msg(pl, name + ": '{}' is not a number", text)),
+           (f.is_nan(), pl.lit(f"{name}: NaN is not a number")),
+           (f.is_infinite(), _msg(pl, name + ": {} is not a finite number", text))]
     if s.target == "int":
         return _whole_number(pl, s, raw, dtype, f, text, err)
-    return pl.when(err.is_null()).then(f), err
+    return pl.when(~failing(pl, err)).then(f), err
 
 
-def _whole_number(pl: Any, s: _Spec, raw: Any, dtype: Any, f: Any, text: Any, err: Any) -> tuple[Any, Any]:
+def _whole_number(pl: Any, s: _Spec, raw: Any, dtype: Any, f: Any, text: Any, err: Pairs) -> tuple[Any, Pairs]:
     name = s.name
     is_text = dtype == pl.String
     # the bounds are checked on the value read as a float, before any conversion to int64: a count of
     # 2^64 - 1, 1e19 or twenty nines is "above 1000000000", not "no value", "not a whole number" or a
     # conversion error that made the whole table unreadable (the messages are _value_checks' own)
+    err = list(err)
     if s.le is not None:
-        err = err.when(raw.is_not_null() & (f > s.le)).then(
-            _msg(pl, name + ": {} is above " + str(s.le), text))
+        err.append((raw.is_not_null() & (f > s.le), _msg(pl, name + ": {} is above " + str(s.le), text)))
     if s.ge is not None:
-        err = err.when(raw.is_not_null() & (f < s.ge)).then(
-            _msg(pl, name + ": {} is below " + str(s.ge), text))
+        err.append((raw.is_not_null() & (f < s.ge), _msg(pl, name + ": {} is below " + str(s.ge), text)))
     whole = (raw.cast(pl.Int64, strict=False).is_not_null() if is_text
              else dtype.is_integer() | (f == f.floor()))
-    err = err.when(raw.is_not_null() & ~whole).then(_msg(pl, name + ": {} is not a whole number", text))
-    value = pl.when(err.is_null()).then(raw.cast(pl.Int64, strict=False) if is_text
+    err.append((raw.is_not_null() & ~whole, _msg(pl, name + ": {} is not a whole number", text)))
+    value = pl.when(~failing(pl, err)).then(raw.cast(pl.Int64, strict=False) if is_text
                                         else f.cast(pl.Int64, strict=False))
     if not is_text and dtype.is_integer():
         value = raw.cast(pl.Int64, strict=False)
     return value, err
 
 
-def _parse_bool(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+def _parse_bool(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
     if dtype == pl.Boolean:
-        return raw, pl.lit(None, pl.String)
+        return raw, []
     text = raw if dtype == pl.String else _shown(pl, raw)
     low = text.str.to_lowercase()
     ok = low.is_in(["true", "false"])
-    err = pl.when(raw.is_not_null() & ~ok).then(_msg(pl, s.name + ": '{}' is not true or false", text))
+    err = [(raw.is_not_null() & ~ok, _msg(pl, s.name + ": '{}' is not true or false", text))]
     return pl.when(ok).then(low == "true"), err
 
 
-def _parse_date(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+def _parse_date(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
     name = s.name
     if dtype == pl.Date:
-        return raw, pl.lit(None, pl.String)
+        return raw, []
     if isinstance(dtype, pl.Datetime):
         # pandas holds dates as datetimes at midnight; a time of day is not a date
         day = raw.dt.date()
-        err = pl.when(raw.is_not_null() & (raw.cast(pl.Date).cast(dtype) != raw)).then(
-            _msg(pl, name + ": {} has a time of day, not a date", _shown(pl, raw)))
-        return pl.when(err.is_null()).then(day), err
+        err = [(raw.is_not_null() & (raw.cast(pl.Date).cast(dtype) != raw),
+                _msg(pl, name + ": {} has a time of day, not a date", _shown(pl, raw)))]
+        return pl.when(~failing(pl, err)).then(day), err
     text = raw if dtype == pl.String else _shown(pl, raw)
     parsed = pl.when(text.str.contains(_DATE)).then(text).str.to_date("%Y-%m-%d", strict=False)
-    err = pl.when(raw.is_not_null() & parsed.is_null()).then(
-        _msg(pl, name + ": '{}' is not a date written YYYY-MM-DD", text))
+    err = [(raw.is_not_null() & parsed.is_null(), _msg(pl, name + ": '{}' is not a date written YYYY-MM-DD", text))]
     return parsed, err
 
 
-def _parse_text(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Any] | str:
+def _parse_text(pl: Any, s: _Spec, raw: Any, dtype: Any) -> tuple[Any, Pairs] | str:
     """Text (also enums and JSON maps)."""
     if dtype == pl.String:
-        return raw, pl.lit(None, pl.String)
-    return (pl.lit(None, pl.String),
-            pl.when(raw.is_not_null()).then(_msg(pl, s.name + ": {} is not text", _shown(pl, raw))))
+        return raw, []
+    return pl.lit(None, pl.String), [(raw.is_not_null(), _msg(pl, s.name + ": {} is not text", _shown(pl, raw)))]
 
 
-_PARSERS: dict[str, Callable[[Any, _Spec, Any, Any], tuple[Any, Any] | str]] = {
+_PARSERS: dict[str, Callable[[Any, _Spec, Any, Any], tuple[Any, Pairs] | str]] = {
     "list": _parse_list, "int": _parse_number, "float": _parse_number, "bool": _parse_bool, "date": _parse_date,
 }
 
@@ -258,6 +285,62 @@ def _text_checks(pl: Any, s: _Spec, v: Any, label: str) -> list[tuple[Any, Any]]
 
 def _value_checks(pl: Any, s: _Spec, v: Any) -> Any:
     """The error of a parsed value that breaks a bound, a format or a vocabulary (null when fine)."""
+    return pl.when(v.is_null() & pl.lit(s.nullable)).then(pl.lit(None, pl.String)).otherwise(
+        chain(pl, _value_pairs(pl, s, v, elements=True)))
+
+
+def value_failing(pl: Any, s: _Spec, v: Any) -> Any:
+    """Whether a parsed value fails a check of :func:`_value_checks`, the elements of lists left out: those are
+    looked at only where :func:`list_failing` finds a bad element in the whole column."""
+    pairs = _value_pairs(pl, s, v, elements=False)
+    if not pairs:
+        return pl.lit(False)
+    return failing(pl, pairs) & ~(v.is_null() & pl.lit(s.nullable))
+
+
+def column_may_fail(pl: Any, s: _Spec, dtype: Any, target: Any) -> Any | None:
+    """Whether a column already of its own type may hold a value that fails a check, worked out on the column's
+    totals (null count, least and greatest value, NaNs): a clean column (the usual case) is then taken as it is,
+    never checked row by row. None for a column in another type, which is parsed row by row."""
+    if dtype != target:
+        return None
+    col = pl.col(s.name)
+    conds = [] if s.nullable else [col.null_count() > 0]
+    if s.target in ("int", "float"):
+        if s.target == "float":
+            conds += [col.is_nan().any(), col.is_infinite().any()]
+        if s.ge is not None:
+            conds.append(col.min() < s.ge)
+        if s.le is not None:
+            conds.append(col.max() > s.le)
+    elif s.target in ("str", "json"):
+        conds.append(value_failing(pl, s, col).any())
+    return pl.any_horizontal([c.fill_null(False) for c in conds]) if conds else pl.lit(False)
+
+
+def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
+    """The rows of a list column (a Series) with a bad or repeated element, or None when the whole column has none:
+    the elements are checked once, flattened, and row by row only when one of them fails."""
+    if s.target != "list" or s.elem is None or column.null_count() == column.len():
+        return None
+    lengths = column.list.len().fill_null(0)
+    flat = pl.DataFrame({
+        "e": column.list.explode(empty_as_null=False, keep_nulls=False),
+        "r": pl.int_range(column.len(), eager=True).repeat_by(lengths).explode(empty_as_null=False, keep_nulls=False),
+    })
+    e, r = pl.col("e"), pl.col("r")
+    # a set is written sorted (as the models keep it): each element after the one before it in its list is not
+    # repeated, which comparing neighbours shows; any other order is looked at row by row
+    unsorted = (r == r.shift()) & ~(e > e.shift()).fill_null(False)
+    found = flat.select(failing(pl, [(e.is_null(), None), *_text_checks(pl, s.elem, e, "element")]).any()
+                        .alias("elem"), (unsorted.any() if s.unique else pl.lit(False)).alias("twice")).row(0)
+    if not any(found):
+        return None
+    pairs = _value_pairs(pl, s, pl.col("v"), elements=True)
+    return column.to_frame("v").select(failing(pl, pairs) & pl.col("v").is_not_null()).to_series()
+
+
+def _value_pairs(pl: Any, s: _Spec, v: Any, *, elements: bool) -> Pairs:
     name = s.name
     conds: list[tuple[Any, Any]] = []
     if not s.nullable:
@@ -276,7 +359,7 @@ def _value_checks(pl: Any, s: _Spec, v: Any) -> Any:
         conds.append((~v.str.contains(pattern),
                        _msg(pl, name + ": '{}' is not a JSON object of " + ", ".join(s.json_keys) + " to counts",
                             v)))
-    elif s.target == "list" and s.elem is not None:
+    elif s.target == "list" and s.elem is not None and elements:
         elem_checks = _text_checks(pl, s.elem, pl.element(), "element")
         bad = pl.element().is_null()
         for cond, _ in elem_checks:
@@ -289,9 +372,4 @@ def _value_checks(pl: Any, s: _Spec, v: Any) -> Any:
         if s.unique:
             conds.append((v.list.n_unique() != v.list.len(),
                           pl.lit(f"{name}: an element is given twice (this list is a set)")))
-    if not conds:
-        return pl.lit(None, pl.String)
-    expr = pl.when(conds[0][0]).then(conds[0][1])
-    for cond, msg in conds[1:]:
-        expr = expr.when(cond).then(msg)
-    return pl.when(v.is_null() & pl.lit(s.nullable)).then(pl.lit(None, pl.String)).otherwise(expr)
+    return conds

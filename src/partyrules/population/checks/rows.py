@@ -4,6 +4,7 @@ fields that must agree), and whose conduct an item row is about: only a subject'
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...facts.enums import SubjectKind
@@ -16,7 +17,7 @@ from .columns import _msg
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["foreign_rows"]
+__all__ = ["Cross", "foreign_rows"]
 
 
 def _ownership(pl: Any, kind: str, table: str) -> tuple[str, Any, Any, Any] | None:
@@ -35,7 +36,19 @@ def _ownership(pl: Any, kind: str, table: str) -> tuple[str, Any, Any, Any] | No
     return None
 
 
-def _foreign_check(pl: Any, kind: str, table: str) -> tuple[str, Any]:
+@dataclass(frozen=True)
+class Cross:
+    """A check across fields or rows: the column it is reported on, the condition of a bad row, its message, and for
+    a check of ids given twice the columns that must be unique together (worked out over the whole table, not row
+    by row: the rows found are then named by ``message`` where ``condition`` is that finding)."""
+
+    column: str
+    condition: Any
+    message: Any
+    key: tuple[str, ...] | None = None
+
+
+def _foreign_check(pl: Any, kind: str, table: str) -> Cross:
     """(column, error) of a row that is another subject's, naming the item: only a subject's own conduct counts."""
     found = _ownership(pl, kind, table)
     assert found is not None
@@ -46,7 +59,7 @@ def _foreign_check(pl: Any, kind: str, table: str) -> tuple[str, Any]:
     what = item_label(table)[0]
     reason = _msg(pl, "{}: the " + what + " '{}' is about {} '{}', and only a subject's own conduct is assessed "
                   "(只评价本人的行为)", head, c(ITEM_ID[table]).cast(pl.String), owner_kind, owner_id)
-    return column, pl.when(foreign).then(reason)
+    return Cross(column, foreign, reason)
 
 
 def foreign_rows(kind: str, tables: Mapping[str, pl.DataFrame]) -> list[tuple[str, str, str, str, str]]:
@@ -67,57 +80,59 @@ def foreign_rows(kind: str, tables: Mapping[str, pl.DataFrame]) -> list[tuple[st
     return out
 
 
-def _cross_checks(pl: Any, kind: str, table: str) -> list[tuple[str, Any]]:
-    """The models' checks across fields and rows (column, error expression) that are simple over columns."""
+def _cross_checks(pl: Any, kind: str, table: str) -> list[Cross]:
+    """The models' checks across fields and rows that are simple over columns."""
     c = pl.col
-    out: list[tuple[str, Any]] = []
+    out: list[Cross] = []
 
     def dup(cols: list[str], what: str) -> None:
-        out.append((cols[-1], pl.when(pl.struct(cols).is_duplicated()).then(
-            _msg(pl, what + " '{}' is given more than once for this subject", c(cols[-1])))))
+        out.append(Cross(cols[-1], pl.struct(cols).is_duplicated(),
+                         _msg(pl, what + " '{}' is given more than once for this subject", c(cols[-1])), tuple(cols)))
+
+    def check(column: str, cond: Any, message: Any) -> None:
+        out.append(Cross(column, cond, message))
 
     if table == SUBJECT_TABLE:
         own = f"{SUBJECT_FIELD[kind]}_id"
-        out.append(("subject_id", pl.when(c("subject_id").is_duplicated()).then(
-            _msg(pl, "subject id '{}' is given more than once", c("subject_id")))))
-        out.append((own, pl.when(c(own) != c("subject_id")).then(
-            _msg(pl, own + " '{}' differs from subject_id '{}'", c(own), c("subject_id")))))
+        out.append(Cross("subject_id", c("subject_id").is_duplicated(),
+                         _msg(pl, "subject id '{}' is given more than once", c("subject_id")), ("subject_id",)))
+        check(own, c(own) != c("subject_id"), _msg(pl, own + " '{}' differs from subject_id '{}'", c(own),
+                                                    c("subject_id")))
         if kind == "branch":
-            out.append(("member_count", pl.when(c("member_count") < c("formal_member_count")).then(_msg(
+            check("member_count", c("member_count") < c("formal_member_count"), _msg(
                 pl, "member_count ({}) cannot be below formal_member_count ({})",
-                c("member_count"), c("formal_member_count")))))
-            out.append(("committee_size", pl.when(~c("has_committee") & (c("committee_size") != 0)).then(
-                _msg(pl, "committee_size must be 0 when has_committee is false, got {}", c("committee_size")))))
+                c("member_count"), c("formal_member_count")))
+            check("committee_size", ~c("has_committee") & (c("committee_size") != 0),
+                  _msg(pl, "committee_size must be 0 when has_committee is false, got {}", c("committee_size")))
     elif table == "records":
         out.append(_foreign_check(pl, kind, table))
         dup(["subject_id", "month"], "month")
         if kind == "member":
-            out.append(("spot_check_passed", pl.when(~c("spot_checked") & c("spot_check_passed").is_not_null()).then(
-                pl.lit("spot_check_passed must be null when spot_checked is false"))))
+            check("spot_check_passed", ~c("spot_checked") & c("spot_check_passed").is_not_null(),
+                  pl.lit("spot_check_passed must be null when spot_checked is false"))
         else:
             for left, right in AT_MOST.items():
-                out.append((left, pl.when(c(left) > c(right)).then(
-                    _msg(pl, left + " ({}) cannot exceed " + right + " ({})", c(left), c(right)))))
+                check(left, c(left) > c(right), _msg(pl, left + " ({}) cannot exceed " + right + " ({})", c(left),
+                                                     c(right)))
     elif table in ("incidents", "commendations", "annual"):
         out.append(_foreign_check(pl, kind, table))
         if table == "incidents":
             kinds = sorted(incident_kinds(SubjectKind(kind)))
-            out.append(("kind", pl.when(~c("kind").is_in(kinds)).then(
-                _msg(pl, "unknown incident kind '{}' for a " + kind, c("kind")))))
-            out.append(("verified_by", pl.when(c("verified") & c("verified_by").is_null()).then(
-                pl.lit("verified_by is required when verified is true"))))
+            check("kind", ~c("kind").is_in(kinds), _msg(pl, "unknown incident kind '{}' for a " + kind, c("kind")))
+            check("verified_by", c("verified") & c("verified_by").is_null(),
+                  pl.lit("verified_by is required when verified is true"))
             dup(["subject_id", "incident_id"], "incident_id")
         elif table == "commendations":
             dup(["subject_id", "commendation_id"], "commendation_id")
         else:
-            out.append(("subject_id", pl.when(c("subject_id").is_duplicated()).then(
-                pl.lit("more than one annual evaluation for this subject"))))
+            out.append(Cross("subject_id", c("subject_id").is_duplicated(),
+                             pl.lit("more than one annual evaluation for this subject"), ("subject_id",)))
             if kind == "member":
-                out.append(("secretary_review", pl.when(c("secretary_review").is_not_null()).then(
-                    pl.lit("secretary_review applies to branches only, not members"))))
+                check("secretary_review", c("secretary_review").is_not_null(),
+                      pl.lit("secretary_review applies to branches only, not members"))
             else:
-                out.append(("employer_appraisal", pl.when(c("employer_appraisal").is_not_null()).then(
-                    pl.lit("employer_appraisal applies to members only, not branches"))))
+                check("employer_appraisal", c("employer_appraisal").is_not_null(),
+                      pl.lit("employer_appraisal applies to members only, not branches"))
     elif table == "grids":
         out.append(_foreign_check(pl, kind, table))
         dup(["subject_id", "grid_id"], "grid_id")

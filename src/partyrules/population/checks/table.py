@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...errors import PopulationError
 from ..frames import layout, require_polars, table_schema
-from .columns import _parse, _specs, _value_checks
-from .rows import _cross_checks
+from .columns import (
+    _Spec,
+    _specs,
+    _value_checks,
+    chain,
+    column_may_fail,
+    failing,
+    list_failing,
+    parse_checks,
+    value_failing,
+)
+from .rows import Cross, _cross_checks
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,6 +34,8 @@ _T = TypeVar("_T")
 ROW = "\x00row"
 FILE = "\x00file"
 _ERR = "\x00err:"
+_BAD = "\x00bad"
+_TWICE = "\x00twice:"
 
 
 @dataclass(frozen=True)
@@ -89,23 +101,113 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
                                                 + ", ".join(repr(m) for m in misspelt)
                                                 + ", written under another name: the table is not read"))
         return TableRead(None, _problem_frame(pl), file_problems)
+    for name in (n for n in specs if n in present):
+        reason = parse_checks(pl, specs[name], pl.col(name), raw_schema[name])
+        if isinstance(reason, str):  # a column of a type no value of which can be read
+            file_problems.extend(RowProblem(f, table, None, name, None, reason) for f in files)
+            return TableRead(None, _problem_frame(pl), file_problems)
+    # The one read of the rows: the columns of the table as they are in the files.
+    columns = [n for n in raw_schema.names() if n in specs or n in (FILE, ROW)]
+    df = _read(raw.lazy().select(columns).collect, files)
+    cross = _cross_checks(pl, kind, table)
+    frame, bad = _values(pl, specs, schema, df, cross)
+    twice = {i: _given_twice(pl, frame, c.key) for i, c in enumerate(cross) if c.key is not None}
+    for flags in twice.values():
+        if flags is not None:
+            bad = bad | flags
+    if not bad.any():
+        return TableRead(frame, _problem_frame(pl), file_problems)
+    # rechunked: polars 2.1 panics formatting a filtered string column that is not (see checked.py's orphans)
+    sub = df.filter(bad).rechunk().with_columns(
+        (pl.Series(_TWICE + str(i), flags.filter(bad)) if flags is not None
+         else pl.lit(False).alias(_TWICE + str(i))) for i, flags in twice.items())
+    return TableRead(frame, _problems(pl, kind, table, specs, schema, sub, df.schema, cross), file_problems)
+
+
+def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cross: list[Cross]
+            ) -> tuple[pl.DataFrame, pl.Series]:
+    """The table's values (each column parsed to its type) and which rows break a check of their own values or
+    across their fields. Totals first: a column already of its type whose totals show no bad value is taken as it
+    is, and a check across fields that holds nowhere is not looked at row by row; only the rest is (conditions
+    only: the messages are worked out for the bad rows alone)."""
+    totals = {name: column_may_fail(pl, s, df.schema[name], schema[name]) for name, s in specs.items()
+              if name in df.schema}
+    found = df.select(e.alias(n) for n, e in totals.items() if e is not None).row(0, named=True) if df.height else {}
+    values: list[Any] = []
+    parse_bad: list[Any] = []
+    value_bad: list[Any] = []
+    for name, s in specs.items():
+        if name not in df.schema:
+            values.append(pl.lit(s.default, dtype=schema[name]).alias(name))
+            value_bad.append(value_failing(pl, s, pl.col(name)))
+        elif totals[name] is not None and not found.get(name, False):
+            values.append(pl.col(name))  # clean, and of its type: shared, not copied
+        else:
+            parsed = parse_checks(pl, s, pl.col(name), df.schema[name])
+            assert not isinstance(parsed, str)
+            value, pairs = parsed
+            values.append(value.cast(schema[name]).alias(name))
+            if pairs:
+                parse_bad.append(failing(pl, pairs))
+            value_bad.append(value_failing(pl, s, pl.col(name)))
+    frame = df.select(pl.col(FILE), pl.col(ROW), *values)
+    bad = df.select(pl.any_horizontal(pl.lit(False), *parse_bad)).to_series()
+    local = [failing(pl, [(c.condition, None)]) for c in cross if c.key is None]
+    if local and frame.height:
+        # the checks across fields read the parsed values; the same totals first
+        holds = frame.select(e.any().alias(str(i)) for i, e in enumerate(local)).row(0)
+        value_bad += [e for e, h in zip(local, holds, strict=True) if h]
+    if value_bad:
+        bad = bad | frame.select(pl.any_horizontal(*value_bad)).to_series()
+    for name, s in specs.items():
+        elements = list_failing(pl, s, frame.get_column(name))
+        if elements is not None:
+            bad = bad | elements
+    return frame, bad
+
+
+def _given_twice(pl: Any, frame: pl.DataFrame, key: tuple[str, ...]) -> pl.Series | None:
+    """The rows whose ``key`` another row repeats, or None when no key is repeated. Files are usually written in
+    subject order with each subject's items in key order: then each subject's rows are one run, and a key strictly
+    after the one before it within the run is not repeated, which comparing neighbours shows without hashing every
+    key (a struct's ``is_duplicated`` over 12M records was the slowest check). Any other order is hashed."""
+    cols = [pl.col(k) for k in key]
+    first, rest = cols[0], cols[1:]
+    new_run = (first != first.shift()).fill_null(True)
+    later = pl.lit(False)
+    for col in reversed(rest):  # lexicographic: the first column that differs decides
+        later = (col > col.shift()) | ((col == col.shift()) & later)
+    ordered = frame.select(
+        pl.all_horizontal(*(c.null_count() == 0 for c in cols)).alias("no_nulls"),
+        (new_run | later).fill_null(False).all().alias("within"),
+        new_run.sum().alias("runs"),
+        first.filter(new_run).n_unique().alias("subjects"),
+    ).row(0, named=True)
+    if ordered["no_nulls"] and ordered["within"] and ordered["runs"] == ordered["subjects"]:
+        return None
+    found = frame.select((pl.struct(key).is_duplicated() if len(key) > 1 else first.is_duplicated()).alias("d"))
+    flags = found.to_series()
+    return flags if flags.any() else None
+
+
+def _problems(pl: Any, kind: str, table: str, specs: dict[str, _Spec], schema: Any, sub: pl.DataFrame,
+              raw_schema: Any, cross: list[Cross]) -> pl.DataFrame:
+    """The problems of the bad rows, each check's message where its condition holds, in the order of the rows and
+    then of the checks (the first failing check of a column names its error)."""
     values: list[Any] = []
     errors: list[Any] = []
     for name, s in specs.items():
-        if name not in present:
+        if name not in raw_schema.names():
             values.append(pl.lit(s.default, dtype=schema[name]).alias(name))
             continue
-        parsed = _parse(pl, s, pl.col(name), raw_schema[name])
-        if isinstance(parsed, str):
-            file_problems.extend(RowProblem(f, table, None, name, None, parsed) for f in files)
-            return TableRead(None, _problem_frame(pl), file_problems)
-        value, err = parsed
+        parsed = parse_checks(pl, s, pl.col(name), raw_schema[name])
+        assert not isinstance(parsed, str)  # a column that cannot be read was reported before any row
+        value, pairs = parsed
         values.append(value.cast(schema[name]).alias(name))
-        errors.append(err.alias(_ERR + name))
-    # Lazily, and on the streaming engine for the problems: the error texts of millions of rows are worked out a
-    # morsel at a time and only the bad rows are kept, instead of an error column per field for every row.
-    frame = raw.lazy().select(pl.col(FILE), pl.col(ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
-                               *values, *errors)
+        errors.append(chain(pl, pairs).alias(_ERR + name))
+    twice = [n for n in sub.columns if n.startswith(_TWICE)]
+    frame = sub.lazy().select(pl.col(FILE), pl.col(ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
+                              *values, *errors, *twice)
     present_errors = set(frame.collect_schema().names())
     checks: list[Any] = []
     for name, s in specs.items():
@@ -114,21 +216,20 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
         checks.append((pl.col(own) if own in present_errors else pl.lit(None, pl.String)).fill_null(checked)
                       .alias(own))
     checked_rows = frame.with_columns(checks)
-    cross = _cross_checks(pl, kind, table)
     if cross:
-        checked_rows = checked_rows.with_columns(e.alias(f"{_ERR}{i}:{col}") for i, (col, e) in enumerate(cross))
+        checked_rows = checked_rows.with_columns(
+            pl.when(pl.col(_TWICE + str(i)) if c.key is not None else c.condition).then(c.message)
+            .alias(f"{_ERR}{i}:{c.column}") for i, c in enumerate(cross))
     err_cols = [n for n in checked_rows.collect_schema().names() if n.startswith(_ERR) and n != _ERR + "sid"]
-    bad_rows = (checked_rows.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
-                .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"),
-                        pl.col(_ERR + "sid").alias("subject_id"), *err_cols))
-    bad = _read(lambda: bad_rows.collect(engine="streaming"), files)
-    problems = (bad.unpivot(index=["file", "row", "subject_id"], on=err_cols, variable_name="column",
-                            value_name="reason")
-                .drop_nulls("reason")
-                .with_columns(pl.col("column").str.replace(r"^\x00err:(?:[0-9]+:)?", ""))
-                .select("file", "row", "column", "subject_id", "reason"))
-    good = _read(frame.select(FILE, ROW, *specs).collect, files)
-    return TableRead(good, problems, file_problems)
+    bad = (checked_rows.filter(pl.any_horizontal(pl.col(err_cols).is_not_null()))
+           .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"),
+                   pl.col(_ERR + "sid").alias("subject_id"), *err_cols)).collect()
+    problems: pl.DataFrame = (
+        bad.unpivot(index=["file", "row", "subject_id"], on=err_cols, variable_name="column", value_name="reason")
+        .drop_nulls("reason")
+        .with_columns(pl.col("column").str.replace(r"^\x00err:(?:[0-9]+:)?", ""))
+        .select("file", "row", "column", "subject_id", "reason"))
+    return problems
 
 
 def _read(step: Callable[[], _T], files: list[str]) -> _T:

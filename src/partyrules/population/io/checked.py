@@ -98,9 +98,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         if table == SUBJECT_TABLE:
             continue
         assert r.frame is not None
-        # lazily, so that only the three columns it needs are read, not every column of every row
-        orphan = (r.frame.lazy()
-                  .filter(pl.col("subject_id").is_not_null() & ~pl.col("subject_id").is_in(all_ids.implode()))
+        orphan = (_orphans(pl, r.frame, all_ids)
                   .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), pl.lit("subject_id").alias("column"),
                           pl.col("subject_id"),
                           # concat_str, not pl.format: polars 2.1 panics formatting a filtered, unrechunked
@@ -130,6 +128,17 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         problems.extend(_problems_list(frame, table))
     problems = _suggest_kinds(problems, kind)
     return PopulationRead(Population(kind, out_tables, absent), problems, left_out)
+
+
+def _orphans(pl: Any, frame: pl.DataFrame, all_ids: pl.Series) -> pl.LazyFrame:
+    """The rows of an item table whose subject is not among the subjects. Totals first: a table's rows come in runs
+    of one subject each (as files are written), and when the subject of every run is known no row is an orphan, which
+    looks up one id per run instead of one per row (an ``is_in`` over 12M records); else each row is looked up."""
+    sid = pl.col("subject_id")
+    runs = frame.select(sid.filter((sid != sid.shift()).fill_null(True)).alias("s"))
+    if runs.select(pl.col("s").is_in(all_ids.implode()).all(ignore_nulls=False)).item():
+        return frame.lazy().clear()
+    return frame.lazy().filter(sid.is_not_null() & ~sid.is_in(all_ids.implode()))
 
 
 def check_frames(kind: str, raws: Mapping[str, pl.DataFrame]) -> PopulationRead:
