@@ -314,8 +314,19 @@ def column_may_fail(pl: Any, s: _Spec, dtype: Any, target: Any) -> Any | None:
         if s.le is not None:
             conds.append(col.max() > s.le)
     elif s.target in ("str", "json"):
-        conds.append(value_failing(pl, s, col).any())
+        conds.append(value_failing(pl, s, col).any())  # on the column's distinct values (see distinct_values)
     return pl.any_horizontal([c.fill_null(False) for c in conds]) if conds else pl.lit(False)
+
+
+def distinct_values(pl: Any, df: Any, names: list[str]) -> dict[str, Any]:
+    """Each text column's distinct values (a frame of one column each), on which the checks of its values are
+    totalled: a subject's id repeats on each of its rows, a month on a twelfth of them. Runs of one value are dropped
+    first, which is cheaper than hashing every row."""
+    if not names:
+        return {}
+    cols = [pl.col(n) for n in names]
+    found = df.select(c.filter((c != c.shift()).fill_null(True)).unique().implode() for c in cols)
+    return {n: found.get_column(n).explode(empty_as_null=False).to_frame(n) for n in names}
 
 
 def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
