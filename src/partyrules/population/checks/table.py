@@ -215,8 +215,8 @@ def _problems(pl: Any, kind: str, table: str, specs: dict[str, _Spec], schema: A
         values.append(value.cast(schema[name]).alias(name))
         errors.append(chain(pl, pairs).alias(_ERR + name))
     twice = [n for n in sub.columns if n.startswith(_TWICE)]
-    frame = sub.lazy().select(pl.col(FILE), pl.col(ROW), pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"),
-                              *values, *errors, *twice)
+    frame = sub.lazy().select(pl.col(FILE).cast(pl.String), pl.col(ROW),
+                              pl.col("subject_id").cast(pl.String).alias(_ERR + "sid"), *values, *errors, *twice)
     present_errors = set(frame.collect_schema().names())
     checks: list[Any] = []
     for name, s in specs.items():

@@ -99,7 +99,8 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
             continue
         assert r.frame is not None
         orphan = (_orphans(pl, r.frame, all_ids)
-                  .select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), pl.lit("subject_id").alias("column"),
+                  .select(pl.col(FILE).cast(pl.String).alias("file"), pl.col(ROW).alias("row"),
+                          pl.lit("subject_id").alias("column"),
                           pl.col("subject_id"),
                           # concat_str, not pl.format: polars 2.1 panics formatting a filtered, unrechunked
                           # string column (a subject id renamed into a duplicate leaves such orphans)
