@@ -25,3 +25,18 @@ def test_the_duties_counts_are_the_engines() -> None:
     mobile = [in_service.evaluate(m, whole).total for m in area.members_in("mobile")]
     assert got["mobile"] == len(mobile)
     assert abs(got["mobile_avg"] - (sum(mobile) / len(mobile) if mobile else 0.0)) < 1e-9
+
+
+def test_the_demo_without_its_extra_says_so_in_one_line(monkeypatch, capsys) -> None:
+    """Regression: without the demo extra the demo ran the year on the engine and then failed with a traceback
+    (numpy missing) in a later section."""
+    import importlib.util
+
+    from partyrules.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "openpyxl" else real(name, *a))
+    assert main(["demo", "--lang", "en"]) != 0
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "openpyxl" in err and 'pip install "partyrules[demo]"' in err and "Traceback" not in err

@@ -19,6 +19,7 @@ from typing import Any
 from .analyse.grid_chain import grid_chain
 from .cycle.annual import AnnualResult
 from .cycle.year import YearOptions, YearResult, run_year, shipped_rulesets
+from .errors import PartyRulesError
 from .evaluate.evaluator import Evaluator
 from .evaluate.population import score_population
 from .explain.phrasebook import value_label
@@ -76,7 +77,18 @@ def _ranking(title: str, ranks: list[Rank], results: dict[str, AnnualResult], zh
               f"{','.join(v.rule_id for v in res.vetoes)}")
 
 
+def _require_extras() -> None:
+    """The demo scores the year as tables and writes workbooks: without the demo extra, say so before starting."""
+    import importlib.util
+
+    missing = [m for m in ("polars", "numpy", "openpyxl") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise PartyRulesError(f"the demo needs {', '.join(missing)} (the demo extra), which is not installed / "
+                              "演示需要 demo 附加依赖", hint='pip install "partyrules[demo]"')
+
+
 def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
+    _require_extras()
     zh = lang == "zh"
     t0 = time.perf_counter()
     rulesets = shipped_rulesets()

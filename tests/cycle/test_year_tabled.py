@@ -162,3 +162,12 @@ def test_auto_takes_the_engine_for_a_few_subjects_and_tables_for_many() -> None:
     assert all(r.year_breakdown_hash is not None for r in few.members)  # the engine: breakdowns made as it went
     many = run_year(big.members, year=YEAR, rulesets=rulesets(), keep_breakdowns=False)
     assert len(many.members) == TABLES_FROM and all(r.year_breakdown_hash is None for r in many.members)  # tables
+
+
+def test_auto_without_the_analysis_extra_runs_on_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    import partyrules.cycle.year as year_module
+
+    monkeypatch.setattr(year_module, "tables_available", lambda: False)
+    big = generate_subdistrict(seed=31, communities=3, organisations=6, members=TABLES_FROM)
+    year = run_year(big.members, year=YEAR, rulesets=rulesets(), keep_breakdowns=False)
+    assert all(r.year_breakdown_hash is not None for r in year.members)  # the engine, though there are many

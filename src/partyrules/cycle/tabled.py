@@ -25,11 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import PartyRulesError
+from ..evaluate.backends import get_backend
 from ..evaluate.evaluator import Evaluator, Failure
 from ..evaluate.population import score_population
 from ..facts import SubjectFacts
 from ..periods import Period
-from ..population.frames import facts_to_population
+from ..population.frames import facts_to_population, require_polars
 from ..rulesets.model import RuleSet
 from .annual import AnnualResult, PeriodScore, compose_scores
 from .quarterly import quarters
@@ -111,6 +112,8 @@ def score_year_tables(people: Sequence[SubjectFacts], rulesets: Sequence[RuleSet
     in the same order, the breakdown hashes left ``None``, and (with ``keep_breakdowns``) ``subjects`` a
     :class:`LazySubjectYears` that makes each subject's breakdowns when it is read. ``progress(done, total)`` is
     told the count of subjects scored after each rule set's tables and at the end."""
+    require_polars()  # asked for tables: without the analysis extra that is an error, not the engine in disguise
+    get_backend("vector")
     chooser = RuleSetChooser(rulesets, params)
     whole = Period.year(year)
     groups: dict[int, tuple[Evaluator, list[int]]] = {}

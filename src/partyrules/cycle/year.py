@@ -28,6 +28,7 @@ from ..funding import (
     allocate,
 )
 from ..periods import Period
+from ..population.frames import tables_available
 from ..quota import apply_quota
 from ..ranking import (
     DEFAULT_SHARE,
@@ -349,7 +350,8 @@ def run_year(
     (Linux), and the breakdowns are then not kept (``subject_years`` is empty), only the annual results, which are
     identical. ``backend="auto"`` (the default) takes the engine for fewer than :data:`TABLES_FROM` members and
     branches (tables cost a fixed few seconds to set up; the engine about a millisecond per evaluation) and tables
-    from there. ``keep_breakdowns=False`` gives an empty ``subject_years`` on either backend.
+    from there, when the analysis extra (polars) is installed. ``keep_breakdowns=False`` gives an empty
+    ``subject_years`` on either backend.
 
     With ``ledger``, the year is computed on corrected facts: every upheld objection (not reversed) on a published
     score of the year in ``ledger_scope`` (a quarter's, or the year's own from
@@ -373,8 +375,8 @@ def run_year(
     unused: list[str] = []
     if ledger is not None:
         people, applied, unused = _apply_ledger(people, ledger, year, ledger_scope)
-    if backend == "auto":
-        backend = "vector" if len(people) >= TABLES_FROM else "engine"
+    if backend == "auto":  # tables need the analysis extra: without it every year runs on the engine
+        backend = "vector" if len(people) >= TABLES_FROM and tables_available() else "engine"
     if backend == "vector":
         tell("scoring", 0, len(people))
         scored = score_year_tables(people, scorable, year, params, keep_breakdowns=keep_breakdowns,

@@ -16,7 +16,11 @@ from .reference import ReferenceBackend
 
 
 def _vector() -> Backend:
-    from .vector import VectorBackend  # polars and numpy: the analysis extra, imported only when asked for
+    try:
+        from .vector import VectorBackend  # polars and numpy: the analysis extra, imported only when asked for
+    except ImportError as exc:
+        raise PartyRulesError(f"the vectorised backend needs the analysis extra ({exc.name} is not installed)",
+                              hint='pip install "partyrules[analysis]", or use backend="engine"') from None
 
     return VectorBackend()
 

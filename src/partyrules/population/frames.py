@@ -62,6 +62,13 @@ def require_polars() -> Any:
     return polars
 
 
+def tables_available() -> bool:
+    """Whether whole-population work can run here: polars and numpy (the analysis extra) are installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("polars", "numpy"))
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table: its name, its expression type, and how to read it off a model instance."""
