@@ -335,14 +335,14 @@ def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
     if s.target != "list" or s.elem is None or column.null_count() == column.len():
         return None
     lengths = column.list.len().fill_null(0)
-    flat = pl.DataFrame({
-        "e": column.list.explode(empty_as_null=False, keep_nulls=False),
-        "r": pl.int_range(column.len(), eager=True).repeat_by(lengths).explode(empty_as_null=False, keep_nulls=False),
-    })
-    e, r = pl.col("e"), pl.col("r")
+    elements = column.list.explode(empty_as_null=False, keep_nulls=False)
+    offsets = (lengths.cum_sum() - lengths).filter(lengths > 0)
+    first = pl.repeat(False, elements.len(), dtype=pl.Boolean, eager=True).scatter(offsets, True)
+    flat = pl.DataFrame({"e": elements, "first": first})
+    e = pl.col("e")
     # a set is written sorted (as the models keep it): each element after the one before it in its list is not
     # repeated, which comparing neighbours shows; any other order is looked at row by row
-    unsorted = (r == r.shift()) & ~(e > e.shift()).fill_null(False)
+    unsorted = ~pl.col("first") & ~(e > e.shift()).fill_null(False)
     found = flat.select(failing(pl, [(e.is_null(), None), *_text_checks(pl, s.elem, e, "element")]).any()
                         .alias("elem"), (unsorted.any() if s.unique else pl.lit(False)).alias("twice")).row(0)
     if not any(found):

@@ -61,6 +61,9 @@ class TableRead:
     frame: pl.DataFrame | None  # checked rows (all columns of the layout); None when the table is unreadable
     problems: pl.DataFrame  # file, row, column, subject_id, reason
     file_problems: list[RowProblem]
+    # the subject of each run of rows of one subject, in order (rows come in such runs as files are written): what
+    # is true of each run's subject is true of every row (None: not worked out)
+    run_subjects: pl.Series | None = None
 
 
 def _problem_frame(pl: Any) -> pl.DataFrame:
@@ -112,17 +115,20 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     df = _read(raw.lazy().select(columns).collect, files)
     cross = _cross_checks(pl, kind, table)
     frame, bad = _values(pl, specs, schema, df, cross)
-    twice = {i: _given_twice(pl, frame, c.key) for i, c in enumerate(cross) if c.key is not None}
+    sid = frame.get_column("subject_id")
+    starts = (sid != sid.shift()).fill_null(True)
+    runs = sid.filter(starts)
+    twice = {i: _given_twice(pl, frame, c.key, starts, runs) for i, c in enumerate(cross) if c.key is not None}
     for flags in twice.values():
         if flags is not None:
             bad = bad | flags
     if not bad.any():
-        return TableRead(frame, _problem_frame(pl), file_problems)
+        return TableRead(frame, _problem_frame(pl), file_problems, runs)
     # rechunked: polars 2.1 panics formatting a filtered string column that is not (see checked.py's orphans)
     sub = df.filter(bad).rechunk().with_columns(
         (pl.Series(_TWICE + str(i), flags.filter(bad)) if flags is not None
          else pl.lit(False).alias(_TWICE + str(i))) for i, flags in twice.items())
-    return TableRead(frame, _problems(pl, kind, table, specs, schema, sub, df.schema, cross), file_problems)
+    return TableRead(frame, _problems(pl, kind, table, specs, schema, sub, df.schema, cross), file_problems, runs)
 
 
 def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cross: list[Cross]
@@ -175,24 +181,24 @@ def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cro
     return frame, bad
 
 
-def _given_twice(pl: Any, frame: pl.DataFrame, key: tuple[str, ...]) -> pl.Series | None:
+def _given_twice(pl: Any, frame: pl.DataFrame, key: tuple[str, ...], starts: pl.Series, runs: pl.Series
+                 ) -> pl.Series | None:
     """The rows whose ``key`` another row repeats, or None when no key is repeated. Files are usually written in
     subject order with each subject's items in key order: then each subject's rows are one run, and a key strictly
     after the one before it within the run is not repeated, which comparing neighbours shows without hashing every
-    key (a struct's ``is_duplicated`` over 12M records was the slowest check). Any other order is hashed."""
+    key (a struct's ``is_duplicated`` over 12M records was the slowest check). Any other order is hashed.
+    ``starts`` are the rows where a run of one subject starts, ``runs`` the subject of each run."""
+    assert key[0] == "subject_id"
     cols = [pl.col(k) for k in key]
-    first, rest = cols[0], cols[1:]
-    new_run = (first != first.shift()).fill_null(True)
+    first = cols[0]
     later = pl.lit(False)
-    for col in reversed(rest):  # lexicographic: the first column that differs decides
+    for col in reversed(cols[1:]):  # lexicographic: the first column that differs decides
         later = (col > col.shift()) | ((col == col.shift()) & later)
     ordered = frame.select(
         pl.all_horizontal(*(c.null_count() == 0 for c in cols)).alias("no_nulls"),
-        (new_run | later).fill_null(False).all().alias("within"),
-        new_run.sum().alias("runs"),
-        first.filter(new_run).n_unique().alias("subjects"),
+        (pl.lit(starts) | later).fill_null(False).all().alias("within"),
     ).row(0, named=True)
-    if ordered["no_nulls"] and ordered["within"] and ordered["runs"] == ordered["subjects"]:
+    if ordered["no_nulls"] and ordered["within"] and runs.len() == runs.n_unique():
         return None
     found = frame.select((pl.struct(key).is_duplicated() if len(key) > 1 else first.is_duplicated()).alias("d"))
     flags = found.to_series()
