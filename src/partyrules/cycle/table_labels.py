@@ -16,7 +16,7 @@ LABELS_ZH: dict[str, str] = {
     "score": "得分", "max_points": "满分", "grade": "等次", "grade_zh": "等次（中文）", "graded": "已定等次",
     "demoted_by_quota": "因比例限制降等", "vetoed": "一票否决", "vetoes": "否决项", "missing_inputs": "缺少的输入",
     "overall_rank": "总排名", "overall_size": "总人数", "pool_rank": "组内排名", "pool_size": "组内人数",
-    "warning_list": "列入预警名单", "corrections": "更正（异议编号）", "priority_list": "列入重点帮扶名单",
+    "warning_list": "列入诫勉名单", "corrections": "更正（异议编号）", "priority_list": "列入重点支持名单",
     "funding": "奖补资金", "funding_members_index": "党员先进性指数（资金）", "funding_basis": "资金计分依据",
     "stars": "星级", "level_zh": "等级", "level_en": "等级（英文）", "breakdown_hash": "评分明细哈希",
     "bottom_id": "后进支部", "top_id": "先进支部", "group": "类型", "top_group": "先进支部类型",
