@@ -12,6 +12,7 @@ from typing import Any
 
 import legacy_population_checks as legacy
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -202,3 +203,25 @@ def test_a_clean_population_reads_the_same() -> None:
     for kind in ("member", "branch"):
         tables = dict(_base(kind).tables)
         _same(population_from_frames(tables, kind), legacy.population_from_frames(tables, kind))
+
+
+def test_bytes_that_are_not_utf8_in_a_parquet_column_are_the_files_problem(tmp_path: Path) -> None:
+    """Regression: the messages of bad rows are worked out apart from the read, and polars failing to show a value
+    there escaped as a polars exception instead of naming the file, as the frozen checks do."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from partyrules.errors import PopulationError
+
+    tables = dict(_base("member").tables)
+    _write(tables, tmp_path, "parquet")
+    annual = pq.read_table(tmp_path / "annual-00000.parquet")
+    kinds = [b"\xed\xa0\x80"] + [k.encode() for k in annual.column("subject_kind").to_pylist()[1:]]
+    i = annual.schema.get_field_index("subject_kind")
+    annual = annual.set_column(i, "subject_kind", pa.array(kinds, pa.large_binary()))
+    pq.write_table(annual, tmp_path / "annual-00000.parquet")
+    with pytest.raises(PopulationError, match="cannot be read: invalid utf8") as new:
+        read_population(tmp_path)
+    with pytest.raises(PopulationError) as old:
+        _reference(tmp_path, "member", "parquet")
+    assert str(new.value) == str(old.value)

@@ -114,7 +114,9 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     columns = [n for n in raw_schema.names() if n in specs or n in (FILE, ROW)]
     df = _read(raw.lazy().select(columns).collect, files)
     cross = _cross_checks(pl, kind, table)
-    frame, bad = _values(pl, specs, schema, df, cross)
+    # a value polars cannot even show (bytes that are not UTF-8 in a Parquet column) fails here: it is the file's
+    # problem, named as one, never a polars exception
+    frame, bad = _read(lambda: _values(pl, specs, schema, df, cross), files)
     sid = frame.get_column("subject_id")
     starts = (sid != sid.shift()).fill_null(True)
     runs = sid.filter(starts)
@@ -128,7 +130,8 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     sub = df.filter(bad).rechunk().with_columns(
         (pl.Series(_TWICE + str(i), flags.filter(bad)) if flags is not None
          else pl.lit(False).alias(_TWICE + str(i))) for i, flags in twice.items())
-    return TableRead(frame, _problems(pl, kind, table, specs, schema, sub, df.schema, cross), file_problems, runs)
+    problems = _read(lambda: _problems(pl, kind, table, specs, schema, sub, df.schema, cross), files)
+    return TableRead(frame, problems, file_problems, runs)
 
 
 def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cross: list[Cross]
