@@ -319,14 +319,16 @@ def column_may_fail(pl: Any, s: _Spec, dtype: Any, target: Any) -> Any | None:
 
 
 def distinct_values(pl: Any, df: Any, names: list[str]) -> dict[str, Any]:
-    """Each text column's distinct values (a frame of one column each), on which the checks of its values are
-    totalled: a subject's id repeats on each of its rows, a month on a twelfth of them. Runs of one value are dropped
-    first, which is cheaper than hashing every row."""
-    if not names:
-        return {}
-    cols = [pl.col(n) for n in names]
-    found = df.select(c.filter((c != c.shift()).fill_null(True)).unique().implode() for c in cols)
-    return {n: found.get_column(n).explode(empty_as_null=False).to_frame(n) for n in names}
+    """Each text column's distinct values, or few enough of its values to stand for them (a frame of one column
+    each), on which the checks of its values are totalled: a subject's id repeats on each of its rows, a month on a
+    twelfth of them. Runs of one value are dropped first, which is cheaper than hashing every row; the rest is hashed
+    only when that did not shrink the column much."""
+    out: dict[str, Any] = {}
+    for n in names:
+        column = df.get_column(n)
+        values = column.filter((column != column.shift()).fill_null(True))
+        out[n] = (values.unique() if values.len() * 4 > column.len() else values).to_frame(n)
+    return out
 
 
 def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:

@@ -138,9 +138,22 @@ def _orphans(pl: Any, frame: pl.DataFrame, all_ids: pl.Series, runs: pl.Series |
     sid = pl.col("subject_id")
     if runs is None:
         runs = frame.select(sid.filter((sid != sid.shift()).fill_null(True))).to_series()
-    if runs.is_in(all_ids.implode()).all(ignore_nulls=False):
+    if _all_known(pl, runs, all_ids):
         return frame.lazy().clear()
     return frame.lazy().filter(sid.is_not_null() & ~sid.is_in(all_ids.implode()))
+
+
+def _all_known(pl: Any, ids: pl.Series, known: pl.Series) -> bool:
+    """Whether every one of ``ids`` is among ``known``: by binary search when both are in order (as files are
+    written), with no table of hashes built over the subjects for each table of items."""
+    if not ids.len():
+        return True
+    if ids.null_count() or not known.len():
+        return False
+    if known.is_sorted() and ids.is_sorted():
+        at = known.search_sorted(ids, side="left").clip(0, known.len() - 1)
+        return bool((known.gather(at) == ids).all())
+    return bool(ids.is_in(known.implode()).all())
 
 
 def check_frames(kind: str, raws: Mapping[str, pl.DataFrame]) -> PopulationRead:
