@@ -41,7 +41,10 @@ def test_whatif_with_scheduler_refuses_the_report(parts_dir: Path, tmp_path: Pat
 
 
 def test_whatif_with_an_unreachable_scheduler_says_so(parts_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(parts_dir), "--scheduler",
-                 "tcp://127.0.0.1:9"])
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "3s"}):  # the user's dask config is honoured
+        code = main(["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(parts_dir), "--scheduler",
+                     "tcp://127.0.0.1:9"])
     assert code == 3
     assert "cannot connect" in capsys.readouterr().err

@@ -50,7 +50,11 @@ def connect(address: str | None = None, *, n_workers: int | None = None, threads
         try:
             if address.endswith(".json"):
                 return distributed.Client(scheduler_file=address)
-            return distributed.Client(address, timeout=cluster_options.pop("timeout", 30))
+            # Dask's own connect timeout (30 s unless the user's dask config says otherwise) unless one is given
+            import dask
+
+            timeout = cluster_options.pop("timeout", dask.config.get("distributed.comm.timeouts.connect", "30s"))
+            return distributed.Client(address, timeout=timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise DistributedError(f"cannot connect to the Dask scheduler at {address}: {exc}",
                                    hint="start one with `dask scheduler` and workers with `dask worker <address>`") \
