@@ -20,8 +20,27 @@ import time
 from pathlib import Path
 
 
+def _status_mib(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """The peak resident size of this process so far. VmHWM on Linux: ru_maxrss is carried over from the parent
+    across fork and exec, so a child of the process that generated the files would start at the parent's peak."""
+    peak = _status_mib("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _base_mib() -> float:
+    current = _status_mib("VmRSS")
+    return current if current is not None else _rss_mib()
 
 
 def _child(what: str, directory: str) -> None:
@@ -29,7 +48,7 @@ def _child(what: str, directory: str) -> None:
 
     from partyrules.population.io import read_population
 
-    base = _rss_mib()  # after the imports: what the work itself adds is measured
+    base = _base_mib()  # after the imports: what the work itself adds is measured
     t0 = time.perf_counter()
     if what == "plain":
         frames = [pl.read_parquet(p) for p in sorted(Path(directory).glob("*.parquet"))]
