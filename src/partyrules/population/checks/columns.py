@@ -322,12 +322,17 @@ def distinct_values(pl: Any, df: Any, names: list[str]) -> dict[str, Any]:
     """Each text column's distinct values, or few enough of its values to stand for them (a frame of one column
     each), on which the checks of its values are totalled: a subject's id repeats on each of its rows, a month on a
     twelfth of them. Runs of one value are dropped first, which is cheaper than hashing every row; the rest is hashed
-    only when that did not shrink the column much."""
+    only when that did not shrink the column much and its first values repeat (a month does, a name does not: hashing
+    a million names finds a million)."""
     out: dict[str, Any] = {}
     for n in names:
         column = df.get_column(n)
         values = column.filter((column != column.shift()).fill_null(True))
-        out[n] = (values.unique() if values.len() * 4 > column.len() else values).to_frame(n)
+        if values.len() * 4 > column.len():
+            head = values.head(10_000)
+            if head.n_unique() * 20 < head.len():
+                values = values.unique()
+        out[n] = values.to_frame(n)
     return out
 
 
