@@ -282,4 +282,4 @@ def test_unreadable_paths_and_formats_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(FactError, match=r"no subjects\.parquet or subjects\.csv"):
         read_population(tmp_path)
     with pytest.raises(FactError, match="unknown population format"):
-        write_population(facts_to_population([], "member"), tmp_path / "x", "xlsx")
+        write_population(facts_to_population([], "member"), tmp_path / "x", "ods")

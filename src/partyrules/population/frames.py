@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import operator
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -350,25 +351,39 @@ def facts_to_population(bundles: Iterable[SubjectFacts], subject_kind: str | Non
             items[name][0].extend(sid for _ in found)
             items[name][1].extend(found)
     tables = {name: pl.DataFrame({"subject_id": items[name][0],
-                                  **{c.name: _column(pl, items[name][1], c) for c in tl.columns}},
+                                  **{c.name: _series(pl, values, c)
+                                     for c, values in zip(tl.columns, _read_columns(items[name][1], tl.columns),
+                                                          strict=True)}},
                                  schema=table_schema(subject_kind, name))
               for name, tl in lay.items()}
     return Population(subject_kind, tables)
 
 
-def _column(pl: Any, objs: Sequence[BaseModel], c: Column) -> Any:
-    """One column's values read off the models, as a series: a nested field by its path (None under a missing
-    model), a map as JSON text, enumerations as their text and tuples as lists."""
-    if len(c.path) == 1:
-        step = c.path[0]
-        values: list[Any] = [getattr(o, step) for o in objs]
-    else:
-        values = []
-        for o in objs:
-            v: Any = o
-            for step in c.path:
-                v = None if v is None else getattr(v, step)
-            values.append(v)
+def _read_columns(objs: Sequence[BaseModel], columns: Sequence[Column]) -> list[Sequence[Any]]:
+    """Every column's values off the models: one C-level ``attrgetter`` call per model reads all its fields, and
+    ``zip`` turns the rows into columns; a nested field under a missing model reads None."""
+    if not columns:
+        return []
+    if not objs:
+        return [() for _ in columns]
+    getter = operator.attrgetter(*(".".join(c.path) for c in columns))
+    try:
+        rows = [getter(o) for o in objs]
+    except AttributeError:  # a nested model is None somewhere: read that table field by field
+        return [[_walk(o, c.path) for o in objs] for c in columns]
+    if len(columns) == 1:
+        return [rows]
+    return list(zip(*rows, strict=True))
+
+
+def _walk(obj: Any, path: Sequence[str]) -> Any:
+    for step in path:
+        obj = None if obj is None else getattr(obj, step)
+    return obj
+
+
+def _series(pl: Any, values: Sequence[Any], c: Column) -> Any:
+    """One column as a series: a map as JSON text, enumerations as their text and tuples as lists."""
     dtype = _polars_dtype(pl, c)
     if c.kind == "json":
         values = [None if v is None else json.dumps({plain_value(k): x for k, x in v.items()}, sort_keys=False)
