@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import PartyRulesError
@@ -79,26 +79,41 @@ def _period_scores(rs: RuleSet, period: Period, frame: pl.DataFrame) -> dict[str
     return out
 
 
-def _score_group(ev: Evaluator, facts: list[SubjectFacts], year: int) -> dict[int, AnnualResult] | None:
-    """The annual results of the subjects (by position) that the tables score cleanly in every period, or None
-    when the group cannot be scored as tables at all."""
+def _submit(pool: ThreadPoolExecutor, ev: Evaluator, facts: list[SubjectFacts], year: int) -> list[Future[Any]] | None:
+    """The group's five period tables, computing on the pool; None when the group cannot be made into tables (e.g.
+    a bundle holding another subject's conduct)."""
     rs = ev.ruleset
-    ids = [f.subject_id for f in facts]
     try:
         pop = facts_to_population(facts, rs.subject_kind)
-        periods = [*quarters(year), Period.year(year)]
-        # polars releases the GIL while it computes: the five periods overlap on the cores
-        with ThreadPoolExecutor(max_workers=min(len(periods), os.cpu_count() or 1)) as pool:
-            tables = list(pool.map(lambda p: score_population(rs, _for_period(pop, p), p), periods))
     except PartyRulesError:
-        return None  # e.g. a bundle holding another subject's conduct, or a period the rule set is not in force for
-    rows = [_period_scores(rs, p, t.frame) for p, t in zip(periods, tables, strict=True)]
+        return None
+    return [pool.submit(score_population, rs, _for_period(pop, p), p) for p in _periods(year)]
+
+
+def _periods(year: int) -> list[Period]:
+    return [*quarters(year), Period.year(year)]
+
+
+def _collect(ev: Evaluator, facts: list[SubjectFacts], year: int,
+             futures: list[Future[Any]] | None) -> dict[int, AnnualResult]:
+    """The annual results of the subjects (by position) that the tables scored cleanly in every period; the others
+    (and a whole group whose tables failed, e.g. a period the rule set is not in force for) are left to the
+    engine, which says why."""
+    rs = ev.ruleset
+    try:
+        tables = [f.result() for f in futures] if futures is not None else None
+    except PartyRulesError:
+        tables = None
+    if tables is None:
+        return {}
+    rows = [_period_scores(rs, p, t.frame) for p, t in zip(_periods(year), tables, strict=True)]
+    ids = [f.subject_id for f in facts]
     shared = {sid for sid, n in Counter(ids).items() if n > 1}  # bundles under one id share rows: engine each apart
     out: dict[int, AnnualResult] = {}
     for k, f in enumerate(facts):
         per = [r.get(f.subject_id) for r in rows]
         if f.subject_id in shared or any(r is None for r in per):
-            continue  # not applicable or failed in some period: the engine says why
+            continue  # not applicable or failed in some period
         scores = [r for r in per if r is not None]
         out[k] = compose_scores(rs, f, year, scores[:4], scores[4])
     return out
@@ -128,13 +143,16 @@ def score_year_tables(people: Sequence[SubjectFacts], rulesets: Sequence[RuleSet
     results: dict[int, AnnualResult] = {}
     tell = progress or (lambda done, total: None)
     done = 0
-    for ev, idx in groups.values():
-        scored = _score_group(ev, [people[i] for i in idx], year)
-        scored = scored if scored is not None else {}
-        results.update({idx[k]: r for k, r in scored.items()})
-        by_engine += [i for k, i in enumerate(idx) if k not in scored]
-        done += len(scored)
-        tell(done, len(people))
+    # one pool for every group: polars computes one group's periods (without the GIL) while Python makes the next
+    # group's tables
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pending = [(ev, idx, _submit(pool, ev, [people[i] for i in idx], year)) for ev, idx in groups.values()]
+        for ev, idx, futures in pending:
+            scored = _collect(ev, [people[i] for i in idx], year, futures)
+            results.update({idx[k]: r for k, r in scored.items()})
+            by_engine += [i for k, i in enumerate(idx) if k not in scored]
+            done += len(scored)
+            tell(done, len(people))
     failures: list[Failure] = []
     for i in by_engine:
         facts = people[i]
