@@ -4,7 +4,8 @@ Each column's rules (type, bounds, formats, vocabularies, nullability) are read 
 a field added to a model is checked without new code; the models' checks across fields and rows that are simple
 over columns are written out by hand (``_cross_checks``). Every check is a polars expression over the whole column (no
 Python loop per row), and a bad value becomes a :class:`RowProblem` naming the file, the row, the column, the
-subject and the reason.
+subject and the reason. Column totals come first (null counts, least and greatest values, each distinct text once):
+a column they show clean is not looked at row by row, and a reason's text is formatted only for the rows that fail.
 
 - :mod:`.columns`: what each column must hold, read off the fact models, and its parsing and value checks;
 - :mod:`.rows`: the checks across fields and rows, and whose conduct an item row is about;
