@@ -82,7 +82,9 @@ def test_a_bad_workbook_given_to_year_is_an_error_line_not_a_traceback(tmp_path,
     bad.write_text("not a workbook", encoding="utf-8")
     code = main(["year", str(bad), "--year", "2026", "--out", str(tmp_path / "t")])
     err = capsys.readouterr().err
-    assert code == 10 and "not an .xlsx workbook" in err and "Traceback" not in err
+    # a file that cannot be read at all is exit 1 with one line, as a JSON file that cannot be read is
+    assert code == 1 and "not an .xlsx workbook" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_tables_as_xlsx_have_chinese_headers_money_in_yuan_and_a_frozen_header(tmp_path):

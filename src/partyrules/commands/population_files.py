@@ -27,9 +27,11 @@ def read_bundles(path: str | Path) -> Iterator[Row]:
 
     try:
         read = read_population(path)
-    except PartyRulesError as exc:  # not a workbook, no subjects sheet, too big: the whole file is one bad row
-        yield Row(0, None, exc if isinstance(exc, FactError) else FactError(f"{path}: {exc}"))
-        return
+    except FactError:
+        raise  # the path cannot be read at all (no tables, not a workbook, too big): as an unreadable JSON file is
+    except PartyRulesError as exc:
+        named = exc.message if exc.message.startswith(str(path)) else f"{path}: {exc.message}"
+        raise FactError(named, hint=exc.hint) from None
     for p in read.problems:
         yield Row(p.row or 0, None, FactError(str(p)))
     for number, (_, facts) in enumerate(read.population.iter_checked(), start=1):
