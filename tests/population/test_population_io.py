@@ -283,3 +283,22 @@ def test_unreadable_paths_and_formats_are_clear_errors(tmp_path: Path) -> None:
         read_population(tmp_path)
     with pytest.raises(FactError, match="unknown population format"):
         write_population(facts_to_population([], "member"), tmp_path / "x", "ods")
+
+
+def test_score_population_reads_a_path_as_the_readers_do(members: list[pr.MemberFacts], tmp_path: Path) -> None:
+    """Regression: a path given to score_population was a TypeError traceback."""
+    from partyrules.errors import EvaluationError
+
+    rs = pr.load_ruleset(pr.shipped_ruleset_path("in_service"))
+    write_population(facts_to_population(members), tmp_path, "csv")
+    rows = (tmp_path / "records.csv").read_text(encoding="utf-8-sig").splitlines()
+    bad = rows[1].split(",")
+    bad[rows[0].split(",").index("volunteer_hours")] = "lots"
+    (tmp_path / "records.csv").write_text("\n".join([rows[0], ",".join(bad), *rows[2:]]) + "\n", encoding="utf-8")
+    read = read_population(tmp_path)
+    by_path = pr.score_population(rs, tmp_path, "2026")
+    assert by_path.frame.equals(pr.score_population(rs, read.population, "2026").frame)
+    assert read.problems and {sid for sid, _ in by_path.failures} >= {p.subject_id for p in read.problems}
+    assert pr.score_population(rs, str(tmp_path), "2026").frame.equals(by_path.frame)
+    with pytest.raises(EvaluationError, match="cannot score a int"):
+        pr.score_population(rs, 42, "2026")  # type: ignore[arg-type]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -84,7 +86,7 @@ def _ids(rules: list[str], shown: int = 8) -> str:
     return ", ".join(rules[:shown]) + (f" and {len(rules) - shown} more" if len(rules) > shown else "")
 
 
-def _as_population(population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
+def _as_population(population: Population | Mapping[str, Any] | str | PathLike[str] | Iterable[SubjectFacts],
                    kind: str) -> tuple[Population, list[tuple[str, str]]]:
     """The population as tables, and the subjects or rows that cannot be scored, each with the reason.
 
@@ -94,16 +96,23 @@ def _as_population(population: Population | Mapping[str, Any] | Iterable[Subject
     model_construct, which skip the bundle's checks) is refused with the typed error, since turned into tables its
     item would be attached to the subject it names; tables taken as they are get the same refusal."""
     from ..population.frames import Population, facts_to_population
-    from ..population.io import population_from_frames
+    from ..population.io import population_from_frames, read_population
 
     if isinstance(population, Population):
         return _own_rows_only(*_distinct_subjects(population))
-    if isinstance(population, Mapping):
-        read = population_from_frames(population, kind)
+    if isinstance(population, Mapping | str | PathLike):
+        # tables given as frames or as files are read with every row checked: a bad row leaves its subject out
+        read = population_from_frames(population, kind) if isinstance(population, Mapping) else \
+            read_population(Path(population))
         return read.population, [(p.subject_id or f"{p.file}:{p.row}", str(p)) for p in read.problems]
     from ..population.files import fact_error
 
-    bundles = list(population)
+    try:
+        bundles = list(population)
+    except TypeError:
+        raise EvaluationError(f"cannot score a {type(population).__name__} as a population",
+                              hint="give a Population, a path to population files, a mapping of table names to "
+                                   "DataFrames, or fact bundles") from None
     times = Counter(getattr(f, "subject_id", None) for f in bundles)
     kept: list[Any] = []
     refused: list[tuple[str, str]] = []
@@ -169,14 +178,16 @@ def _own_rows_only(pop: Population, refused: list[tuple[str, str]]) -> tuple[Pop
     return pop.select(sid for sid in ids if sid not in found), refused
 
 
-def score_population(ruleset: RuleSet, population: Population | Mapping[str, Any] | Iterable[SubjectFacts],
+def score_population(ruleset: RuleSet,
+                     population: Population | Mapping[str, Any] | str | PathLike[str] | Iterable[SubjectFacts],
                      period: Period | str, *, backend: str = "vector",
                      params: dict[str, Any] | None = None, progress: bool = False,
                      missing_tables: str | Collection[str] = "error") -> PopulationScores:
     """Score every subject of ``population`` under ``ruleset`` for ``period``.
 
     ``population`` is a :class:`~partyrules.population.frames.Population` (from the readers or the generator),
-    a mapping of table name to polars or pandas DataFrame (checked row by row first), or fact bundles.
+    a mapping of table name to polars or pandas DataFrame, a path to population files (a directory of tables or a
+    workbook; both checked row by row first, each bad row a failure naming where it is), or fact bundles.
 
     Subjects the rule set does not apply to are listed in ``not_applicable``; subjects that cannot be scored
     (for example records outside the period) are listed in ``failures`` with the reason; the others are scored.
