@@ -1,9 +1,10 @@
 """Matplotlib figures for notebooks and reports: score distributions, grade transitions, diagnostics.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no window;
-show it in a notebook by leaving it as the cell's value, or save it with ``fig.savefig``). Labels are English by
-default; ``lang="zh"`` uses the Chinese texts when a CJK font is installed and falls back to English otherwise,
-so a missing font never produces boxes or font warnings.
+show it in a notebook by leaving it as the cell's value, or save it with ``fig.savefig``). It is a
+:class:`~partyrules.analyse.figure.DisplayFigure`, so a notebook shows it even without ``%matplotlib inline``.
+Labels are English by default; ``lang="zh"`` uses the Chinese texts when a CJK font is installed and falls back
+to English otherwise, so a missing font never produces boxes or font warnings.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def plot_distribution(scores: PopulationScores, other: PopulationScores | None =
     """A histogram of the totals of ``scores`` with its grade boundaries; with ``other`` (a reform), both
     histograms overlaid, base filled and reform outlined."""
     import numpy as np
-    from matplotlib.figure import Figure
+
+    from .figure import DisplayFigure as Figure  # shows itself as a notebook cell's value
 
     text, font = _lang(lang)
     fig = Figure(figsize=(8, 4.2), layout="constrained")
@@ -90,7 +92,8 @@ def plot_distribution(scores: PopulationScores, other: PopulationScores | None =
 def plot_transitions(comparison: Comparison, *, by: str = "all", group: str = "all", lang: str = "en") -> Figure:
     """The grade transition matrix of ``comparison`` (one group) as a heatmap with the counts written in."""
     import numpy as np
-    from matplotlib.figure import Figure
+
+    from .figure import DisplayFigure as Figure  # shows itself as a notebook cell's value
 
     text, font = _lang(lang)
     m = comparison.transition_matrix(by, group)
@@ -122,7 +125,8 @@ def plot_diagnostics(diagnostics: Diagnostics, *, lang: str = "en") -> Figure:
     """Two panels: for each rule, the shares of subjects at 0, in between and at full points (stacked bars);
     and the correlation heatmap of the standards."""
     import numpy as np
-    from matplotlib.figure import Figure
+
+    from .figure import DisplayFigure as Figure  # shows itself as a notebook cell's value
 
     text, font = _lang(lang)
     rules = diagnostics.rules

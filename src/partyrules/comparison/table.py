@@ -94,6 +94,11 @@ class Comparison:
     epsilon: float = EPSILON
     notes: list[str] = field(default_factory=list)
 
+    def _repr_html_(self) -> str:  # notebooks show the headline, the transitions and who moved most
+        from ._html import comparison_html
+
+        return comparison_html(self)
+
     # -- helpers -------------------------------------------------------------------------------------------------
     @cached_property
     def stats(self) -> ComparisonStats:

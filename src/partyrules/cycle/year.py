@@ -135,6 +135,11 @@ class YearResult:
                                   "the subject was not scored this year: see failures")
         return found
 
+    def _repr_html_(self) -> str:  # notebooks show the counts, grades, lists and failures
+        from ._html import year_html
+
+        return year_html(self)
+
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The result as flat tables: members, branches, communities, rankings, warning_list, priority_list,
         pairings, funding, recommendations, star_targets and failures."""

@@ -108,6 +108,11 @@ class PopulationScores:
         """The table as a pandas DataFrame (needs pandas and pyarrow)."""
         return self.frame.to_pandas()
 
+    def _repr_html_(self) -> str:  # notebooks show the headline, the grade counts and the first rows
+        from ._html import scores_html
+
+        return scores_html(self)
+
 
 def breakdown_row(b: ScoreBreakdown, ruleset: RuleSet) -> dict[str, Any]:
     """One subject's row of the table, read off its breakdown."""

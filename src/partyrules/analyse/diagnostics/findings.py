@@ -118,6 +118,11 @@ class Diagnostics:
         out += self.notes
         return out
 
+    def _repr_html_(self) -> str:  # notebooks show coverage, the findings, the rules and crowding
+        from ._html import diagnostics_html
+
+        return diagnostics_html(self)
+
     def _rule_findings(self, r: dict[str, Any], t: dict[str, str], who: str, ceiling: float,
                        floor: float) -> list[str]:
         """What one rule's row says: not assessed, never or always firing, at the ceiling or floor, pulling
