@@ -43,9 +43,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     from .rulesets.lint import lint_ruleset
     from .rulesets.loader import load_ruleset
+    from .rulesets.versions import version_problems
 
     results: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []
+    loaded: list[tuple[Any, dict[str, Any]]] = []  # each rule set that loaded, with its file's result
     refused: list[Diagnostic] = []  # FIFOs and links out of a directory: named, never opened
     files = ruleset_files(args.paths, refused)
     if not files and not refused:
@@ -64,6 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             rs = load_ruleset(f)
             found = lint_ruleset(rs)
             info.update({"id": rs.id, "version": rs.version, **rs.counts()})
+            loaded.append((rs, info))
         except RuleSetError as exc:
             found = list(exc.diagnostics)
         except PartyRulesError as exc:
@@ -73,6 +76,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
                      "diagnostics": [d.to_dict() for d in found]})
         results.append(info)
         problems.extend(found)
+    # versions of one id are checked together: their dates must neither overlap nor leave a gap
+    # (a file named twice is one version, not two that overlap)
+    by_file = {rs.files[0]: (rs, info) for rs, info in loaded if rs.files}
+    for d in version_problems([rs for rs, _ in by_file.values()]):
+        problems.append(d)
+        if d.location is not None and d.location.file in by_file:
+            info = by_file[d.location.file][1]
+            info["diagnostics"].append(d.to_dict())
+            info["errors"] += 1
+            info["valid"] = False
     n_errors = sum(d.severity == "error" for d in problems)
     n_warnings = len(problems) - n_errors
     failed = n_errors > 0 or (args.strict and n_warnings > 0)

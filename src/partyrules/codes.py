@@ -176,6 +176,12 @@ _ALL: tuple[Code, ...] = (
     _c("RS551", DIAGNOSTIC, _W, "an actionable field no rule reads", "可改进字段未被任何规则读取"),
     _c("RS560", DIAGNOSTIC, _W, "a standard does not say when it falls due", "标准未说明何时考核"),
     _c("RS561", DIAGNOSTIC, _W, "a standard gives full points without reading any fact", "标准不读取任何事实即给满分"),
+    _c("RS570", DIAGNOSTIC, _E, "two versions of one rule set are in force on the same days",
+       "同一规则集的两个版本有效期重叠", "end the earlier version the day before the later one starts",
+       "让前一版本在后一版本生效前一天失效"),
+    _c("RS571", DIAGNOSTIC, _E, "no version of a rule set is in force between two of its versions",
+       "同一规则集的两个版本之间有空档期", "start the later version the day after the earlier one ends",
+       "让后一版本在前一版本失效后一天生效"),
     # -- expressions ------------------------------------------------------------------------------------------
     _c("EX101", _EXPR, _E, "an unexpected character", "意外的字符"),
     _c("EX102", _EXPR, _E, "a name starting with '_'", "名称以 '_' 开头"),

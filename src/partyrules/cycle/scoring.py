@@ -15,6 +15,7 @@ from ..facts import SubjectFacts
 from ..periods import Period
 from ..results import ScoreBreakdown
 from ..rulesets.model import RuleSet
+from ..rulesets.versions import by_id, in_force
 from .annual import AnnualResult, compose
 from .quarterly import facts_for_period, quarters
 
@@ -33,27 +34,51 @@ class SubjectYear:
 class RuleSetChooser:
     """Picks each subject's rule set among several of its kind, by the rule sets' ``applies_to``.
 
-    A member is scored with the index of its category; the choice is remembered per (kind, category) so the
-    applicability test runs once per category, not once per member.
+    A member is scored with the index of its category; the choice is remembered per (period, kind, category) so
+    the applicability test runs once per category, not once per member. When an id has several versions (the
+    same index with different ``effective`` dates), only the version in force for the period is a candidate.
     """
 
     def __init__(self, rulesets: Iterable[RuleSet], params: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.evaluators = [Evaluator(rs, (params or {}).get(rs.id)) for rs in rulesets]
-        self._memo: dict[tuple[str, str], Evaluator] = {}
+        self._memo: dict[tuple[str, str, str], Evaluator] = {}
+        self._by_period: dict[str, tuple[list[Evaluator], list[tuple[str, PartyRulesError]]]] = {}
+
+    def in_force(self, period: Period) -> tuple[list[Evaluator], list[tuple[str, PartyRulesError]]]:
+        """The candidates for ``period``: an id's only rule set whatever its dates (scoring it outside them
+        says so, as it always has), or the one of its versions in force; and, for an id with several versions
+        of which none (or more than one) is in force, its subject kind and the error that names them."""
+        hit = self._by_period.get(str(period))
+        if hit is not None:
+            return hit
+        of = {id(ev.ruleset): ev for ev in self.evaluators}
+        evs: list[Evaluator] = []
+        errors: list[tuple[str, PartyRulesError]] = []
+        for rid, versions in by_id(ev.ruleset for ev in self.evaluators).items():
+            if len(versions) == 1:
+                evs.append(of[id(versions[0])])
+                continue
+            try:
+                evs.append(of[id(in_force(versions, rid, period))])
+            except PartyRulesError as exc:
+                errors.append((versions[0].subject_kind, exc))
+        self._by_period[str(period)] = (evs, errors)
+        return evs, errors
 
     def evaluator_for(self, facts: SubjectFacts, period: Period) -> Evaluator:
         kind = str(type(facts).subject_kind)
         subject = getattr(facts, kind, None)
-        key = (kind, str(getattr(subject, "category", getattr(subject, "branch_type", ""))))
+        key = (str(period), kind, str(getattr(subject, "category", getattr(subject, "branch_type", ""))))
         hit = self._memo.get(key)
         if hit is not None:
             return hit
+        candidates, not_in_force = self.in_force(period)
         last: PartyRulesError | None = None
         # probed with the facts as the period sees them: the whole bundle could fail on something the period
         # leaves out (an annual evaluation of another year), and then only the first subject of its category
         # to be probed would fail, by its place in the population
         seen = facts_for_period(facts, period)
-        for ev in self.evaluators:
+        for ev in candidates:
             if ev.ruleset.subject_kind != kind:
                 continue
             try:
@@ -63,8 +88,10 @@ class RuleSetChooser:
                 continue
             self._memo[key] = ev
             return ev
-        raise last or NotApplicableError(f"no rule set scores {kind}s like {facts.subject_id}",
-                                         hint=f"pass a {kind} rule set")
+        # an index with no version in force may be the one the subject needs: say so rather than "none applies"
+        mine = [exc for of_kind, exc in not_in_force if of_kind == kind]
+        raise (mine[0] if mine else None) or last or NotApplicableError(
+            f"no rule set scores {kind}s like {facts.subject_id}", hint=f"pass a {kind} rule set")
 
 
 def choose_ruleset(facts: SubjectFacts, rulesets: Iterable[RuleSet], period: Period | str,

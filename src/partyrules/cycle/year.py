@@ -44,6 +44,7 @@ from ..ranking import (
 )
 from ..rulesets.loader import load_ruleset
 from ..rulesets.model import RuleSet
+from ..rulesets.versions import versions_in_force
 from ..shipped_rulesets import shipped_ruleset_path
 from .annual import AnnualResult
 from .hashing import breakdown_hash
@@ -374,6 +375,8 @@ def run_year(
     if rulesets is None:
         rulesets = shipped_rulesets()
     rs_list = list(rulesets.values()) if isinstance(rulesets, Mapping) else list(rulesets)
+    # several versions of an index: the year's own (its quota, funding weights and community index too)
+    rs_list = versions_in_force(rs_list, Period.year(year))
     scorable = [rs for rs in rs_list if rs.subject_kind != "community"]
     people: list[SubjectFacts] = [*members, *branches]
     applied: dict[tuple[str, str], list[AppliedCorrection]] = {}
