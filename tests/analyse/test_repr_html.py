@@ -231,3 +231,26 @@ def test_figures_render_as_png_and_svg_and_stay_figures(real_pair, tmp_path):
         out = tmp_path / "f.png"
         fig.savefig(out)
         assert out.read_bytes().startswith(b"\x89PNG")
+
+
+# -- the objects that had a display already: a breakdown and a fairness report ---------------------------------------
+def test_a_breakdown_shows_its_total_and_escapes_its_subject(real_pair):
+    base, _ = real_pair
+    b = base.breakdown(base.frame["subject_id"][0])
+    b = b.model_copy(update={"subject_id": HOSTILE})
+    html = b._repr_html_()
+    _no_live_markup(html)
+    p = parse(html)
+    assert HOSTILE in "".join(p.text)
+    points = {r[0]: float(r[2]) for t in p.tables for r in t[1:] if len(r) == 5}  # rule rows (dimensions: 3 cells)
+    assert points.keys() == {ln.rule_id for ln in b.lines}
+    assert all(abs(points[ln.rule_id] - ln.points) < 0.01 for ln in b.lines)
+
+
+def test_a_fairness_report_displays_as_valid_escaped_html():
+    from partyrules.analyse.fairness import fairness
+
+    r = dataclasses.replace(fairness(year=2026), notes=[HOSTILE])
+    html = r._repr_html_()
+    _no_live_markup(html)
+    assert HOSTILE in "".join(parse(html).text)
