@@ -3,12 +3,14 @@ the version and its content hash."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 import partyrules as pr
+from partyrules.cli import main
 from partyrules.cycle.scoring import RuleSetChooser, choose_ruleset
 from partyrules.cycle.year import run_year
 from partyrules.errors import NotInForceError
@@ -75,3 +77,16 @@ def test_no_version_in_force_is_a_failure_naming_the_versions(versions):
 def test_the_same_version_given_twice_is_one_version(versions):
     y = run_year(members(2026)[:3], year=2026, rulesets=[versions[1], versions[1]], backend="engine")
     assert not y.failures and len(y.members) == 3
+
+
+@pytest.mark.parametrize("year, version", [(2025, "2025.1"), (2026, "2026.1")])
+def test_the_year_command_uses_the_version_in_force(tmp_path, year, version):
+    paths = two_versions(tmp_path)
+    pop = tmp_path / "population.jsonl"
+    pop.write_text("\n".join(m.model_dump_json() for m in members(year)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["year", str(pop), "--year", str(year), "--out", str(out), "--format", "json"]
+    assert main([*args, "--ruleset", str(paths[0]), "--ruleset", str(paths[1])]) == 0
+    rows = json.loads((out / "members.json").read_text(encoding="utf-8"))
+    assert len(rows) == len(members(year))
+    assert {r["ruleset_version"] for r in rows} == {version}
