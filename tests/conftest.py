@@ -79,6 +79,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if rel.startswith(DISTRIBUTED) or rel.endswith("_partitioned.py"):
             item.add_marker(pytest.mark.distributed)
+            # one xdist process runs every test that needs a Dask cluster: two local clusters side by side on two
+            # cores once left a gather waiting for ever
+            item.add_marker(pytest.mark.xdist_group("dask"))
         if rel.startswith(DOCS) or "/test_docs_" in f"/{rel}":
             item.add_marker(pytest.mark.docs)
 

@@ -19,13 +19,17 @@ MEMBER_INDICES = ("in_service", "retired", "new_citizen")
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[Any]:
+    import dask
+
     from partyrules.distributed import connect
 
-    c = connect(n_workers=3, threads_per_worker=1, memory_limit="2GiB")
-    try:
-        yield c
-    finally:
-        c.close()
+    # a lost task fails its test after five minutes without progress instead of holding the suite
+    with dask.config.set({"partyrules.stall-seconds": 300}):
+        c = connect(n_workers=3, threads_per_worker=1, memory_limit="2GiB")
+        try:
+            yield c
+        finally:
+            c.close()
 
 
 @pytest.fixture(scope="session")
