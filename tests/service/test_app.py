@@ -53,6 +53,27 @@ def test_score_each_subject_with_the_rule_set_of_its_kind_and_category_and_log_i
             assert parse_subject_facts(json.loads(row.input_json)) == facts
 
 
+def test_concurrent_requests_each_get_their_own_subjects_breakdown(served, sample):
+    """The server evaluates on a thread pool: the engine's C core has no locks and events sharing a session are
+    consumed by one rule (../shared/notes/durable-rules.md), so every request must get exactly the breakdown its own
+    subject gets alone, however many run at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = subjects(sample) * 3
+    want = {f.subject_id: Evaluator(choose_ruleset(f, served.config.rulesets, PERIOD)).evaluate(f, PERIOD).to_json()
+            for f in people}
+
+    def one(facts):
+        with served.client("score") as c:
+            r = c.post("/score", json=body(facts))
+        assert r.status_code == 200, r.text
+        return facts.subject_id, ScoreBreakdown.model_validate(r.json()["breakdown"]).to_json()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(one, people))
+    assert len(got) == len(people) and all(b == want[sid] for sid, b in got)
+
+
 def test_choose_ruleset_picks_by_category(served, sample):
     categories = {}
     for m in sample.members:
