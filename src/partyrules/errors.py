@@ -422,6 +422,39 @@ class PartitionError(DistributedError):
     code = "PR101"
 
 
+# -- the decision service ----------------------------------------------------------------------------------------
+
+
+class ServiceError(PartyRulesError):
+    """The decision service cannot do what was asked (its configuration, or a request it refuses)."""
+
+    code = "PR130"
+
+
+class KeysFileError(ServiceError):
+    """The keys file cannot be used (unreadable, not JSON lines, an entry of the wrong shape), file and line named."""
+
+    code = "PR131"
+
+
+class NotConfiguredError(ServiceError):
+    """The service was started without what the endpoint needs (e.g. no ledger): answered with 404."""
+
+    code = "PR132"
+
+
+class SessionLimitError(ServiceError):
+    """Too many live sessions are open (for the service or for one key): answered with 429."""
+
+    code = "PR133"
+
+
+class SessionNotFoundError(ServiceError):
+    """No live session has this id for this key (never opened, closed, expired, another key's): 404."""
+
+    code = "PR134"
+
+
 # -- the property checks of partyrules.testing (an assertion, as test runners expect) ----------------------------
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from partyrules.cli import main
+from partyrules.codes import describe
+from partyrules.errors import KeysFileError
 from partyrules.service.keys import ROLES, Key, KeyStore, add_key
 
 
@@ -35,12 +39,59 @@ def test_roles_are_ordered(have, need):
     assert key.allows(need) == (ROLES.index(have) >= ROLES.index(need))
 
 
-def test_a_bad_line_is_named(tmp_path):
+BAD_FILES = [
+    (b'{"id": "a", "name": "n", "role": "root", "salt": "00", "digest": "00"}\n', 1, "unknown role 'root'"),
+    (b'\n{"id": "a", "name": "n", "role": "read"\n', 2, "not JSON"),
+    (b'["a", "n", "read", "00", "00"]\n', 1, "JSON object, not list"),
+    (b'{"id": "a", "name": "n", "role": "read", "salt": "00"}\n', 1, "missing or not text: digest"),
+    (b'{"id": "a", "name": "n", "role": "read", "salt": 7, "digest": "00"}\n', 1, "missing or not text: salt"),
+    (b'{"id": "a", "name": "n", "role": "read", "salt": "zz", "digest": "00"}\n', 1, "salt is not hexadecimal"),
+    (b'{"id": "a", "name": "n", "role": "read", "salt": "00", "digest": "00"}\n' * 2, 2, "used twice"),
+]
+
+
+@pytest.mark.parametrize(("content", "line", "what"), BAD_FILES)
+def test_a_bad_entry_is_a_keys_file_error_naming_the_file_line_and_what(tmp_path, content, line, what):
     path = tmp_path / "keys.jsonl"
-    path.write_text('{"id": "a", "name": "n", "role": "root", "salt": "00", "digest": "00"}\n')
-    try:
+    path.write_bytes(content)
+    with pytest.raises(KeysFileError) as caught:
         KeyStore.load(path)
-    except ValueError as exc:
-        assert f"{path}:1" in str(exc) and "root" in str(exc)
+    exc = caught.value
+    assert exc.code == "PR131" and describe(exc.code).kind == "KeysFileError"
+    assert str(exc.location) == f"{path}:{line}" and what in exc.message and exc.hint
+
+
+@pytest.mark.parametrize("content", [None, b"\xff\xfe not utf-8"])
+def test_an_unreadable_keys_file_is_a_keys_file_error(tmp_path, content):
+    path = tmp_path / "keys.jsonl"
+    if content is None:
+        path.mkdir()  # a directory: cannot be read as a file
     else:
-        raise AssertionError("an unknown role was accepted")
+        path.write_bytes(content)
+    with pytest.raises(KeysFileError, match="cannot read the keys file") as caught:
+        KeyStore.load(path)
+    assert caught.value.location.file == str(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_load_as_keys_or_raise_a_keys_file_error(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("k") / "keys.jsonl"
+    path.write_bytes(content)
+    try:
+        store = KeyStore.load(path)
+    except KeysFileError as exc:
+        assert exc.location.file == str(path)
+    else:
+        assert all(k.role in ROLES for k in store.all())
+
+
+@pytest.mark.parametrize(("content", "what"), [(b"{not json\n", "not JSON"), (b"\xff\xfe", "cannot read"),
+                                               (b'{"id": "a"}\n', "missing or not text")])
+def test_serve_with_a_bad_keys_file_prints_one_line_and_exits_2(tmp_path, capsys, content, what):
+    path = tmp_path / "keys.jsonl"
+    path.write_bytes(content)
+    assert main(["serve", "--keys", str(path), "--log", str(tmp_path / "d.sqlite")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err and what in err and "partyrules keys add" in err
+    assert not (tmp_path / "d.sqlite").exists()  # refused before anything was opened

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import error_line
+from .common import error_line, report
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -42,12 +42,13 @@ def cmd_keys_add(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
+    from ..errors import KeysFileError
     from ..service.keys import KeyStore
 
     try:
         store = KeyStore.load(args.file)
-    except (OSError, ValueError) as exc:
-        print(error_line("keys", str(exc), args.file), file=sys.stderr)
+    except KeysFileError as exc:
+        report("keys", exc)
         return 1
     for key in store.all():
         print(f"{key.id}\t{key.role}\t{key.name}")

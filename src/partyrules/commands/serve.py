@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import RuleSetError
+from ..errors import KeysFileError, RuleSetError
 from .common import EXIT_INVALID, error_line, is_fragment, report, ruleset_files
 
 MISSING_EXTRA = ("the service needs fastapi and uvicorn / 服务需要安装 fastapi 和 uvicorn",
@@ -67,6 +67,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         keys = KeyStore.load(args.keys)
         rulesets, root = rulesets_from(args.rulesets)
+    except KeysFileError as exc:
+        report("serve", exc)
+        return 2
     except RuleSetError as exc:
         report("serve", exc)
         return EXIT_INVALID

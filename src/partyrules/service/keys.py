@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..errors import KeysFileError, Location
+
 Role = Literal["read", "score", "administer"]
 ROLES: tuple[Role, ...] = ("read", "score", "administer")
 _PREFIX = "prk"
@@ -39,6 +41,35 @@ class Key:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
+_FIELDS = ("id", "name", "role", "salt", "digest")
+_HINT = "make keys with `partyrules keys add NAME --role ROLE --file FILE`; do not edit the file by hand"
+
+
+def _entry(path: str | Path, number: int, line: str, before: list[Key]) -> Key:
+    def bad(what: str) -> KeysFileError:
+        return KeysFileError(f"{what} / 第 {number} 行不是有效的密钥条目",
+                             location=Location(str(path), line=number), hint=_HINT)
+
+    try:
+        d = json.loads(line)
+    except ValueError as exc:
+        raise bad(f"not JSON ({exc})") from None
+    if not isinstance(d, dict):
+        raise bad(f"a key entry is a JSON object, not {type(d).__name__}")
+    missing = [f for f in _FIELDS if not isinstance(d.get(f), str) or not d[f]]
+    if missing:
+        raise bad(f"missing or not text: {', '.join(missing)}")
+    if d["role"] not in ROLES:
+        raise bad(f"unknown role {d['role']!r} (roles: {', '.join(ROLES)})")
+    if any(k.id == d["id"] for k in before):
+        raise bad(f"the key id {d['id']} is used twice")
+    try:
+        bytes.fromhex(d["salt"])
+    except ValueError:
+        raise bad("the salt is not hexadecimal") from None
+    return Key(d["id"], d["name"], d["role"], d["salt"], d["digest"])
+
+
 def _digest(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
 
@@ -51,19 +82,19 @@ class KeyStore:
 
     @classmethod
     def load(cls, path: str | Path) -> KeyStore:
-        """Read a keys file; a line that is not a key is a :class:`ValueError` naming the line."""
+        """Read a keys file. A file that cannot be read, a line that is not JSON, or an entry without a key's
+        shape (id, name, role, salt, digest; a known role; an id used once) is a :class:`KeysFileError` naming
+        the file, the line and what is wrong."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise KeysFileError(f"cannot read the keys file: {why} / 无法读取密钥文件",
+                                location=Location(str(path)), hint=_HINT) from None
         keys: list[Key] = []
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                key = Key(str(d["id"]), str(d["name"]), d["role"], str(d["salt"]), str(d["digest"]))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a key entry ({exc}) / 不是密钥条目") from None
-            if key.role not in ROLES:
-                raise ValueError(f"{path}:{number}: unknown role {key.role!r} / 未知角色")
-            keys.append(key)
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                keys.append(_entry(path, number, line, keys))
         return cls(keys)
 
     def __len__(self) -> int:
