@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from serving import free_port, make_served, running
 
-from partyrules.commands.serve import rulesets_from
-from partyrules.service import DecisionLog, KeyStore, ServiceConfig, add_key, create_app
+from partyrules.service import DecisionLog, ServiceConfig
 from partyrules.synthetic import generate_subdistrict
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "make_served", "running"]
 
 
 @pytest.fixture
@@ -50,21 +42,7 @@ def sample():
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[Served]:
     base = tmp_path_factory.mktemp("service")
-    keys_file = base / "keys.jsonl"
-    keys = {role: add_key(keys_file, f"test-{role}", role)[1] for role in ("read", "score", "administer")}
-    rulesets, root = rulesets_from(None)
-    log = DecisionLog(base / "decisions.sqlite")
-    config = ServiceConfig(rulesets=rulesets, keys=KeyStore.load(keys_file), log=log, rulesets_dir=root,
-                           max_body_bytes=512 * 1024, max_batch=20)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Served(f"http://127.0.0.1:{port}", keys, log, base / "decisions.sqlite", config)
-    server.should_exit = True
-    thread.join(10)
-    log.close()
+    config, keys = make_served(base)
+    with running(config) as url:
+        yield Served(url, keys, config.log, base / "decisions.sqlite", config)
+    config.log.close()

@@ -6,30 +6,23 @@ response is sent. Bad input is a 4xx naming the field (pydantic's ``loc``), neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from fastapi.security import APIKeyHeader
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from ..cycle.scoring import RuleSetChooser
-from ..errors import EngineError, PartyRulesError, RuleSetError
-from ..facts import SubjectFacts, parse_subject_facts
-from ..periods import Period
+from ..errors import PartyRulesError, RuleSetError
 from ..results import ScoreBreakdown
 from ..results.render import render_html
 from ..rulesets.lint import lint_ruleset
 from ..rulesets.loader import loads_ruleset
 from ..version import __version__
+from .common import REFUSALS, Decider, problem, project_error, refusing, require
 from .config import MAX_DECISIONS_PAGE, ServiceConfig
-from .deciding import decide
 from .decisions import NewDecision, decision_dict
-from .keys import Key, Role
+from .keys import Key
 from .limits import BodyLimit
 from .models import (
     BatchItem,
@@ -39,76 +32,14 @@ from .models import (
     DecisionOut,
     ExplainRequest,
     ItemError,
-    Problem,
     RuleSetInfo,
     ScoreRequest,
     ValidateRequest,
     ValidateResponse,
 )
 from .openapi import complete_openapi
-
-_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
-                           description="An API key made by `partyrules keys add` / API 密钥")
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No key, or a key the service does not know / 缺少或无效的密钥", "model": Problem},
-    403: {"description": "The key's role does not allow this / 密钥角色无此权限", "model": Problem},
-    413: {"description": "The request body is larger than the limit / 请求体过大", "model": Problem},
-    422: {"description": "Bad input, with the field path / 输入有误 (含字段路径)"},
-}
-
-
-def problem(exc: PartyRulesError, status: int = 422) -> HTTPException:
-    """A project error as an HTTP error: its code, message, location and hint."""
-    where = str(exc.location) if exc.location is not None else None
-    first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
-    return HTTPException(status, detail={"code": exc.code, "message": first, "location": where, "hint": exc.hint})
-
-
-@contextmanager
-def _refusing() -> Iterator[None]:
-    try:
-        yield
-    except EngineError as exc:  # a bug of partyrules, not of the request
-        raise problem(exc, 500) from exc
-    except PartyRulesError as exc:
-        raise problem(exc) from exc
-
-
-def _require(config: ServiceConfig, role: Role) -> Callable[..., Key]:
-    def check(presented: Annotated[str | None, Depends(_KEY_HEADER)]) -> Key:
-        key = config.keys.check(presented)
-        if key is None:
-            raise HTTPException(401, detail={"code": "unauthorised", "message": "a valid X-API-Key is needed / "
-                                             "需要有效的 API 密钥", "hint": "partyrules keys add NAME --role score"})
-        if not key.allows(role):
-            raise HTTPException(403, detail={"code": "forbidden", "message": f"the key's role is {key.role}; this "
-                                             f"needs {role} / 密钥角色权限不足", "hint": None})
-        return key
-    return check
-
-
-def _facts(raw: Any, loc: tuple[str | int, ...]) -> SubjectFacts:
-    try:
-        return parse_subject_facts(raw)
-    except ValidationError as exc:
-        errors = [{**e, "loc": (*loc, *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
-        raise RequestValidationError(errors) from None
-
-
-class _Decider:
-    """Chooses each subject's rule set, evaluates it and makes the decision to log."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        self.config = config
-        self.chooser = RuleSetChooser(config.rulesets)
-
-    def decide(self, key: Key, req: ScoreRequest, loc: tuple[str | int, ...]) -> tuple[NewDecision, ScoreBreakdown]:
-        facts = _facts(req.facts, (*loc, "facts"))
-        try:
-            Period.parse(req.period)
-        except PartyRulesError as exc:
-            raise RequestValidationError([{"type": "period", "loc": (*loc, "period"), "msg": exc.message}]) from None
-        return decide(self.chooser, facts, req.period, key.id)
+from .pages import create_pages_router
+from .sessions import SessionStore, sessions_router
 
 
 def _info(config: ServiceConfig) -> list[RuleSetInfo]:
@@ -143,10 +74,10 @@ def _since(since: datetime | None) -> str | None:
 def create_router(config: ServiceConfig) -> APIRouter:
     """The service's endpoints. Mount with ``app.include_router(create_router(config), prefix=...)``; an app that
     mounts it should also bound its request bodies (:class:`partyrules.service.limits.BodyLimit`)."""
-    router = APIRouter(responses=_REFUSALS)
-    decider = _Decider(config)
+    router = APIRouter(responses=REFUSALS)
+    decider = Decider(config)
     rulesets = _info(config)
-    reader, scorer, admin = (Depends(_require(config, r)) for r in ("read", "score", "administer"))
+    reader, scorer, admin = (Depends(require(config, r)) for r in ("read", "score", "administer"))
 
     @router.get("/rulesets", dependencies=[reader], summary="The rule sets in force / 现行规则集")
     def list_rulesets() -> list[RuleSetInfo]:
@@ -154,7 +85,7 @@ def create_router(config: ServiceConfig) -> APIRouter:
 
     @router.post("/score", summary="Score one subject / 为一个对象评分")
     def score(req: ScoreRequest, key: Key = scorer) -> Decided:
-        with _refusing():
+        with refusing():
             d, b = decider.decide(key, req, ("body",))
         (decision_id,) = config.log.record([d])
         return Decided(decision_id=decision_id, breakdown=b)
@@ -169,9 +100,9 @@ def create_router(config: ServiceConfig) -> APIRouter:
         for i, item in enumerate(req.items):
             try:
                 d, b = decider.decide(key, item, ("body", "items", i))
-            except EngineError as exc:
-                raise problem(exc, 500) from exc
             except PartyRulesError as exc:
+                if problem(exc).status_code == 500:  # a bug of partyrules fails the batch, never one item
+                    raise problem(exc) from exc
                 results.append(BatchItem(index=i, error=ItemError(code=exc.code, message=exc.message,
                                                                   hint=exc.hint)))
                 continue
@@ -183,7 +114,7 @@ def create_router(config: ServiceConfig) -> APIRouter:
     @router.post("/explain", summary="Explain one subject's score / 说明得分", response_model=Decided,
                  responses={200: {"content": {"text/plain": {}, "text/markdown": {}, "text/html": {}}}})
     def explain(req: ExplainRequest, key: Key = scorer) -> Any:
-        with _refusing():
+        with refusing():
             d, b = decider.decide(key, req, ("body",))
         (decision_id,) = config.log.record([d])
         if req.format == "json":
@@ -215,13 +146,9 @@ def create_router(config: ServiceConfig) -> APIRouter:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    router.include_router(sessions_router(config, decider, SessionStore(config)))
+    router.include_router(create_pages_router(config))  # pages for people: /pages/zh/, /pages/en/
     return router
-
-
-async def _project_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PartyRulesError)
-    status = 500 if isinstance(exc, EngineError) else 422
-    return JSONResponse({"detail": problem(exc, status).detail}, status_code=status)
 
 
 def create_app(config: ServiceConfig) -> FastAPI:
@@ -230,7 +157,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     app = FastAPI(title="partyrules decision service / 考核决策服务", version=__version__,
                   description="Score and explain subjects with the rule sets in force; every decision is logged.")
     app.include_router(create_router(config))
-    app.add_exception_handler(PartyRulesError, _project_error)
+    app.add_exception_handler(PartyRulesError, project_error)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     complete_openapi(app, config.rulesets)
     return app

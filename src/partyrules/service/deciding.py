@@ -23,6 +23,10 @@ def decide(chooser: RuleSetChooser, facts: SubjectFacts, period: str, caller: st
     no rule set for the subject)."""
     when = Period.parse(period)
     b = chooser.evaluator_for(facts, when).evaluate(facts, when)
-    row = NewDecision(caller, str(type(facts).subject_kind), facts.subject_id, period, b.ruleset_id,
-                      b.ruleset_version, b.ruleset_hash, canonical_facts(facts), b.to_json())
-    return row, b
+    return decision_row(facts, period, caller, b), b
+
+
+def decision_row(facts: SubjectFacts, period: str, caller: str, b: ScoreBreakdown) -> NewDecision:
+    """The row that logs ``b``, the breakdown of ``facts`` for ``period``: enough to evaluate it again offline."""
+    return NewDecision(caller, str(type(facts).subject_kind), facts.subject_id, period, b.ruleset_id,
+                       b.ruleset_version, b.ruleset_hash, canonical_facts(facts), b.to_json())

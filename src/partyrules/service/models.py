@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from ..facts import BranchFacts, CommunityFacts, MemberFacts
+from ..facts import BranchFacts, BranchMonthRecord, CommunityFacts, MemberFacts, MemberMonthRecord
 from ..results import ScoreBreakdown
 from .config import MAX_BATCH, MAX_RULESET_CHARS
 
@@ -123,3 +123,21 @@ class Problem(_Body):
     message: str = Field(description="What went wrong / 错误说明", examples=["no rule set scores members like M9"])
     location: str | None = Field(None, description="Where, when known / 位置", examples=["facts.member.joined"])
     hint: str | None = Field(None, description="How to put it right / 修改提示", examples=["pass a member rule set"])
+
+
+class RecordRequest(_Body):
+    # read as the record models describe them, validated against the session's subject kind (member or branch)
+    record: SkipValidation[MemberMonthRecord | BranchMonthRecord] = Field(
+        description="A monthly record of the session's subject; one of the same month is replaced (a correction) "
+                    "/ 会话对象的月度记录")
+
+
+class SessionOut(_Body):
+    session_id: str = Field(description="The session's id, for the calls that follow / 会话编号",
+                            examples=["q3Zf0m2d8kQ1xYb7LrT5aE4w"])
+    subject_id: str = Field(description="The subject it evaluates / 对象编号", examples=["M000001"])
+    period: str = Field(description="The period it evaluates / 考核期", examples=["2026"])
+    idle_seconds: float = Field(description="Seconds without a call after which the session is closed / "
+                                            "闲置多少秒后关闭会话", examples=[1800.0])
+    decision_id: int = Field(description="The decision's id in the decision log / 决策日志编号", examples=[42])
+    breakdown: ScoreBreakdown = Field(description="The explained score now / 当前得分明细")
