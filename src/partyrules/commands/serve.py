@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import KeysFileError, RuleSetError
+from ..errors import FactError, KeysFileError, RuleSetError
 from .common import EXIT_INVALID, error_line, is_fragment, report, ruleset_files
+from .serve_population import add_population_args, year_source_from
 
 MISSING_EXTRA = ("the service needs fastapi and uvicorn / 服务需要安装 fastapi 和 uvicorn",
                  "pip install 'partyrules[api]'")
@@ -46,6 +47,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                    help="the decision log, a SQLite file (default decisions.sqlite)")
     s.add_argument("--keys", metavar="FILE", default=None, required=False,
                    help="the keys file made by `partyrules keys add` (required)")
+    add_population_args(s)
     s.set_defaults(func=cmd_serve)
 
 
@@ -67,7 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         keys = KeyStore.load(args.keys)
         rulesets, root = rulesets_from(args.rulesets)
-    except KeysFileError as exc:
+        year_source = year_source_from(args, rulesets)
+    except (KeysFileError, FactError) as exc:
         report("serve", exc)
         return 2
     except RuleSetError as exc:
@@ -76,8 +79,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(error_line("serve", str(exc)), file=sys.stderr)
         return 2
-    config = ServiceConfig(rulesets=rulesets, keys=keys, log=DecisionLog(args.log), rulesets_dir=root)
+    config = ServiceConfig(rulesets=rulesets, keys=keys, log=DecisionLog(args.log), rulesets_dir=root,
+                           year_source=year_source)
     print(f"partyrules serve: {len(rulesets)} rule sets, {len(keys)} keys, log {args.log}, "
           f"http://{args.host}:{args.port}/docs", file=sys.stderr)
+    if year_source is not None:
+        print(f"pages / 页面: http://{args.host}:{args.port}/pages/zh/ (English: /pages/en/), year {year_source.year}, "
+              f"{len(year_source.members)} members, {len(year_source.branches)} branches", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
     return 0
