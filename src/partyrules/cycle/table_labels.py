@@ -27,12 +27,34 @@ LABELS_ZH: dict[str, str] = {
     "eligible": "符合条件", "weight": "权重", "quota": "应得", "base": "取整金额", "remainder": "余数",
     "amount": "金额", "quota_group": "名额组", "status": "状态", "place": "名次", "ref": "编号",
     "stage": "阶段", "error": "错误", "message": "说明",
+    # a comparison of a base and a reform (partyrules whatif: its tables, its headline and its report)
+    "category": "党员类别", "branch_id": "所在支部", "community": "所在社区",
+    "in_base": "现行方案评分", "in_reform": "改革方案评分", "base_total": "现行总分", "reform_total": "改革后总分",
+    "delta": "总分变化", "base_grade": "现行等次", "reform_grade": "改革后等次", "grade_changed": "等次变化",
+    "vetoes_added": "新增否决项", "vetoes_removed": "取消的否决项", "top_rules": "主要原因",
+    "top_deltas": "主要原因分值", "rule_id": "细则编号", "rule": "细则", "dimension": "维度", "subjects": "人数",
+    "up": "加分人数", "down": "减分人数",
+    "total_delta": "分值变化合计", "mean_delta": "平均变化", "tau_b": "肯德尔 tau-b", "p_value": "p 值",
+    "k": "前 k 名人数", "base_subjects": "现行方案人数", "overlap": "仍在前 k 名", "base_fen": "现行方案资金（元）",
+    "reform_fen": "改革后资金（元）", "shift_fen": "资金变化（元）", "pool_fen": "资金池（元）",
+    "allocated_fen": "已分配（元）", "unallocated_fen": "未分配（元）", "side": "方案", "scored_both": "两边均评分",
+    "base_only": "仅现行方案评分", "reform_only": "仅改革方案评分", "total_changed": "总分变化人数",
+    "moved": "变动人数", "moved_share": "变动比例", "grade_up": "等次上升", "grade_down": "等次下降",
+    "kendall_tau_b": "肯德尔 tau-b", "top_k": "前 k 名", "top_k_overlap": "前 k 名重合率",
+    "funding_pool_fen": "资金池（元）", "funding_shifted_fen": "资金转移（元）", "funding_gainers": "资金增加人数",
+    "funding_losers": "资金减少人数", "fires": "触发比例", "at_ceiling": "满分（扣满）比例", "at_floor": "0 分比例",
+    "mean": "平均分", "std": "标准差", "item_rest_corr": "与其余得分相关", "variance_share": "方差占比",
+    "never_fires": "从未触发", "always_fires": "总是触发", "boundary": "分界线", "below": "线下人数",
+    "above": "线上人数", "ratio": "线下/线上", "p_below": "p 值（线下扎堆）", "bunching_below": "线下扎堆",
+    "veto_id": "否决项编号", "fired": "触发人数", "rate": "触发比例", "only_veto": "仅此否决项",
 }
 _QUARTER = re.compile(r"^q([1-4])_percent$")
 
 
 def header_zh(column: str) -> str:
     """The Chinese header of a result column (yuan for a ``*_fen`` column)."""
+    if column in LABELS_ZH:  # a column labelled whole (base_fen: the base's funding, not "base" + yuan)
+        return LABELS_ZH[column]
     if column.endswith("_fen"):
         return LABELS_ZH.get(column[:-4], column[:-4]) + "（元）"
     if column.endswith("_yuan"):
