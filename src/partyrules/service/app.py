@@ -13,11 +13,9 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from ..errors import PartyRulesError, RuleSetError
+from ..errors import PartyRulesError
 from ..results import ScoreBreakdown
 from ..results.render import render_html
-from ..rulesets.lint import lint_ruleset
-from ..rulesets.loader import loads_ruleset
 from ..version import __version__
 from .common import REFUSALS, Decider, problem, project_error, refusing, require
 from .config import MAX_DECISIONS_PAGE, ServiceConfig
@@ -32,25 +30,12 @@ from .models import (
     DecisionOut,
     ExplainRequest,
     ItemError,
-    RuleSetInfo,
     ScoreRequest,
-    ValidateRequest,
-    ValidateResponse,
 )
 from .openapi import complete_openapi
 from .pages import create_pages_router
+from .ruleset_routes import rulesets_router
 from .sessions import SessionStore, sessions_router
-
-
-def _info(config: ServiceConfig) -> list[RuleSetInfo]:
-    out = []
-    for rs in config.rulesets:
-        eff = rs.spec.effective
-        out.append(RuleSetInfo(id=rs.id, version=rs.version, content_hash=rs.content_hash,
-                               subject_kind=rs.subject_kind, title_zh=rs.title_zh, title_en=rs.title_en,
-                               effective_from=eff.from_.isoformat() if eff else None,
-                               effective_until=eff.until.isoformat() if eff and eff.until else None))
-    return out
 
 
 def _rendered(b: ScoreBreakdown, req: ExplainRequest, decision_id: int) -> Response:
@@ -76,12 +61,7 @@ def create_router(config: ServiceConfig) -> APIRouter:
     mounts it should also bound its request bodies (:class:`partyrules.service.limits.BodyLimit`)."""
     router = APIRouter(responses=REFUSALS)
     decider = Decider(config)
-    rulesets = _info(config)
-    reader, scorer, admin = (Depends(require(config, r)) for r in ("read", "score", "administer"))
-
-    @router.get("/rulesets", dependencies=[reader], summary="The rule sets in force / 现行规则集")
-    def list_rulesets() -> list[RuleSetInfo]:
-        return rulesets
+    reader, scorer = (Depends(require(config, r)) for r in ("read", "score"))
 
     @router.post("/score", summary="Score one subject / 为一个对象评分")
     def score(req: ScoreRequest, key: Key = scorer) -> Decided:
@@ -130,22 +110,11 @@ def create_router(config: ServiceConfig) -> APIRouter:
         found = config.log.query(subject=subject, since=_since(since), ruleset=ruleset, after_id=after, limit=limit)
         return [DecisionOut(**decision_dict(d)) for d in found]
 
-    @router.post("/rulesets/validate", dependencies=[admin], summary="Validate a rule set / 校验规则集")
-    def validate(req: ValidateRequest) -> ValidateResponse:
-        try:
-            rs = loads_ruleset(req.yaml, file="<posted>", root=config.rulesets_dir)
-        except RuleSetError as exc:
-            return ValidateResponse(valid=False, diagnostics=[d.to_dict() for d in exc.diagnostics])
-        except PartyRulesError as exc:
-            raise problem(exc) from exc
-        found = lint_ruleset(rs)
-        return ValidateResponse(valid=not any(d.severity == "error" for d in found), id=rs.id, version=rs.version,
-                                content_hash=rs.content_hash, diagnostics=[d.to_dict() for d in found])
-
     @router.get("/health", summary="The service is up / 服务状态")
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    router.include_router(rulesets_router(config))
     router.include_router(sessions_router(config, decider, SessionStore(config)))
     router.include_router(create_pages_router(config))  # pages for people: /pages/zh/, /pages/en/
     return router

@@ -80,6 +80,8 @@ class RuleSetInfo(_Body):
     effective_from: str | None = Field(description="First day in force (none: always) / 生效日期",
                                        examples=["2026-01-01"])
     effective_until: str | None = Field(description="Last day in force (none: open) / 失效日期", examples=[None])
+    in_force: bool = Field(description="In force today, or for the whole of ?period= when given / 是否现行有效",
+                           examples=[True])
 
 
 class ValidateRequest(_Body):
@@ -141,3 +143,51 @@ class SessionOut(_Body):
                                             "闲置多少秒后关闭会话", examples=[1800.0])
     decision_id: int = Field(description="The decision's id in the decision log / 决策日志编号", examples=[42])
     breakdown: ScoreBreakdown = Field(description="The explained score now / 当前得分明细")
+
+
+class RuleSetTestRequest(_Body):
+    ruleset: str = Field(description="The rule set's YAML text; includes resolve inside the service's rule-set "
+                                     "directory only / 规则集 YAML 文本", examples=["id: my-index\nversion: '1'\n..."],
+                         max_length=MAX_RULESET_CHARS)
+    cases: str = Field(description="Its test cases, a case file's YAML text (docs/testing-rulesets.md); its "
+                                   "`ruleset:` may be left out / 测试用例 YAML 文本",
+                       examples=["period: '2026'\ncases:\n  - name: full marks\n    expect: {total: 100}\n"],
+                       max_length=MAX_RULESET_CHARS)
+
+
+Outcome = Literal["passed", "failed", "invalid"]
+
+
+class CaseOut(_Body):
+    index: int = Field(description="The case's place in the file, from 0 / 用例序号", examples=[0])
+    name: str = Field(description="The case's name / 用例名称", examples=["full marks"])
+    location: str = Field(description="Where the case is in the posted text / 用例位置",
+                          examples=["<posted cases>:3:5"])
+    outcome: Outcome = Field(
+        description="passed, failed (an expectation not met) or invalid (it could not run) / 结果",
+        examples=["passed"])
+    problems: list[str] = Field(description="Each expectation not met, or why it could not run / 未满足的预期",
+                                examples=[["total: expected 100, got 96.5"]])
+    total: float | None = Field(None, description="The total the case's facts scored, when they did / 得分",
+                                examples=[96.5])
+
+
+class RuleSetTestResponse(_Body):
+    valid: bool = Field(description="The rule set and the case file loaded and passed their checks (the cases "
+                                    "then ran) / 规则集与用例文件是否有效", examples=[True])
+    id: str | None = Field(None, description="The rule set's id, when it loads / 规则集编号", examples=["my-index"])
+    version: str | None = Field(None, description="Its version, when it loads / 版本", examples=["1"])
+    content_hash: str | None = Field(None, description="Its content hash, when it loads / 内容哈希",
+                                     examples=["3f1c9a0e" + "0" * 56])
+    diagnostics: list[dict[str, Any]] = Field(
+        description="Problems of the rule set or the case file: code, severity, message, hint, line / 诊断信息",
+        examples=[[{"code": "TC002", "severity": "error", "message": "unknown key", "line": 3, "column": 1}]])
+    passed: int = Field(0, description="Cases that passed / 通过的用例数", examples=[12])
+    failed: int = Field(0, description="Cases with an expectation not met / 未通过的用例数", examples=[0])
+    invalid: int = Field(0, description="Cases that could not run / 无效用例数", examples=[0])
+    cases: list[CaseOut] = Field([], description="Each case's result, in file order / 逐条结果", examples=[[]])
+    coverage: dict[str, Any] | None = Field(
+        None, description="Which rules the cases made fire: percent, covered, total, by kind, missing "
+                          "(docs/testing-rulesets.md) / 规则覆盖率",
+        examples=[{"percent": 100.0, "covered": 20, "total": 20, "by_kind": {}, "missing": {},
+                   "cannot_be_exceeded": []}])
