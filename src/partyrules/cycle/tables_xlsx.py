@@ -31,6 +31,7 @@ def _value(v: Any, fen: bool) -> Any:
 def write_xlsx_table(rows: Sequence[Mapping[str, Any]], cols: list[str], path: Path) -> Path:
     try:
         import openpyxl
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.comments import Comment
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
@@ -40,27 +41,36 @@ def write_xlsx_table(rows: Sequence[Mapping[str, Any]], cols: list[str], path: P
         raise PartyRulesError(f"{path}: {len(rows):,} rows, more than a sheet holds ({MAX_SHEET_ROWS:,})",
                               hint="write csv or parquet instead")
     shown = [c for c in cols if not (c.endswith("_yuan") and f"{c[:-5]}_fen" in cols)]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = path.stem[:31]
-    for j, c in enumerate(shown, start=1):
-        cell = ws.cell(row=1, column=j, value=header_zh(c))
-        cell.font = Font(bold=True)
-        cell.comment = Comment(c + (" (fen shown in yuan / 以元显示)" if c.endswith("_fen") else ""), "partyrules")
-        ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, 2 * len(header_zh(c)) + 2))
+    # write-only: rows stream to the file (a year's tables as cell objects in memory were most of the time)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(path.stem[:31])
     ws.freeze_panes = "A2"
-    for r, row in enumerate(rows, start=2):
-        for j, c in enumerate(shown, start=1):
-            fen = c.endswith("_fen")
-            value = _value(row.get(c), fen)
-            if value is None:
-                continue
-            cell = ws.cell(row=r, column=j, value=value)
-            if cell.data_type == "f":  # text that starts with "=" stays text
-                cell.data_type = "s"
-            if fen or c.endswith("_yuan"):
-                cell.number_format = "#,##0.00"
-            elif isinstance(value, float):
-                cell.number_format = "0.00####"
+    bold, header = Font(bold=True), []
+    for j, c in enumerate(shown, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, 2 * len(header_zh(c)) + 2))
+        cell = WriteOnlyCell(ws, value=header_zh(c))
+        cell.font = bold
+        cell.comment = Comment(c + (" (fen shown in yuan / 以元显示)" if c.endswith("_fen") else ""), "partyrules")
+        header.append(cell)
+    ws.append(header)
+    money = [c.endswith(("_fen", "_yuan")) for c in shown]
+    for row in rows:
+        ws.append([_cell(ws, _value(row.get(c), c.endswith("_fen")), m) for c, m in zip(shown, money, strict=True)])
     wb.save(path)
     return path
+
+
+def _cell(ws: Any, value: Any, money: bool) -> Any:
+    """A value as its cell: money as yuan with two decimals, fractions with their decimals, text never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or (isinstance(value, (bool, int)) and not money):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text that starts with "=" stays text
+    elif money:
+        cell.number_format = "#,##0.00"
+    elif isinstance(value, float):
+        cell.number_format = "0.00####"
+    return cell

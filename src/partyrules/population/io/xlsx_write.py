@@ -47,12 +47,20 @@ def _sheet(wb: Any, table: str, hs: Sequence[ColumnHeader], lang: str, comment_c
         cell = ws.cell(row=1, column=j, value=h.zh if lang == "zh" else h.name)
         cell.font = Font(bold=True)
         cell.fill = fill
-        note = comment_cls(h.note(), "partyrules")
-        note.width, note.height = 320, 160
-        cell.comment = note
-        ws.column_dimensions[cell.column_letter].width = max(10, min(30, 2 * len(h.zh) + 4))
+        cell.comment = _note(h, comment_cls)
+        ws.column_dimensions[cell.column_letter].width = _width(h)
     ws.freeze_panes = "A2"
     return ws
+
+
+def _note(h: ColumnHeader, comment_cls: Any) -> Any:
+    note = comment_cls(h.note(), "partyrules")
+    note.width, note.height = 320, 160
+    return note
+
+
+def _width(h: ColumnHeader) -> int:
+    return max(10, min(30, 2 * len(h.zh) + 4))
 
 
 def _formats(ws: Any, hs: Sequence[ColumnHeader]) -> None:
@@ -69,13 +77,14 @@ def _formats(ws: Any, hs: Sequence[ColumnHeader]) -> None:
 
 def write_workbook(pop: Population, path: str | Path, *, lang: str = "zh") -> Path:
     """Write ``pop`` as a workbook that :func:`~partyrules.population.io.read_population` reads back to the same
-    tables (the tables the population was not given are left out, as they were)."""
+    tables (the tables the population was not given are left out, as they were).
+
+    The workbook is written in openpyxl's write-only mode, row by row to the file: a whole population as cell
+    objects in memory took most of the time and several times the file's size."""
     openpyxl = require_openpyxl()
-    from openpyxl.comments import Comment
 
     path = Path(path)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb = openpyxl.Workbook(write_only=True)
     for table, frame in pop.tables.items():
         if table in pop.absent and table != SUBJECT_TABLE:
             continue
@@ -83,23 +92,50 @@ def write_workbook(pop: Population, path: str | Path, *, lang: str = "zh") -> Pa
             raise PopulationError(f"{path}: the table {table!r} has {frame.height:,} rows, more than a sheet holds "
                                   f"({MAX_ROWS - 1:,}) / 超出工作表行数上限", hint="write Parquet or CSV instead")
         hs = headers(pop.subject_kind, table)
-        ws = _sheet(wb, table, hs, lang, Comment)
-        names = [h.name for h in hs]
-        for r, row in enumerate(frame.select(names).iter_rows(), start=2):
-            for j, (v, h) in enumerate(zip(row, hs, strict=True), start=1):
-                value = _cell_value(v, h)
-                if value is None:
-                    continue
-                cell = ws.cell(row=r, column=j, value=value)
-                if cell.data_type == "f":  # a text that starts with "=" is text here, not a formula
-                    cell.data_type = "s"
-                elif isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(value, str):
-                    cell.number_format = "@"
+        ws = _streamed_sheet(wb, table, hs, lang)
+        for row in frame.select([h.name for h in hs]).iter_rows():
+            ws.append([_streamed_cell(ws, _cell_value(v, h)) for v, h in zip(row, hs, strict=True)])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _streamed_sheet(wb: Any, table: str, hs: Sequence[ColumnHeader], lang: str) -> Any:
+    """A write-only sheet with its header row written: widths, text formats and the frozen row come first, as a
+    streamed sheet cannot go back to them."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(table)
+    ws.freeze_panes = "A2"
+    fill, bold = PatternFill("solid", fgColor="FFF2CC"), Font(bold=True)
+    header = []
+    for j, h in enumerate(hs, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = _width(h)
+        cell = WriteOnlyCell(ws, value=h.zh if lang == "zh" else h.name)
+        cell.font, cell.fill, cell.comment = bold, fill, _note(h, Comment)
+        header.append(cell)
+    ws.append(header)
+    return ws
+
+
+def _streamed_cell(ws: Any, value: Any) -> Any:
+    """A value as its cell: text as text (``@``, and never a formula, even when it starts with "="), dates as
+    dates; numbers and empty cells as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.number_format = "@"
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
 
 
 def _validations(wb: Any, ws: Any, table: str, hs: Sequence[ColumnHeader], lang: str, rows: int) -> None:
