@@ -110,6 +110,11 @@ _ALL: tuple[Code, ...] = (
     _c("PR134", "SessionNotFoundError", None, "no live session has this id for this key",
        "该密钥下没有此编号的实时会话",
        "open a new session (POST /sessions)", "重新打开一个会话"),
+    _c("PR150", "CalibrationError", None, "the calibration cannot run as asked (a bad target or range)",
+       "无法按要求校准(目标或范围无效)", "see docs/calibrate.md for the target syntax", "目标写法见 docs/calibrate.md"),
+    _c("PR151", "NoCalibrationError", None, "no cut-off or parameter value meets every target",
+       "没有任何分数线或参数值能满足全部目标",
+       "relax the target named, or search another cut-off or parameter", "放宽所列目标, 或改为校准其他分数线或参数"),
     # -- the rule-set loader ------------------------------------------------------------------------------------
     _c("RS000", "RuleSetError", _E, "the rule set cannot be read", "无法读取规则集"),
     _c("RS100", _SYNTAX, _E, "the text holds a lone surrogate character", "文本含有孤立的代理字符",

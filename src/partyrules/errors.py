@@ -407,6 +407,27 @@ class LedgerVerificationError(LedgerIntegrityError):
         super().__init__(message, **kwargs)
 
 
+# -- calibration: the inverse what-if ------------------------------------------------------------------------------
+
+
+class CalibrationError(PartyRulesError, ValueError):
+    """A calibration cannot run as asked: a target that cannot be read or does not fit the rule set (the message
+    names it), a parameter range that is empty or too fine."""
+
+    code = "PR150"
+
+
+class NoCalibrationError(CalibrationError):
+    """No cut-off (or parameter value) meets every target. ``unmet`` names the targets that cannot be met with
+    the closest share each can reach (each a :class:`partyrules.analyse.calibrate.Unmet`)."""
+
+    code = "PR151"
+
+    def __init__(self, message: str, *, unmet: Sequence[object] = (), hint: str | None = None) -> None:
+        self.unmet = list(unmet)
+        super().__init__(message, hint=hint)
+
+
 # -- distributed scoring -------------------------------------------------------------------------------------------
 
 

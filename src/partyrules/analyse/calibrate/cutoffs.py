@@ -1,0 +1,194 @@
+"""The exact search over grade cut-offs: scores are fixed, so every share is a step function of the cut-offs that
+changes only at the distinct totals.
+
+Which cut-offs move: those that decide a target's share (a grade's own and, for a grade below the top, the one
+above it when that grade is named too; the warning list's pass grade). The others keep their base values.
+
+Candidates of a cut-off: the distinct totals of the subjects not vetoed, the maximum and the base cut-off, one per
+class of equal grades (two cut-offs that no total lies between give everyone the same grade): the base cut-off
+when it is in the class, else the lowest total that reaches it. A target on one moving cut-off is an interval of
+candidates (its share is monotone in the cut-off, in every group), found from the k-th highest total of each group;
+targets on two moving cut-offs and the cut-offs' order are checked over the product of the remaining candidates.
+
+The choice among candidates that meet every target: the smallest total distance from the "about" targets' values
+(a per-group target counts its worst group), then the least total change from the base cut-offs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...errors import CalibrationError
+from .shares import Grading, Table, about_distance, counts, meets, miss
+from .targets import WARNING, Target
+
+MAX_COMBINATIONS = 200_000  # of candidates of several moving cut-offs checked one by one
+
+
+@dataclass
+class _Cut:
+    """One moving cut-off: its candidates (ascending), how many reach each overall, and which remain."""
+
+    grade: int
+    values: np.ndarray
+    ok: np.ndarray
+    cost: np.ndarray  # the "about" distance and the extra objective, summed, per candidate
+
+
+@dataclass(frozen=True)
+class Choice:
+    cuts: tuple[float, ...]  # every grade's cut-off, from the top
+    score: tuple[float, float]  # (distance from the "about" targets, change from the base)
+
+
+class CutoffSearch:
+    """Search the cut-offs of ``grading`` for ``targets`` over ``table`` (see the module docstring)."""
+
+    def __init__(self, table: Table, grading: Grading, targets: Sequence[Target], max_points: float,
+                 objective: Target | None = None) -> None:
+        self.table, self.grading, self.targets = table, grading, list(targets)
+        self.max_points = float(max_points)
+        self.objective = objective
+        named = [*self.targets, *([objective] if objective is not None else [])]
+        self.moving = sorted({i for t in named for i in grading.depends_on(t)})
+
+    # -- candidates --------------------------------------------------------------------------------------------
+    def candidates(self, f: int) -> np.ndarray:
+        g = self.grading
+        base = g.cuts[f]
+        values = np.unique(np.concatenate([self.table.totals, [self.max_points, base]]))
+        upper = g.cuts[f - 1] if f > 0 and (f - 1) not in self.moving else np.inf
+        lower = g.cuts[f + 1] if (f + 1) not in self.moving else 0.0
+        values = values[(values > lower) & (values < upper) & (values > 0) & (values <= self.max_points)]
+        if values.size == 0:
+            return values
+        reached = self.table.reaching_many(values)
+        # one per class of equal reach: the base when in the class, else the lowest value of the class
+        order = np.lexsort((values, values != base, reached))
+        reached_sorted = reached[order]
+        first = np.concatenate([[True], reached_sorted[1:] != reached_sorted[:-1]])
+        return np.sort(values[order][first])
+
+    # -- one target on one moving cut-off: an interval of candidates -------------------------------------------
+    def interval(self, t: Target, f: int, values: np.ndarray) -> np.ndarray:
+        """Which candidates of cut-off ``f`` meet ``t`` (the other cut-offs at their base values)."""
+        table, g = self.table, self.grading
+        sizes = table.sizes(t.per)
+        lo, hi = t.bounds
+        need_lo = (lo.numerator * sizes + lo.denominator - 1) // lo.denominator
+        need_hi = (hi.numerator * sizes) // hi.denominator
+        i = g.index(t)
+        low = len(g.ids) - 1
+        if t.subject == WARNING or i == low:  # counted: those below the cut-off
+            a, b = sizes - need_hi, sizes - need_lo
+        else:
+            above = table.reaching(g.cuts[i - 1], t.per) if i > 0 else np.zeros_like(sizes)
+            a, b = need_lo + above, need_hi + above
+        possible = bool(np.all(a <= b))
+        top = float(np.min(table.kth_reach(t.per, a)))  # at least a reach it: c <= the a-th highest
+        bottom = float(np.max(table.kth_reach(t.per, b + 1)))  # at most b: c above the (b+1)-th highest
+        return (values <= top) & (values > bottom) & possible
+
+    # -- the search --------------------------------------------------------------------------------------------
+    def run(self) -> Choice | None:
+        """The best cut-offs meeting every target, or None. With an ``objective`` (a target left out of the
+        targets), the cut-offs that come closest to meeting it come first."""
+        objective = self.objective
+        cuts: dict[int, _Cut] = {}
+        pairs: list[Target] = []
+        for f in self.moving:
+            values = self.candidates(f)
+            cuts[f] = _Cut(f, values, np.ones(values.size, dtype=bool), np.zeros(values.size))
+        for t in self.targets:
+            dep = [f for f in self.grading.depends_on(t) if f in cuts]
+            if len(dep) == 2:
+                pairs.append(t)
+                continue
+            c = cuts[dep[0]]
+            c.ok &= self.interval(t, dep[0], c.values)
+            if t.op == "about":
+                c.cost = c.cost + self._costs(t, c, about=True)
+        if objective is not None:
+            self._objective(objective, cuts, pairs)
+        if any(not c.ok.any() for c in cuts.values()):
+            return None
+        best = self._independent(cuts) if not pairs else None
+        if best is not None:
+            return best
+        return self._product(cuts, pairs, objective)
+
+    def _objective(self, objective: Target, cuts: dict[int, _Cut], pairs: list[Target]) -> None:
+        dep = [f for f in self.grading.depends_on(objective) if f in cuts]
+        if len(dep) == 2 or not dep:
+            pairs.append(objective)
+        else:
+            c = cuts[dep[0]]
+            c.cost = c.cost + self._costs(objective, c, about=False) * 1e6  # meeting it first
+
+    def _costs(self, t: Target, c: _Cut, *, about: bool) -> np.ndarray:
+        out = np.zeros(c.values.size)
+        for j in np.flatnonzero(c.ok):
+            cuts = list(self.grading.cuts)
+            cuts[c.grade] = float(c.values[j])
+            n = counts(self.table, self.grading, cuts, t)
+            size = self.table.sizes(t.per)
+            out[j] = about_distance(n, size, t) if about else miss(n, size, t)[0]
+        return out
+
+    def _change(self, f: int, values: np.ndarray) -> np.ndarray:
+        return np.abs(values - self.grading.cuts[f])
+
+    def _full(self, chosen: dict[int, float]) -> tuple[float, ...]:
+        return tuple(chosen.get(i, c) for i, c in enumerate(self.grading.cuts))
+
+    def _ordered(self, cuts: tuple[float, ...]) -> bool:
+        return all(a > b for a, b in itertools.pairwise(cuts))
+
+    def _independent(self, cuts: dict[int, _Cut]) -> Choice | None:
+        chosen: dict[int, float] = {}
+        dist = change = 0.0
+        for f, c in cuts.items():
+            idx = np.flatnonzero(c.ok)
+            ch = self._change(f, c.values[idx])
+            j = idx[np.lexsort((-c.values[idx], ch, c.cost[idx]))[0]]
+            chosen[f] = float(c.values[j])
+            dist += float(c.cost[j])
+            change += float(ch[np.flatnonzero(idx == j)[0]])
+        full = self._full(chosen)
+        return Choice(full, (dist, change)) if self._ordered(full) else None
+
+    def _product(self, cuts: dict[int, _Cut], pairs: list[Target], objective: Target | None) -> Choice | None:
+        lists = [np.flatnonzero(c.ok) for c in cuts.values()]
+        total = int(np.prod([len(x) for x in lists]))
+        if total > MAX_COMBINATIONS:
+            raise CalibrationError(f"{total:,} combinations of cut-offs to check / 待检查的分数线组合过多",
+                                   hint="add an 'about' target for each grade named, or name fewer grades")
+        best: Choice | None = None
+        fs = list(cuts)
+        for combo in itertools.product(*lists):
+            chosen = {f: float(cuts[f].values[j]) for f, j in zip(fs, combo, strict=True)}
+            full = self._full(chosen)
+            if not self._ordered(full):
+                continue
+            dist = sum(float(cuts[f].cost[j]) for f, j in zip(fs, combo, strict=True))
+            ok = True
+            for t in pairs:
+                n, size = counts(self.table, self.grading, full, t), self.table.sizes(t.per)
+                if t is objective:
+                    dist += miss(n, size, t)[0] * 1e6
+                elif not bool(np.all(meets(n, size, t))):
+                    ok = False
+                    break
+                else:
+                    dist += about_distance(n, size, t)
+            if not ok:
+                continue
+            change = sum(abs(chosen[f] - self.grading.cuts[f]) for f in fs)
+            score = (dist, change)
+            if best is None or (score, tuple(-x for x in full)) < (best.score, tuple(-x for x in best.cuts)):
+                best = Choice(full, score)
+        return best
