@@ -115,6 +115,9 @@ _ALL: tuple[Code, ...] = (
     _c("PR151", "NoCalibrationError", None, "no cut-off or parameter value meets every target",
        "没有任何分数线或参数值能满足全部目标",
        "relax the target named, or search another cut-off or parameter", "放宽所列目标, 或改为校准其他分数线或参数"),
+    _c("PR160", "OutlookError", None, "the mid-year outlook cannot be computed as asked",
+       "无法按要求计算年中展望", "declare the direction (monotone) of every field the rules read, or pass directions",
+       "为规则读取的每个字段声明方向(monotone), 或传入 directions"),
     # -- the rule-set loader ------------------------------------------------------------------------------------
     _c("RS000", "RuleSetError", _E, "the rule set cannot be read", "无法读取规则集"),
     _c("RS100", _SYNTAX, _E, "the text holds a lone surrogate character", "文本含有孤立的代理字符",

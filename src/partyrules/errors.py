@@ -428,6 +428,20 @@ class NoCalibrationError(CalibrationError):
         super().__init__(message, hint=hint)
 
 
+# -- mid-year foresight -------------------------------------------------------------------------------------------
+
+
+class OutlookError(EvaluationError):
+    """A mid-year outlook cannot be computed as asked: a field the rules read whose extremes cannot be told (no
+    declared direction), an as-of month outside the year, or a field with no bound. ``zh`` says it in Chinese."""
+
+    code = "PR160"
+
+    def __init__(self, message: str, *, zh: str | None = None, hint: str | None = None) -> None:
+        self.zh = zh or message
+        super().__init__(message, hint=hint)
+
+
 # -- distributed scoring -------------------------------------------------------------------------------------------
 
 

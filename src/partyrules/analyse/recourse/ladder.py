@@ -58,9 +58,13 @@ def _set(model: BaseModel, path: tuple[str, ...], value: Any) -> BaseModel | Non
         return None
 
 
-def _ladder(spec: ActionableSpec, where: ActionableField, facts: SubjectFacts) -> _Ladder | None:
+def _ladder(spec: ActionableSpec, where: ActionableField, facts: SubjectFacts,
+            months: frozenset[str] | None = None) -> _Ladder | None:
+    """``months``: only the records of these months may change, and no subject field (None: any)."""
     d = spec.direction
     records = tuple(getattr(facts, "records", ()))
+    if months is not None and where.scope == "subject":
+        return None
     if where.scope == "subject":
         current = _get(subject_of(facts), where.path)
         if current is None:
@@ -68,9 +72,10 @@ def _ladder(spec: ActionableSpec, where: ActionableField, facts: SubjectFacts) -
         if d == "set_true":
             return None if current is True else _Ladder(spec, where, 1, 1.0, 1.0)
     else:
-        months = [i for i, r in enumerate(records) if _get(r, where.path) is not None]
+        months_at = [i for i, r in enumerate(records) if _get(r, where.path) is not None
+                     and (months is None or r.month in months)]
         if d == "set_true":
-            order = tuple(i for i in months if _get(records[i], where.path) is False)
+            order = tuple(i for i in months_at if _get(records[i], where.path) is False)
             return _Ladder(spec, where, len(order), 1.0, 1.0, order) if order else None
     step = float(spec.step) if spec.step is not None else 1.0
     up = d == "increase"
@@ -81,7 +86,7 @@ def _ladder(spec: ActionableSpec, where: ActionableField, facts: SubjectFacts) -
     if where.scope == "subject":
         span = (bound - current) if up else (current - bound)
         return _Ladder(spec, where, math.ceil(span / step - 1e-9), step, bound) if span > _EPS else None
-    values = {i: float(_get(records[i], where.path)) for i in months}
+    values = {i: float(_get(records[i], where.path)) for i in months_at}
     heap = [((v if up else -v), i) for i, v in values.items()
             if (v < bound - _EPS if up else v > bound + _EPS)]
     heapq.heapify(heap)

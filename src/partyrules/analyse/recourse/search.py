@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Collection
 from typing import Any
 
 from ...errors import EvaluationError
@@ -84,13 +85,16 @@ class _Search:
 
 
 def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, target_grade: str | None = None,
-             max_changes: int = 3) -> Recourse:
+             max_changes: int = 3, months: Collection[str] | None = None) -> Recourse:
     """The smallest set of changes to the rule set's actionable fields that lifts ``facts`` to the next grade up
     (or to ``target_grade``): fewest fields first, then least total cost.
 
     The changed facts are re-scored, so caps, dimension maxima, floors and vetoes apply as always; the result
     holds the breakdowns before and after, the points each rule gained and each change with its months. A vetoed
     subject has no recourse by actionable fields (``status == "vetoed"``). Deterministic.
+
+    ``months`` (``YYYY-MM``) restricts the changes to the records of those months (no subject field changes):
+    what is left to do in the months still to come (:mod:`partyrules.analyse.outlook`).
     """
     if not isinstance(max_changes, int) or isinstance(max_changes, bool) or max_changes < 1:
         raise EvaluationError(f"max_changes must be a whole number of at least 1, got {max_changes!r}",
@@ -121,7 +125,8 @@ def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, tar
         return Recourse(**common, status="already", changes=(), after=before, after_facts=facts)
     known = actionable_fields(ruleset.subject_kind)
     ladders = [lad for spec in ruleset.spec.actionable or ()
-               if (lad := _ladder(spec, known[spec.field], facts)) is not None]
+               if (lad := _ladder(spec, known[spec.field], facts,
+                                  frozenset(months) if months is not None else None)) is not None]
     if not ladders:
         return Recourse(**common, status="no_actionable", changes=(), after=None)
     mover = _Mover(facts, ladders)

@@ -1,0 +1,113 @@
+"""One subject's outlook as a result: the interval, the grades, the deciding rules, the warning and its recourse,
+told in Chinese or English and shown in a notebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...results import ScoreBreakdown
+from ...results.html_table import html_block, html_heading, html_headline, html_table
+from ..recourse import Recourse
+
+__all__ = ["Decider", "Outlook"]
+
+STATUS = {
+    "secure": ("已确保达到", "secure"),
+    "at_risk": ("有风险: 除非做到所列事项, 可能低于", "at risk: may fall below unless the changes named are made"),
+    "out_of_reach": ("已无法达到", "out of reach"),
+}
+
+
+@dataclass(frozen=True)
+class Decider:
+    """A rule whose points differ between the worst and the best completion."""
+
+    rule_id: str
+    zh: str
+    en: str
+    low: float
+    high: float
+    veto: bool = False
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A subject's year as seen from ``as_of``: ``lowest`` and ``highest`` are the exact ends of the year's total
+    over every completion of the ``remaining`` months (each attained by ``low`` and ``high``); ``grades`` the
+    grades whose band lies within them; ``status`` against ``warn_below``: ``secure``, ``at_risk`` (the worst
+    completion falls below it, the best does not) or ``out_of_reach``."""
+
+    subject_id: str
+    ruleset_id: str
+    ruleset_version: str
+    as_of: str
+    remaining: tuple[str, ...]
+    lowest: float
+    highest: float
+    low: ScoreBreakdown
+    high: ScoreBreakdown
+    grade_low: str
+    grade_high: str
+    grades: tuple[str, ...]
+    deciders: tuple[Decider, ...]
+    warn_below: str
+    warn_at_least: float
+    status: str
+    recourse: Recourse | None = None
+    vetoed_by: tuple[str, ...] = ()
+    annual_known: bool = False
+    grade_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def grade_name(self, grade: str, lang: str = "zh") -> str:
+        zh, en = self.grade_names.get(grade, (grade, grade))
+        return zh if lang == "zh" else en
+
+    def to_text(self, lang: str = "zh") -> str:
+        """The outlook in Chinese (``zh``) or English (``en``)."""
+        zh = lang == "zh"
+        g = self.grade_name
+        months = f"{self.remaining[0]}..{self.remaining[-1]}" if self.remaining else ("无" if zh else "none")
+        warn = g(self.warn_below, lang)
+        lines = [
+            (f"{self.subject_id} 在 {self.ruleset_id} {self.ruleset_version} 下的年度展望(截至 {self.as_of})" if zh
+             else f"Outlook of {self.subject_id} under {self.ruleset_id} {self.ruleset_version} (as of {self.as_of})"),
+            (f"剩余月份: {months}" if zh else f"Months left: {months}"),
+            (f"全年总分区间: {self.lowest:g} 至 {self.highest:g}" if zh
+             else f"Year's total: between {self.lowest:g} and {self.highest:g}"),
+            (f"可达等次: {'、'.join(g(x, lang) for x in self.grades)}" if zh
+             else f"Grades reachable: {', '.join(g(x, lang) for x in self.grades)}"),
+            (f"相对{warn}: {STATUS[self.status][0]}{warn if self.status == 'at_risk' else ''}" if zh
+             else f"Against {warn}: {STATUS[self.status][1]}"),
+        ]
+        if self.vetoed_by:
+            lines.append(("已查实的一票否决事项: " if zh else "Vetoed by verified conduct on file: ")
+                         + ", ".join(self.vetoed_by))
+        if self.deciders:
+            lines.append("决定结果的规则(最坏 → 最好):" if zh else "Rules that decide (worst -> best):")
+            for d in self.deciders:
+                text = d.zh if zh else d.en
+                lines.append(f"- {d.rule_id} {text}: {d.low:g} → {d.high:g}" if not d.veto
+                             else f"- {d.rule_id} {text}: " + ("最坏情形下否决" if zh else "vetoed in the worst case"))
+        if self.recourse is not None:
+            lines.append("剩余月份中的改进路径(即使未知事项取最坏):" if zh
+                         else "Recourse in the remaining months (whatever is unknown at its worst):")
+            lines.extend("  " + ln for ln in self.recourse.to_text(lang).splitlines()[1:])
+        lines.append("不推定未来的违规: 今后查实的事项只会降低结果。" if zh
+                     else "No future misconduct is presumed: a verified incident later can only lower the result.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text("en")
+
+    def _repr_html_(self) -> str:
+        g = self.grade_name
+        head = html_headline([
+            (("对象", "subject"), self.subject_id), (("截至", "as of"), self.as_of),
+            (("最低 / 最高", "lowest / highest"), f"{self.lowest:g} / {self.highest:g}"),
+            (("可达等次", "grades reachable"), " / ".join(f"{g(x)} {g(x, 'en')}" for x in self.grades)),
+            (("状态", "status"), " / ".join(STATUS[self.status])),
+        ])
+        rows = html_table([("规则", "rule"), ("内容", "text"), ("最坏", "worst"), ("最好", "best")],
+                          [(d.rule_id, f"{d.zh} / {d.en}", d.low, d.high) for d in self.deciders],
+                          total=len(self.deciders))
+        return html_block(("年度展望", "Outlook"), head, html_heading(("决定结果的规则", "rules that decide")), rows)

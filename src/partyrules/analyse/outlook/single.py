@@ -1,0 +1,117 @@
+"""One subject's outlook: the two extreme completions scored, the rules that decide between them, the grades still
+reachable and, for a subject at risk, the recourse left in the remaining months."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ...errors import OutlookError
+from ...evaluate.reference import ReferenceEvaluator
+from ...facts import SubjectFacts
+from ...periods import Month, Period
+from ...results import ScoreBreakdown
+from ...rulesets.model import RuleSet
+from ..recourse import recourse
+from .complete import Situation, candidates, completion, situation
+from .domain import Domain, Plan, build_domain, model_plan
+from .result import Decider, Outlook
+
+__all__ = ["outlook", "threshold_grade"]
+
+
+def threshold_grade(ruleset: RuleSet, grade: str | None = None) -> str:
+    """The grade the early warning is about: ``grade``, else ``qualified`` (合格) when the rule set has it, else
+    the second-lowest grade."""
+    ids = [g.id for g in ruleset.grades]
+    if grade is not None:
+        if grade not in ids:
+            raise OutlookError(f"rule set {ruleset.id} has no grade {grade!r}", hint="grades: " + ", ".join(ids))
+        return grade
+    return "qualified" if "qualified" in ids else ids[max(len(ids) - 2, 0)]
+
+
+def _key(b: ScoreBreakdown) -> tuple[bool, float]:
+    return (not b.vetoed, b.total)
+
+
+def extremes(ev: ReferenceEvaluator, domain: Domain, sit: Situation, plan: Plan
+             ) -> tuple[tuple[ScoreBreakdown, SubjectFacts], tuple[ScoreBreakdown, SubjectFacts]]:
+    """(worst, best): each the candidate completion scored lowest (highest), with its facts."""
+    period = Period.year(sit.as_of.year)
+    out = []
+    for side in ("worst", "best"):
+        scored = []
+        for cand in candidates(domain, sit, side):
+            facts = completion(domain, sit, plan, cand)
+            scored.append((ev.evaluate(facts, period), facts))
+        pick = min if side == "worst" else max
+        out.append(pick(scored, key=lambda bf: _key(bf[0])))
+    return out[0], out[1]
+
+
+def deciders(low: ScoreBreakdown, high: ScoreBreakdown) -> tuple[Decider, ...]:
+    """The rules whose points differ between the two completions, biggest difference first."""
+    lo = {ln.rule_id: ln for ln in (*low.lines, *low.vetoes)}
+    out = []
+    for ln in (*high.lines, *high.vetoes):
+        other = lo.get(ln.rule_id)
+        p0 = other.points if other is not None else 0.0
+        fired = (ln.kind == "veto", other is not None and other.kind == "veto")
+        if abs(ln.points - p0) > 1e-9 or (fired[0] != fired[1]):
+            out.append(Decider(ln.rule_id, ln.zh, ln.en, p0, ln.points))
+    seen = {d.rule_id for d in out}
+    for v in low.vetoes:  # a veto only the worst completion triggers
+        if v.rule_id not in seen and not any(x.rule_id == v.rule_id for x in high.vetoes):
+            out.append(Decider(v.rule_id, v.zh, v.en, 0.0, 0.0, veto=True))
+    return tuple(sorted(out, key=lambda d: (-abs(d.high - d.low), d.rule_id)))
+
+
+def reachable(ruleset: RuleSet, low: ScoreBreakdown, high: ScoreBreakdown) -> tuple[str, ...]:
+    """The grades whose band meets [lowest, highest], best first; a subject vetoed in every completion has only
+    the lowest grade; the worst completion's grade is always among them."""
+    grades = list(ruleset.grades)
+    if high.vetoed:
+        return (grades[-1].id,)
+    out = []
+    upper = float("inf")
+    for g in grades:
+        if g.at_least <= high.total and upper > low.total:
+            out.append(g.id)
+        upper = g.at_least
+    if low.grade.id not in out:
+        out.append(low.grade.id)
+    return tuple(g.id for g in grades if g.id in out)
+
+
+def outlook(ruleset: RuleSet, facts: SubjectFacts, as_of: Month | str, *,
+            directions: Mapping[str, str] | None = None, bounds: Mapping[str, tuple[float, float]] | None = None,
+            plan: Plan | None = None, obligations: Iterable[str] | None = None, warn_below: str | None = None,
+            with_recourse: bool = True, domain: Domain | None = None) -> Outlook:
+    """The outlook of one subject for the year of ``as_of``: the exact interval of the year's total over every
+    completion of the months after ``as_of`` (docs/outlook.md), the grades still reachable, the rules that decide,
+    and for a subject who may fall below ``warn_below`` (合格 by default) the smallest change in the remaining
+    months that secures it, whatever is still unknown (the recourse starts from the worst completion)."""
+    m = Month.parse(as_of) if isinstance(as_of, str) else as_of
+    dom = domain or build_domain(ruleset, directions=directions, bounds=bounds, obligations=obligations)
+    sit = situation(facts, m)
+    if plan is None:
+        plan = model_plan(facts, m.year) if dom.kind == "member" else (lambda _month: {})
+    ev = ReferenceEvaluator(ruleset)
+    (low, low_facts), (high, _high_facts) = extremes(ev, dom, sit, plan)
+    warn = threshold_grade(ruleset, warn_below)
+    at_least = next(g.at_least for g in ruleset.grades if g.id == warn)
+    rank = [g.id for g in ruleset.grades]
+    high_ok = not high.vetoed and rank.index(high.grade.id) <= rank.index(warn)
+    low_ok = not low.vetoed and rank.index(low.grade.id) <= rank.index(warn)
+    status = "secure" if low_ok else ("at_risk" if high_ok else "out_of_reach")
+    rec = None
+    if status == "at_risk" and with_recourse and sit.remaining and ruleset.spec.actionable and not low.vetoed:
+        rec = recourse(ruleset, low_facts, Period.year(m.year), target_grade=warn, months=sit.remaining)
+    known_vetoes = tuple(v.rule_id for v in ev.evaluate(sit.known, Period.year(m.year)).vetoes) \
+        if high.vetoed else ()
+    return Outlook(subject_id=facts.subject_id, ruleset_id=ruleset.id, ruleset_version=ruleset.version,
+                   as_of=str(m), remaining=sit.remaining, lowest=low.total, highest=high.total,
+                   low=low, high=high, grade_low=low.grade.id, grade_high=high.grade.id,
+                   grades=reachable(ruleset, low, high), deciders=deciders(low, high), warn_below=warn,
+                   warn_at_least=float(at_least), status=status, recourse=rec, vetoed_by=known_vetoes,
+                   annual_known=sit.annual_known, grade_names={g.id: (g.zh, g.en) for g in ruleset.grades})

@@ -1,0 +1,207 @@
+"""The outlook's interval is exact: on small rule sets (caps, floors, a veto, a ratio, an unknown annual
+appraisal) every completion of the remaining months is enumerated and the interval's ends are the least and the
+greatest total; on the shipped in-service index, random completions never leave the interval; the vectorised
+population path equals the per-subject path."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import partyrules as pr
+from partyrules.analyse.outlook import build_domain, outlook, outlook_population
+from partyrules.errors import OutlookError
+from partyrules.facts import MemberFacts
+from partyrules.periods import Period
+from partyrules.shipped_rulesets import shipped_ruleset_path
+
+SMALL = """
+id: small-outlook
+version: "1"
+title: {zh: 展望, en: Outlook}
+subject: member
+monotone:
+  increasing: [records.volunteer_hours, records.dues_paid_on_time, records.notes_submitted]
+dimensions:
+  - {id: D1, zh: 一, en: One, max: 10}
+  - {id: D2, zh: 二, en: Two, max: 6}
+standards:
+  - {id: S1, dimension: D1, zh: 志愿, en: Volunteering, source: 例, points: 8,
+     ratio_to: {value: sum(records.volunteer_hours), target: "6"}}
+  - {id: S2, dimension: D1, zh: 党费, en: Dues, source: 例, points: 4,
+     ratio: {numerator: count(records where dues_paid_on_time), denominator: count(records)}}
+  - {id: S3, dimension: D2, zh: 笔记, en: Notes, source: 例, points: 3,
+     per_occurrence: {count: sum(records.notes_submitted), points: 1}}
+  - id: S4
+    dimension: D2
+    zh: 单位考核
+    en: Appraisal
+    source: 例
+    points: 3
+    when: annual.employer_appraisal != none
+    if_not_applicable: zero
+    bands:
+      value: 3 if annual.employer_appraisal == "excellent" else 1 if annual.employer_appraisal == "competent" else 0
+      steps:
+        - {at_least: 3, points: 3}
+        - {at_least: 1, points: 1}
+deductions:
+  - {id: K1, dimension: D2, zh: 未交党费, en: Dues missed, source: 例, per: count(records where not dues_paid_on_time),
+     points: 2, cap: 5}
+vetoes:
+  - {id: V1, zh: 连续不交, en: No dues, source: 例, when: "count(records where not dues_paid_on_time) >= 4"}
+grading:
+  - {id: excellent, zh: 优秀, en: Excellent, at_least: 14}
+  - {id: qualified, zh: 合格, en: Qualified, at_least: 8}
+  - {id: unqualified, zh: 不合格, en: Unqualified, at_least: 0}
+"""
+
+BOUNDS = {"records.volunteer_hours": (0.0, 2.0), "records.notes_submitted": (0, 2)}
+HOURS = (0.0, 1.0, 2.0)
+
+
+def _member(records: list[dict], annual: dict | None = None) -> MemberFacts:
+    data = {"member": {"member_id": "M1", "branch_id": "B1", "category": "in_service", "status": "formal",
+                       "joined_on": "2000-01-01", "birth_year": 1980},
+            "records": records}
+    if annual is not None:
+        data["annual"] = {"subject_kind": "member", "subject_id": "M1", "year": 2026, "evaluator_org_id": "B1",
+                          "evaluation_score": 80.0, "daily_observation_score": 80.0, **annual}
+    return MemberFacts.model_validate(data)
+
+
+def _rec(month: str, hours: float, dues: bool, notes: int) -> dict:
+    return {"member_id": "M1", "month": month, "volunteer_hours": hours, "dues_paid_on_time": dues,
+            "notes_submitted": notes}
+
+
+def _brute(rs: pr.RuleSet, known: list[dict], remaining: list[str]) -> list[pr.ScoreBreakdown]:
+    """Every completion: each remaining month absent or any record of the small domain; any annual appraisal."""
+    from partyrules.evaluate.reference import ReferenceEvaluator
+
+    ev = ReferenceEvaluator(rs)
+    month_choices = [[None, *[_rec(m, h, d, n) for h in HOURS for d in (False, True) for n in (0, 1, 2)]]
+                     for m in remaining]
+    annuals = [None, *({"employer_appraisal": a} for a in (None, "excellent", "competent", "basically_competent",
+                                                          "incompetent"))]
+    out = []
+    for combo in itertools.product(*month_choices):
+        recs = [*known, *(r for r in combo if r is not None)]
+        for an in annuals:
+            out.append(ev.evaluate(_member(recs, an), Period.year(2026)))
+    return out
+
+
+def _plan(_month: str) -> dict:
+    return {}
+
+
+@settings(max_examples=8, deadline=None)
+@given(known_n=st.integers(min_value=10, max_value=11),
+       past=st.lists(st.tuples(st.sampled_from(HOURS), st.booleans(), st.integers(0, 2)), min_size=11, max_size=11))
+def test_interval_is_exact_against_every_completion(known_n: int, past: list) -> None:
+    rs = pr.loads_ruleset(SMALL)
+    months = [f"2026-{k:02d}" for k in range(1, 13)]
+    known = [_rec(months[i], *past[i]) for i in range(known_n)]
+    remaining = months[known_n:]
+    facts = _member([*known, *(_rec(m, 0.0, False, 0) for m in remaining)])  # the future the outlook must ignore
+    o = outlook(rs, facts, months[known_n - 1], bounds=BOUNDS, plan=_plan, obligations=())
+    every = _brute(rs, known, remaining)
+    totals = [b.total for b in every]
+    assert o.lowest == min(totals)
+    assert o.highest == max(totals)
+    grades = {b.grade.id for b in every}
+    assert o.grade_low in grades and o.grade_high in grades
+    assert grades <= set(o.grades)
+    assert o.high.vetoed == all(b.vetoed for b in every)
+
+
+def test_an_undeclared_field_the_rules_read_is_refused() -> None:
+    text = SMALL.replace("records.dues_paid_on_time, ", "")
+    rs = pr.loads_ruleset(text)
+    with pytest.raises(OutlookError) as err:
+        build_domain(rs, obligations=(), directions=None) if False else _undeclared(rs)
+    assert err.value.code == "PR160"
+    assert "records.dues_paid_on_time" in str(err.value)
+
+
+def _undeclared(rs: pr.RuleSet) -> None:
+    # the member defaults would declare dues; a rule set's own subject kind without defaults must refuse
+    from partyrules.analyse.outlook import domain as d
+
+    saved = dict(d.MEMBER_RECORD_DIRECTIONS)
+    d.MEMBER_RECORD_DIRECTIONS.clear()
+    try:
+        build_domain(rs, obligations=())
+    finally:
+        d.MEMBER_RECORD_DIRECTIONS.update(saved)
+
+
+@pytest.fixture(scope="module")
+def demo_in_service() -> tuple[pr.RuleSet, list]:
+    from partyrules.synthetic import generate_subdistrict
+
+    area = generate_subdistrict(seed=2026)
+    rs = pr.load_ruleset(shipped_ruleset_path("in_service"))
+    members = [m for m in area.members if m.member.category.value in ("in_service", "mobile")]
+    return rs, members
+
+
+def test_random_completions_stay_within_the_interval_on_the_shipped_index(demo_in_service) -> None:
+    from partyrules.analyse.outlook.complete import situation
+    from partyrules.evaluate.reference import ReferenceEvaluator
+
+    rs, members = demo_in_service
+    ev = ReferenceEvaluator(rs)
+    rnd = random.Random(7)
+    for facts in members[:4]:
+        o = outlook(rs, facts, "2026-06", with_recourse=False)
+        assert o.low.total == o.lowest and o.high.total == o.highest  # the ends are attained
+        sit = situation(facts, "2026-06")
+        plan = {r.month: r for r in facts.records}
+        for _ in range(6):
+            recs = list(sit.known.records)
+            for m in sit.remaining:
+                if rnd.random() < 0.2:
+                    continue
+                r = plan[m].model_dump()
+                r.update(volunteer_hours=float(rnd.randint(0, 30)), dues_paid_on_time=rnd.random() < 0.7,
+                         households_contacted=rnd.randint(0, 4), spot_checked=False, spot_check_passed=None,
+                         meetings_required=_model_required(m))
+                r["meetings_attended"] = {k: rnd.randint(0, 1) for k in r["meetings_attended"]}
+                recs.append(type(plan[m]).model_validate(r))
+            done = MemberFacts.model_validate({**sit.known.model_dump(), "records": [x.model_dump() for x in recs],
+                                               "annual": None})
+            b = ev.evaluate(done, Period.year(2026))
+            assert o.lowest - 1e-9 <= b.total <= o.highest + 1e-9
+
+
+def _model_required(month: str) -> dict:
+    m = int(month[-2:])
+    q = 1 if m in (1, 4, 7, 10) else 0
+    return {"member_meeting": q, "committee_meeting": 0, "group_meeting": 1, "party_lecture": q, "theme_day": 1,
+            "org_life_meeting": int(m == 12), "democratic_review": int(m == 12)}
+
+
+def test_population_path_equals_the_per_subject_path(demo_in_service) -> None:
+    rs, members = demo_in_service
+    some = members[:25]
+    po = outlook_population(rs, some, "2026-06")
+    rows = list(po.frame.iter_rows(named=True))
+    assert [r["subject_id"] for r in rows] == [m.subject_id for m in some]
+    for facts, row in zip(some, rows, strict=True):
+        o = outlook(rs, facts, "2026-06", with_recourse=False)
+        assert (o.lowest, o.highest, o.grade_low, o.grade_high, o.status) == (
+            row["lowest"], row["highest"], row["grade_low"], row["grade_high"], row["status"])
+
+
+def test_text_in_both_languages_and_html(demo_in_service) -> None:
+    rs, members = demo_in_service
+    o = outlook(rs, members[0], "2026-06")
+    assert "全年总分区间" in o.to_text("zh") and "Year's total" in o.to_text("en")
+    assert "不推定未来的违规" in o.to_text("zh")
+    assert "<table" in o._repr_html_()
