@@ -75,28 +75,30 @@ def test_report_is_self_contained_and_escaped(real_pair, tmp_path, example_rs):
     assert "html" in p.tags and "table" in p.tags and "script" not in p.tags
     assert title in "".join(p.text)  # escaped in the page, read back unchanged
     assert "<150 h>" not in page
-    assert len(p.imgs) == 3 and all(src.startswith("data:image/png;base64,") for src in p.imgs)
+    assert len(p.imgs) == 4 and all(src.startswith("data:image/png;base64,") for src in p.imgs)
     assert "http://" not in page and "https://" not in page and "<link" not in page
     s = c.summary()
     text = " ".join(p.text)
-    for key in ("grade_changed", "moved", "kendall_tau_b", "funding_shifted_fen"):
-        assert key in text
+    for label in ("Grade changed", "Moved", "Kendall tau-b", "Funding shifted (yuan)"):
+        assert label in text
     assert f"{s['moved']:,}" in text and f"{s['grade_changed']:,}" in text
+    assert f"{s['funding_pool_fen'] // 100:,}.{s['funding_pool_fen'] % 100:02d}" in text  # money in yuan
     for finding in d.findings():
         assert finding in text
     out = write_report(c, tmp_path / "r.html", d, title=title)
-    assert out.read_text(encoding="utf-8").count("<img") == 3
+    assert out.read_text(encoding="utf-8").count("<img") == 4
 
 
 def test_frame_html_escapes_cells_and_limits_rows():
     f = pl.DataFrame({"id<": ["<b>x</b>", "y & z", "w"], "n": [1, 2, 3], "v": [0.5, None, 1e-5]})
     out = frame_html(f, max_rows=2)
-    assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "id&lt;" in out
+    assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "Id&lt;" in out
     assert "y &amp; z" in out and "1 more rows" in out and ">w<" not in out
+    assert "另有 1 行" in frame_html(f, max_rows=2, lang="zh")
 
 
 def test_report_without_funding_or_diagnostics(example_rs):
     a, b = synthetic_scores(example_rs, 30, 1), synthetic_scores(example_rs, 30, 2, id_offset=3)
     page = comparison_report(compare(a, b))
     assert "Funding shifts" not in page and "Diagnostics of" not in page
-    assert page.count("<img") == 2 and "n/a" in page
+    assert page.count("<img") == 3 and "n/a" in page

@@ -54,7 +54,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     w.add_argument("--period", default="2026", help="2026, 2026-Q1, 2026-03 or 2026-01..2026-06 (default 2026)")
     w.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter of the base")
     w.add_argument("--by", action="append", metavar="COLUMN",
-                   help="group the comparison by this attribute (default: category for members)")
+                   help="group the comparison, its report and its funding by this attribute (repeat for several): "
+                        "category, status, branch_id (or branch), community (needs --branches); default category "
+                        "for members / 分组: 党员类别、支部、社区")
+    w.add_argument("--branches", metavar="P",
+                   help="the branches' population (a directory or file of their subjects table, as partyrules "
+                        "generate writes it): each member's community is the organisation above their branch "
+                        "(parent_org_id), for --by community / 支部数据, 用于按社区分组")
     w.add_argument("--allow-missing-table", action="append", default=[], metavar="TABLE",
                    help="score as if the population had an empty TABLE when it gives none (repeat for several); "
                         "without it a table the rules read that the population does not give is an error")
@@ -69,7 +75,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                    help="format of the tables written to --out (default csv; parquet, json and xlsx also)")
     w.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     w.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
-    w.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings and the report")
+    w.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the output and of the whole report / 输出和报告的语言")
     w.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show progress of reading, scoring and comparing on stderr (default: only when stderr is a "
                         "terminal)")
@@ -97,6 +104,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         report("whatif", exc)
         return EXIT_INVALID
     _pool(args)
+    args.by = [_BY_ALIASES.get(b, b) for b in args.by] if args.by else args.by
     _check_by(args, base_rs.subject_kind)
     with progress_for(args) as progress:
         return _whatif_steps(args, base_rs, reform_rs, reforms, progress)
@@ -109,9 +117,23 @@ def _check_by(args: argparse.Namespace, kind: str) -> None:
     from ..score.table import ATTRIBUTES
 
     try:
-        grouping_columns(args.by, ["subject_id", *ATTRIBUTES[kind]])
+        grouping_columns(args.by, ["subject_id", *ATTRIBUTES[kind], *(["community"] if args.branches else [])])
     except ComparisonError as exc:
-        raise ParameterError(f"--by: {exc.message}", hint=exc.hint) from None
+        hint = exc.hint + ("; from the command line: --branches DIR (the branches' files)"
+                           if "community" in (args.by or []) else "")
+        raise ParameterError(f"--by: {exc.message}", hint=hint) from None
+
+
+_BY_ALIASES = {"branch": "branch_id"}
+
+
+def _community_of_branch(path: str) -> dict[str, str]:
+    """Branch id -> community (the organisation above the branch, ``parent_org_id``) from the branches' files."""
+    from ..population.io import read_population
+
+    subjects = read_population(path, "branch").population.subjects
+    return {b: c for b, c in zip(subjects["subject_id"].to_list(), subjects["parent_org_id"].to_list(), strict=True)
+            if c is not None}
 
 
 def _pool(args: argparse.Namespace) -> None:
@@ -156,8 +178,14 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
               f"{', '.join(rules)}) / 缺少 {table} 表, 按要求视为空", file=sys.stderr)
     for sid, reason in dict([*base.failures, *after.failures]).items():
         print(error_line("whatif", f"{sid}: {reason}"), file=sys.stderr)
+    try:
+        communities = _community_of_branch(args.branches) if args.branches else None
+    except PartyRulesError as exc:
+        report("whatif", exc)
+        return EXIT_UNREADABLE
     with progress.step("comparing and diagnosing"):
-        comparison = compare(base, after, by=args.by, top_k=args.top_k, funding_pool=args.funding_pool)
+        comparison = compare(base, after, by=args.by, top_k=args.top_k, funding_pool=args.funding_pool,
+                             community_of_branch=communities)
         diagnostics = diagnose(base, population=read.population)
     summary = comparison.summary()
     applies = summary["subjects"]  # as the summary counts them: those the rule set applies to, not all read
@@ -167,11 +195,12 @@ def _whatif_steps(args: argparse.Namespace, base_rs: Any, reform_rs: Any, reform
             "moved": comparison.moved, "attribution": comparison.attribution,
             "rule_effects": comparison.rule_effects, "kendall_tau": comparison.kendall_tau,
             "top_k_overlap": comparison.top_k_overlap, "funding": comparison.funding,
-            "diagnostics_rules": diagnostics.rules})
+            "funding_by_group": comparison.funding_by_group, "diagnostics_rules": diagnostics.rules})
     if args.report:
         from ..analyse.report import write_report
 
-        title = f"{base_rs.id}: " + " + ".join(r.name for r in reforms)
+        ruleset_title = base_rs.title_zh if args.lang == "zh" else base_rs.title_en
+        title = f"{ruleset_title}: " + " + ".join(r.name for r in reforms)
         write_report(comparison, args.report, diagnostics, title=title, lang=args.lang)
     _print(args, summary, diagnostics, comparison.transitions,
            f"{base_rs.id} {base_rs.version} -> {reform_rs.version} "
