@@ -1,8 +1,9 @@
 """``partyrules serve``: the decision service over HTTP (needs the ``api`` extra: pip install 'partyrules[api]').
 
 Loads the rule sets of ``--rulesets DIR`` (default: the shipped ones), the keys of ``--keys FILE`` (made by
-``partyrules keys add``), opens the decision log ``--log FILE`` and serves them with uvicorn on 127.0.0.1 by
-default. Exit codes: 2 no keys or the extra is missing; 3 a rule set is invalid.
+``partyrules keys add``), opens the decision log ``--log FILE`` (and the ledger ``--ledger FILE``, if given) and
+serves them with uvicorn on 127.0.0.1 by default. Exit codes: 2 no keys or the extra is missing; 3 a rule set is
+invalid.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import FactError, KeysFileError, RuleSetError
+from ..errors import FactError, KeysFileError, PartyRulesError, RuleSetError
 from .common import EXIT_INVALID, error_line, is_fragment, report, ruleset_files
 from .serve_population import add_population_args, year_source_from
 
@@ -33,6 +34,14 @@ def rulesets_from(directory: str | None) -> tuple[list[Any], Path]:
     return [load_ruleset(f) for f in files], Path(directory)
 
 
+def _open_ledger(path: str | None) -> Any:
+    if path is None:
+        return None
+    from ..cycle.ledger import Ledger
+
+    return Ledger(path)
+
+
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``serve`` subcommand."""
     s = sub.add_parser("serve", help="serve scoring, explanations and the decision log over HTTP (the api extra)",
@@ -47,6 +56,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
                    help="the decision log, a SQLite file (default decisions.sqlite)")
     s.add_argument("--keys", metavar="FILE", default=None, required=False,
                    help="the keys file made by `partyrules keys add` (required)")
+    s.add_argument("--ledger", metavar="FILE", default=None,
+                   help="a ledger (SQLite file, created if missing) for publishing, objections and finalising "
+                        "over HTTP; without it those endpoints answer 404")
     add_population_args(s)
     s.set_defaults(func=cmd_serve)
 
@@ -79,10 +91,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(error_line("serve", str(exc)), file=sys.stderr)
         return 2
+    try:
+        ledger = _open_ledger(args.ledger)
+    except PartyRulesError as exc:
+        report("serve", exc)
+        return 2
     config = ServiceConfig(rulesets=rulesets, keys=keys, log=DecisionLog(args.log), rulesets_dir=root,
-                           year_source=year_source)
+                           year_source=year_source, ledger=ledger)
     print(f"partyrules serve: {len(rulesets)} rule sets, {len(keys)} keys, log {args.log}, "
-          f"http://{args.host}:{args.port}/docs", file=sys.stderr)
+          + (f"ledger {args.ledger}, " if ledger is not None else "")
+          + f"http://{args.host}:{args.port}/docs", file=sys.stderr)
     if year_source is not None:
         print(f"pages / 页面: http://{args.host}:{args.port}/pages/zh/ (English: /pages/en/), year {year_source.year}, "
               f"{len(year_source.members)} members, {len(year_source.branches)} branches", file=sys.stderr)

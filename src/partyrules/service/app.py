@@ -21,6 +21,7 @@ from .common import REFUSALS, Decider, problem, project_error, refusing, require
 from .config import MAX_DECISIONS_PAGE, ServiceConfig
 from .decisions import NewDecision, decision_dict
 from .keys import Key
+from .ledger_routes import ledger_router
 from .limits import BodyLimit
 from .models import (
     BatchItem,
@@ -115,6 +116,7 @@ def create_router(config: ServiceConfig) -> APIRouter:
         return {"status": "ok", "version": __version__}
 
     router.include_router(rulesets_router(config))
+    router.include_router(ledger_router(config, decider))
     router.include_router(sessions_router(config, decider, SessionStore(config)))
     router.include_router(create_pages_router(config))  # pages for people: /pages/zh/, /pages/en/
     return router

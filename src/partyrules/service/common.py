@@ -128,3 +128,7 @@ class Decider:
         facts = parse_facts(req.facts, (*loc, "facts"))
         parse_period(req.period, (*loc, "period"))
         return decide(self.chooser, facts, req.period, key.id)
+
+    def decide_facts(self, key: Key, facts: SubjectFacts, period: str) -> tuple[NewDecision, ScoreBreakdown]:
+        """As :meth:`decide`, for facts and a period already read."""
+        return decide(self.chooser, facts, period, key.id)

@@ -34,6 +34,13 @@ FIELD_DOCS: dict[str, str] = {
     "item_id": "The checklist item's id / 清单事项编号",
     "text": "What the checklist item asks, as written / 清单事项内容",
     "done_on": "The day the item was done / 完成日期",
+    # objections
+    "Objection.objection_id": "The objection's id, unique in the ledger / 异议编号",
+    "Objection.raised_by": "Who raised it: the member's or branch's id / 提出人",
+    "Objection.raised_on": "The day it was raised / 提出日期",
+    "Objection.reason": "Why, in the objector's words / 异议理由",
+    "Objection.status": "pending when lodged; the ledger records the later steps / 状态 (提出时为 pending)",
+    "Objection.outcome_note": "The review's note: empty when lodged / 复核意见 (提出时为空)",
     # records
     "month": "The month recorded (YYYY-MM) / 记录月份",
     "meetings_attended": "Meetings the member attended, by kind (三会一课 etc.) / 参加会议次数 (按类别)",
@@ -109,6 +116,17 @@ FIELD_DOCS: dict[str, str] = {
 
 # Examples of optional fields the generated sample leaves empty (the sample's own values are used for the rest).
 FIELD_EXAMPLES: dict[str, object] = {
+    # an objection (POST /ledger/objections): not in the generated sample, so every field is given here
+    "Objection.objection_id": "OB-1",
+    "Objection.raised_by": "M000011",
+    "Objection.raised_on": "2027-01-05",
+    "Objection.target": "incident",
+    "Objection.target_ref": "I-M000011-01",
+    "Objection.reason": "the incident is another person's",
+    "Objection.status": "pending",
+    "Objection.visit_investigation_done": False,
+    "Objection.reviewed_on": "2027-01-20",  # set by the review, never when lodged
+    "Objection.outcome_note": "",
     "AnnualEvaluation.post_summary_done": True,
     "AnnualEvaluation.post_appraisal": "excellent",
     "Branch.secretary_vacant_since": "2026-03-01",
