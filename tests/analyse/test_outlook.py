@@ -205,3 +205,34 @@ def test_text_in_both_languages_and_html(demo_in_service) -> None:
     assert "全年总分区间" in o.to_text("zh") and "Year's total" in o.to_text("en")
     assert "不推定未来的违规" in o.to_text("zh")
     assert "<table" in o._repr_html_()
+
+
+def test_recourse_changes_only_the_remaining_months_and_reaches_the_warned_grade(demo_in_service) -> None:
+    from partyrules.evaluate.reference import ReferenceEvaluator
+
+    rs, members = demo_in_service
+    ev = ReferenceEvaluator(rs)
+    seen = 0
+    for facts in members[:6]:
+        o = outlook(rs, facts, "2026-09")
+        if o.status != "at_risk" or o.recourse is None:
+            continue
+        seen += 1
+        assert all(m in o.remaining for c in o.recourse.changes for m in c.months)
+        assert all(c.months != () for c in o.recourse.changes)  # no subject field changes
+        if o.recourse.reached:
+            after = ev.evaluate(o.recourse.after_facts, Period.year(2026))
+            assert not after.vetoed and after.total >= o.warn_at_least
+    assert seen
+
+
+def test_the_future_on_file_is_ignored() -> None:
+    """Records, incidents and the annual evaluation after the as-of month do not change the outlook."""
+    rs = pr.loads_ruleset(SMALL)
+    months = [f"2026-{k:02d}" for k in range(1, 13)]
+    known = [_rec(m, 1.0, True, 0) for m in months[:10]]
+    a = outlook(rs, _member(known), "2026-10", bounds=BOUNDS, plan=_plan, obligations=())
+    b = outlook(rs, _member([*known, _rec("2026-11", 2.0, True, 2)], {"employer_appraisal": "excellent"}),
+                "2026-10", bounds=BOUNDS, plan=_plan, obligations=())
+    assert (a.lowest, a.highest) == (b.lowest, b.highest)
+    assert a.remaining == ("2026-11", "2026-12")

@@ -21,7 +21,7 @@ from ...facts import AnnualEvaluation, SubjectFacts
 from ...periods import Month
 from .domain import Domain, FieldDomain, Plan
 
-__all__ = ["Candidate", "Situation", "candidates", "completion", "situation"]
+__all__ = ["Candidate", "Situation", "asked_record", "candidates", "completion", "situation"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,21 @@ def month_record(domain: Domain, sit: Situation, plan: Plan, month: str, side: s
     return data
 
 
+def asked_record(domain: Domain, sit: Situation, plan: Plan, month: str, keep: frozenset[str]) -> dict[str, Any]:
+    """The record of a remaining ``month`` with what is asked done and nothing more: the worst record, with every
+    conduct field not in ``keep`` (the actionable ones, which the recourse moves) at the plan's value when the
+    plan gives one (the model member attends what is required, pays dues, carries out the post and the tasks)."""
+    data = month_record(domain, sit, plan, month, "worst")
+    plan_rec = plan(month)
+    for fd in domain.record_fields:
+        if fd.name in keep or fd.name == "records.excused_absences":
+            continue
+        given, v = _plan_value(plan_rec, fd.path)
+        if given and v is not None:
+            _set_path(data, fd.path, v)
+    return data
+
+
 def annual_record(domain: Domain, sit: Situation, side: str) -> AnnualEvaluation:
     subject = getattr(sit.known, sit.known.subject_kind.value)
     evaluator = getattr(subject, "branch_id", None) or getattr(subject, "parent_org_id", None) or "unknown"
@@ -119,16 +134,19 @@ def candidates(domain: Domain, sit: Situation, side: str) -> list[Candidate]:
     return [Candidate(side, r, a) for r in recorded for a in annual]
 
 
-def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate) -> SubjectFacts:
-    """The known facts completed as ``cand`` says."""
+def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate,
+               asked: frozenset[str] | None = None) -> SubjectFacts:
+    """The known facts completed as ``cand`` says (with ``asked``: the remaining months with what is asked done,
+    the fields in ``asked`` at their worst; see :func:`asked_record`)."""
     facts = sit.known
     cls = type(facts)
     update: dict[str, Any] = {}
     if cand.recorded:
         rec_model = type(facts).model_fields["records"].annotation.__args__[0]  # type: ignore[union-attr]
         try:
-            extra = tuple(rec_model.model_validate(month_record(domain, sit, plan, m, cand.side))
-                          for m in sit.remaining)
+            extra = tuple(rec_model.model_validate(
+                month_record(domain, sit, plan, m, cand.side) if asked is None
+                else asked_record(domain, sit, plan, m, asked)) for m in sit.remaining)
         except ValueError as exc:
             raise OutlookError(f"a remaining month's record at its {cand.side} cannot be built: {exc}",
                                hint="give bounds or a plan the record model accepts") from exc

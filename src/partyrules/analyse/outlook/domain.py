@@ -135,9 +135,9 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
             args = typing.get_args(ann)
             ann, meta = args[0], [*meta, *args[1:]]
         elif origin in (typing.Union, __import__("types").UnionType):
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            nullable = nullable or len(args) < len(typing.get_args(ann))
-            ann = args[0]
+            members = [a for a in typing.get_args(ann) if a is not type(None)]
+            nullable = nullable or len(members) < len(typing.get_args(ann))
+            ann = members[0]
         else:
             return ann, meta, nullable
 
@@ -164,8 +164,8 @@ def _describe(model: type[BaseModel], name: str, path: tuple[str, ...], directio
         return FieldDomain(name, path, "bool", False, True, direction)
     if base not in (int, float):
         return None
-    lo = next((m.ge for m in meta if isinstance(m, Ge)), 0)
-    hi = next((m.le for m in meta if isinstance(m, Le)), None)
+    lo: Any = next((m.ge for m in meta if isinstance(m, Ge)), 0)
+    hi: Any = next((m.le for m in meta if isinstance(m, Le)), None)
     if name in bounds:
         lo, hi = bounds[name]
     if hi is None:

@@ -55,6 +55,7 @@ class Outlook:
     status: str
     recourse: Recourse | None = None
     vetoed_by: tuple[str, ...] = ()
+    recourse_asked: bool = False  # the recourse starts from the remaining months with what is asked done
     annual_known: bool = False
     grade_names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -91,6 +92,11 @@ class Outlook:
         if self.recourse is not None:
             lines.append("剩余月份中的改进路径(即使未知事项取最坏):" if zh
                          else "Recourse in the remaining months (whatever is unknown at its worst):")
+            if self.recourse_asked:
+                lines.append(f"  首先, {months} 每月完成组织要求的事项(参加应参加的会议和学习、按时交纳党费、"
+                             "履行岗位职责、完成分配的任务); 然后:" if zh
+                             else f"  First, do what is asked in {months} (attend the meetings and study required, "
+                             "pay dues on time, carry out the post and the tasks assigned); then:")
             lines.extend("  " + ln for ln in self.recourse.to_text(lang).splitlines()[1:])
         lines.append("不推定未来的违规: 今后查实的事项只会降低结果。" if zh
                      else "No future misconduct is presumed: a verified incident later can only lower the result.")

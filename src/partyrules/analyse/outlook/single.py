@@ -11,8 +11,8 @@ from ...facts import SubjectFacts
 from ...periods import Month, Period
 from ...results import ScoreBreakdown
 from ...rulesets.model import RuleSet
-from ..recourse import recourse
-from .complete import Situation, candidates, completion, situation
+from ..recourse import Recourse, recourse
+from .complete import Candidate, Situation, candidates, completion, situation
 from .domain import Domain, Plan, build_domain, model_plan
 from .result import Decider, Outlook
 
@@ -83,6 +83,32 @@ def reachable(ruleset: RuleSet, low: ScoreBreakdown, high: ScoreBreakdown) -> tu
     return tuple(g.id for g in grades if g.id in out)
 
 
+def remaining_recourse(ruleset: RuleSet, dom: Domain, sit: Situation, plan: Plan, worst: SubjectFacts,
+                       warn: str) -> tuple[Recourse | None, bool]:
+    """The smallest change in the remaining months that secures ``warn`` whatever else is unknown: first from the
+    worst completion; when the actionable fields cannot do it alone (a veto of the worst case such as six months
+    without Party life, which no actionable field lifts), from the remaining months with what is asked done (the
+    plan's meetings, study, dues, post and tasks), which is then the first thing named. (recourse, from asked)."""
+    if not ruleset.spec.actionable:
+        return None, False
+    period = Period.year(sit.as_of.year)
+    rec = None
+    if not ev_vetoed(worst, ruleset, period):
+        rec = recourse(ruleset, worst, period, target_grade=warn, months=sit.remaining)
+        if rec.reached:
+            return rec, False
+    keep = frozenset(a.field for a in ruleset.spec.actionable)
+    worst_annual = next((c for c in candidates(dom, sit, "worst") if c.recorded and c.annual != "none"),
+                        Candidate("worst", True, "known"))
+    asked = completion(dom, sit, plan, worst_annual, asked=keep)
+    again = recourse(ruleset, asked, period, target_grade=warn, months=sit.remaining)
+    return (again, True) if rec is None or again.reached or again.best_total > rec.best_total else (rec, False)
+
+
+def ev_vetoed(facts: SubjectFacts, ruleset: RuleSet, period: Period) -> bool:
+    return ReferenceEvaluator(ruleset).evaluate(facts, period).vetoed
+
+
 def outlook(ruleset: RuleSet, facts: SubjectFacts, as_of: Month | str, *,
             directions: Mapping[str, str] | None = None, bounds: Mapping[str, tuple[float, float]] | None = None,
             plan: Plan | None = None, obligations: Iterable[str] | None = None, warn_below: str | None = None,
@@ -104,14 +130,15 @@ def outlook(ruleset: RuleSet, facts: SubjectFacts, as_of: Month | str, *,
     high_ok = not high.vetoed and rank.index(high.grade.id) <= rank.index(warn)
     low_ok = not low.vetoed and rank.index(low.grade.id) <= rank.index(warn)
     status = "secure" if low_ok else ("at_risk" if high_ok else "out_of_reach")
-    rec = None
-    if status == "at_risk" and with_recourse and sit.remaining and ruleset.spec.actionable and not low.vetoed:
-        rec = recourse(ruleset, low_facts, Period.year(m.year), target_grade=warn, months=sit.remaining)
+    rec, asked = None, False
+    if status == "at_risk" and with_recourse and sit.remaining:
+        rec, asked = remaining_recourse(ruleset, dom, sit, plan, low_facts, warn)
     known_vetoes = tuple(v.rule_id for v in ev.evaluate(sit.known, Period.year(m.year)).vetoes) \
         if high.vetoed else ()
     return Outlook(subject_id=facts.subject_id, ruleset_id=ruleset.id, ruleset_version=ruleset.version,
                    as_of=str(m), remaining=sit.remaining, lowest=low.total, highest=high.total,
                    low=low, high=high, grade_low=low.grade.id, grade_high=high.grade.id,
                    grades=reachable(ruleset, low, high), deciders=deciders(low, high), warn_below=warn,
-                   warn_at_least=float(at_least), status=status, recourse=rec, vetoed_by=known_vetoes,
+                   warn_at_least=float(at_least), status=status, recourse=rec, recourse_asked=asked,
+                   vetoed_by=known_vetoes,
                    annual_known=sit.annual_known, grade_names={g.id: (g.zh, g.en) for g in ruleset.grades})

@@ -94,7 +94,9 @@ def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, tar
     subject has no recourse by actionable fields (``status == "vetoed"``). Deterministic.
 
     ``months`` (``YYYY-MM``) restricts the changes to the records of those months (no subject field changes):
-    what is left to do in the months still to come (:mod:`partyrules.analyse.outlook`).
+    what is left to do in the months still to come (:mod:`partyrules.analyse.outlook`). A subject vetoed by
+    what those months hold is then searched too (a veto of verified conduct on file still has no recourse: no
+    change reaches the target while it stands).
     """
     if not isinstance(max_changes, int) or isinstance(max_changes, bool) or max_changes < 1:
         raise EvaluationError(f"max_changes must be a whole number of at least 1, got {max_changes!r}",
@@ -118,7 +120,7 @@ def recourse(ruleset: RuleSet, facts: SubjectFacts, period: Period | str, *, tar
         "period": str(period), "target": target.id, "target_at_least": float(target.at_least),
         "before": before, "max_changes": max_changes, "target_zh": target.zh, "target_en": target.en,
     }
-    if before.vetoed:
+    if before.vetoed and months is None:  # with months, the veto may come from the months that can change
         return Recourse(**common, status="vetoed", changes=(), after=None,
                         vetoed_by=tuple(v.rule_id for v in before.vetoes))
     if current <= target_index:
