@@ -2,8 +2,11 @@
 
 A :class:`~matplotlib.figure.Figure` built without pyplot prints ``<Figure size ...>`` as a cell's value unless
 ``%matplotlib inline`` is set. :class:`DisplayFigure` is that same Figure (every caller of the Figure API, and
-``isinstance(fig, Figure)``, is unaffected) with ``_repr_png_`` and ``_repr_svg_``, which Jupyter and IPython ask
-for by name. With ``%matplotlib inline`` set, IPython's own formatter for Figure is found first and shows it once.
+``isinstance(fig, Figure)``, is unaffected) with ``_repr_png_``, which Jupyter and IPython ask for by name. With
+``%matplotlib inline`` set, IPython's own formatter for Figure is found first and shows it once.
+
+Only PNG: a notebook stores every format a display offers, and an SVG of a figure with many rules is several
+times the PNG's size in the committed notebook; :meth:`DisplayFigure.to_svg` gives one on request.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ __all__ = ["DisplayFigure"]
 
 
 class DisplayFigure(Figure):
-    """A Figure that renders itself as PNG (and SVG) for notebooks; otherwise a plain Figure."""
+    """A Figure that renders itself as PNG for notebooks (and as SVG on request); otherwise a plain Figure."""
 
     def _render(self, fmt: str) -> bytes:
         buffer = io.BytesIO()
@@ -27,5 +30,6 @@ class DisplayFigure(Figure):
     def _repr_png_(self) -> bytes:
         return self._render("png")
 
-    def _repr_svg_(self) -> str:
+    def to_svg(self) -> str:
+        """The figure as an SVG document."""
         return self._render("svg").decode("utf-8")
