@@ -21,7 +21,8 @@ from ...facts import AnnualEvaluation, SubjectFacts
 from ...periods import Month
 from .domain import Domain, FieldDomain, Plan
 
-__all__ = ["Candidate", "Situation", "asked_record", "candidates", "completion", "situation"]
+__all__ = ["Candidate", "Situation", "annual_at", "asked_record", "candidates", "completion", "month_record",
+           "situation"]
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,11 @@ def _value(fd: FieldDomain, side: str) -> Any:
     return v.value if fd.kind == "level" else v
 
 
-def month_record(domain: Domain, sit: Situation, plan: Plan, month: str, side: str) -> dict[str, Any]:
+def month_record(domain: Domain, subject_id: str, plan: Plan, month: str, side: str) -> dict[str, Any]:
     """The record of a remaining ``month`` at the ``side`` extreme, as the record's fields."""
     id_field = "member_id" if domain.kind == "member" else "branch_id"
     plan_rec = plan(month)
-    data: dict[str, Any] = {id_field: sit.known.subject_id, "month": month}
+    data: dict[str, Any] = {id_field: subject_id, "month": month}
     for o in domain.obligations:
         if o in plan_rec:
             data[o] = plan_rec[o]
@@ -103,7 +104,7 @@ def asked_record(domain: Domain, sit: Situation, plan: Plan, month: str, keep: f
     """The record of a remaining ``month`` with what is asked done and nothing more: the worst record, with every
     conduct field not in ``keep`` (the actionable ones, which the recourse moves) at the plan's value when the
     plan gives one (the model member attends what is required, pays dues, carries out the post and the tasks)."""
-    data = month_record(domain, sit, plan, month, "worst")
+    data = month_record(domain, sit.known.subject_id, plan, month, "worst")
     plan_rec = plan(month)
     for fd in domain.record_fields:
         if fd.name in keep or fd.name == "records.excused_absences":
@@ -117,9 +118,13 @@ def asked_record(domain: Domain, sit: Situation, plan: Plan, month: str, keep: f
 def annual_record(domain: Domain, sit: Situation, side: str) -> AnnualEvaluation:
     subject = getattr(sit.known, sit.known.subject_kind.value)
     evaluator = getattr(subject, "branch_id", None) or getattr(subject, "parent_org_id", None) or "unknown"
-    data: dict[str, Any] = {"subject_kind": sit.known.subject_kind.value, "subject_id": sit.known.subject_id,
-                            "year": sit.as_of.year, "evaluator_org_id": evaluator, "evaluation_score": 0.0,
-                            "daily_observation_score": 0.0}
+    return annual_at(domain, sit.known.subject_kind.value, sit.known.subject_id, sit.as_of.year, evaluator, side)
+
+
+def annual_at(domain: Domain, kind: str, subject_id: str, year: int, evaluator: str, side: str) -> AnnualEvaluation:
+    """An annual evaluation on file with every field the rules read at its ``side`` extreme (the others at 0)."""
+    data: dict[str, Any] = {"subject_kind": kind, "subject_id": subject_id, "year": year,
+                            "evaluator_org_id": evaluator, "evaluation_score": 0.0, "daily_observation_score": 0.0}
     for fd in domain.annual_fields:
         data[fd.path[0]] = _value(fd, side)
     return AnnualEvaluation.model_validate(data)
@@ -145,7 +150,7 @@ def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate,
         rec_model = type(facts).model_fields["records"].annotation.__args__[0]  # type: ignore[union-attr]
         try:
             extra = tuple(rec_model.model_validate(
-                month_record(domain, sit, plan, m, cand.side) if asked is None
+                month_record(domain, sit.known.subject_id, plan, m, cand.side) if asked is None
                 else asked_record(domain, sit, plan, m, asked)) for m in sit.remaining)
         except ValueError as exc:
             raise OutlookError(f"a remaining month's record at its {cand.side} cannot be built: {exc}",

@@ -20,6 +20,7 @@ resettlement milestones) stays ``None``.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -232,7 +233,16 @@ def build_domain(ruleset: RuleSet, *, directions: Mapping[str, str] | None = Non
 def model_plan(facts: Any, year: int) -> Plan:
     """The default plan of a member: the model member's obligations, with the once-a-year meetings in December."""
     member = facts.member
-    model = exemplary_member(member.category, year, health_limited=bool(member.health_limited),
-                             once_a_year_month=12, member_id=member.member_id)
-    by_month = {r.month: r.model_dump() for r in model.records}
+    return plan_for(str(member.category), bool(member.health_limited), year)
+
+
+@functools.cache
+def _plan_months(category: str, health_limited: bool, year: int) -> dict[str, dict[str, Any]]:
+    model = exemplary_member(category, year, health_limited=health_limited, once_a_year_month=12)
+    return {r.month: r.model_dump() for r in model.records}
+
+
+def plan_for(category: str, health_limited: bool, year: int) -> Plan:
+    """The model member's plan for members of ``category`` (its obligations and which fields apply)."""
+    by_month = _plan_months(category, health_limited, year)
     return lambda month: by_month[month]

@@ -1,6 +1,8 @@
-"""Every subject's outlook at once: the candidate completions of every subject are built as population tables
-and scored with the vectorised backend; each subject's lowest and highest are picked as :func:`.single.outlook`
-picks them (a vetoed completion is the worst, then the lowest total), so both paths agree number for number."""
+"""Every subject's outlook at once, as tables: the known part of each table is filtered by date, the remaining
+months of each extreme are one template row per month (per plan: category and health) joined to the subjects,
+the annual evaluation at its extreme is one row per subject, and each candidate completion is scored with the
+vectorised backend. Each subject's lowest and highest are picked as :func:`.single.outlook` picks them (a vetoed
+completion is the worst, then the lowest total), so both paths agree number for number."""
 
 from __future__ import annotations
 
@@ -11,19 +13,22 @@ from typing import Any
 from ...evaluate.population import score_population
 from ...facts import SubjectFacts
 from ...periods import Month, Period
-from ...population import facts_to_population
+from ...population import Population, facts_to_population
 from ...rulesets.model import RuleSet
-from .complete import candidates, completion, situation
-from .domain import build_domain, model_plan
+from .complete import annual_at, month_record
+from .domain import Domain, build_domain, plan_for
 from .single import threshold_grade
 
 __all__ = ["PopulationOutlook", "outlook_population"]
 
+STATUSES = ("secure", "at_risk", "out_of_reach")
+
 
 @dataclass
 class PopulationOutlook:
-    """``frame``: one row per subject: ``subject_id``, ``lowest``, ``highest``, ``grade_low``, ``grade_high``,
-    ``vetoed_low``, ``vetoed_high`` and ``status`` (secure, at_risk, out_of_reach) against ``warn_below``."""
+    """``frame``: one row per subject the rule set applies to, in population order: ``subject_id``, ``lowest``,
+    ``grade_low``, ``vetoed_low``, ``highest``, ``grade_high``, ``vetoed_high`` and ``status`` (secure,
+    at_risk, out_of_reach) against ``warn_below``."""
 
     ruleset: RuleSet
     as_of: str
@@ -32,62 +37,144 @@ class PopulationOutlook:
 
     def counts(self) -> dict[str, int]:
         got = dict(self.frame.group_by("status").len().iter_rows()) if self.frame.height else {}
-        return {s: int(got.get(s, 0)) for s in ("secure", "at_risk", "out_of_reach")}
+        return {s: int(got.get(s, 0)) for s in STATUSES}
 
     def warnings(self) -> Any:
-        """The early-warning list: who can no longer reach the grade, then who may fall below it."""
+        """The early-warning list: who can no longer reach the grade, then who may fall below it (the lowest
+        best case first)."""
         import polars as pl
 
         return (self.frame.filter(pl.col("status") != "secure")
-                .sort(["status", "highest", "subject_id"], descending=[True, False, False]))
+                .with_columns(pl.col("status").replace_strict({"out_of_reach": 0, "at_risk": 1},
+                                                              return_dtype=pl.Int8).alias("_o"))
+                .sort(["_o", "highest", "subject_id"]).drop("_o"))
+
+    def _repr_html_(self) -> str:
+        from ...results.html_table import html_block, html_headline, html_table
+
+        c = self.counts()
+        head = html_headline([(("规则集", "rule set"), self.ruleset.id), (("截至", "as of"), self.as_of),
+                              (("已确保", "secure"), c["secure"]), (("有风险", "at risk"), c["at_risk"]),
+                              (("已无法达到", "out of reach"), c["out_of_reach"])])
+        w = self.warnings()
+        rows = html_table([("对象", "subject"), ("最低", "lowest"), ("最高", "highest"), ("状态", "status")],
+                          w.select("subject_id", "lowest", "highest", "status").head(20).iter_rows(), total=w.height)
+        return html_block(("年度展望: 预警名单", "Outlook: the warning list"), head, rows)
 
 
-def outlook_population(ruleset: RuleSet, subjects: Iterable[SubjectFacts], as_of: Month | str, *,
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = list(v) if isinstance(v, tuple) else getattr(v, "value", v)
+    return out
+
+
+def _remaining_rows(pl: Any, dom: Domain, pop: Population, subjects: Any, months: tuple[str, ...], year: int,
+                    side: str) -> Any:
+    """The records of the remaining months at ``side`` for every subject: a template per plan, joined."""
+    from ...facts import MemberMonthRecord
+
+    schema = pop.tables["records"].schema
+    parts = []
+    keys = ["category", "health_limited"] if dom.kind == "member" else []
+    groups: list[tuple[Any, ...]] = list(subjects.select(keys).unique(maintain_order=True).iter_rows()) \
+        if keys else [()]
+    for key in groups:
+        plan = plan_for(str(key[0]), bool(key[1]), year) if keys else (lambda _m: {})
+        rows = [_flatten(MemberMonthRecord.model_validate(month_record(dom, "X", plan, m, side)).model_dump())
+                for m in months]
+        template = pl.DataFrame(rows, schema={c: t for c, t in schema.items() if c != "subject_id"})
+        ids = subjects if not keys else subjects.filter(
+            (pl.col("category") == key[0]) & (pl.col("health_limited") == key[1]))
+        part = ids.select("subject_id", "_i").join(template, how="cross")
+        parts.append(part.with_columns(pl.col("subject_id").alias("member_id")))
+    return pl.concat(parts).select("_i", *schema.keys())
+
+
+def _known(pl: Any, pop: Population, m: Month) -> dict[str, Any]:
+    cut = m.last_day
+    t = dict(pop.tables)
+    t["records"] = t["records"].filter(pl.col("month") <= str(m))
+    if "incidents" in t:
+        t["incidents"] = t["incidents"].filter(pl.col("occurred_on") <= cut)
+    if "commendations" in t:
+        t["commendations"] = t["commendations"].filter(pl.col("awarded_on") <= cut)
+    if "annual" in t and m.month != 12:
+        t["annual"] = t["annual"].clear()
+    return t
+
+
+def _scored(ruleset: RuleSet, pop: Population, tables: dict[str, Any], period: Period) -> Any:
+    filled = Population(pop.subject_kind, tables, absent=pop.absent)
+    return score_population(ruleset, filled, period, missing_tables="empty").frame.select(
+        "subject_id", "total", "grade", "vetoed")
+
+
+def _candidate_frames(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m: Month, side: str) -> list[Any]:
+    period = Period.year(m.year)
+    known = _known(pl, pop, m)
+    subjects = pop.tables["subjects"].with_row_index("_i")
+    order = subjects.select("subject_id", "_i")
+    remaining = tuple(str(Month(m.year, k)) for k in range(m.month + 1, 13))
+    record_sets = [known["records"]]
+    if remaining and dom.reads_records:
+        extra = _remaining_rows(pl, dom, pop, subjects, remaining, m.year, side)
+        both = pl.concat([known["records"].join(order, on="subject_id").select(extra.columns), extra])
+        record_sets.append(both.sort(["_i", "month"]).drop("_i"))
+    annual_sets = [known.get("annual")]
+    if dom.reads_annual and "annual" in known:
+        have = set(known["annual"]["subject_id"].to_list())
+        kind = pop.subject_kind
+        org = "branch_id" if kind == "member" else "parent_org_id"
+        rows = [_flatten(annual_at(dom, kind, sid, m.year, ev or "unknown", side).model_dump())
+                for sid, ev in subjects.select("subject_id", org).iter_rows() if sid not in have]
+        if rows:
+            annual_schema = known["annual"].schema
+            add = pl.DataFrame(rows, schema=annual_schema)
+            annual_sets.append(pl.concat([known["annual"], add]).join(order, on="subject_id")
+                               .sort("_i").drop("_i"))
+    frames = []
+    for records in record_sets:
+        for annual in annual_sets:
+            tables = {**known, "records": records}
+            if annual is not None:
+                tables["annual"] = annual
+            frames.append(_scored(ruleset, pop, tables, period))
+    return frames
+
+
+def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[SubjectFacts], as_of: Month | str, *,
                        directions: Mapping[str, str] | None = None,
                        bounds: Mapping[str, tuple[float, float]] | None = None,
                        warn_below: str | None = None) -> PopulationOutlook:
-    """The outlook of every subject of ``subjects`` the rule set applies to (see :func:`.single.outlook`), scored
-    as tables with the vectorised backend."""
+    """The outlook of every subject the rule set applies to (see :func:`.single.outlook`), as tables scored with
+    the vectorised backend (the default plan of members; no recourse, which is per subject)."""
     import polars as pl
 
     m = Month.parse(as_of) if isinstance(as_of, str) else as_of
     dom = build_domain(ruleset, directions=directions, bounds=bounds)
-    period = Period.year(m.year)
-    sits = [situation(f, m) for f in subjects]
-    plans = [model_plan(s.known, m.year) if dom.kind == "member" else (lambda _month: {}) for s in sits]
-    sides: dict[str, pl.DataFrame] = {}
+    pop = subjects if isinstance(subjects, Population) else facts_to_population(subjects, ruleset.subject_kind)
+    picks = {}
     for side in ("worst", "best"):
-        frames: list[pl.DataFrame] = []
-        shapes: dict[tuple[bool, str], list[int]] = {}
-        for i, sit in enumerate(sits):  # subjects share a few shapes of candidates: one table per shape
-            for c in candidates(dom, sit, side):
-                shapes.setdefault((c.recorded, c.annual), []).append(i)
-        for (recorded, annual), idx in shapes.items():
-            facts = [completion(dom, sits[i], plans[i], _cand(side, recorded, annual)) for i in idx]
-            scores = score_population(ruleset, facts_to_population(facts), period, missing_tables="empty")
-            frames.append(scores.frame.select("subject_id", "total", "grade", "vetoed"))
-        both = pl.concat(frames)
+        both = pl.concat(_candidate_frames(pl, ruleset, dom, pop, m, side))
         order = [pl.col("vetoed").not_(), pl.col("total")]
-        pick = (both.sort(order, descending=side == "best").group_by("subject_id", maintain_order=True).first())
-        sides[side] = pick
-    low = sides["worst"].rename({"total": "lowest", "grade": "grade_low", "vetoed": "vetoed_low"})
-    high = sides["best"].rename({"total": "highest", "grade": "grade_high", "vetoed": "vetoed_high"})
+        picks[side] = both.sort(order, descending=side == "best", maintain_order=True).group_by(
+            "subject_id", maintain_order=True).first()
+    low = picks["worst"].rename({"total": "lowest", "grade": "grade_low", "vetoed": "vetoed_low"})
+    high = picks["best"].rename({"total": "highest", "grade": "grade_high", "vetoed": "vetoed_high"})
     warn = threshold_grade(ruleset, warn_below)
     rank = {g.id: i for i, g in enumerate(ruleset.grades)}
-    ok = pl.col("grade_low").replace_strict(rank, return_dtype=pl.Int64) <= rank[warn]
-    ok_high = pl.col("grade_high").replace_strict(rank, return_dtype=pl.Int64) <= rank[warn]
-    ids = pl.DataFrame({"subject_id": [s.known.subject_id for s in sits]})
+
+    def within(col: str, vetoed: str) -> Any:
+        return (pl.col(col).replace_strict(rank, return_dtype=pl.Int64) <= rank[warn]) & pl.col(vetoed).not_()
+
+    ids = pop.tables["subjects"].select("subject_id")
     frame = (ids.join(low, on="subject_id", how="inner", maintain_order="left")
              .join(high, on="subject_id", how="inner", maintain_order="left")
-             .with_columns(pl.when(ok & pl.col("vetoed_low").not_()).then(pl.lit("secure"))
-                           .when(ok_high & pl.col("vetoed_high").not_()).then(pl.lit("at_risk"))
+             .with_columns(pl.when(within("grade_low", "vetoed_low")).then(pl.lit("secure"))
+                           .when(within("grade_high", "vetoed_high")).then(pl.lit("at_risk"))
                            .otherwise(pl.lit("out_of_reach")).alias("status")))
     return PopulationOutlook(ruleset, str(m), warn, frame)
-
-
-def _cand(side: str, recorded: bool, annual: str) -> Any:
-    from .complete import Candidate
-
-    return Candidate(side, recorded, annual)
-
-
