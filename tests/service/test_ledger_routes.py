@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from serving import make_served, running
 
 from partyrules.cycle.ledger import Ledger
-from partyrules.cycle.objections import retract_incident
+from partyrules.cycle.objections import correct_record, retract_incident
 from partyrules.cycle.scoring import choose_ruleset
 from partyrules.evaluate import Evaluator
 from partyrules.facts import parse_subject_facts
@@ -206,3 +206,29 @@ def test_the_breakdown_published_is_the_breakdown_scored(book, sample):
     with Ledger(book.config.ledger.path, read_only=True) as copy:
         stored = copy.publication(pub.json()[0]["publication_id"])
     assert stored.breakdown.to_json() == b.to_json() and stored.scope == "branch-B1"
+
+
+@pytest.mark.parametrize("how", ["record", "facts"])
+def test_uphold_with_a_corrected_record_or_the_whole_corrected_facts(book, sample, how):
+    m = sample.members[4]
+    scope = f"correction-{how}"
+    december = next(r for r in m.records if r.month == "2026-12")
+    fixed = december.model_copy(update={"volunteer_hours": december.volunteer_hours + 5})
+    corrected = correct_record(m, fixed)
+    with book.client("administer") as admin:
+        (pub,) = admin.post("/ledger/publish", json={"period": PERIOD, "items": [m.model_dump(mode="json")],
+                                                     "scope": scope}).json()
+        ref = f"{m.subject_id}/{PERIOD}/{pub['ruleset_id']}"
+        filed = admin.post("/ledger/objections", json={"publication_id": pub["publication_id"],
+                                                       "objection": objection(f"OB-{how}", m, ref=ref)})
+        assert filed.status_code == 200, filed.text
+        admin.post(f"/ledger/objections/OB-{how}/investigation", json={"findings": "the hours were miscounted"})
+        body = ({"record": fixed.model_dump(mode="json")} if how == "record"
+                else {"facts": corrected.model_dump(mode="json")})
+        upheld = admin.post(f"/ledger/objections/OB-{how}/uphold", json={"note": "recounted", **body})
+        bad_record = admin.post(f"/ledger/objections/OB-{how}/uphold",
+                                json={"note": "x", "record": {**fixed.model_dump(mode="json"), "month": 7}})
+    assert upheld.status_code == 200, upheld.text
+    assert upheld.json()["total"] == fresh(book.config, corrected).total
+    assert upheld.json()["supersedes"] == pub["publication_id"]
+    assert bad_record.status_code == 422 and bad_record.json()["detail"][0]["loc"][:2] == ["body", "record"]
