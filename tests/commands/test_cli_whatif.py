@@ -97,3 +97,30 @@ def test_the_title_counts_the_subjects_the_rule_set_applies_to(tmp_path, capsys)
     title = out.splitlines()[0]
     assert f"over {applies:,} subjects" in title, title
     assert f"over {len(members):,} subjects" not in title
+
+
+def test_every_grouping_and_funding_by_community_from_the_command_line(tmp_path, capsys):
+    sd = generate_subdistrict(seed=5)
+    members = [m for m in sd.members if m.member.category == "in_service"][:200]
+    write_population(pr.facts_to_population(members), tmp_path / "members", "parquet")
+    write_population(pr.facts_to_population(sd.branches), tmp_path / "branches", "parquet")
+    args = ["whatif", IN_SERVICE, "--reform", REFORM, "--population", str(tmp_path / "members"),
+            "--funding-pool-yuan", "10000", "--by", "category", "--by", "community", "--by", "branch",
+            "--lang", "zh", "--no-progress"]
+    # without the branches there is no community: a usage error that says which option gives one
+    assert main(args) == 2
+    assert "--branches" in capsys.readouterr().err
+    code = main([*args, "--branches", str(tmp_path / "branches"), "--out", str(tmp_path / "out"),
+                 "--report", str(tmp_path / "r.html")])
+    assert code == 0
+    capsys.readouterr()
+    by_group = pl.read_csv(tmp_path / "out" / "funding_by_group.csv")
+    assert set(by_group["by"]) == {"all", "category", "community", "branch_id"}
+    community = by_group.filter(pl.col("by") == "community")
+    # each member's community is the organisation above their branch, as the sub-district says
+    want = {f"{sd.community_of_branch[m.member.branch_id]}-PO" for m in members}
+    assert set(community["group"]) == want
+    assert community["base_fen"].sum() == community["reform_fen"].sum() == 1_000_000
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    for heading in ("按党员类别分组", "按所在社区分组", "按所在支部分组"):
+        assert heading in html
