@@ -92,6 +92,8 @@ def score_view(b: ScoreBreakdown, lang: str) -> ScoreView:
     vetoed_note = ""
     if b.vetoed and b.veto_effect == "zero_total":
         vetoed_note = "(已被否决, 总分清零)" if zh else "(vetoed: the total is set to 0)"
+    elif b.vetoed:
+        vetoed_note = "(一票否决: 等次由否决项决定)" if zh else "(vetoed: the veto decides the grade)"
     return ScoreView(
         title=b.title_zh if zh else b.title_en, total=num(b.total), max_points=num(b.max_points),
         grade=b.grade.zh if zh else b.grade.en, vetoed_note=vetoed_note, scaled=scaled,
