@@ -45,8 +45,8 @@ _CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQ
 _CJK_FILES = ("notosanscjk", "notosanssc", "sourcehansans", "wqy-zenhei", "wqy-microhei", "simhei", "msyh",
               "pingfang", "uming")
 # base and reform must differ in more than colour (a grey print, a colour-blind reader): filled solid vs dashed step
-BASE_STYLE = {"color": "#4c72b0", "linestyle": "-"}
-REFORM_STYLE = {"color": "#dd8452", "linestyle": "--"}
+BASE_STYLE: dict[str, Any] = {"color": "#4c72b0", "linestyle": "-"}
+REFORM_STYLE: dict[str, Any] = {"color": "#dd8452", "linestyle": "--"}
 GOOD, MIDDLE, BAD = "#55a868", "#cccccc", "#c44e52"
 RULE_LABEL_WIDTH = 26  # display columns of a rule's text on an axis (13 Chinese characters)
 

@@ -19,7 +19,8 @@ _MAX_SUFFIX = {"zh": "(上限)", "en": " (maximum)"}
 
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` display columns (a Chinese character takes two), with … when cut."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         w = 2 if ord(ch) > 0x2E7F else 1
         if used + w > width - 1:

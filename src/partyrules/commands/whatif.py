@@ -119,7 +119,7 @@ def _check_by(args: argparse.Namespace, kind: str) -> None:
     try:
         grouping_columns(args.by, ["subject_id", *ATTRIBUTES[kind], *(["community"] if args.branches else [])])
     except ComparisonError as exc:
-        hint = exc.hint + ("; from the command line: --branches DIR (the branches' files)"
+        hint = (exc.hint or "") + ("; from the command line: --branches DIR (the branches' files)"
                            if "community" in (args.by or []) else "")
         raise ParameterError(f"--by: {exc.message}", hint=hint) from None
 
