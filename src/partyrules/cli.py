@@ -300,9 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_schema)
     register_commands(sub)
     from .commands import audit as audit_command
+    from .commands import calibrate as calibrate_command
     from .commands import fairness as fairness_command
+    from .commands import outlook as outlook_command
 
     fairness_command.register(sub)
+    outlook_command.register(sub)
+    calibrate_command.register(sub)
     audit_command.register(sub)
     return p
 

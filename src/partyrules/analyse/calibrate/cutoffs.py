@@ -4,9 +4,10 @@ changes only at the distinct totals.
 Which cut-offs move: those that decide a target's share (a grade's own and, for a grade below the top, the one
 above it when that grade is named too; the warning list's pass grade). The others keep their base values.
 
-Candidates of a cut-off: the distinct totals of the subjects not vetoed, the maximum and the base cut-off, one per
-class of equal grades (two cut-offs that no total lies between give everyone the same grade): the base cut-off
-when it is in the class, else the lowest total that reaches it. A target on one moving cut-off is an interval of
+Candidates of a cut-off: the distinct totals of the subjects not vetoed (and a millionth above each), the maximum
+and the base cut-off, one per class of equal grades (two cut-offs that no total lies between give everyone the
+same grade): the base cut-off when it is in the class, else the value of the class nearest to it (the least
+change). A target on one moving cut-off is an interval of
 candidates (its share is monotone in the cut-off, in every group), found from the k-th highest total of each group;
 targets on two moving cut-offs and the cut-offs' order are checked over the product of the remaining candidates.
 
@@ -54,24 +55,32 @@ class CutoffSearch:
         self.max_points = float(max_points)
         self.objective = objective
         named = [*self.targets, *([objective] if objective is not None else [])]
-        self.moving = sorted({i for t in named for i in grading.depends_on(t)})
+        self.moving = sorted({grading.own(t) for t in named})
 
     # -- candidates --------------------------------------------------------------------------------------------
     def candidates(self, f: int) -> np.ndarray:
         g = self.grading
         base = g.cuts[f]
-        values = np.unique(np.concatenate([self.table.totals, [self.max_points, base]]))
         upper = g.cuts[f - 1] if f > 0 and (f - 1) not in self.moving else np.inf
         lower = g.cuts[f + 1] if (f + 1) not in self.moving else 0.0
+        # each total and the least value above it (totals are rounded to 6 decimals), and the values just inside
+        # the bounds: the ends of every class of cut-offs that give the same grades
+        totals = self.table.totals
+        ends = [lower + 1e-6, min(upper, self.max_points + 1e-6) - 1e-6]
+        values = np.unique(np.round(np.concatenate([totals, totals + 1e-6, ends, [self.max_points, base]]), 6))
         values = values[(values > lower) & (values < upper) & (values > 0) & (values <= self.max_points)]
         if values.size == 0:
             return values
         reached = self.table.reaching_many(values)
-        # one per class of equal reach: the base when in the class, else the lowest value of the class
-        order = np.lexsort((values, values != base, reached))
-        reached_sorted = reached[order]
-        first = np.concatenate([[True], reached_sorted[1:] != reached_sorted[:-1]])
-        return np.sort(values[order][first])
+        # per class of equal reach: the base when in the class, else the value nearest it (the least change); and
+        # the class's lowest and highest values, so that two moving cut-offs can share a class (an empty grade)
+        near = np.lexsort((values, np.abs(values - base), values != base, reached))
+        keep = [near[_firsts(reached[near])]]
+        asc = np.lexsort((values, reached))
+        keep.append(asc[_firsts(reached[asc])])
+        desc = np.lexsort((-values, reached))
+        keep.append(desc[_firsts(reached[desc])])
+        return np.unique(values[np.concatenate(keep)])
 
     # -- one target on one moving cut-off: an interval of candidates -------------------------------------------
     def interval(self, t: Target, f: int, values: np.ndarray) -> np.ndarray:
@@ -192,3 +201,8 @@ class CutoffSearch:
             if best is None or (score, tuple(-x for x in full)) < (best.score, tuple(-x for x in best.cuts)):
                 best = Choice(full, score)
         return best
+
+
+def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal keys starts."""
+    return np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))

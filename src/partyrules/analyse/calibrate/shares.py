@@ -136,6 +136,12 @@ class Grading:
     def index(self, target: Target) -> int:
         return self.pass_grade if target.subject == WARNING else self.ids.index(target.subject)
 
+    def own(self, target: Target) -> int:
+        """The cut-off a target moves: its grade's (the lowest grade's is the one above it; the warning list's is
+        the pass grade's)."""
+        i = self.index(target)
+        return i if target.subject == WARNING or i < len(self.ids) - 1 else i - 1
+
     def depends_on(self, target: Target) -> tuple[int, ...]:
         """The cut-offs (grade indices) that decide a target's share."""
         low = len(self.ids) - 1

@@ -8,7 +8,7 @@ Shares are exact fractions (1/3 is a third, not 0.333), so "at most a third of a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +42,7 @@ class Target:
     tolerance: Fraction = Fraction(0)
     per: str | None = None  # None: over the whole population; else branch, community or category
     text: str = ""  # as written, to name it in messages
+    names: tuple[str, str] | None = field(default=None, compare=False)  # the grade's Chinese and English names
 
     @property
     def bounds(self) -> tuple[Fraction, Fraction]:
@@ -60,7 +61,11 @@ def describe(t: Target, lang: str = "en") -> str:
     """The target in words, e.g. ``excellent at most 33.33% in every branch``."""
     ops = {"at_most": ("至多", "at most"), "at_least": ("至少", "at least"), "about": ("约", "about")}
     zh = lang == "zh"
-    text = f"{t.subject} {ops[t.op][0 if zh else 1]} {pct(t.value)}"
+    if t.subject == WARNING:
+        subject = "预警名单" if zh else "warning list"
+    else:
+        subject = t.names[0 if zh else 1] if t.names else t.subject
+    text = f"{subject} {ops[t.op][0 if zh else 1]} {pct(t.value)}"
     if t.op == "about":
         text += f" ±{pct(t.tolerance)}"
     if t.per:
@@ -119,6 +124,7 @@ def resolve(targets: list[Target], ruleset: RuleSet) -> list[Target]:
     """The targets with each grade named by its id (a target may name it by id, Chinese or English name); a name
     the rule set does not have is a :class:`CalibrationError` naming the target and the grades there are."""
     names: dict[str, str] = {}
+    titles = {g.id: (g.zh, g.en) for g in ruleset.grades}
     for g in ruleset.grades:
         names.update({g.id.lower(): g.id, g.zh.lower(): g.id, g.en.lower(): g.id})
     out = []
@@ -131,7 +137,7 @@ def resolve(targets: list[Target], ruleset: RuleSet) -> list[Target]:
             shown = ", ".join(f"{g.id} ({g.zh})" for g in ruleset.grades)
             raise CalibrationError(f"target {t.label()!r}: {t.subject!r} is not a grade of {ruleset.id} / "
                                    f"不是该规则集的等次", hint=suggest(t.subject, list(names)) or f"grades: {shown}")
-        out.append(Target(gid, t.op, t.value, t.tolerance, t.per, t.text))
+        out.append(Target(gid, t.op, t.value, t.tolerance, t.per, t.text, titles[gid]))
     return out
 
 
