@@ -209,3 +209,20 @@ def test_yuan_is_exact_to_the_fen(fen):
     text = yuan(fen)
     assert re.fullmatch(r"-?\d{1,3}(,\d{3})*\.\d{2}", text)
     assert int(text.replace(",", "").replace(".", "")) == fen
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_demo_shows_each_page_with_the_years_counts(capsys, lang):
+    from partyrules.cycle.year import YearOptions, run_year
+    from partyrules.service.pagesdemo import show_pages
+    from partyrules.synthetic import generate_subdistrict
+
+    area = generate_subdistrict(communities=2, organisations=5, members=30)
+    options = YearOptions(funding_pool_fen=1_000_000)
+    year = run_year(area.members, area.branches, area.communities, year=area.year, options=options)
+    show_pages(area, year, options, lang)
+    out = capsys.readouterr().out
+    for page in ("year", "community?id=C01", "branch?id=B0001", "subject?id="):
+        assert f"/pages/{lang}/{page}" in out
+    ranked = "党支部排名" if lang == "zh" else "Branches by rank"
+    assert f"{ranked} {len(year.branches)}," in out

@@ -69,6 +69,12 @@ class YearSource:
                                         rulesets=self.rulesets, options=self.options)
             return self._result
 
+    def keep(self, result: YearResult) -> None:
+        """Keep ``result`` as the year: a year already run on this very population, rulesets and options (the
+        demo runs it once for all its sections)."""
+        with self._lock:
+            self._result = result
+
     def periods(self) -> list[str]:
         """The periods a subject's breakdown is shown for: the year, then its quarters."""
         return [str(Period.year(self.year)), *(str(q) for q in quarters(self.year))]
