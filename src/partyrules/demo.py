@@ -28,6 +28,8 @@ from .funding import fmt_yuan
 from .ranking import Rank
 from .results import ScoreBreakdown
 from .rulesets.model import RuleSet
+from .service.pagesdemo import show_pages
+from .service.showcase import show_live_session
 from .synthetic import SubDistrict, generate_subdistrict
 from .synthetic.grid_chain import generate_grid_chain
 
@@ -120,6 +122,8 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _fairness(area, year, lang)
     _duties_section(area, rulesets, lang, seed)
     _service_section(area, rulesets, lang)
+    show_live_session(area, rulesets, lang)
+    show_pages(area, year, YearOptions(funding_pool_fen=pool_fen), lang)
     _sheets_section(area, year, lang)
     return 0 if not year.failures else 10
 
