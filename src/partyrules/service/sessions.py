@@ -75,8 +75,14 @@ class SessionStore:
             raise SessionLimitError(f"this key has {mine} live sessions open, its limit / 该密钥的实时会话已达上限",
                                     hint="close sessions you no longer need (DELETE /sessions/ID)")
 
-    def open(self, key: Key, session: LiveSession, period: str) -> str:
+    def check_room(self, key: Key) -> None:
+        """Refuse before a session is built, so a caller at its limit costs no evaluation."""
         self._expire()
+        with self._lock:
+            self._room_for(key)
+
+    def open(self, key: Key, session: LiveSession, period: str) -> str:
+        """Keep ``session`` for ``key`` (closing it if the limits were reached meanwhile) and return its id."""
         with self._lock:
             try:
                 self._room_for(key)
@@ -146,6 +152,7 @@ def sessions_router(config: ServiceConfig, decider: Decider, store: SessionStore
         facts = parse_facts(req.facts, ("body", "facts"))
         when = parse_period(req.period, ("body", "period"))
         with refusing():
+            store.check_room(key)
             ruleset = decider.chooser.evaluator_for(facts, when).ruleset
             session = LiveSession(ruleset, facts, when)
             sid = store.open(key, session, req.period)
