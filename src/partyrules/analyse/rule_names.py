@@ -12,22 +12,29 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..rulesets.model import RuleSet
 
-__all__ = ["grade_label", "rule_text", "shorten"]
+__all__ = ["display_width", "grade_label", "rule_text", "shorten"]
 
 _MAX_SUFFIX = {"zh": "(上限)", "en": " (maximum)"}
 
 
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` display columns (a Chinese character takes two), with … when cut."""
+    if display_width(text) <= width:
+        return text
     out: list[str] = []
     used = 0
     for ch in text:
-        w = 2 if ord(ch) > 0x2E7F else 1
-        if used + w > width - 1:
-            return "".join(out).rstrip(" ,，、(（") + "…"
+        w = display_width(ch)
+        if used + w > width - 1:  # the room left for the ellipsis
+            break
         out.append(ch)
         used += w
-    return text
+    return "".join(out).rstrip(" ,，、(（") + "…"
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a screen: two for each Chinese (wide) character, one for the others."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def rule_text(ruleset: RuleSet, key: str, lang: str = "en", width: int | None = None) -> str:
