@@ -226,3 +226,33 @@ def test_the_demo_shows_each_page_with_the_years_counts(capsys, lang):
         assert f"/pages/{lang}/{page}" in out
     ranked = "党支部排名" if lang == "zh" else "Branches by rank"
     assert f"{ranked} {len(year.branches)}," in out
+
+
+def test_serve_reads_the_pages_population_from_files_and_takes_its_year(tmp_path, capsys):
+    import argparse
+
+    from partyrules.commands.serve import rulesets_from
+    from partyrules.commands.serve_population import year_source_from
+    from partyrules.errors import FactError
+    from partyrules.synthetic import generate_subdistrict
+
+    area = generate_subdistrict(communities=2, organisations=4, members=10)
+    people = tmp_path / "people.jsonl"
+    lines = [f.model_dump_json() for f in (*area.members, *area.branches, *area.communities)]
+    people.write_text("\n".join([*lines, '{"member": "not a member"}']) + "\n", encoding="utf-8")
+    rulesets, _ = rulesets_from(None)
+    args = argparse.Namespace(demo=False, population=[str(people)], year=None, funding_pool_yuan=100_000)
+    source = year_source_from(args, rulesets)
+    assert (source.year, len(source.members), len(source.branches), len(source.communities)) == (2026, 10, 4, 2)
+    assert source.options.funding_pool_fen == 100_000
+    assert "row 17" in capsys.readouterr().err  # the bad line is reported, the rest is read
+    assert source.result().funding.pool_fen == 100_000
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(FactError, match="monthly records"):
+        year_source_from(argparse.Namespace(demo=False, population=[str(empty)], year=None, funding_pool_yuan=None),
+                         rulesets)
+    demo = year_source_from(argparse.Namespace(demo=True, population=None, year=None, funding_pool_yuan=None),
+                            rulesets)
+    assert (demo.year, len(demo.members), len(demo.branches), demo.options.funding_pool_fen) == (
+        2026, 2972, 175, 50_000_000)
