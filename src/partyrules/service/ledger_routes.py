@@ -23,6 +23,7 @@ from ..cycle.ledger import DEFAULT_SCOPE, Ledger, ObjectionRecord, Publication
 from ..cycle.objections import correct_record, retract_incident
 from ..errors import LedgerStateError, Location, NotConfiguredError, PartyRulesError
 from ..facts import BranchMonthRecord, MemberFacts, MemberMonthRecord, Objection, SubjectFacts
+from ..rulesets.model import RuleSet
 from .common import Decider, Loc, bad_input, parse_facts, parse_period, problem, require
 from .config import ServiceConfig
 from .deciding import decision_row
@@ -97,6 +98,19 @@ def _corrected(current: Publication, req: UpholdRequest) -> SubjectFacts:
     return correct_record(current.facts, _validated(model, req.record, ("body", "record")))
 
 
+def _uphold(book: Ledger, by_hash: dict[str, RuleSet], objection_id: str, req: UpholdRequest, key: Key) -> Publication:
+    """Uphold with the correction asked for, re-scored by the rule set (found by its hash) that published the score."""
+    rec = book.objection(objection_id)
+    current = book.current(rec.key.subject_id, rec.key.period, ruleset_id=rec.key.ruleset_id, scope=rec.key.scope)
+    ruleset = by_hash.get(current.ruleset_hash)
+    if ruleset is None:
+        raise LedgerStateError(f"the rule set {current.ruleset_id} {current.ruleset_version} that scored "
+                               f"{current.key.ref} is not loaded in this service / 服务未加载该规则集版本",
+                               hint="serve the rule-set directory that holds that version")
+    return book.uphold(objection_id, _corrected(current, req), ruleset, actor=_actor(key), note=req.note,
+                       reference=req.reference, reviewed_on=req.reviewed_on)
+
+
 def ledger_router(config: ServiceConfig, decider: Decider) -> APIRouter:
     """The ledger's endpoints under /ledger."""
     router = APIRouter(prefix="/ledger", tags=["ledger / 台账"])
@@ -136,18 +150,7 @@ def ledger_router(config: ServiceConfig, decider: Decider) -> APIRouter:
     @router.post("/objections/{objection_id}/uphold", summary="Uphold an objection / 支持异议")
     def uphold(objection_id: _OID, req: UpholdRequest, key: Key = admin) -> PublicationOut:
         with _refusing():
-            book = ledger()
-            rec = book.objection(objection_id)
-            current = book.current(rec.key.subject_id, rec.key.period, ruleset_id=rec.key.ruleset_id,
-                                   scope=rec.key.scope)
-            ruleset = by_hash.get(current.ruleset_hash)
-            if ruleset is None:
-                raise LedgerStateError(f"the rule set {current.ruleset_id} {current.ruleset_version} that scored "
-                                       f"{current.key.ref} is not loaded in this service / 服务未加载该规则集版本",
-                                       hint="serve the rule-set directory that holds that version")
-            facts = _corrected(current, req)
-            pub = book.uphold(objection_id, facts, ruleset, actor=_actor(key), note=req.note,
-                              reference=req.reference, reviewed_on=req.reviewed_on)
+            pub = _uphold(ledger(), by_hash, objection_id, req, key)
         (decision_id,) = config.log.record([decision_row(pub.facts, pub.period, key.id, pub.breakdown)])
         return _publication(pub, decision_id)
 
