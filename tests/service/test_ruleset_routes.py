@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from serving import running
 
 from partyrules.commands.serve import rulesets_from
+from partyrules.cycle.scoring import RuleSetChooser
+from partyrules.periods import Period
+from partyrules.rulesets.versions import covers, effective_range
 from partyrules.service import DecisionLog, KeyStore, ServiceConfig, add_key
 from partyrules.service.config import MAX_CASES
 from partyrules.testing.cases import run_tests
@@ -31,6 +34,7 @@ def versions(tmp_path_factory):
     config = ServiceConfig(rulesets=rulesets, keys=KeyStore.load(base / "keys.jsonl"),
                            log=DecisionLog(base / "d.sqlite"), rulesets_dir=root)
     with running(config) as url, httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as c:
+        c.rulesets = rulesets  # what the server loaded, for the tests to compare with
         yield c
     config.log.close()
 
@@ -147,3 +151,17 @@ def test_any_posted_cases_get_a_result_or_a_4xx_never_a_500(served, cases):
     with served.client("administer") as c:
         r = c.post("/rulesets/test", json={"ruleset": ruleset, "cases": cases})
     assert r.status_code in (200, 422), r.text
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(year=st.integers(2024, 2028), part=st.sampled_from(["", "-Q1", "-Q4", "-06", "-01..{y}-12", "-07..{n}-06"]))
+def test_in_force_is_the_version_scoring_uses_for_the_period(versions, year, part):
+    period = f"{year}{part.format(y=year, n=year + 1)}"
+    listed = versions.get("/rulesets", params={"period": period})
+    assert listed.status_code == 200, listed.text
+    shown = sorted(x["version"] for x in listed.json() if x["in_force"])
+    rulesets = versions.rulesets
+    used, _ = RuleSetChooser(rulesets).in_force(Period.parse(period))
+    covered = sorted(ev.ruleset.version for ev in used
+                     if covers(effective_range(ev.ruleset), Period.parse(period)))
+    assert shown == covered and len(shown) <= 1
