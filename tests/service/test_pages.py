@@ -149,6 +149,8 @@ def test_hostile_text_in_the_facts_is_shown_as_text(pages_served):
             assert r.status_code == 200
             assert HOSTILE not in r.text and "<script" not in r.text and "<img" not in r.text
             assert escaped in r.text
+            assert "script-src" not in r.headers["content-security-policy"]  # no script may run at all
+            assert "default-src 'none'" in r.headers["content-security-policy"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
