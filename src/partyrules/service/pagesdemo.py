@@ -42,5 +42,7 @@ def show_pages(area: SubDistrict, year: YearResult, options: YearOptions, lang: 
         rules = sum(len(d.rules) for d in shown.dimensions)
         print(f"  /pages/{lang}/subject?id={member}&period={area.year}: {shown.title}, {word('total', lang)} "
               f"{shown.total} / {shown.max_points} {shown.grade}; "
-              + (f"{len(shown.vetoes)} 项否决在前, {len(shown.dimensions)} 个维度 {rules} 个条目" if zh else
-                 f"{len(shown.vetoes)} vetoes first, {len(shown.dimensions)} dimensions, {rules} rules"))
+              + (f"{len(shown.vetoes)} 项否决列在最前, " if zh and shown.vetoes else "")
+              + (f"{len(shown.vetoes)} vetoes first, " if not zh and shown.vetoes else "")
+              + (f"{len(shown.dimensions)} 个维度 {rules} 个条目" if zh else
+                 f"{len(shown.dimensions)} dimensions, {rules} rules"))
