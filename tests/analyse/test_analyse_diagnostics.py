@@ -116,6 +116,9 @@ def test_crowding_below_a_boundary_is_flagged(example_rs):
     assert (row["below"], row["above"]) == (120, 20)
     assert row["bunching_below"] and row["p_below"] < 1e-10
     assert any("just below the excellent boundary" in t for t in d.findings())
+    # the Chinese finding names the grade as the rule set does, not by its id
+    assert any("“优秀”分界线" in t for t in d.findings(lang="zh"))
+    assert not any("excellent" in t for t in d.findings(lang="zh"))
     even = f.with_columns(pl.Series("total", np.linspace(0, 100, 300)))
     assert not diagnose(PopulationScores(example_rs, even, "2026")).crowding["bunching_below"].any()
 

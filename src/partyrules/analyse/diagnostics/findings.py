@@ -67,9 +67,10 @@ class Diagnostics:
     - ``dimensions``: ``dimension, max_points, mean, std, at_max, at_zero``.
     - ``correlations``: the standard x standard Pearson matrix (column ``rule_id`` then one column per standard),
       without constant standards (listed in ``notes``).
-    - ``crowding``: per grade boundary, subjects without a veto within ``window`` points below (``[b - w, b)``)
-      and above (``[b, b + w)``), their ``ratio``, the one-sided binomial ``p_below`` (more below than a fair
-      coin would put there) and ``bunching_below`` (``p_below < alpha``).
+    - ``crowding``: per grade boundary (``grade``, with its names ``grade_zh`` and ``grade_en``), subjects
+      without a veto within ``window`` points below (``[b - w, b)``) and above (``[b, b + w)``), their
+      ``ratio``, the one-sided binomial ``p_below`` (more below than a fair coin would put there) and
+      ``bunching_below`` (``p_below < alpha``).
     - ``vetoes``: ``veto_id, fired, rate, only_veto`` (subjects for whom it is the only veto).
     - ``coverage``: subjects scored, not applicable, failed, and (with a population) in the population.
     """
@@ -108,7 +109,8 @@ class Diagnostics:
             out += self._rule_findings(r, t, who, ceiling, floor)
         out += self._correlation_findings(t, correlated)
         for c in self.crowding.filter(pl.col("bunching_below")).iter_rows(named=True):
-            out.append(t["crowding"].format(below=c["below"], who=who, grade=c["grade"], boundary=c["boundary"],
+            grade = c["grade_zh"] if lang == "zh" else c["grade"]
+            out.append(t["crowding"].format(below=c["below"], who=who, grade=grade, boundary=c["boundary"],
                                             above=c["above"], window=self.window, p=c["p_below"]))
         for d in self.dimensions.iter_rows(named=True):
             if d["at_max"] is not None and d["at_max"] >= ceiling:

@@ -133,12 +133,15 @@ def _crowding_table(p: DiagnosticPartial, ruleset: RuleSet, alpha: float) -> pl.
     from scipy.stats import binomtest
 
     rows = []
+    names = {g.id: (g.zh, g.en) for g in ruleset.grades}  # findings name a grade as the rule set does
     for (grade, b), (below, above) in zip(_boundaries(ruleset), p.crowding, strict=True):
         pv = binomtest(below, below + above, 0.5, alternative="greater").pvalue if below + above else None
-        rows.append({"grade": grade, "boundary": b, "below": below, "above": above,
+        rows.append({"grade": grade, "grade_zh": names[grade][0], "grade_en": names[grade][1],
+                     "boundary": b, "below": below, "above": above,
                      "ratio": below / above if above else None, "p_below": _num(pv),
                      "bunching_below": pv is not None and pv < alpha and below > above})
-    return pl.DataFrame(rows, schema={"grade": pl.String, "boundary": pl.Float64, "below": pl.Int64,
+    return pl.DataFrame(rows, schema={"grade": pl.String, "grade_zh": pl.String, "grade_en": pl.String,
+                                      "boundary": pl.Float64, "below": pl.Int64,
                                       "above": pl.Int64, "ratio": pl.Float64, "p_below": pl.Float64,
                                       "bunching_below": pl.Boolean})
 
