@@ -168,7 +168,7 @@ def test_a_bad_target_is_a_typed_error_naming_it(text, named):
 
 
 def test_an_unknown_grade_names_the_target_and_the_grades():
-    with pytest.raises(CalibrationError, match="'Excelent<=1/3'.*not a grade") as err:
+    with pytest.raises(CalibrationError, match=r"'Excelent<=1/3'.*not a grade") as err:
         calibrate(_scores([(80.0, False, False, "B1", "in_service")]), ["Excelent<=1/3"])
     assert "excellent" in (err.value.hint or "")
 
@@ -203,3 +203,13 @@ def test_the_search_is_exact_on_a_large_table():
     per_branch = frame.with_columns(pl.Series("e", ok & (totals + 1e-9 >= cut_e))).group_by("branch_id").agg(
         pl.col("e").sum(), pl.len())
     assert (per_branch["e"] * 3 <= per_branch["len"]).all()
+
+
+def test_two_moved_cut_offs_can_leave_a_grade_empty():
+    # regression: one candidate per class of cut-offs could not put both 合格's and 基本合格's cut-offs below
+    # everyone (both in one class), so this was refused although 合格 1 / 基本合格 0.5 meets it
+    rows = [(40.0, False, False, "B1", "in_service")] * 2
+    result = calibrate(_scores(rows), ["基本合格<=0", "warning<=0"])
+    cuts = [g.at_least for g in apply_reform(RS, result.reform).grades]
+    assert cuts[1] <= 40 and cuts[2] < cuts[1]
+    assert all(_grade(40.0, False, cuts) == "qualified" for _ in rows)
