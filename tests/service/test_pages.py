@@ -258,3 +258,14 @@ def test_serve_reads_the_pages_population_from_files_and_takes_its_year(tmp_path
                             rulesets)
     assert (demo.year, len(demo.members), len(demo.branches), demo.options.funding_pool_fen) == (
         2026, 2972, 175, 50_000_000)
+
+
+def test_every_ranking_pool_has_words_in_both_languages():
+    from partyrules.facts.enums import BranchType, MemberCategory
+    from partyrules.service.pagewords import pool_word
+
+    pools = [["member", c.value] for c in MemberCategory] + [["branch", t.value] for t in BranchType]
+    for pool in pools:
+        zh, en = pool_word(pool, "zh"), pool_word(pool, "en")
+        assert CJK.search(zh) and not CJK.search(en) and "/" not in en, pool
+    assert pool_word(["member", "unheard_of"], "zh") == "member/unheard_of"

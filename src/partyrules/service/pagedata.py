@@ -14,7 +14,7 @@ from ..cycle.annual import AnnualResult
 from ..cycle.table_labels import header_zh
 from ..cycle.year import YearResult
 from ..ranking import Rank, RankList
-from .pagewords import COLUMNS_EN, column_zh_extra, word
+from .pagewords import COLUMNS_EN, column_zh_extra, pool_word, word
 from .yearview import YearSource
 
 Href = Callable[..., str]
@@ -128,7 +128,8 @@ class TablesBuilder:
             rk = self.ranks.get((r.subject_kind, r.subject_id))
             cid = self.community.get(r.subject_id, r.group_id or "")
             rows.append([*self.rank_cells(rk), self.branch(r.subject_id), Cell(self.name(r.subject_id)),
-                         self.community_cell(cid), Cell("/".join(r.pool)), Cell(pct(r.percent), num=True),
+                         self.community_cell(cid), Cell(pool_word(r.pool, self.lang)),
+                         Cell(pct(r.percent), num=True),
                          Cell(self.grade(r)), Cell(self.marks(r)),
                          Cell(yuan(self.amounts.get(r.subject_id)), num=True)])
         return Table(word("branch_ranking", self.lang), [heading(c, self.lang) for c in cols], rows)
@@ -139,13 +140,13 @@ class TablesBuilder:
         for r in _by_rank(members, self.ranks):
             rk = self.ranks.get((r.subject_kind, r.subject_id))
             rows.append([*self.rank_cells(rk), self.subject(r.subject_id), self.branch(r.group_id),
-                         Cell("/".join(r.pool)), Cell(pct(r.percent), num=True), Cell(self.grade(r)),
+                         Cell(pool_word(r.pool, self.lang)), Cell(pct(r.percent), num=True), Cell(self.grade(r)),
                          Cell(self.marks(r))])
         return Table(word("member_ranking", self.lang), [heading(c, self.lang) for c in cols], rows)
 
     def rank_list(self, title: str, lst: RankList, keep: Callable[[str], bool]) -> Table:
         cols = ["subject_id", "pool", "pool_rank", "percent", "reason", "explanation"]
-        rows = [[self.subject(e.subject_id), Cell("/".join(e.rank.pool)),
+        rows = [[self.subject(e.subject_id), Cell(pool_word(e.rank.pool, self.lang)),
                  Cell(f"{e.rank.pool_rank} / {e.rank.pool_size}", num=True), Cell(pct(float(e.rank.score)), num=True),
                  Cell(word(f"reason_{e.reason}", self.lang)),
                  Cell(e.explanation_zh if self.lang == "zh" else e.explanation_en)]

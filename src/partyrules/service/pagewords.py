@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 LANGS = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
@@ -69,6 +71,19 @@ _WORDS: dict[str, tuple[str, str]] = {
                            "Start the service with: partyrules serve --population PATH or --demo"),
     "bad_request": ("请求参数有误", "Bad request"), "language": ("English", "中文"),
 }
+_POOLS: dict[tuple[str, str], tuple[str, str]] = {
+    ("member", "in_service"): ("在职党员", "in-service members"),
+    ("member", "retired"): ("离退休党员", "retired members"),
+    ("member", "new_citizen"): ("新市民党员", "new-citizen members"),
+    ("member", "mobile"): ("流动党员", "mobile members"),
+    ("branch", "community"): ("社区党支部", "community branches"), ("branch", "grid"): ("网格党支部", "grid branches"),
+    ("branch", "resettlement_area"): ("安置区党支部", "resettlement-area branches"),
+    ("branch", "non_public_enterprise"): ("非公企业党支部", "non-public enterprise branches"),
+    ("branch", "social_org"): ("社会组织党支部", "social-organisation branches"),
+    ("branch", "organ"): ("机关党支部", "organ branches"),
+    ("branch", "retired_cadres"): ("离退休干部党支部", "retired cadres' branches"),
+    ("branch", "joint"): ("联合党支部", "joint branches"),
+}
 _STATUS = {
     "zh": {"met": "达标", "partial": "部分达标", "not_met": "未达标", "not_applicable": "不适用", "applied": "扣分",
            "capped": "封顶", "floored": "触底", "vetoed": "否决"},
@@ -90,3 +105,11 @@ def status_word(status: str, lang: str) -> str:
 def column_zh_extra(column: str) -> str | None:
     """Chinese headers of the page columns the result tables do not have."""
     return _COLUMNS_ZH_EXTRA.get(column)
+
+
+def pool_word(pool: Sequence[str], lang: str) -> str:
+    """A ranking pool (分层分类) in words, e.g. ``["member", "retired"]`` as 离退休党员; an unknown one as its ids."""
+    named = _POOLS.get((pool[0], pool[-1])) if pool else None
+    if named is None:
+        return "/".join(pool)
+    return named[0] if lang == "zh" else named[1]
