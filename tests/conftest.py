@@ -56,7 +56,7 @@ SLOW_MODULES = {
     "explain/test_plain_evidence.py",
     "facts/test_own_conduct.py", "facts/test_exemplary.py",
     "funding/test_funding_partitioned.py",
-    "population/test_hostile_files.py", "population/test_population_io.py", "population/test_missing_tables.py",
+    "population/test_hostile_files.py", "population/test_readme_workbook.py", "population/test_population_io.py", "population/test_missing_tables.py",
     "quota/test_quota_subjects.py", "quota/test_quota_table.py", "quota/test_quota_partitioned.py",
     "ranking/test_ranking_table.py", "ranking/test_ranking_subjects.py", "ranking/test_ranking_partitioned.py",
     "rulesets/test_text_templates.py",
