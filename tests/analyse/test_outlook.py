@@ -195,8 +195,8 @@ def test_population_path_equals_the_per_subject_path(demo_in_service) -> None:
     assert [r["subject_id"] for r in rows] == [m.subject_id for m in some]
     for facts, row in zip(some, rows, strict=True):
         o = outlook(rs, facts, "2026-06", with_recourse=False)
-        assert (o.lowest, o.highest, o.grade_low, o.grade_high, o.status) == (
-            row["lowest"], row["highest"], row["grade_low"], row["grade_high"], row["status"])
+        assert (o.lowest, o.highest, o.grade_low, o.grade_high, o.status, ",".join(o.grades)) == (
+            row["lowest"], row["highest"], row["grade_low"], row["grade_high"], row["status"], row["grades"])
 
 
 def test_text_in_both_languages_and_html(demo_in_service) -> None:

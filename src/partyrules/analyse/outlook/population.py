@@ -27,8 +27,9 @@ STATUSES = ("secure", "at_risk", "out_of_reach")
 @dataclass
 class PopulationOutlook:
     """``frame``: one row per subject the rule set applies to, in population order: ``subject_id``, ``lowest``,
-    ``grade_low``, ``vetoed_low``, ``highest``, ``grade_high``, ``vetoed_high`` and ``status`` (secure,
-    at_risk, out_of_reach) against ``warn_below``."""
+    ``grade_low``, ``vetoed_low``, ``highest``, ``grade_high``, ``vetoed_high``, ``status`` (secure,
+    at_risk, out_of_reach) against ``warn_below`` and ``grades``, the grades still reachable (ids, best first,
+    comma-separated)."""
 
     ruleset: RuleSet
     as_of: str
@@ -177,4 +178,16 @@ def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[Subject
              .with_columns(pl.when(within("grade_low", "vetoed_low")).then(pl.lit("secure"))
                            .when(within("grade_high", "vetoed_high")).then(pl.lit("at_risk"))
                            .otherwise(pl.lit("out_of_reach")).alias("status")))
-    return PopulationOutlook(ruleset, str(m), warn, frame)
+    return PopulationOutlook(ruleset, str(m), warn, frame.with_columns(_grades_expr(pl, ruleset).alias("grades")))
+
+
+def _grades_expr(pl: Any, ruleset: RuleSet) -> Any:
+    """:func:`.single.grades_between` over columns: the grades whose band meets [lowest, highest], best first."""
+    parts = []
+    upper = float("inf")
+    for g in ruleset.grades:
+        meets = ((pl.col("highest") >= float(g.at_least)) & (pl.col("lowest") < upper)) | (pl.col("grade_low") == g.id)
+        parts.append(pl.when(meets).then(pl.lit(g.id)))
+        upper = float(g.at_least)
+    return (pl.when(pl.col("vetoed_high")).then(pl.lit(ruleset.grades[-1].id))
+            .otherwise(pl.concat_str(parts, separator=",", ignore_nulls=True)))

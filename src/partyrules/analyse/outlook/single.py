@@ -16,7 +16,7 @@ from .complete import Candidate, Situation, candidates, completion, situation
 from .domain import Domain, Plan, build_domain, model_plan
 from .result import Decider, Outlook
 
-__all__ = ["outlook", "threshold_grade"]
+__all__ = ["grades_between", "outlook", "threshold_grade"]
 
 
 def threshold_grade(ruleset: RuleSet, grade: str | None = None) -> str:
@@ -67,19 +67,25 @@ def deciders(low: ScoreBreakdown, high: ScoreBreakdown) -> tuple[Decider, ...]:
 
 
 def reachable(ruleset: RuleSet, low: ScoreBreakdown, high: ScoreBreakdown) -> tuple[str, ...]:
-    """The grades whose band meets [lowest, highest], best first; a subject vetoed in every completion has only
-    the lowest grade; the worst completion's grade is always among them."""
+    """The grades whose band meets [lowest, highest], best first (see :func:`grades_between`)."""
+    return grades_between(ruleset, low.total, high.total, high.vetoed, low.grade.id)
+
+
+def grades_between(ruleset: RuleSet, lowest: float, highest: float, vetoed_high: bool, grade_low: str
+                   ) -> tuple[str, ...]:
+    """The grades whose band meets [lowest, highest], best first. The grades of the two ends are attained; a
+    grade between them is reached by some completion whenever one step of one field in one month moves the total
+    by less than its band is wide (docs/outlook.md). A subject vetoed in every completion has only the lowest
+    grade; the worst completion's grade (the lowest, when it is vetoed) is always among them."""
     grades = list(ruleset.grades)
-    if high.vetoed:
+    if vetoed_high:
         return (grades[-1].id,)
-    out = []
+    out = {grade_low}
     upper = float("inf")
     for g in grades:
-        if g.at_least <= high.total and upper > low.total:
-            out.append(g.id)
+        if g.at_least <= highest and upper > lowest:
+            out.add(g.id)
         upper = g.at_least
-    if low.grade.id not in out:
-        out.append(low.grade.id)
     return tuple(g.id for g in grades if g.id in out)
 
 
