@@ -124,6 +124,7 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
     _service_section(area, rulesets, lang)
     show_live_session(area, rulesets, lang)
     show_pages(area, year, YearOptions(funding_pool_fen=pool_fen), lang)
+    _calibrate_section(area, rulesets, lang)
     _sheets_section(area, year, lang)
     return 0 if not year.failures else 10
 
@@ -443,3 +444,27 @@ def _sheets_section(area: SubDistrict, year: YearResult, lang: str) -> None:
            f"{len(read.population)}, {len(read.problems)} problems; the monthly template has {sheets} sheets "
            f"(Chinese headers, notes, drop-downs, an example row); the funding table's {funding_rows} rows "
            "written as a workbook (in yuan)"))
+
+
+def _calibrate_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
+    """Calibration, the inverse what-if (partyrules calibrate --demo): the in-service index's cut-offs that keep
+    优秀 within the quota in every branch with a warning list of about 10%, and the quota's price."""
+    from .analyse.calibrate import Unmet, calibrate
+    from .errors import NoCalibrationError
+    from .population.frames import facts_to_population
+
+    zh = lang == "zh"
+    rs = rulesets["in_service"]
+    scores = score_population(rs, facts_to_population(area.members, "member"), str(area.year))
+    print("\n" + ("分数线校准 (在职党员指数; partyrules calibrate --demo)" if zh else
+                  "Calibrated cut-offs (in-service index; partyrules calibrate --demo)"))
+    result = calibrate(scores, ["优秀<=1/3 per branch", "warning~10%"], community_of_branch=area.community_of_branch)
+    print("\n".join("  " + line for line in result.lines(lang)[1:]))
+    try:
+        calibrate(scores, ["优秀<=1/3 per branch", "优秀~20%"])
+    except NoCalibrationError as exc:
+        print("  " + ("另: 优秀约占五分之一与每个支部不超过三分之一不能同时满足:" if zh else
+                      "And: 优秀 about a fifth overall cannot go with at most a third in every branch:"))
+        for u in exc.unmet:
+            if isinstance(u, Unmet):
+                print("    " + u.text(lang))
