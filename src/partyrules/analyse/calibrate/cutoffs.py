@@ -139,6 +139,8 @@ class CutoffSearch:
             c.cost = c.cost + self._costs(objective, c, about=False) * 1e6  # meeting it first
 
     def _costs(self, t: Target, c: _Cut, *, about: bool) -> np.ndarray:
+        if t.per is None:  # overall: every candidate at once, from one search in the sorted totals
+            return self._overall_costs(t, c, about=about)
         out = np.zeros(c.values.size)
         for j in np.flatnonzero(c.ok):
             cuts = list(self.grading.cuts)
@@ -147,6 +149,23 @@ class CutoffSearch:
             size = self.table.sizes(t.per)
             out[j] = about_distance(n, size, t) if about else miss(n, size, t)[0]
         return out
+
+    def _overall_costs(self, t: Target, c: _Cut, *, about: bool) -> np.ndarray:
+        g, n = self.grading, self.table.n
+        reached = self.table.reaching_many(c.values)
+        i = g.index(t)
+        if t.subject == WARNING or i == len(g.ids) - 1:
+            counted = n - reached
+        else:
+            above = int(self.table.reaching(g.cuts[i - 1], None)[0]) if i > 0 else 0
+            counted = reached - above
+        share = counted / max(n, 1)
+        if about:
+            return np.where(c.ok, np.abs(share - float(t.value)), 0.0) if n else np.zeros(c.values.size)
+        lo, hi = t.bounds
+        gap = np.maximum(float(lo) - share, share - float(hi))
+        inside = (counted * lo.denominator >= lo.numerator * n) & (counted * hi.denominator <= hi.numerator * n)
+        return np.where(c.ok & ~inside & (n > 0), np.maximum(gap, 1e-12), 0.0)
 
     def _change(self, f: int, values: np.ndarray) -> np.ndarray:
         return np.abs(values - self.grading.cuts[f])
