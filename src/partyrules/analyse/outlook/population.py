@@ -114,7 +114,10 @@ def _scored(ruleset: RuleSet, pop: Population, tables: dict[str, Any], period: P
         "subject_id", "total", "grade", "vetoed")
 
 
-def _candidate_frames(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m: Month, side: str) -> list[Any]:
+def _candidate_frames(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m: Month, side: str,
+                      done: dict[tuple[bool, bool], Any]) -> list[Any]:
+    """The scores of each candidate completion of ``side``. A candidate with no remaining month recorded and no
+    annual evaluation at an extreme is the same for both sides: ``done`` keeps it, scored once."""
     period = Period.year(m.year)
     known = _known(pl, pop, m)
     subjects = pop.tables["subjects"].with_row_index("_i")
@@ -127,23 +130,28 @@ def _candidate_frames(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m
         record_sets.append(both.sort(["_i", "month"]).drop("_i"))
     annual_sets = [known.get("annual")]
     if dom.reads_annual and "annual" in known:
-        have = set(known["annual"]["subject_id"].to_list())
         kind = pop.subject_kind
         org = "branch_id" if kind == "member" else "parent_org_id"
-        rows = [_flatten(annual_at(dom, kind, sid, m.year, ev or "unknown", side).model_dump())
-                for sid, ev in subjects.select("subject_id", org).iter_rows() if sid not in have]
-        if rows:
-            annual_schema = known["annual"].schema
-            add = pl.DataFrame(rows, schema=annual_schema)
-            annual_sets.append(pl.concat([known["annual"], add]).join(order, on="subject_id")
-                               .sort("_i").drop("_i"))
+        schema = known["annual"].schema
+        template = pl.DataFrame([_flatten(annual_at(dom, kind, "X", m.year, "X", side).model_dump())],
+                                schema=schema).drop("subject_id", "evaluator_org_id")
+        missing = (subjects.join(known["annual"].select("subject_id"), on="subject_id", how="anti")
+                   .select("subject_id", pl.col(org).fill_null("unknown").alias("evaluator_org_id")))
+        add = missing.join(template, how="cross").select(schema.keys())
+        annual_sets.append(pl.concat([known["annual"], add]).join(order, on="subject_id").sort("_i").drop("_i"))
     frames = []
-    for records in record_sets:
-        for annual in annual_sets:
+    for ri, records in enumerate(record_sets):
+        for ai, annual in enumerate(annual_sets):
+            shared = (ri == 0, ai == 0)
+            if shared == (True, True) and shared in done:
+                frames.append(done[shared])
+                continue
             tables = {**known, "records": records}
             if annual is not None:
                 tables["annual"] = annual
             frames.append(_scored(ruleset, pop, tables, period))
+            if shared == (True, True):
+                done[shared] = frames[-1]
     return frames
 
 
@@ -159,8 +167,9 @@ def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[Subject
     dom = build_domain(ruleset, directions=directions, bounds=bounds)
     pop = subjects if isinstance(subjects, Population) else facts_to_population(subjects, ruleset.subject_kind)
     picks = {}
+    done: dict[tuple[bool, bool], Any] = {}
     for side in ("worst", "best"):
-        both = pl.concat(_candidate_frames(pl, ruleset, dom, pop, m, side))
+        both = pl.concat(_candidate_frames(pl, ruleset, dom, pop, m, side, done))
         order = [pl.col("vetoed").not_(), pl.col("total")]
         picks[side] = both.sort(order, descending=side == "best", maintain_order=True).group_by(
             "subject_id", maintain_order=True).first()
