@@ -236,3 +236,14 @@ def test_the_future_on_file_is_ignored() -> None:
                 "2026-10", bounds=BOUNDS, plan=_plan, obligations=())
     assert (a.lowest, a.highest) == (b.lowest, b.highest)
     assert a.remaining == ("2026-11", "2026-12")
+
+
+def test_population_in_chunks_equals_all_at_once() -> None:
+    from partyrules.synthetic import generate_population
+
+    rs = pr.load_ruleset(shipped_ruleset_path("in_service"))
+    pop = generate_population(240, seed=3, categories={"in_service": 1.0})
+    whole = outlook_population(rs, pop, "2026-09")
+    parts = outlook_population(rs, pop, "2026-09", chunk=70)
+    assert whole.frame.height == 240
+    assert whole.frame.equals(parts.frame)

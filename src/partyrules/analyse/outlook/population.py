@@ -158,14 +158,24 @@ def _candidate_frames(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m
 def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[SubjectFacts], as_of: Month | str, *,
                        directions: Mapping[str, str] | None = None,
                        bounds: Mapping[str, tuple[float, float]] | None = None,
-                       warn_below: str | None = None) -> PopulationOutlook:
+                       warn_below: str | None = None, chunk: int = 200_000) -> PopulationOutlook:
     """The outlook of every subject the rule set applies to (see :func:`.single.outlook`), as tables scored with
-    the vectorised backend (the default plan of members; no recourse, which is per subject)."""
+    the vectorised backend (the default plan of members; no recourse, which is per subject). ``chunk`` subjects
+    are done at a time, which bounds the memory of the candidate tables (a few GB for 200,000 members)."""
     import polars as pl
 
     m = Month.parse(as_of) if isinstance(as_of, str) else as_of
     dom = build_domain(ruleset, directions=directions, bounds=bounds)
     pop = subjects if isinstance(subjects, Population) else facts_to_population(subjects, ruleset.subject_kind)
+    warn = threshold_grade(ruleset, warn_below)
+    ids = pop.subject_ids
+    parts = [_frame(pl, ruleset, dom, pop if len(ids) <= chunk else pop.select(ids[i:i + chunk]), m, warn)
+             for i in range(0, max(len(ids), 1), max(chunk, 1))]
+    frame = pl.concat(parts) if len(parts) > 1 else parts[0]
+    return PopulationOutlook(ruleset, str(m), warn, frame)
+
+
+def _frame(pl: Any, ruleset: RuleSet, dom: Domain, pop: Population, m: Month, warn: str) -> Any:
     picks = {}
     done: dict[tuple[bool, bool], Any] = {}
     for side in ("worst", "best"):
@@ -175,7 +185,6 @@ def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[Subject
             "subject_id", maintain_order=True).first()
     low = picks["worst"].rename({"total": "lowest", "grade": "grade_low", "vetoed": "vetoed_low"})
     high = picks["best"].rename({"total": "highest", "grade": "grade_high", "vetoed": "vetoed_high"})
-    warn = threshold_grade(ruleset, warn_below)
     rank = {g.id: i for i, g in enumerate(ruleset.grades)}
 
     def within(col: str, vetoed: str) -> Any:
@@ -187,7 +196,7 @@ def outlook_population(ruleset: RuleSet, subjects: Population | Iterable[Subject
              .with_columns(pl.when(within("grade_low", "vetoed_low")).then(pl.lit("secure"))
                            .when(within("grade_high", "vetoed_high")).then(pl.lit("at_risk"))
                            .otherwise(pl.lit("out_of_reach")).alias("status")))
-    return PopulationOutlook(ruleset, str(m), warn, frame.with_columns(_grades_expr(pl, ruleset).alias("grades")))
+    return frame.with_columns(_grades_expr(pl, ruleset).alias("grades"))
 
 
 def _grades_expr(pl: Any, ruleset: RuleSet) -> Any:
