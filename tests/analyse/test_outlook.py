@@ -120,25 +120,35 @@ def test_interval_is_exact_against_every_completion(known_n: int, past: list) ->
     assert o.high.vetoed == all(b.vetoed for b in every)
 
 
-def test_an_undeclared_field_the_rules_read_is_refused() -> None:
-    text = SMALL.replace("records.dues_paid_on_time, ", "")
-    rs = pr.loads_ruleset(text)
+BRANCH = """
+id: small-branch-outlook
+version: "1"
+title: {zh: 展望, en: Outlook}
+subject: branch
+DECLARED
+dimensions:
+  - {id: D1, zh: 一, en: One, max: 10}
+standards:
+  - {id: S1, dimension: D1, zh: 学习, en: Study, source: 例, points: 10,
+     ratio_to: {value: sum(records.study_sessions_held), target: "12"}}
+grading:
+  - {id: good, zh: 好, en: Good, at_least: 6}
+  - {id: poor, zh: 差, en: Poor, at_least: 0}
+"""
+
+
+def test_a_field_the_rules_read_with_no_direction_is_refused() -> None:
+    """A branch's record has no default directions: the rule set must declare what it reads."""
+    rs = pr.loads_ruleset(BRANCH.replace("DECLARED", ""))
     with pytest.raises(OutlookError) as err:
-        build_domain(rs, obligations=(), directions=None) if False else _undeclared(rs)
+        build_domain(rs)
     assert err.value.code == "PR160"
-    assert "records.dues_paid_on_time" in str(err.value)
-
-
-def _undeclared(rs: pr.RuleSet) -> None:
-    # the member defaults would declare dues; a rule set's own subject kind without defaults must refuse
-    from partyrules.analyse.outlook import domain as d
-
-    saved = dict(d.MEMBER_RECORD_DIRECTIONS)
-    d.MEMBER_RECORD_DIRECTIONS.clear()
-    try:
-        build_domain(rs, obligations=())
-    finally:
-        d.MEMBER_RECORD_DIRECTIONS.update(saved)
+    assert "records.study_sessions_held" in str(err.value) and "monotone" in err.value.hint
+    assert "未声明方向" in err.value.zh
+    declared = pr.loads_ruleset(BRANCH.replace("DECLARED", "monotone: {increasing: [records.study_sessions_held]}"))
+    assert [f.name for f in build_domain(declared).record_fields] == ["records.study_sessions_held"]
+    assert [f.name for f in build_domain(rs, directions={"records.study_sessions_held": "increasing"})
+            .record_fields] == ["records.study_sessions_held"]
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +257,11 @@ def test_population_in_chunks_equals_all_at_once() -> None:
     parts = outlook_population(rs, pop, "2026-09", chunk=70)
     assert whole.frame.height == 240
     assert whole.frame.equals(parts.frame)
+
+
+def test_population_outlook_shows_itself_in_a_notebook(demo_in_service) -> None:
+    rs, members = demo_in_service
+    po = outlook_population(rs, members[:30], "2026-06")
+    html = po._repr_html_()
+    assert "<table" in html and "预警名单" in html and "warning list" in html
+    assert sum(po.counts().values()) == 30

@@ -63,3 +63,18 @@ def test_usage_errors(population: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["outlook", "--as-of", "2026-06"]) == 2
     assert main(["outlook", str(population), "--as-of", "2026-13"]) == 2
     assert main(["outlook", str(population), "--as-of", "2026-06", "--subject", "NOBODY"]) == 2
+
+
+def test_the_demo_section_shows_the_june_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    from partyrules.cycle.year import shipped_rulesets
+    from partyrules.demo import _outlook_section
+    from partyrules.synthetic import generate_subdistrict
+
+    area = generate_subdistrict(seed=2026)
+    _outlook_section(area, shipped_rulesets(), "en")
+    out = capsys.readouterr().out
+    assert "Mid-year outlook (as of 2026-06)" in out
+    lines = [ln for ln in out.splitlines() if "secure" in ln and "out of reach" in ln and ":" in ln]
+    assert len(lines) == 3  # one line per member index
+    total = sum(int(n) for ln in lines for n in ln.replace(",", " ").split() if n.isdigit())
+    assert total == sum(1 for m in area.members)  # every member is scored by exactly one index
