@@ -79,12 +79,13 @@ def _rec(month: str, hours: float, dues: bool, notes: int) -> dict:
             "notes_submitted": notes}
 
 
-def _brute(rs: pr.RuleSet, known: list[dict], remaining: list[str]) -> list[pr.ScoreBreakdown]:
+def _brute(rs: pr.RuleSet, known: list[dict], remaining: list[str], hours: tuple[float, ...] = HOURS,
+           notes: tuple[int, ...] = (0, 1, 2)) -> list[pr.ScoreBreakdown]:
     """Every completion: each remaining month absent or any record of the small domain; any annual appraisal."""
     from partyrules.evaluate.reference import ReferenceEvaluator
 
     ev = ReferenceEvaluator(rs)
-    month_choices = [[None, *[_rec(m, h, d, n) for h in HOURS for d in (False, True) for n in (0, 1, 2)]]
+    month_choices = [[None, *[_rec(m, h, d, n) for h in hours for d in (False, True) for n in notes]]
                      for m in remaining]
     annuals = [None, *({"employer_appraisal": a} for a in (None, "excellent", "competent", "basically_competent",
                                                           "incompetent"))]
@@ -135,6 +136,20 @@ grading:
   - {id: good, zh: 好, en: Good, at_least: 6}
   - {id: poor, zh: 差, en: Poor, at_least: 0}
 """
+
+
+@settings(max_examples=2, deadline=None)
+@given(past=st.lists(st.tuples(st.sampled_from((0.0, 1.0)), st.booleans(), st.integers(0, 1)), min_size=9,
+                     max_size=9))
+def test_interval_is_exact_with_three_months_left(past: list) -> None:
+    rs = pr.loads_ruleset(SMALL)
+    months = [f"2026-{k:02d}" for k in range(1, 13)]
+    known = [_rec(months[i], *past[i]) for i in range(9)]
+    small = {"records.volunteer_hours": (0.0, 1.0), "records.notes_submitted": (0, 1)}
+    o = outlook(rs, _member(known), "2026-09", bounds=small, plan=_plan, obligations=())
+    every = _brute(rs, known, months[9:], hours=(0.0, 1.0), notes=(0, 1))
+    assert (o.lowest, o.highest) == (min(b.total for b in every), max(b.total for b in every))
+    assert set(o.grades) == {b.grade.id for b in every}
 
 
 def test_a_field_the_rules_read_with_no_direction_is_refused() -> None:
