@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partyrules.analyse.calibrate import Target, calibrate, load_targets, parse_target
+from partyrules.analyse.calibrate.targets import resolve
 from partyrules.analyse.reform import apply_reform, loads_reform
 from partyrules.errors import CalibrationError, NoCalibrationError
 from partyrules.rulesets.loader import load_ruleset
@@ -213,3 +214,15 @@ def test_two_moved_cut_offs_can_leave_a_grade_empty():
     cuts = [g.at_least for g in apply_reform(RS, result.reform).grades]
     assert cuts[1] <= 40 and cuts[2] < cuts[1]
     assert all(_grade(40.0, False, cuts) == "qualified" for _ in rows)
+
+
+def test_three_moved_cut_offs_are_solved_as_a_chain():
+    rng = np.random.default_rng(3)
+    rows = [(float(x), bool(v), False, f"B{i % 7}", "in_service")
+            for i, (x, v) in enumerate(zip(rng.integers(40, 101, 400), rng.random(400) < 0.02, strict=True))]
+    targets = [parse_target(x) for x in ("合格~50%±3%", "优秀~10%±3%", "基本合格~15%±3%", "不合格<=30%")]
+    result = calibrate(_scores(rows), targets)
+    cuts = [g.at_least for g in apply_reform(RS, result.reform).grades]
+    for t in resolve(targets, RS):
+        assert _met(rows, cuts, t), (t, cuts)
+    assert cuts[0] > cuts[1] > cuts[2] > cuts[3] == 0

@@ -9,7 +9,8 @@ and the base cut-off, one per class of equal grades (two cut-offs that no total 
 same grade): the base cut-off when it is in the class, else the value of the class nearest to it (the least
 change). A target on one moving cut-off is an interval of
 candidates (its share is monotone in the cut-off, in every group), found from the k-th highest total of each group;
-targets on two moving cut-offs and the cut-offs' order are checked over the product of the remaining candidates.
+targets on two moving cut-offs and the cut-offs' order are solved over the remaining candidates as a chain
+(:mod:`.chain`).
 
 The choice among candidates that meet every target: the smallest total distance from the "about" targets' values
 (a per-group target counts its worst group), then the least total change from the base cut-offs.
@@ -23,15 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import CalibrationError
-from .shares import Grading, Table, about_distance, counts, meets, miss
+from .shares import Grading, Table, about_distance, counts, miss
 from .targets import WARNING, Target
-
-MAX_COMBINATIONS = 200_000  # of candidates of several moving cut-offs checked one by one
 
 
 @dataclass
-class _Cut:
+class Cut:
     """One moving cut-off: its candidates (ascending), how many reach each overall, and which remain."""
 
     grade: int
@@ -107,11 +105,11 @@ class CutoffSearch:
         """The best cut-offs meeting every target, or None. With an ``objective`` (a target left out of the
         targets), the cut-offs that come closest to meeting it come first."""
         objective = self.objective
-        cuts: dict[int, _Cut] = {}
+        cuts: dict[int, Cut] = {}
         pairs: list[Target] = []
         for f in self.moving:
             values = self.candidates(f)
-            cuts[f] = _Cut(f, values, np.ones(values.size, dtype=bool), np.zeros(values.size))
+            cuts[f] = Cut(f, values, np.ones(values.size, dtype=bool), np.zeros(values.size))
         for t in self.targets:
             dep = [f for f in self.grading.depends_on(t) if f in cuts]
             if len(dep) == 2:
@@ -128,9 +126,11 @@ class CutoffSearch:
         best = self._independent(cuts) if not pairs else None
         if best is not None:
             return best
-        return self._product(cuts, pairs, objective)
+        from .chain import solve
 
-    def _objective(self, objective: Target, cuts: dict[int, _Cut], pairs: list[Target]) -> None:
+        return solve(self, cuts, pairs, objective)
+
+    def _objective(self, objective: Target, cuts: dict[int, Cut], pairs: list[Target]) -> None:
         dep = [f for f in self.grading.depends_on(objective) if f in cuts]
         if len(dep) == 2 or not dep:
             pairs.append(objective)
@@ -138,7 +138,7 @@ class CutoffSearch:
             c = cuts[dep[0]]
             c.cost = c.cost + self._costs(objective, c, about=False) * 1e6  # meeting it first
 
-    def _costs(self, t: Target, c: _Cut, *, about: bool) -> np.ndarray:
+    def _costs(self, t: Target, c: Cut, *, about: bool) -> np.ndarray:
         if t.per is None:  # overall: every candidate at once, from one search in the sorted totals
             return self._overall_costs(t, c, about=about)
         out = np.zeros(c.values.size)
@@ -150,7 +150,7 @@ class CutoffSearch:
             out[j] = about_distance(n, size, t) if about else miss(n, size, t)[0]
         return out
 
-    def _overall_costs(self, t: Target, c: _Cut, *, about: bool) -> np.ndarray:
+    def _overall_costs(self, t: Target, c: Cut, *, about: bool) -> np.ndarray:
         g, n = self.grading, self.table.n
         reached = self.table.reaching_many(c.values)
         i = g.index(t)
@@ -176,7 +176,7 @@ class CutoffSearch:
     def _ordered(self, cuts: tuple[float, ...]) -> bool:
         return all(a > b for a, b in itertools.pairwise(cuts))
 
-    def _independent(self, cuts: dict[int, _Cut]) -> Choice | None:
+    def _independent(self, cuts: dict[int, Cut]) -> Choice | None:
         chosen: dict[int, float] = {}
         dist = change = 0.0
         for f, c in cuts.items():
@@ -188,38 +188,6 @@ class CutoffSearch:
             change += float(ch[np.flatnonzero(idx == j)[0]])
         full = self._full(chosen)
         return Choice(full, (dist, change)) if self._ordered(full) else None
-
-    def _product(self, cuts: dict[int, _Cut], pairs: list[Target], objective: Target | None) -> Choice | None:
-        lists = [np.flatnonzero(c.ok) for c in cuts.values()]
-        total = int(np.prod([len(x) for x in lists]))
-        if total > MAX_COMBINATIONS:
-            raise CalibrationError(f"{total:,} combinations of cut-offs to check / 待检查的分数线组合过多",
-                                   hint="add an 'about' target for each grade named, or name fewer grades")
-        best: Choice | None = None
-        fs = list(cuts)
-        for combo in itertools.product(*lists):
-            chosen = {f: float(cuts[f].values[j]) for f, j in zip(fs, combo, strict=True)}
-            full = self._full(chosen)
-            if not self._ordered(full):
-                continue
-            dist = sum(float(cuts[f].cost[j]) for f, j in zip(fs, combo, strict=True))
-            ok = True
-            for t in pairs:
-                n, size = counts(self.table, self.grading, full, t), self.table.sizes(t.per)
-                if t is objective:
-                    dist += miss(n, size, t)[0] * 1e6
-                elif not bool(np.all(meets(n, size, t))):
-                    ok = False
-                    break
-                else:
-                    dist += about_distance(n, size, t)
-            if not ok:
-                continue
-            change = sum(abs(chosen[f] - self.grading.cuts[f]) for f in fs)
-            score = (dist, change)
-            if best is None or (score, tuple(-x for x in full)) < (best.score, tuple(-x for x in best.cuts)):
-                best = Choice(full, score)
-        return best
 
 
 def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
