@@ -280,3 +280,12 @@ def test_population_outlook_shows_itself_in_a_notebook(demo_in_service) -> None:
     html = po._repr_html_()
     assert "<table" in html and "预警名单" in html and "warning list" in html
     assert sum(po.counts().values()) == 30
+
+
+def test_a_veto_on_file_stands_whatever_comes() -> None:
+    rs = pr.loads_ruleset(SMALL)
+    known = [_rec(f"2026-{k:02d}", 2.0, k > 4, 2) for k in range(1, 7)]  # four months without dues: V1
+    o = outlook(rs, _member(known), "2026-06", bounds=BOUNDS, plan=_plan, obligations=())
+    assert o.status == "out_of_reach" and o.grades == ("unqualified",) and o.vetoed_by == ("V1",)
+    assert o.recourse is None
+    assert "V1 连续不交" in o.to_text("zh") and "only an appeal can change it" in o.to_text("en")

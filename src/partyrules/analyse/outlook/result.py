@@ -81,8 +81,10 @@ class Outlook:
              else f"Against {warn}: {STATUS[self.status][1]}"),
         ]
         if self.vetoed_by:
-            lines.append(("已查实的一票否决事项: " if zh else "Vetoed by verified conduct on file: ")
-                         + ", ".join(self.vetoed_by))
+            named = {v.rule_id: (v.zh if zh else v.en) for v in self.high.vetoes}
+            lines.append(("已查实的一票否决事项(只有申诉程序能改变): " if zh
+                          else "Vetoed by verified conduct on file (only an appeal can change it): ")
+                         + "; ".join(f"{v} {named.get(v, '')}".strip() for v in self.vetoed_by))
         if self.deciders:
             lines.append("决定结果的规则(最坏 → 最好):" if zh else "Rules that decide (worst -> best):")
             for d in self.deciders:
