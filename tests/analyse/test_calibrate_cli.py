@@ -61,6 +61,14 @@ def test_cli_demo_in_chinese_saves_a_reform_whatif_reads(tmp_path, capsys):
     reform = load_reform(out_file)
     rs = apply_reform(load_ruleset(shipped_ruleset_path("in_service")), reform)
     assert [g.at_least for g in rs.grades][:2] == [92.683334, 66.96859]
+    # and partyrules whatif reads it
+    from partyrules.synthetic import generate_subdistrict
+
+    population = tmp_path / "members.jsonl"
+    population.write_text("".join(m.model_dump_json() + "\n" for m in generate_subdistrict(seed=2026).members[:200]),
+                          encoding="utf-8")
+    assert main(["whatif", "in_service", "--reform", str(out_file), "--population", str(population)]) == 0
+    assert "2026.1+reform.calibrated-cutoffs" in capsys.readouterr().out
 
 
 def test_cli_refusal_exits_7_naming_the_targets(capsys):
