@@ -88,7 +88,7 @@ def calibrate_cutoffs(scores: PopulationScores, table: Table, grading: Grading, 
     return CalibrationResult(reform, achieved(table, grading, choice.cuts, targets),
                              {grading.ids[f]: grading.cuts[f] for f in search.moving},
                              {grading.ids[f]: choice.cuts[f] for f in search.moving}, comparison, "cutoffs",
-                             evaluated)
+                             evaluated, labels={g.id: (g.zh, g.en) for g in ruleset.grades})
 
 
 def _refusal(table: Table, grading: Grading, targets: list[Target], max_points: float) -> NoCalibrationError:

@@ -87,6 +87,7 @@ class CalibrationResult:
     kind: str = "cutoffs"  # or "parameter"
     evaluated: int = 0  # candidates evaluated (cut-off classes, or parameter values re-scored)
     notes: list[str] = field(default_factory=list)
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # grade id -> (Chinese, English) name
 
     def to_yaml(self) -> str:
         """The reform as a reform file that ``partyrules whatif --reform`` reads."""
@@ -102,8 +103,10 @@ class CalibrationResult:
         out = [("校准结果 (改革 {n})" if zh else "Calibrated (reform {n})").format(n=self.reform.name)]
         for k, v in self.calibrated.items():
             b = self.base.get(k)
-            out.append(f"  {k}: {b:g} -> {v:g}" if isinstance(v, (int, float)) and isinstance(b, (int, float))
-                       else f"  {k}: {b} -> {v}")
+            name = self.labels[k][0 if zh else 1] if k in self.labels else k
+            what = ("{g}分数线" if zh else "{g} cut-off").format(g=name) if k in self.labels else name
+            out.append(f"  {what}: {b:g} -> {v:g}" if isinstance(v, (int, float)) and isinstance(b, (int, float))
+                       else f"  {what}: {b} -> {v}")
         out.append("目标与实际比例:" if zh else "Targets and achieved shares:")
         out.extend("  " + a.text(lang) for a in self.achieved)
         moved = self.comparison.summary().get("grade_changed")
