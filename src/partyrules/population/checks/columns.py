@@ -308,31 +308,52 @@ def column_may_fail(pl: Any, s: _Spec, dtype: Any, target: Any) -> Any | None:
     conds = [] if s.nullable else [col.null_count() > 0]
     if s.target in ("int", "float"):
         if s.target == "float":
-            conds += [col.is_nan().any(), col.is_infinite().any()]
-        if s.ge is not None:
-            conds.append(col.min() < s.ge)
-        if s.le is not None:
-            conds.append(col.max() > s.le)
+            conds.append(col.is_nan().any())
+            if s.ge is None or s.le is None:  # else an infinity is beyond a bound
+                conds.append(col.is_infinite().any())
+        if s.target == "int" and s.ge == 0 and s.le is not None and dtype == pl.Int64:
+            # one pass, not two: read as unsigned, a negative count is above any bound
+            conds.append(col.reinterpret(signed=False).max() > s.le)
+        else:
+            if s.ge is not None:
+                conds.append(col.min() < s.ge)
+            if s.le is not None:
+                conds.append(col.max() > s.le)
     elif s.target in ("str", "json"):
         conds.append(value_failing(pl, s, col).any())  # on the column's distinct values (see distinct_values)
     return pl.any_horizontal([c.fill_null(False) for c in conds]) if conds else pl.lit(False)
 
 
-def distinct_values(pl: Any, df: Any, names: list[str]) -> dict[str, Any]:
-    """Each text column's distinct values, or few enough of its values to stand for them (a frame of one column
-    each), on which the checks of its values are totalled: a subject's id repeats on each of its rows, a month on a
-    twelfth of them. Runs of one value are dropped first, which is cheaper than hashing every row; the rest is hashed
-    only when that did not shrink the column much and its first values repeat (a month does, a name does not: hashing
-    a million names finds a million)."""
+def run_starts(column: Any) -> Any:
+    """Where a run of one value starts in a column (a Series of booleans; a null starts a run)."""
+    return (column != column.shift()).fill_null(True)
+
+
+def distinct_values(pl: Any, df: Any, names: list[str], starts: Any = None) -> dict[str, Any]:
+    """Each text column's distinct values, or few enough of its values to stand for them (a lazy frame of one
+    column each, so that the columns are worked out together), on which the checks of its values are totalled: a
+    subject's id repeats on each of its rows, a month on a
+    twelfth of them. Runs of one value are dropped, which is cheaper than hashing every row, when the column's first
+    ten thousand values show that it has runs; else those values are hashed when they repeat (a month does, a name
+    does not: hashing a million names finds a million), and a column of neither is taken whole. ``starts`` are the
+    run starts of ``subject_id``, worked out once for the table."""
     out: dict[str, Any] = {}
     for n in names:
-        column = df.get_column(n)
-        values = column.filter((column != column.shift()).fill_null(True))
-        if values.len() * 4 > column.len():
-            head = values.head(10_000)
-            if head.n_unique() * 20 < head.len():
-                values = values.unique()
-        out[n] = values.to_frame(n)
+        col = pl.col(n)
+        if n == "subject_id" and starts is not None:
+            values = col.filter(pl.lit(starts))
+        else:
+            # the first values decide, so that a column without runs (a month, a name) is never compared with
+            # its neighbours in full: that compare and filter of 12M texts found no run to drop
+            head = df.get_column(n).head(10_000)
+            head_runs = head.filter(run_starts(head))
+            if head_runs.len() * 4 <= head.len():
+                values = col.filter((col != col.shift()).fill_null(True))
+            elif head_runs.n_unique() * 20 < head_runs.len():
+                values = col.unique()
+            else:
+                values = col
+        out[n] = df.lazy().select(values)
     return out
 
 
@@ -343,7 +364,9 @@ def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
         return None
     lengths = column.list.len().fill_null(0)
     elements = column.list.explode(empty_as_null=False, keep_nulls=False)
-    offsets = (lengths.cum_sum() - lengths).filter(lengths > 0)
+    # the offsets of the lists that have elements, summed over those alone (most records' lists are empty)
+    sizes = lengths.filter(lengths > 0)
+    offsets = sizes.cum_sum() - sizes
     first = pl.repeat(False, elements.len(), dtype=pl.Boolean, eager=True).scatter(offsets, True)
     flat = pl.DataFrame({"e": elements, "first": first})
     e = pl.col("e")

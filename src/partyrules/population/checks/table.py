@@ -20,6 +20,7 @@ from .columns import (
     failing,
     list_failing,
     parse_checks,
+    run_starts,
     value_failing,
 )
 from .rows import Cross, _cross_checks
@@ -116,9 +117,14 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     cross = _cross_checks(pl, kind, table)
     # a value polars cannot even show (bytes that are not UTF-8 in a Parquet column) fails here: it is the file's
     # problem, named as one, never a polars exception
-    frame, bad = _read(lambda: _values(pl, specs, schema, df, cross), files)
+    # where each run of one subject's rows starts, worked out once for the table: its subjects' ids are checked on
+    # the runs, and ids given twice and orphans are found from them. A subject id already text is the parsed one.
+    raw_sid = df.get_column("subject_id") if "subject_id" in df.schema else None
+    starts = run_starts(raw_sid) if raw_sid is not None and raw_sid.dtype == pl.String else None
+    frame, bad = _read(lambda: _values(pl, specs, schema, df, cross, starts), files)
     sid = frame.get_column("subject_id")
-    starts = (sid != sid.shift()).fill_null(True)
+    if starts is None:
+        starts = run_starts(sid)
     runs = sid.filter(starts)
     twice = {i: _given_twice(pl, frame, c.key, starts, runs) for i, c in enumerate(cross) if c.key is not None}
     for flags in twice.values():
@@ -134,8 +140,8 @@ def check_table(kind: str, table: str, raw: pl.DataFrame | pl.LazyFrame, files: 
     return TableRead(frame, problems, file_problems, runs)
 
 
-def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cross: list[Cross]
-            ) -> tuple[pl.DataFrame, pl.Series]:
+def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cross: list[Cross],
+            starts: pl.Series | None = None) -> tuple[pl.DataFrame, pl.Series]:
     """The table's values (each column parsed to its type) and which rows break a check of their own values or
     across their fields. Totals first: a column already of its type whose totals show no bad value is taken as it
     is, and a check across fields that holds nowhere is not looked at row by row; only the rest is (conditions
@@ -147,8 +153,13 @@ def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cro
     texts = [n for n, e in totals.items() if e is not None and (specs[n].target == "json"
                                                                 or (specs[n].target == "str" and specs[n].checks))]
     others = [e.alias(n) for n, e in totals.items() if e is not None and n not in texts]
-    found: dict[str, Any] = df.select(others).row(0, named=True) if others and df.height else {}
-    found.update({n: d.select(totals[n]).item() for n, d in distinct_values(pl, df, texts).items()})
+    # all the totals in one go, so that polars works them out side by side
+    queries = [d.select(totals[n].alias(n)) for n, d in distinct_values(pl, df, texts, starts).items()]
+    if others and df.height:
+        queries.append(df.lazy().select(others))
+    found: dict[str, Any] = {}
+    for one in pl.collect_all(queries):
+        found.update(one.row(0, named=True))
     values: list[Any] = []
     parse_bad: list[Any] = []
     value_bad: list[Any] = []
@@ -197,14 +208,15 @@ def _given_twice(pl: Any, frame: pl.DataFrame, key: tuple[str, ...], starts: pl.
     assert key[0] == "subject_id"
     cols = [pl.col(k) for k in key]
     first = cols[0]
-    later = pl.lit(False)
-    for col in reversed(cols[1:]):  # lexicographic: the first column that differs decides
-        later = (col > col.shift()) | ((col == col.shift()) & later)
+    later: Any = None  # lexicographic: the first column that differs decides (the last one by itself)
+    for col in reversed(cols[1:]):
+        later = col > col.shift() if later is None else (col > col.shift()) | ((col == col.shift()) & later)
     ordered = frame.select(
         pl.all_horizontal(*(c.null_count() == 0 for c in cols)).alias("no_nulls"),
-        (pl.lit(starts) | later).fill_null(False).all().alias("within"),
+        (pl.lit(starts) if later is None else pl.lit(starts) | later).fill_null(False).all().alias("within"),
     ).row(0, named=True)
-    if ordered["no_nulls"] and ordered["within"] and runs.len() == runs.n_unique():
+    # no two runs of one subject: runs in order are (two neighbouring runs are never of one subject), else hashed
+    if ordered["no_nulls"] and ordered["within"] and (runs.is_sorted() or runs.len() == runs.n_unique()):
         return None
     found = frame.select((pl.struct(key).is_duplicated() if len(key) > 1 else first.is_duplicated()).alias("d"))
     flags = found.to_series()
