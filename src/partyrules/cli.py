@@ -4,9 +4,9 @@ Exit codes (distinct, so CI can tell failures apart): 0 success; 1 an input file
 unreadable, not a regular file, not a population) or another expected failure; 2 usage error (a bad flag value, an
 unknown name, a missing argument); 3 a rule set is invalid or cannot be read; 4 a rule-set test case failed; 5 a
 property check failed; 6 a diff gate was exceeded (or, for ``fairness --fail-on-structural``, a structural gap was
-found); 8 ``audit``: the ledger or a proof does not verify; 10 some subjects could not be scored (the others were);
-130 interrupted. Every expected failure is one line per problem on stderr,
-``partyrules <command>: <where>: <what> (hint: ...)``, never a traceback.
+found); 7 ``calibrate``: no value meets the targets; 8 ``audit``: the ledger or a proof does not verify; 10 some
+subjects could not be scored (the others were); 130 interrupted. Every expected failure is one line per problem on
+stderr, ``partyrules <command>: <where>: <what> (hint: ...)``, never a traceback.
 """
 
 from __future__ import annotations

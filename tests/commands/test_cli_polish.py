@@ -22,7 +22,7 @@ from partyrules.commands.progress import Progress, progress_wanted
 from partyrules.synthetic import generate_member_facts
 
 # cli.py's docstring: the exit codes every command may end with
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 8, 10}
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10}
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
@@ -47,6 +47,8 @@ def _one_line_each(err: str) -> None:
 _name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-.", min_size=1, max_size=12).filter(
     lambda s: s not in (".", "..") and not s.startswith("-"))
 _bad_number = st.sampled_from(["x", "", "1e", "-1", "1.234", "nan", "二"])
+# a percentage may have decimals (1.234 is a valid coverage), so its bad values are its own
+_bad_percent = st.sampled_from(["x", "", "1e", "-1", "101", "nan", "二"])
 
 
 @st.composite
@@ -54,6 +56,7 @@ def bad_invocations(draw: st.DrawFn, root: str) -> list[str]:
     missing = f"{root}/missing-{draw(_name)}"
     name = draw(_name)  # a rule-set "name" that is no shipped one and no file
     number = draw(_bad_number)
+    percent = draw(_bad_percent)
     return draw(st.sampled_from([
         ["score", "--ruleset", name, "--facts", missing],
         ["score", "--ruleset", "in_service", "--facts", missing],
@@ -67,7 +70,7 @@ def bad_invocations(draw: st.DrawFn, root: str) -> list[str]:
         ["check", missing, "--max-examples", number],
         ["check", missing],
         ["test", missing],
-        ["test", "in_service", "--min-coverage", number],
+        ["test", "in_service", "--min-coverage", percent],
         ["diff", name, "in_service", "--population", missing],
         ["diff", "in_service", "in_service", "--population", missing],
         ["diff", "in_service", "in_service", "--population", missing, "--max-moved", number],
@@ -80,6 +83,13 @@ def bad_invocations(draw: st.DrawFn, root: str) -> list[str]:
         ["year", missing, "--year", "2026", "--out", f"{root}/out", "--funding-pool-yuan", number],
         ["fairness", missing, "--year", "2026"],
         ["fairness", "--year", "2026"],
+        ["outlook", missing, "--as-of", "2026-06"],
+        ["outlook", "--demo", "--as-of", name],
+        ["outlook", missing, "--as-of", "2026-06", "--ruleset", name],
+        ["calibrate", "in_service", "--population", missing, "--target", "优秀<=1/3 per branch"],
+        ["calibrate", "in_service", "--population", root, "--target", name],
+        ["calibrate", name, "--population", root, "--target", "warning~10%"],
+        ["calibrate", "in_service", "--population", root, "--param", name],
         ["schema", name],
         ["audit", "verify", missing],
         ["audit", "check-proof", missing],
