@@ -360,6 +360,16 @@ def distinct_values(pl: Any, df: Any, names: list[str], starts: Any = None) -> d
 def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
     """The rows of a list column (a Series) with a bad or repeated element, or None when the whole column has none:
     the elements are checked once, flattened, and row by row only when one of them fails."""
+    totals = list_totals(pl, s, column)
+    if totals is None or not any(totals.collect().row(0)):
+        return None
+    return list_rows(pl, s, column)
+
+
+def list_totals(pl: Any, s: _Spec, column: Any) -> Any | None:
+    """Whether any element of a list column (a Series) is bad, and whether any list may repeat one: a lazy frame of
+    one row (``elem``, ``twice``), to be worked out with the other columns' totals; None for a column that is not a
+    list of checked elements, or has no list."""
     if s.target != "list" or s.elem is None or column.null_count() == column.len():
         return None
     lengths = column.list.len().fill_null(0)
@@ -373,10 +383,12 @@ def list_failing(pl: Any, s: _Spec, column: Any) -> Any | None:
     # a set is written sorted (as the models keep it): each element after the one before it in its list is not
     # repeated, which comparing neighbours shows; any other order is looked at row by row
     unsorted = ~pl.col("first") & ~(e > e.shift()).fill_null(False)
-    found = flat.select(failing(pl, [(e.is_null(), None), *_text_checks(pl, s.elem, e, "element")]).any()
-                        .alias("elem"), (unsorted.any() if s.unique else pl.lit(False)).alias("twice")).row(0)
-    if not any(found):
-        return None
+    return flat.lazy().select(failing(pl, [(e.is_null(), None), *_text_checks(pl, s.elem, e, "element")]).any()
+                              .alias("elem"), (unsorted.any() if s.unique else pl.lit(False)).alias("twice"))
+
+
+def list_rows(pl: Any, s: _Spec, column: Any) -> Any:
+    """The rows of a list column (a Series) with a bad or repeated element, row by row."""
     pairs = _value_pairs(pl, s, pl.col("v"), elements=True)
     return column.to_frame("v").select(failing(pl, pairs) & pl.col("v").is_not_null()).to_series()
 

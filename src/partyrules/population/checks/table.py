@@ -19,6 +19,8 @@ from .columns import (
     distinct_values,
     failing,
     list_failing,
+    list_rows,
+    list_totals,
     parse_checks,
     run_starts,
     value_failing,
@@ -152,14 +154,20 @@ def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cro
     # vocabularies cost less than finding the distinct values of, say, every name
     texts = [n for n, e in totals.items() if e is not None and (specs[n].target == "json"
                                                                 or (specs[n].target == "str" and specs[n].checks))]
-    others = [e.alias(n) for n, e in totals.items() if e is not None and n not in texts]
-    # all the totals in one go, so that polars works them out side by side
-    queries = [d.select(totals[n].alias(n)) for n, d in distinct_values(pl, df, texts, starts).items()]
+    checks = {n: e for n, e in totals.items() if e is not None}
+    others = [e.alias(n) for n, e in checks.items() if n not in texts]
+    # all the totals in one go, so that polars works them out side by side; a list column already of its type is
+    # the parsed one, so its elements are totalled with the rest
+    queries = [d.select(checks[n].alias(n)) for n, d in distinct_values(pl, df, texts, starts).items()]
     if others and df.height:
         queries.append(df.lazy().select(others))
+    typed_lists = {n: t for n, s in specs.items() if n in df.schema and df.schema[n] == schema[n]
+                   and (t := list_totals(pl, s, df.get_column(n))) is not None}
+    results = pl.collect_all(queries + list(typed_lists.values()))
     found: dict[str, Any] = {}
-    for one in pl.collect_all(queries):
+    for one in results[:len(queries)]:
         found.update(one.row(0, named=True))
+    elements_fail = {n: any(r.row(0)) for n, r in zip(typed_lists, results[len(queries):], strict=True)}
     values: list[Any] = []
     parse_bad: list[Any] = []
     value_bad: list[Any] = []
@@ -192,7 +200,10 @@ def _values(pl: Any, specs: dict[str, _Spec], schema: Any, df: pl.DataFrame, cro
     if value_bad:
         bad = bad | frame.select(pl.any_horizontal(*value_bad)).to_series()
     for name, s in specs.items():
-        elements = list_failing(pl, s, frame.get_column(name))
+        if name in elements_fail:
+            elements = list_rows(pl, s, frame.get_column(name)) if elements_fail[name] else None
+        else:
+            elements = list_failing(pl, s, frame.get_column(name))
         if elements is not None:
             bad = bad | elements
     return frame, bad
