@@ -36,7 +36,7 @@ class GroupColumns:
     ranged: list[str] = field(default_factory=list)  # sums that are none when out of range
     runs: list[AggColumn] = field(default_factory=list)
 
-    def add_firing(self, cc: ColumnCompiler, items: pl.DataFrame, p: Firing) -> None:
+    def add_firing(self, cc: ColumnCompiler, items: pl.LazyFrame, p: Firing) -> None:
         name = p.name
         w, v = f"{name}@w", f"{name}@v"
         self.defaults[name] = 0
@@ -55,7 +55,7 @@ class GroupColumns:
             # exact in 128 bits, as Python adds whole numbers (each amount is within 2^53, int64 could wrap)
             self.simple.append(pl.col(v).cast(pl.Int128).sum().alias(name))
 
-    def add_aggregation(self, cc: ColumnCompiler, items: pl.DataFrame, p: AggColumn) -> None:
+    def add_aggregation(self, cc: ColumnCompiler, items: pl.LazyFrame, p: AggColumn) -> None:
         name, node = p.name, p.node
         w = f"{name}@w"
         if node.where is not None:
@@ -70,7 +70,7 @@ class GroupColumns:
             return
         self._add_projection(cc, items, p)
 
-    def _add_projection(self, cc: ColumnCompiler, items: pl.DataFrame, p: AggColumn) -> None:
+    def _add_projection(self, cc: ColumnCompiler, items: pl.LazyFrame, p: AggColumn) -> None:
         name, node = p.name, p.node
         v = f"{name}@v"
         assert node.project is not None
@@ -102,32 +102,45 @@ class GroupColumns:
             self.simple.append((pl.col(v).min() if node.func == "min" else pl.col(v).max()).alias(name))
             self.defaults[name] = None
 
-    def joined(self, cc: ColumnCompiler, items: pl.DataFrame, subj: pl.DataFrame) -> pl.DataFrame:
-        """The subjects with these columns joined on, each subject without items given its default."""
+    def frames(self, cc: ColumnCompiler, items: pl.LazyFrame) -> list[pl.LazyFrame]:
+        """The group's results to compute (all collected together, see :meth:`attach`): the plain aggregations
+        per subject, the item values of the float sums (added in Python's order after collection), and each
+        longest run per subject."""
         # lazily, so that the item-level columns are made a morsel at a time and never all held at once
-        lazy = items.lazy().with_columns(self.item_cols) if self.item_cols else items.lazy()
+        lazy = items.with_columns(self.item_cols) if self.item_cols else items
+        out: list[pl.LazyFrame] = []
         if self.simple:
-            got = lazy.group_by("subject_id").agg(self.simple).collect(engine="streaming")
-            subj = subj.join(got, on="subject_id", how="left", maintain_order="left")
+            out.append(lazy.group_by("subject_id").agg(self.simple))
         if self.float_sums:
-            subj = self._float_sums(lazy, subj)
+            out.append(lazy.select("subject_id", *[v for _, v, _ in self.float_sums]))
+        out.extend(_longest_run(cc, items, p) for p in self.runs)
+        return out
+
+    def attach(self, subj: pl.LazyFrame, got: list[pl.DataFrame]) -> pl.LazyFrame:
+        """The subjects with the collected :meth:`frames` joined on, each subject without items given its
+        default."""
+        got = list(got)
+        if self.simple:
+            subj = subj.join(got.pop(0).lazy(), on="subject_id", how="left", maintain_order="left")
+        if self.float_sums:
+            subj = self._float_sums(got.pop(0), subj)
         fills = [pl.col(k).fill_null(v) for k, v in self.defaults.items() if v is not None]
         if fills:
             subj = subj.with_columns(fills)
         if self.ranged:  # after the fill: a subject without items sums to 0, one whose sum is out of range to none
+            schema = subj.collect_schema()
             subj = subj.with_columns(in_range_column(pl.col(k))
-                                     .cast(pl.Float64 if subj.schema[k].is_float() else pl.Int64)
+                                     .cast(pl.Float64 if schema[k].is_float() else pl.Int64)
                                      for k in self.ranged)
-        for p in self.runs:
-            subj = subj.join(_longest_run(cc, items, p), on="subject_id", how="left", maintain_order="left") \
+        for p, runs in zip(self.runs, got, strict=True):
+            subj = subj.join(runs.lazy(), on="subject_id", how="left", maintain_order="left") \
                 .with_columns(pl.col(p.name).fill_null(0))
         return subj
 
-    def _float_sums(self, lazy: pl.LazyFrame, subj: pl.DataFrame) -> pl.DataFrame:
+    def _float_sums(self, values: pl.DataFrame, subj: pl.LazyFrame) -> pl.LazyFrame:
         float_sums = self.float_sums
-        values = lazy.select("subject_id", *[v for _, v, _ in float_sums]).collect()
         sums = seq_group_sums(values, [v for _, v, _ in float_sums])
-        subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}), on="subject_id", how="left",
+        subj = subj.join(sums.rename({v: out for out, v, _ in float_sums}).lazy(), on="subject_id", how="left",
                          maintain_order="left")
         means = [pl.when(pl.col(n) > 0).then(in_range_column(pl.col(out)) / pl.col(n)).alias(out)
                  for out, _, n in float_sums if n is not None]
@@ -163,7 +176,7 @@ def seq_group_sums(items: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def _longest_run(cc: ColumnCompiler, items: pl.DataFrame, col: AggColumn) -> pl.DataFrame:
+def _longest_run(cc: ColumnCompiler, items: pl.LazyFrame, col: AggColumn) -> pl.LazyFrame:
     """The longest run of consecutive months whose record matches, per subject (as ``interp``'s loop).
 
     The items are sorted by subject and month, so neighbours are compared with plain shifts (a window per
@@ -180,9 +193,9 @@ def _longest_run(cc: ColumnCompiler, items: pl.DataFrame, col: AggColumn) -> pl.
     return runs.group_by("subject_id").agg(pl.col("n").max().cast(pl.Int64).alias(col.name))
 
 
-def _is_float(cc: ColumnCompiler, items: pl.DataFrame, node: I.IR | None) -> bool:
+def _is_float(cc: ColumnCompiler, items: pl.LazyFrame, node: I.IR | None) -> bool:
     """Whether an item expression gives floats: sums of whole numbers are exact in any order, so only float
     sums need the slower one-after-the-other addition."""
     if node is None:
         return False
-    return items.lazy().select(cc.item(node).alias("v")).collect_schema()["v"].is_float()
+    return items.select(cc.item(node).alias("v")).collect_schema()["v"].is_float()
