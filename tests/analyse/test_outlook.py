@@ -306,3 +306,18 @@ def test_a_veto_on_file_stands_whatever_comes() -> None:
     assert o.status == "out_of_reach" and o.grades == ("unqualified",) and o.vetoed_by == ("V1",)
     assert o.recourse is None
     assert "V1 连续不交" in o.to_text("zh") and "only an appeal can change it" in o.to_text("en")
+
+
+def test_as_of_december_the_interval_is_the_year_score(demo_in_service) -> None:
+    """Nothing is left unknown: both paths give the year's own score as both ends."""
+    from partyrules.evaluate.reference import ReferenceEvaluator
+
+    rs, members = demo_in_service
+    some = members[:5]
+    po = outlook_population(rs, some, "2026-12")
+    ev = ReferenceEvaluator(rs)
+    for facts, row in zip(some, po.frame.iter_rows(named=True), strict=True):
+        o = outlook(rs, facts, "2026-12", with_recourse=False)
+        actual = ev.evaluate(facts, Period.year(2026))
+        assert o.remaining == ()
+        assert o.lowest == o.highest == actual.total == row["lowest"] == row["highest"]
