@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partyrules.population.checks.columns import _specs, column_may_fail, distinct_values, run_starts
-from partyrules.population.checks.table import _given_twice
+from partyrules.population.checks.table import _given_twice, _no_run_twice
 from partyrules.population.frames import layout
 from partyrules.population.io.checked import _all_known
 
@@ -96,3 +96,14 @@ def test_every_subject_of_a_table_is_found_known_exactly_when_it_is_among_the_su
     ids_s = pl.Series(ids, dtype=pl.String)
     in_order = known_s.is_sorted() and not (known_s == known_s.shift()).any()
     assert _all_known(pl, ids_s, known_s, in_order) == set(ids).issubset(known)
+
+
+@given(st.lists(st.sampled_from(["M9", "M10", "M11", "M999999", "M1000000", "a", "ab", "b"]), max_size=12),
+       st.sampled_from(["as drawn", "texts", "lengths then texts"]))
+def test_runs_are_found_without_a_subject_twice_exactly_when_none_is(ids, order):
+    if order == "texts":
+        ids = sorted(ids)
+    elif order == "lengths then texts":
+        ids = sorted(ids, key=lambda v: (len(v), v))
+    runs = [v for i, v in enumerate(ids) if i == 0 or ids[i - 1] != v]  # neighbouring runs are never one subject
+    assert _no_run_twice(pl, pl.Series(runs, dtype=pl.String)) == (len(set(runs)) == len(runs))

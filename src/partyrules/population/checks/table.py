@@ -226,12 +226,26 @@ def _given_twice(pl: Any, frame: pl.DataFrame, key: tuple[str, ...], starts: pl.
         pl.all_horizontal(*(c.null_count() == 0 for c in cols)).alias("no_nulls"),
         (pl.lit(starts) if later is None else pl.lit(starts) | later).fill_null(False).all().alias("within"),
     ).row(0, named=True)
-    # no two runs of one subject: runs in order are (two neighbouring runs are never of one subject), else hashed
-    if ordered["no_nulls"] and ordered["within"] and (runs.is_sorted() or runs.len() == runs.n_unique()):
+    if ordered["no_nulls"] and ordered["within"] and _no_run_twice(pl, runs):
         return None
     found = frame.select((pl.struct(key).is_duplicated() if len(key) > 1 else first.is_duplicated()).alias("d"))
     flags = found.to_series()
     return flags if flags.any() else None
+
+
+def _no_run_twice(pl: Any, runs: pl.Series) -> bool:
+    """Whether no two runs are of one subject. Runs in order are not (two neighbouring runs never are): in the
+    order of texts, or of their lengths and then texts, as numbered ids are ('M999999' before 'M1000000', where a
+    million members broke the order of texts and every id was hashed). Any other order is hashed."""
+    if runs.is_sorted():
+        return True
+    if runs.dtype == pl.String:
+        r = pl.col("r")
+        size = r.str.len_bytes()
+        after = (size > size.shift()) | ((size == size.shift()) & (r > r.shift()))
+        if runs.to_frame("r").select(after.slice(1).all()).item():
+            return True
+    return bool(runs.len() == runs.n_unique())
 
 
 def _problems(pl: Any, kind: str, table: str, specs: dict[str, _Spec], schema: Any, sub: pl.DataFrame,

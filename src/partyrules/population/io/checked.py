@@ -112,7 +112,8 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         row_problems.append(pl.concat([r.problems, orphan]))
         per_table[table] = []
     named = pl.concat([p.select("subject_id") for p in row_problems]).get_column("subject_id").drop_nulls()
-    bad_ids = named.filter(named.is_in(all_ids.implode())).unique()
+    # no bad row (the usual case): no set of every subject's id is built to look nothing up in
+    bad_ids = named.filter(named.is_in(all_ids.implode())).unique() if named.len() else named
     # A row without a subject id belongs to nobody: it is never scored (a subject "null"). The rows of a subject
     # that is not among the subjects (an orphan, reported above) are attached to nobody either: dropped too.
     dropped = named.unique()
@@ -125,7 +126,7 @@ def _check_tables(kind: str, raws: dict[str, tuple[pl.DataFrame | pl.LazyFrame, 
         # a frame built from its own columns shares them; DataFrame.drop copied all 12M rows of the records
         out_tables[table] = pl.DataFrame([kept.get_column(c) for c in kept.columns if c not in (FILE, ROW)])
     left_out = (subjects.filter(pl.col("subject_id").is_in(bad_ids.implode()))
-                .get_column("subject_id").unique(maintain_order=True).to_list())
+                .get_column("subject_id").unique(maintain_order=True).to_list() if bad_ids.len() else [])
     tables_in_order = [SUBJECT_TABLE, *(t for t in reads if t != SUBJECT_TABLE)]
     for table, frame in zip(tables_in_order, row_problems, strict=True):
         problems.extend(_problems_list(frame, table))
