@@ -32,13 +32,28 @@ from ..rulesets.model import Deduction, RuleSet, Standard, Veto
 
 ROUND = 6
 REASONS = 3
+TOLD_CACHE = 50_000
+"""How many evidence texts (per distinct rule, values read and count) a scorer keeps before starting over."""
 NOT_APPLICABLE_REASON = ("不适用于该对象(适用条件不成立),不计入满分",
                          "does not apply to this subject (its condition does not hold): left out of the maximum")
 
 
+_FLOATS: dict[float, float] = {}
+FLOAT_CACHE = 4096
+"""How many distinct rounded numbers are shared between breakdowns (the few dozen values of points repeat)."""
+
+
 def _r(x: float) -> float:
     v = round(x, ROUND)
-    return 0.0 if v == 0 else v  # never print -0.0
+    if v == 0:
+        return 0.0  # never print -0.0
+    if type(v) is not float:
+        return v
+    # equal floats other than 0 have the same bits: a breakdown keeps the shared object, not a copy of its own
+    got = _FLOATS.get(v)
+    if got is None and len(_FLOATS) < FLOAT_CACHE:
+        got = _FLOATS[v] = v
+    return v if got is None else got
 
 
 def jsonable(v: Any) -> Any:
@@ -119,6 +134,7 @@ class Scorer:
         self.rule_exprs = {r.id: {k: e.ir for k, e in r.exprs.items()} for r in (*rs.rules, *rs.checks)}
         self.rule_kinds = {r.id: r.kind for r in (*rs.rules, *rs.checks)}
         self._said: dict[str, RuleWords] = {}
+        self._told: dict[tuple[str, int, str], tuple[dict[str, Any], list[str], list[str]]] = {}
 
     def not_due(self, period: Period) -> dict[str, NotDue]:
         """The standards and deductions ``period`` does not assess (cached per period)."""
@@ -139,12 +155,23 @@ class Scorer:
             if hit is not None:
                 reads[text] = jsonable(hit[0])
                 keys.update(hit[2](ctx, hit[1]))
-        said = self._said.get(rule_id)
-        if said is None:
-            said = self._said[rule_id] = compile_rule(self.rule_exprs[rule_id], self.words,
-                                                              self.rule_kinds[rule_id])
-        zh, en = said.say(reads, sorted(keys) if rule_id in self.per_fact else None)
-        return {"reads": reads, "counted": sorted(keys), "zh": zh, "en": en}
+        counted_keys = sorted(keys)
+        # The sentences depend only on the values read and how many items were counted, which repeat from
+        # subject to subject: told once per distinct case, the same strings (and reads) are shared by every
+        # breakdown that has them instead of being formatted again (time) and kept as copies (memory).
+        n = len(counted_keys) if rule_id in self.per_fact else -1
+        memo_key = (rule_id, n, repr(reads))
+        told = self._told.get(memo_key)
+        if told is None:
+            said = self._said.get(rule_id)
+            if said is None:
+                said = self._said[rule_id] = compile_rule(self.rule_exprs[rule_id], self.words,
+                                                          self.rule_kinds[rule_id])
+            zh, en = said.say(reads, counted_keys if n >= 0 else None)
+            if len(self._told) >= TOLD_CACHE:
+                self._told.clear()
+            told = self._told[memo_key] = (reads, zh, en)
+        return {"reads": told[0], "counted": counted_keys, "zh": told[1], "en": told[2]}
 
     def score(self, ctx: Ctx, fired: list[str], subject_id: str,
               period: Period) -> ScoreBreakdown:
@@ -196,9 +223,9 @@ class Scorer:
             (g for g in rs.grades if total + 1e-9 >= g.at_least), rs.lowest_grade)
 
         lines = [*std_lines, *[ln for ln in final_ded if ln["points"] != 0 or ln["status"] == "floored"]]
-        # one validation of the whole result in pydantic-core is faster than building models piece by piece,
-        # and it checks every number we produce
-        return ScoreBreakdown.model_validate({
+        # every part was built here from the validated rule set and rounded numbers: the models are made without
+        # validating again (tests/results check that validation gives the same breakdown)
+        return ScoreBreakdown.from_trusted({
             "subject_kind": rs.subject_kind,
             "subject_id": subject_id,
             "ruleset_id": rs.id,
@@ -212,7 +239,7 @@ class Scorer:
             "max_points": self.max_points,
             "assessed_total": assessed_total,
             "assessed_max": assessed_max_total,
-            "grade": self.grades[grade.id],
+            "grade": dict(self.grades[grade.id]),
             "vetoed": vetoed,
             "veto_effect": rs.spec.veto_effect,
             "vetoes": veto_lines,
