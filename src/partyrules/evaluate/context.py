@@ -9,6 +9,7 @@ is simply not a fact any rule can see.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +106,10 @@ def engine_number(v: float) -> str:
     return full if "." in full else full + ".0"
 
 
+# what json.dumps(ensure_ascii=False) escapes in a string: a text without any is written as it is, in quotes
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
 def _json_value(v: Any) -> str:
     if v is True:
         return "true"
@@ -112,6 +117,8 @@ def _json_value(v: Any) -> str:
         return "false"
     if type(v) is float:
         return engine_number(v)
+    if type(v) is str and _ESCAPED.search(v) is None:  # most texts (keys, codes): no call into json
+        return '"' + v + '"'
     return json.dumps(v, ensure_ascii=False)
 
 
