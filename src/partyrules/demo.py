@@ -131,22 +131,27 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
 
 
 def _outlook_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
-    """Mid-year foresight (docs/outlook.md): as of June, who is secure, at risk or out of reach of 合格."""
+    """Mid-year foresight (docs/outlook.md): as of June, who is secure, on track (secure if they keep to what is
+    asked), at risk (needs more than what is asked) or out of reach of 合格. The members are put into tables once,
+    and each index scores its completions together (one call per index)."""
     from .analyse.outlook import outlook_population
+    from .population import facts_to_population
 
     zh = lang == "zh"
     as_of = f"{area.year}-06"
     print("\n" + (f"年中展望 (截至 {as_of}): 全年总分的确切区间与预警名单 (预警线: 合格)" if zh else
                   f"Mid-year outlook (as of {as_of}): the exact interval of the year's total, and the warning list "
                   "(line: Qualified)"))
+    pop = facts_to_population(area.members, "member")
     worst: tuple[float, str] | None = None
     for key in ("in_service", "retired", "new_citizen"):
         rs = rulesets[key]
-        po = outlook_population(rs, area.members, as_of)
+        po = outlook_population(rs, pop, as_of)
         c = po.counts()
-        print(("  {t}: 已确保 {s}, 有风险 {r}, 已无法达到 {o}" if zh else
-               "  {t}: secure {s}, at risk {r}, out of reach {o}").format(
-            t=rs.title_zh if zh else rs.title_en, s=c["secure"], r=c["at_risk"], o=c["out_of_reach"]))
+        print(("  {t}: 已确保 {s}, 按要求参加即可 {k}, 有风险 {r}, 已无法达到 {o}" if zh else
+               "  {t}: secure {s}, on track {k}, at risk {r}, out of reach {o}").format(
+            t=rs.title_zh if zh else rs.title_en, s=c["secure"], k=c["on_track"], r=c["at_risk"],
+            o=c["out_of_reach"]))
         w = po.warnings()
         if w.height and w["status"][0] == "out_of_reach" and (worst is None or w["highest"][0] < worst[0]):
             worst = (w["highest"][0], w["subject_id"][0])
@@ -154,10 +159,15 @@ def _outlook_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str)
         print(f"  例: {worst[1]} 今后每月做到最好, 全年最高 {worst[0]:.2f} 分, 已无法达到合格" if zh else
               f"  e.g. {worst[1]}: at best {worst[0]:.2f} for the year, whatever the coming months hold: out of "
               "reach of Qualified")
-    print("  " + ("六个月不参加组织生活、不交党费会触发一票否决, 所以六月时几乎人人“有风险”; "
-                  f"所需的改进: partyrules outlook --demo --as-of {as_of} --subject 编号" if zh else
-                  "six months without Party life or dues would trigger a veto, so in June almost everyone is "
-                  f"at risk; what it takes: partyrules outlook --demo --as-of {as_of} --subject ID --lang en"))
+    print("  " + ("六个月不参加组织生活、不交党费会触发一票否决, 所以最坏情形下几乎无人“已确保”; “按要求参加即可”: "
+                  "剩余月份参加应参加的会议和学习、交纳党费、履行岗位职责、完成分配的任务(年度测评取最坏)即可达到合格, "
+                  "不列入预警名单; 预警名单 = 有风险 + 已无法达到, 所需的改进: "
+                  f"partyrules outlook --demo --as-of {as_of} --subject 编号" if zh else
+                  "six months without Party life or dues would trigger a veto, so at worst almost no one is secure; "
+                  "on track: reaches Qualified by keeping to what is asked in the remaining months (the meetings "
+                  "and study required, dues, the post and the tasks assigned; the year-end evaluation at its "
+                  "worst), not on the warning list; the warning list is at risk + out of reach, what it takes: "
+                  f"partyrules outlook --demo --as-of {as_of} --subject ID --lang en"))
 
 
 def _awards_section(year: YearResult, lang: str) -> None:

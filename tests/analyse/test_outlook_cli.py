@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,23 +34,24 @@ def test_json_counts_and_rows(population: Path, capsys: pytest.CaptureFixture[st
     assert sum(sum(c.values()) for c in out["counts"].values()) == 15
     assert len(out["rows"]) == 15
     for r in out["rows"]:
-        assert r["lowest"] <= r["highest"]
-        assert r["status"] in ("secure", "at_risk", "out_of_reach")
+        assert r["lowest"] <= r["keeps"] <= r["highest"]
+        assert r["status"] in ("secure", "on_track", "at_risk", "out_of_reach")
+    assert all(set(c) == {"secure", "on_track", "at_risk", "out_of_reach"} for c in out["counts"].values())
 
 
 def test_csv_lists_only_the_warning_list(population: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outlook", str(population), "--as-of", "2026-10", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert all(r["status"] != "secure" for r in rows)
+    assert all(r["status"] in ("at_risk", "out_of_reach") for r in rows)  # on track is counted, not listed
 
 
 def test_table_in_both_languages(population: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outlook", str(population), "--as-of", "2026-06"]) == 0
     zh = capsys.readouterr().out
-    assert "截至 2026-06 的年度展望" in zh and "有风险" in zh
+    assert "截至 2026-06 的年度展望" in zh and "有风险" in zh and "按要求参加即可" in zh
     assert main(["outlook", str(population), "--as-of", "2026-06", "--lang", "en"]) == 0
     en = capsys.readouterr().out
-    assert "Outlook as of 2026-06" in en and "at risk" in en
+    assert "Outlook as of 2026-06" in en and "at risk" in en and "on track" in en
 
 
 def test_one_member_explained(population: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +76,8 @@ def test_the_demo_section_shows_the_june_counts(capsys: pytest.CaptureFixture[st
     _outlook_section(area, shipped_rulesets(), "en")
     out = capsys.readouterr().out
     assert "Mid-year outlook (as of 2026-06)" in out
-    lines = [ln for ln in out.splitlines() if "secure" in ln and "out of reach" in ln and ":" in ln]
+    counts = re.compile(r": secure \d+, on track \d+, at risk \d+, out of reach \d+$")  # four counts per index
+    lines = [ln for ln in out.splitlines() if counts.search(ln)]
     assert len(lines) == 3  # one line per member index
     total = sum(int(n) for ln in lines for n in ln.replace(",", " ").split() if n.isdigit())
     assert total == sum(1 for m in area.members)  # every member is scored by exactly one index

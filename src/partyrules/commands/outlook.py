@@ -23,7 +23,7 @@ from .common import EXIT_INVALID, EXIT_ROWS_FAILED, EXIT_UNREADABLE, error_line,
 from .common import report as report_error
 from .textout import table
 
-_STATUS = {"secure": ("已确保", "secure"), "at_risk": ("有风险", "at risk"),
+_STATUS = {"secure": ("已确保", "secure"), "on_track": ("按要求参加即可", "on track"), "at_risk": ("有风险", "at risk"),
            "out_of_reach": ("已无法达到", "out of reach")}
 _MEMBER_INDICES = ("in_service", "retired", "new_citizen")
 
@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "outlook", help="mid-year foresight: who can still make 合格 or 优秀 (needs the analysis extra)",
         description="As of a month of the year, the exact interval of each member's year total over every "
                     "completion of the remaining months, the grades still reachable and the early-warning list: "
-                    "who can no longer reach 合格, who may fall below it unless something named happens. "
+                    "who can no longer reach 合格, who needs more than what is asked to reach it (those on track, "
+                    "secure if they keep to what is asked, are counted apart). "
                     "年中展望: 截至某月, 每名党员全年总分的确切区间、仍可达到的等次和预警名单。")
     o.add_argument("population", nargs="*", metavar="POPULATION",
                    help="JSON lines of member fact bundles, a directory of tables or a workbook")
@@ -107,13 +108,14 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         frame = po.frame if args.all else po.warnings()
         for r in frame.iter_rows(named=True):
             rows.append({"subject_id": r["subject_id"], "ruleset": rs.id, "lowest": round(r["lowest"], 2),
-                         "highest": round(r["highest"], 2), "grades": r["grades"], "status": r["status"]})
+                         "keeps": round(r["keeps"], 2), "highest": round(r["highest"], 2), "grades": r["grades"],
+                         "status": r["status"]})
     if args.format == "json":
         counts = {rs.id: po.counts() for rs, po in results}
         print(json.dumps({"as_of": str(as_of), "counts": counts, "rows": rows}, ensure_ascii=False, indent=1))
     elif args.format == "csv":
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=["subject_id", "ruleset", "lowest", "highest", "grades", "status"])
+        w = csv.DictWriter(buf, fieldnames=["subject_id", "ruleset", "lowest", "keeps", "highest", "grades", "status"])
         w.writeheader()
         w.writerows(rows)
         print(buf.getvalue(), end="")
@@ -130,17 +132,22 @@ def _table(results: list[Any], rows: list[dict[str, Any]], as_of: Any, zh: bool)
     for rs, po in results:
         c = po.counts()
         title = rs.title_zh if zh else rs.title_en
-        print(("  {t}: 已确保 {s}, 有风险 {r}, 已无法达到 {o}" if zh else
-               "  {t}: secure {s}, at risk {r}, out of reach {o}").format(
-            t=title, s=c["secure"], r=c["at_risk"], o=c["out_of_reach"]))
+        print(("  {t}: 已确保 {s}, 按要求参加即可 {k}, 有风险 {r}, 已无法达到 {o}" if zh else
+               "  {t}: secure {s}, on track {k}, at risk {r}, out of reach {o}").format(
+            t=title, s=c["secure"], k=c["on_track"], r=c["at_risk"], o=c["out_of_reach"]))
+    print("  按要求参加即可: 剩余月份参加应参加的会议和学习、交纳党费、履行岗位职责、完成分配的任务(年度测评取最坏)即可"
+          "达到合格, 不列入预警名单(--all 列出)" if zh else
+          "  on track: reaches Qualified by keeping to what is asked in the remaining months (the meetings and study "
+          "required, dues, the post and the tasks assigned; the year-end evaluation at its worst); not on the "
+          "warning list (--all lists them)")
     if not rows:
         return
-    head = ["对象", "规则集", "最低", "最高", "可达等次", "状态"] if zh else \
-        ["subject", "rule set", "lowest", "highest", "grades reachable", "status"]
-    body = [[r["subject_id"], r["ruleset"], f"{r['lowest']:g}", f"{r['highest']:g}",
+    head = ["对象", "规则集", "最低", "按要求参加", "最高", "可达等次", "状态"] if zh else \
+        ["subject", "rule set", "lowest", "keeps to asked", "highest", "grades reachable", "status"]
+    body = [[r["subject_id"], r["ruleset"], f"{r['lowest']:g}", f"{r['keeps']:g}", f"{r['highest']:g}",
              ("、" if zh else ", ").join(names.get(g, g) for g in r["grades"].split(",")),
              _STATUS[r["status"]][0 if zh else 1]] for r in rows]
-    for line in table([head, *body], right=[False, False, True, True, False, False]):
+    for line in table([head, *body], right=[False, False, True, True, True, False, False]):
         print(line)
 
 
@@ -163,7 +170,8 @@ def _one(args: argparse.Namespace, rulesets: list[Any], members: list[Any], as_o
         return 2
     if args.format == "json":
         print(json.dumps({"subject_id": o.subject_id, "ruleset": o.ruleset_id, "as_of": o.as_of,
-                          "lowest": o.lowest, "highest": o.highest, "grades": list(o.grades),
+                          "lowest": o.lowest, "keeps": o.keeps_total, "highest": o.highest,
+                          "grades": list(o.grades),
                           "status": o.status, "deciders": [d.__dict__ for d in o.deciders],
                           "recourse": o.recourse.to_text(args.lang) if o.recourse else None},
                          ensure_ascii=False, indent=1))

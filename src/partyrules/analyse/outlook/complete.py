@@ -21,7 +21,7 @@ from ...facts import AnnualEvaluation, SubjectFacts
 from ...periods import Month
 from .domain import Domain, FieldDomain, Plan
 
-__all__ = ["Candidate", "Situation", "annual_at", "asked_record", "candidates", "completion", "month_record",
+__all__ = ["Candidate", "Situation", "annual_at", "candidates", "completion", "keeps_record", "month_record",
            "situation"]
 
 
@@ -39,7 +39,7 @@ class Situation:
 class Candidate:
     """One candidate completion: remaining months recorded or not; the annual evaluation none or at an extreme."""
 
-    side: str  # best or worst
+    side: str  # best, worst or keeps (the remaining months keep to what is asked; the annual evaluation at worst)
     recorded: bool
     annual: str  # known, none, extreme
 
@@ -100,18 +100,24 @@ def month_record(domain: Domain, subject_id: str, plan: Plan, month: str, side: 
     return data
 
 
-def asked_record(domain: Domain, sit: Situation, plan: Plan, month: str, keep: frozenset[str]) -> dict[str, Any]:
-    """The record of a remaining ``month`` with what is asked done and nothing more: the worst record, with every
-    conduct field not in ``keep`` (the actionable ones, which the recourse moves) at the plan's value when the
-    plan gives one (the model member attends what is required, pays dues, carries out the post and the tasks)."""
-    data = month_record(domain, sit.known.subject_id, plan, month, "worst")
+def keeps_record(domain: Domain, subject_id: str, plan: Plan, month: str) -> dict[str, Any]:
+    """The record of a remaining ``month`` that keeps to what is asked and no more: the worst record, with each
+    conduct field of ``domain.asked`` at the plan's value of its obligation (the meetings and study sessions
+    required attended, the tasks assigned completed, dues paid, the post carried out), kept within the field's
+    bounds; a field the plan leaves out or gives as ``None`` stays at its worst."""
+    data = month_record(domain, subject_id, plan, month, "worst")
     plan_rec = plan(month)
     for fd in domain.record_fields:
-        if fd.name in keep or fd.name == "records.excused_absences":
+        source = domain.asked.get(fd.name)
+        if source is None:
             continue
-        given, v = _plan_value(plan_rec, fd.path)
-        if given and v is not None:
-            _set_path(data, fd.path, v)
+        given, v = _plan_value(plan_rec, source)
+        if not given or v is None or fd.kind == "level":
+            continue
+        if fd.kind == "bool":
+            _set_path(data, fd.path, bool(v))
+        else:
+            _set_path(data, fd.path, min(max(type(fd.lo)(v), fd.lo), fd.hi))
     return data
 
 
@@ -131,7 +137,12 @@ def annual_at(domain: Domain, kind: str, subject_id: str, year: int, evaluator: 
 
 
 def candidates(domain: Domain, sit: Situation, side: str) -> list[Candidate]:
-    recorded = (True, False) if sit.remaining and domain.reads_records else (False,)
+    """The candidates of ``side``; ``keeps`` records every remaining month (the lower of its annual candidates is
+    its total: whatever the year-end evaluation)."""
+    if side == "keeps":
+        recorded: tuple[bool, ...] = (True,) if sit.remaining and domain.reads_records else (False,)
+    else:
+        recorded = (True, False) if sit.remaining and domain.reads_records else (False,)
     if sit.annual_known or not domain.reads_annual:
         annual: tuple[str, ...] = ("known",)
     else:
@@ -139,10 +150,9 @@ def candidates(domain: Domain, sit: Situation, side: str) -> list[Candidate]:
     return [Candidate(side, r, a) for r in recorded for a in annual]
 
 
-def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate,
-               asked: frozenset[str] | None = None) -> SubjectFacts:
-    """The known facts completed as ``cand`` says (with ``asked``: the remaining months with what is asked done,
-    the fields in ``asked`` at their worst; see :func:`asked_record`)."""
+def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate) -> SubjectFacts:
+    """The known facts completed as ``cand`` says (``keeps``: see :func:`keeps_record`, the annual evaluation at
+    its worst)."""
     facts = sit.known
     cls = type(facts)
     update: dict[str, Any] = {}
@@ -150,14 +160,14 @@ def completion(domain: Domain, sit: Situation, plan: Plan, cand: Candidate,
         rec_model = type(facts).model_fields["records"].annotation.__args__[0]  # type: ignore[union-attr]
         try:
             extra = tuple(rec_model.model_validate(
-                month_record(domain, sit.known.subject_id, plan, m, cand.side) if asked is None
-                else asked_record(domain, sit, plan, m, asked)) for m in sit.remaining)
+                month_record(domain, sit.known.subject_id, plan, m, cand.side) if cand.side != "keeps"
+                else keeps_record(domain, sit.known.subject_id, plan, m)) for m in sit.remaining)
         except ValueError as exc:
             raise OutlookError(f"a remaining month's record at its {cand.side} cannot be built: {exc}",
                                hint="give bounds or a plan the record model accepts") from exc
         update["records"] = (*facts.records, *extra)  # type: ignore[union-attr]
     if cand.annual == "extreme":
-        update["annual"] = annual_record(domain, sit, cand.side)
+        update["annual"] = annual_record(domain, sit, "worst" if cand.side == "keeps" else cand.side)
     if not update:
         return facts
     return cls(**{**{n: getattr(facts, n) for n in cls.model_fields}, **update})

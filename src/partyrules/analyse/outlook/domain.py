@@ -20,6 +20,7 @@ resettlement milestones) stays ``None``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -37,7 +38,7 @@ from ...facts.records import AnnualEvaluation
 from ...lang import ir as I
 from ...rulesets.model import RuleSet
 
-__all__ = ["MEMBER_OBLIGATIONS", "MEMBER_RECORD_DIRECTIONS", "Domain", "FieldDomain", "build_domain"]
+__all__ = ["MEMBER_ASKED", "MEMBER_OBLIGATIONS", "MEMBER_RECORD_DIRECTIONS", "Domain", "FieldDomain", "build_domain"]
 
 MEMBER_OBLIGATIONS: tuple[str, ...] = ("meetings_required", "study_sessions_required", "tasks_assigned",
                                        "spot_checked", "spot_check_passed")
@@ -67,6 +68,18 @@ ANNUAL_DIRECTIONS: dict[str, str] = {
 }
 """The annual evaluation's numeric and true/false fields: a better evaluation never lowers the total. Its levels
 (an appraisal, a secretary's review) are ordered by the fact model, best first."""
+
+MEMBER_ASKED: dict[str, tuple[str, ...]] = {
+    **{f"records.meetings_attended.{k}": ("meetings_required", k) for k in _ATTENDED},
+    "records.study_sessions_attended": ("study_sessions_required",),
+    "records.tasks_completed": ("tasks_assigned",),
+    "records.dues_paid_on_time": ("dues_paid_on_time",),
+    "records.post_duty_performed": ("post_duty_performed",),
+}
+"""What is asked of a member each month, as the conduct field that meets it and the plan's field that says how
+much: attend the meetings and study sessions required, complete the tasks assigned, pay the dues and carry out
+the claimed post (the plan's own value: every month). The scenario *keeps to what is asked* sets these fields to
+the plan's value and every other conduct field to its worst (docs/outlook.md)."""
 
 _RECORD_MODELS: dict[str, type[BaseModel]] = {"member": MemberMonthRecord, "branch": BranchMonthRecord}
 Plan = Callable[[str], Mapping[str, Any]]
@@ -99,6 +112,8 @@ class Domain:
     annual_fields: tuple[FieldDomain, ...]
     reads_records: bool
     reads_annual: bool
+    asked: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """conduct field -> the plan's field giving what is asked of it (:data:`MEMBER_ASKED` for members)"""
 
 
 def fields_read(ruleset: RuleSet) -> set[str]:
@@ -177,9 +192,12 @@ def _describe(model: type[BaseModel], name: str, path: tuple[str, ...], directio
 
 def build_domain(ruleset: RuleSet, *, directions: Mapping[str, str] | None = None,
                  bounds: Mapping[str, tuple[float, float]] | None = None,
-                 obligations: Iterable[str] | None = None) -> Domain:
+                 obligations: Iterable[str] | None = None,
+                 asked: Mapping[str, tuple[str, ...]] | None = None) -> Domain:
     """The completion domain of ``ruleset``'s subjects (see the module docstring); raises
-    :class:`~partyrules.errors.OutlookError` naming every conduct field the rules read with no direction."""
+    :class:`~partyrules.errors.OutlookError` naming every conduct field the rules read with no direction.
+    ``asked``: which plan field says what is asked of each conduct field (default :data:`MEMBER_ASKED` for
+    members, nothing for branches)."""
     kind = ruleset.subject_kind
     read = fields_read(ruleset)
     declared: dict[str, str] = {}
@@ -226,8 +244,11 @@ def build_domain(ruleset: RuleSet, *, directions: Mapping[str, str] | None = Non
             "the remaining months cannot be found", zh=f"规则集 {ruleset.id} 读取的 {', '.join(undeclared)} "
             "未声明方向(monotone), 无法确定剩余月份的最好与最坏情形",
             hint="declare them under monotone: in the rule set, or pass directions={field: 'increasing'}")
+    if asked is None:
+        asked = MEMBER_ASKED if kind == "member" else {}
     return Domain(kind, tuple(record_fields), owed, tuple(annual_fields),
-                  any(n.startswith("records.") for n in read), any(n.startswith("annual.") for n in read))
+                  any(n.startswith("records.") for n in read), any(n.startswith("annual.") for n in read),
+                  dict(asked))
 
 
 def model_plan(facts: Any, year: int) -> Plan:

@@ -13,7 +13,9 @@ __all__ = ["Decider", "Outlook"]
 
 STATUS = {
     "secure": ("已确保达到", "secure"),
-    "at_risk": ("有风险: 除非做到所列事项, 可能低于", "at risk: may fall below unless the changes named are made"),
+    "on_track": ("正常: 按要求参加即可达到", "on track: secure if the member keeps to what is asked"),
+    "at_risk": ("有风险: 仅按要求参加仍达不到, 须做到所列事项才能达到",
+                "at risk: keeping to what is asked is not enough; reached with the changes named"),
     "out_of_reach": ("已无法达到", "out of reach"),
 }
 
@@ -34,8 +36,9 @@ class Decider:
 class Outlook:
     """A subject's year as seen from ``as_of``: ``lowest`` and ``highest`` are the exact ends of the year's total
     over every completion of the ``remaining`` months (each attained by ``low`` and ``high``); ``grades`` the
-    grades whose band lies within them; ``status`` against ``warn_below``: ``secure``, ``at_risk`` (the worst
-    completion falls below it, the best does not) or ``out_of_reach``."""
+    grades whose band lies within them; ``keeps`` the completion that keeps to what is asked; ``status`` against
+    ``warn_below``: ``secure`` (the worst completion reaches it), ``on_track`` (keeping to what is asked reaches
+    it, the worst does not), ``at_risk`` (only more than what is asked reaches it) or ``out_of_reach``."""
 
     subject_id: str
     ruleset_id: str
@@ -58,6 +61,15 @@ class Outlook:
     recourse_asked: bool = False  # the recourse starts from the remaining months with what is asked done
     annual_known: bool = False
     grade_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    keeps: ScoreBreakdown | None = None  # the remaining months keep to what is asked (annual evaluation at worst)
+
+    @property
+    def keeps_total(self) -> float | None:
+        return None if self.keeps is None else self.keeps.total
+
+    @property
+    def grade_keeps(self) -> str | None:
+        return None if self.keeps is None else self.keeps.grade.id
 
     def grade_name(self, grade: str, lang: str = "zh") -> str:
         zh, en = self.grade_names.get(grade, (grade, grade))
@@ -75,9 +87,10 @@ class Outlook:
             (f"剩余月份: {months}" if zh else f"Months left: {months}"),
             (f"全年总分区间: {self.lowest:g} 至 {self.highest:g}" if zh
              else f"Year's total: between {self.lowest:g} and {self.highest:g}"),
+            *self._keeps_line(zh, lang),
             (f"可达等次: {'、'.join(g(x, lang) for x in self.grades)}" if zh
              else f"Grades reachable: {', '.join(g(x, lang) for x in self.grades)}"),
-            (f"相对{warn}: {STATUS[self.status][0]}{warn if self.status == 'at_risk' else ''}" if zh
+            (f"相对{warn}: {STATUS[self.status][0]}{warn if self.status != 'secure' else ''}" if zh
              else f"Against {warn}: {STATUS[self.status][1]}"),
         ]
         if self.vetoed_by:
@@ -95,14 +108,22 @@ class Outlook:
             lines.append("剩余月份中的改进路径(即使未知事项取最坏):" if zh
                          else "Recourse in the remaining months (whatever is unknown at its worst):")
             if self.recourse_asked:
-                lines.append(f"  首先, {months} 每月完成组织要求的事项(参加应参加的会议和学习、按时交纳党费、"
-                             "履行岗位职责、完成分配的任务); 然后:" if zh
-                             else f"  First, do what is asked in {months} (attend the meetings and study required, "
-                             "pay dues on time, carry out the post and the tasks assigned); then:")
+                lines.append(f"  首先, {months} 每月按要求参加(参加应参加的会议和学习、按时交纳党费、"
+                             "履行岗位职责、完成分配的任务); 此外:" if zh
+                             else f"  First, keep to what is asked in {months} (attend the meetings and study "
+                             "required, pay dues on time, carry out the post and the tasks assigned); beyond that:")
             lines.extend("  " + ln for ln in self.recourse.to_text(lang).splitlines()[1:])
         lines.append("不推定未来的违规: 今后查实的事项只会降低结果。" if zh
                      else "No future misconduct is presumed: a verified incident later can only lower the result.")
         return "\n".join(lines)
+
+    def _keeps_line(self, zh: bool, lang: str) -> list[str]:
+        if self.keeps is None or not self.remaining:
+            return []
+        grade = self.grade_name(self.keeps.grade.id, lang)
+        return [f"按要求参加(剩余月份只完成组织要求的事项, 年度测评取最坏): {self.keeps.total:g} 分, {grade}" if zh
+                else f"Keeps to what is asked (the remaining months with what is asked done and nothing more, the "
+                f"year-end evaluation at its worst): {self.keeps.total:g}, {grade}"]
 
     def __str__(self) -> str:
         return self.to_text("en")
@@ -112,6 +133,9 @@ class Outlook:
         head = html_headline([
             (("对象", "subject"), self.subject_id), (("截至", "as of"), self.as_of),
             (("最低 / 最高", "lowest / highest"), f"{self.lowest:g} / {self.highest:g}"),
+            (("按要求参加", "keeps to what is asked"),
+             "" if self.keeps is None else f"{self.keeps.total:g} {g(self.keeps.grade.id)} "
+             f"{g(self.keeps.grade.id, 'en')}"),
             (("可达等次", "grades reachable"), " / ".join(f"{g(x)} {g(x, 'en')}" for x in self.grades)),
             (("状态", "status"), " / ".join(STATUS[self.status])),
         ])

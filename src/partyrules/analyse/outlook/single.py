@@ -1,5 +1,6 @@
-"""One subject's outlook: the two extreme completions scored, the rules that decide between them, the grades still
-reachable and, for a subject at risk, the recourse left in the remaining months."""
+"""One subject's outlook: the two extreme completions and the one that keeps to what is asked scored, the rules that
+decide between the extremes, the grades still reachable and, for a subject at risk, the recourse left in the
+remaining months."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from ...periods import Month, Period
 from ...results import ScoreBreakdown
 from ...rulesets.model import RuleSet
 from ..recourse import Recourse, recourse
-from .complete import Candidate, Situation, candidates, completion, situation
+from .complete import Situation, candidates, completion, situation
 from .domain import Domain, Plan, build_domain, model_plan
 from .result import Decider, Outlook
 
-__all__ = ["grades_between", "outlook", "threshold_grade"]
+__all__ = ["classify", "grades_between", "outlook", "threshold_grade"]
 
 
 def threshold_grade(ruleset: RuleSet, grade: str | None = None) -> str:
@@ -47,6 +48,25 @@ def extremes(ev: ReferenceEvaluator, domain: Domain, sit: Situation, plan: Plan
         pick = min if side == "worst" else max
         out.append(pick(scored, key=lambda bf: _key(bf[0])))
     return out[0], out[1]
+
+
+def keeps(ev: ReferenceEvaluator, domain: Domain, sit: Situation, plan: Plan) -> tuple[ScoreBreakdown, SubjectFacts]:
+    """The completion that keeps to what is asked (whatever the year-end evaluation: the lower of its candidates)."""
+    period = Period.year(sit.as_of.year)
+    scored = [(ev.evaluate(f, period), f) for f in (completion(domain, sit, plan, c)
+                                                   for c in candidates(domain, sit, "keeps"))]
+    return min(scored, key=lambda bf: _key(bf[0]))
+
+
+def classify(low_ok: bool, keeps_ok: bool, high_ok: bool) -> str:
+    """The status against a grade from whether the worst completion, the one keeping to what is asked and the best
+    reach it: ``secure``, ``on_track`` (secure if the subject keeps to what is asked), ``at_risk`` (needs more than
+    what is asked) or ``out_of_reach``."""
+    if low_ok:
+        return "secure"
+    if keeps_ok:
+        return "on_track"
+    return "at_risk" if high_ok else "out_of_reach"
 
 
 def deciders(low: ScoreBreakdown, high: ScoreBreakdown) -> tuple[Decider, ...]:
@@ -89,30 +109,12 @@ def grades_between(ruleset: RuleSet, lowest: float, highest: float, vetoed_high:
     return tuple(g.id for g in grades if g.id in out)
 
 
-def remaining_recourse(ruleset: RuleSet, dom: Domain, sit: Situation, plan: Plan, worst: SubjectFacts,
-                       warn: str) -> tuple[Recourse | None, bool]:
-    """The smallest change in the remaining months that secures ``warn`` whatever else is unknown: first from the
-    worst completion; when the actionable fields cannot do it alone (a veto of the worst case such as six months
-    without Party life, which no actionable field lifts), from the remaining months with what is asked done (the
-    plan's meetings, study, dues, post and tasks), which is then the first thing named. (recourse, from asked)."""
+def remaining_recourse(ruleset: RuleSet, sit: Situation, kept: SubjectFacts, warn: str) -> Recourse | None:
+    """The smallest change in the remaining months, beyond keeping to what is asked (``kept``, the annual
+    evaluation at its worst), that secures ``warn``."""
     if not ruleset.spec.actionable:
-        return None, False
-    period = Period.year(sit.as_of.year)
-    rec = None
-    if not ev_vetoed(worst, ruleset, period):
-        rec = recourse(ruleset, worst, period, target_grade=warn, months=sit.remaining)
-        if rec.reached:
-            return rec, False
-    keep = frozenset(a.field for a in ruleset.spec.actionable)
-    worst_annual = next((c for c in candidates(dom, sit, "worst") if c.recorded and c.annual != "none"),
-                        Candidate("worst", True, "known"))
-    asked = completion(dom, sit, plan, worst_annual, asked=keep)
-    again = recourse(ruleset, asked, period, target_grade=warn, months=sit.remaining)
-    return (again, True) if rec is None or again.reached or again.best_total > rec.best_total else (rec, False)
-
-
-def ev_vetoed(facts: SubjectFacts, ruleset: RuleSet, period: Period) -> bool:
-    return ReferenceEvaluator(ruleset).evaluate(facts, period).vetoed
+        return None
+    return recourse(ruleset, kept, Period.year(sit.as_of.year), target_grade=warn, months=sit.remaining)
 
 
 def outlook(ruleset: RuleSet, facts: SubjectFacts, as_of: Month | str, *,
@@ -121,30 +123,33 @@ def outlook(ruleset: RuleSet, facts: SubjectFacts, as_of: Month | str, *,
             with_recourse: bool = True, domain: Domain | None = None) -> Outlook:
     """The outlook of one subject for the year of ``as_of``: the exact interval of the year's total over every
     completion of the months after ``as_of`` (docs/outlook.md), the grades still reachable, the rules that decide,
-    and for a subject who may fall below ``warn_below`` (合格 by default) the smallest change in the remaining
-    months that secures it, whatever is still unknown (the recourse starts from the worst completion)."""
+    the completion that keeps to what is asked (``keeps``), and for a subject who needs more than what is asked to
+    reach ``warn_below`` (合格 by default) the smallest change in the remaining months beyond it that secures the
+    grade, whatever is still unknown."""
     m = Month.parse(as_of) if isinstance(as_of, str) else as_of
     dom = domain or build_domain(ruleset, directions=directions, bounds=bounds, obligations=obligations)
     sit = situation(facts, m)
     if plan is None:
         plan = model_plan(facts, m.year) if dom.kind == "member" else (lambda _month: {})
     ev = ReferenceEvaluator(ruleset)
-    (low, low_facts), (high, _high_facts) = extremes(ev, dom, sit, plan)
+    (low, _low_facts), (high, _high_facts) = extremes(ev, dom, sit, plan)
+    kept, kept_facts = keeps(ev, dom, sit, plan)
     warn = threshold_grade(ruleset, warn_below)
     at_least = next(g.at_least for g in ruleset.grades if g.id == warn)
     rank = [g.id for g in ruleset.grades]
-    high_ok = not high.vetoed and rank.index(high.grade.id) <= rank.index(warn)
-    low_ok = not low.vetoed and rank.index(low.grade.id) <= rank.index(warn)
-    status = "secure" if low_ok else ("at_risk" if high_ok else "out_of_reach")
-    rec, asked = None, False
+    def ok(b: ScoreBreakdown) -> bool:
+        return not b.vetoed and rank.index(b.grade.id) <= rank.index(warn)
+
+    status = classify(ok(low), ok(kept), ok(high))
+    rec = None
     if status == "at_risk" and with_recourse and sit.remaining:
-        rec, asked = remaining_recourse(ruleset, dom, sit, plan, low_facts, warn)
+        rec = remaining_recourse(ruleset, sit, kept_facts, warn)
     known_vetoes = tuple(v.rule_id for v in ev.evaluate(sit.known, Period.year(m.year)).vetoes) \
         if high.vetoed else ()
     return Outlook(subject_id=facts.subject_id, ruleset_id=ruleset.id, ruleset_version=ruleset.version,
                    as_of=str(m), remaining=sit.remaining, lowest=low.total, highest=high.total,
-                   low=low, high=high, grade_low=low.grade.id, grade_high=high.grade.id,
+                   low=low, high=high, grade_low=low.grade.id, grade_high=high.grade.id, keeps=kept,
                    grades=reachable(ruleset, low, high), deciders=deciders(low, high), warn_below=warn,
-                   warn_at_least=float(at_least), status=status, recourse=rec, recourse_asked=asked,
+                   warn_at_least=float(at_least), status=status, recourse=rec, recourse_asked=rec is not None,
                    vetoed_by=known_vetoes,
                    annual_known=sit.annual_known, grade_names={g.id: (g.zh, g.en) for g in ruleset.grades})
