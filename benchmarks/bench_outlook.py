@@ -11,9 +11,11 @@ with the shipped in-service index. Prints one ``name: value`` line per figure:
 - ``score_seconds``: ``score_population(rs, pop, "2026")`` once (the baseline);
 - ``outlook_1m_seconds`` (or ``outlook_<n>_seconds``): ``outlook_population(rs, pop, "2026-06")``: the known tables
   filtered by date, the candidate completions of each extreme (the remaining months recorded or not, the annual
-  evaluation none or at its extreme) built as tables and each scored with the vectorised backend;
-- ``outlook_over_score``: the ratio, what to watch (absolute times move with the machine's load): seven scorings
-  of a population of up to the same size (the index reads the annual evaluation), plus building the tables.
+  evaluation none or at its extreme) and of keeping to what is asked (the annual evaluation none or at its worst)
+  built as tables and each scored with the vectorised backend (together in one call for a small population);
+- ``outlook_over_score``: the ratio, what to watch (absolute times move with the machine's load): nine scorings
+  of a population of up to the same size (the index reads the annual evaluation), plus building the tables;
+- ``counts``: secure, on track, at risk and out of reach of 合格.
 """
 
 from __future__ import annotations

@@ -133,9 +133,10 @@ def run_demo(*, lang: str = "zh", seed: int = 2026) -> int:
 def _outlook_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str) -> None:
     """Mid-year foresight (docs/outlook.md): as of June, who is secure, on track (secure if they keep to what is
     asked), at risk (needs more than what is asked) or out of reach of 合格. The members are put into tables once,
-    and each index scores its completions together (one call per index)."""
+    each index gets only the members of its categories and scores their completions together (one call)."""
     from .analyse.outlook import outlook_population
     from .population import facts_to_population
+    from .shipped_rulesets import CATEGORY_RULESET
 
     zh = lang == "zh"
     as_of = f"{area.year}-06"
@@ -146,7 +147,8 @@ def _outlook_section(area: SubDistrict, rulesets: dict[str, RuleSet], lang: str)
     worst: tuple[float, str] | None = None
     for key in ("in_service", "retired", "new_citizen"):
         rs = rulesets[key]
-        po = outlook_population(rs, pop, as_of)
+        ids = [m.subject_id for m in area.members if CATEGORY_RULESET.get(m.member.category.value) == key]
+        po = outlook_population(rs, pop.select(ids), as_of)
         c = po.counts()
         print(("  {t}: 已确保 {s}, 按要求参加即可 {k}, 有风险 {r}, 已无法达到 {o}" if zh else
                "  {t}: secure {s}, on track {k}, at risk {r}, out of reach {o}").format(
