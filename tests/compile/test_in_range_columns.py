@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import struct
-import time
 from collections.abc import Callable
 
 import polars as pl
@@ -139,9 +138,7 @@ def test_twenty_deep_as_the_callback_and_the_closures(ops: list[tuple[str, str]]
     new, old = pl.col("a"), pl.col("a")
     for op, k in ops:
         new, old = step(new, op, k, in_range), step(old, op, k, old_in_range)
-    t = time.perf_counter()
     got = df.lazy().select(new.alias("r")).collect()["r"].to_list()
-    assert time.perf_counter() - t < 10  # twice-named operands took minutes at this depth
     want_old = df.lazy().select(old.alias("r")).collect()["r"].to_list()
     for i, row in enumerate(rows):
         v: object = row[0]  # the leaf is read as it is, as the compiler reads a column
@@ -151,12 +148,19 @@ def test_twenty_deep_as_the_callback_and_the_closures(ops: list[tuple[str, str]]
         assert (got[i] is None and want_old[i] is None) or same(got[i], want_old[i])
 
 
-@pytest.mark.parametrize("depth", [20, 40])
-def test_plan_grows_linearly(depth: int) -> None:
-    df = pl.DataFrame({"x": [1.0, None], "y": [1, 2]})
+def _nested(depth: int) -> pl.Expr:
     e = pl.col("x")
     for _ in range(depth):
         e = in_range(e * pl.lit(1, pl.Int128) * pl.col("y") + pl.lit(1, pl.Int64))
-    t = time.perf_counter()
-    assert df.lazy().select(e).collect().to_series().to_list() == [float(depth + 1), None]
-    assert time.perf_counter() - t < 10
+    return e
+
+
+@pytest.mark.parametrize("depth", [20, 40])
+def test_plan_grows_linearly(depth: int) -> None:
+    """Each level adds a fixed part to the plan (a twice-named operand doubles it per level: 2^40 at depth 40, which
+    no machine plans). Measured as the plan's size, not its time: the same on every machine."""
+    df = pl.DataFrame({"x": [1.0, None], "y": [1, 2]})
+    assert df.lazy().select(_nested(depth)).collect().to_series().to_list() == [float(depth + 1), None]
+    size = len(df.lazy().select(_nested(depth)).explain(optimized=False))
+    half = len(df.lazy().select(_nested(depth // 2)).explain(optimized=False))
+    assert size <= 2.2 * half
