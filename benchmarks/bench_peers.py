@@ -28,8 +28,9 @@ facts inside the timing. The input's build time is printed as ``peer_input_build
 
 Every member's total is checked first: each peer must give partyrules' total (rounded to 6 decimals, as
 partyrules rounds); the count of equal totals is printed, and no ratio is printed when any differs. Times are
-per member (``perf_counter_ns`` around each call, the cyclic GC frozen as bench_engine does); ratios are what to
-read, absolute times move with the machine's load.
+per member (``perf_counter_ns`` around each call, the cyclic GC frozen as bench_engine does), the paths
+interleaved member by member so that a change of the machine's load falls on all of them; ratios are what to read,
+absolute times move with the load.
 """
 
 from __future__ import annotations
@@ -62,16 +63,25 @@ def _quantiles(ns: Sequence[int]) -> tuple[float, float]:
     return qs[49] / 1e6, qs[98] / 1e6
 
 
-def timed(fn: Callable[[Any], Any], items: Sequence[Any], rounds: int) -> list[int]:
-    fn(items[0])  # warm up: handles created, closures compiled
+Case = tuple[str, Callable[[Any], Any], Sequence[Any]]
+
+
+def timed(cases: Sequence[Case], rounds: int) -> dict[str, list[int]]:
+    """Nanoseconds per call of each case, the cases interleaved item by item (the i-th item of every case, then
+    the next): a machine whose load changes during the run slows every case alike, so the ratios hold."""
+    for _, fn, items in cases:
+        fn(items[0])  # warm up: handles created, closures compiled
     gc.collect()
-    out: list[int] = []
+    out: dict[str, list[int]] = {name: [] for name, _, _ in cases}
     clock = time.perf_counter_ns
     for _ in range(rounds):
-        for x in items:
-            t = clock()
-            fn(x)
-            out.append(clock() - t)
+        for i in range(max(len(items) for _, _, items in cases)):
+            for name, fn, items in cases:
+                if i < len(items):
+                    x = items[i]
+                    t = clock()
+                    fn(x)
+                    out[name].append(clock() - t)
     return out
 
 
@@ -122,14 +132,14 @@ def main() -> None:
     # -- per member ------------------------------------------------------------------------------------------
     gc.freeze()  # the population is long-lived: keep the cyclic GC from rescanning it (every path alike)
     results: dict[str, tuple[float, float]] = {}
-    cases: list[tuple[str, Callable[[Any], Any], Sequence[Any]]] = [
+    cases: list[Case] = [
         ("partyrules_explained", lambda f: ours.evaluate(f, period), members),
         ("partyrules_reference", lambda f: reference.evaluate(f, period), members),
         ("zen_evaluate", zen_decision.evaluate, inputs),
         ("rule_engine", rule_engine_scorer.total, few),
     ]
-    for name, fn, items in cases:
-        results[name] = _quantiles(timed(fn, items, args.rounds))
+    for name, ns in timed(cases, args.rounds).items():
+        results[name] = _quantiles(ns)
         p50, p99 = results[name]
         print(f"{name}_p50_ms: {p50:.3f}")
         print(f"{name}_p99_ms: {p99:.3f}")
@@ -137,9 +147,10 @@ def main() -> None:
     # -- batches (per member) --------------------------------------------------------------------------------
     zen_batches = [[{"key": "bench", "context": x} for x in inputs[i:i + BATCH]] for i in range(0, len(inputs), BATCH)]
     our_batches = [members[i:i + BATCH] for i in range(0, len(members), BATCH)]
-    for name, run, batches in (("zen_evaluate_batch", engine.evaluate_batch, zen_batches),
-                               ("partyrules_evaluate_many", lambda b: ours.evaluate_many(b, period), our_batches)):
-        ns = [n // len(b) for n, b in zip(timed(run, batches, args.rounds), batches * args.rounds, strict=True)]
+    batch_cases: list[Case] = [("zen_evaluate_batch", engine.evaluate_batch, zen_batches),
+                               ("partyrules_evaluate_many", lambda b: ours.evaluate_many(b, period), our_batches)]
+    for (name, _, batches), ns_all in zip(batch_cases, timed(batch_cases, args.rounds).values(), strict=True):
+        ns = [n // len(b) for n, b in zip(ns_all, batches * args.rounds, strict=True)]
         results[name] = _quantiles(ns) if len(ns) > 1 else (ns[0] / 1e6, ns[0] / 1e6)
         print(f"{name}_per_member_p50_ms: {results[name][0]:.3f} (batches of {BATCH})")
         print(f"{name}_per_member_p99_ms: {results[name][1]:.3f}")
