@@ -133,7 +133,9 @@ def _diagnostics(diagnostics: Diagnostics, names: _Names, max_rows: int) -> list
                                                                                      id=diagnostics.ruleset_id)),
             frame_html(rules, max_rows=max(max_rows, rules.height), lang=lang, formatters=names.formatters()),
             f"<h3>{phrase('crowding', lang)}</h3>",
-            frame_html(diagnostics.crowding, lang=lang, formatters=names.formatters()),
+            # the grade column is shown by name in the report's language, so its name columns would repeat it
+            frame_html(diagnostics.crowding.drop("grade_zh", "grade_en", strict=False), lang=lang,
+                       formatters=names.formatters()),
             f"<h3>{phrase('vetoes', lang)}</h3>",
             frame_html(diagnostics.vetoes, lang=lang, formatters=names.formatters())]
 
