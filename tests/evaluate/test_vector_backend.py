@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import partyrules as pr
-from hand_facts import veto_incident
+from hand_facts import distinct_members, veto_incident
 from partyrules.compile.columns import divide
 from partyrules.evaluate import vector as vector_module
 from partyrules.evaluate.backend import SubjectBackend
@@ -109,21 +109,6 @@ def test_shipped_rulesets_equal_the_engine_on_generated_populations(name):
 
 
 # -- generated rule sets ---------------------------------------------------------------------------------------
-def _members(facts_list: list[pr.MemberFacts]) -> list[pr.MemberFacts]:
-    """Give drawn members distinct ids (the strategies draw every member as M1)."""
-    out = []
-    for i, f in enumerate(facts_list):
-        data = f.model_dump(mode="json")
-        sid = f"M{i:03d}"
-        data["member"]["member_id"] = sid
-        for r in data["records"]:
-            r["member_id"] = sid
-        for x in (*data["incidents"], *data["commendations"]):
-            x["subject_id"] = sid
-        if data.get("annual"):
-            data["annual"]["subject_id"] = sid
-        out.append(pr.MemberFacts.model_validate(data))
-    return out
 
 
 @given(g=generated_rulesets(with_crisis_veto=True),
@@ -135,12 +120,12 @@ def test_generated_rulesets_agree_on_every_backend(g, facts, veto):
         f = facts[0]
         facts[0] = pr.MemberFacts(f.member, records=f.records, incidents=(*f.incidents, veto_incident("IVETO")),
                                   commendations=f.commendations, annual=f.annual)
-    assert_every_backend_agrees(rs, _members(facts))
+    assert_every_backend_agrees(rs, distinct_members(facts))
 
 
 @given(c=condition_rulesets(), facts=st.lists(subject_facts("member", edges=GENERATED_EDGES), min_size=1, max_size=4))
 def test_random_conditions_agree_on_every_backend(c, facts):
-    assert_every_backend_agrees(c.load(), _members(facts))
+    assert_every_backend_agrees(c.load(), distinct_members(facts))
 
 
 def test_the_example_ruleset_equals_the_engine(example_dir):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import partyrules as pr
+from hand_facts import distinct_members
 from partyrules.evaluate.population import score_population
 from partyrules.evaluate.vector import evaluator, plan
 from partyrules.population.frames import facts_to_population
@@ -75,20 +76,6 @@ def test_the_fast_plan_is_kept_when_every_check_holds(subdistrict: SubDistrict) 
     assert made == [False]
 
 
-def _members(facts_list: list[pr.MemberFacts]) -> list[pr.MemberFacts]:
-    out = []
-    for i, f in enumerate(facts_list):
-        data = f.model_dump(mode="json")
-        sid = f"M{i:03d}"
-        data["member"]["member_id"] = sid
-        for r in data["records"]:
-            r["member_id"] = sid
-        for x in (*data["incidents"], *data["commendations"]):
-            x["subject_id"] = sid
-        if data.get("annual"):
-            data["annual"]["subject_id"] = sid
-        out.append(pr.MemberFacts.model_validate(data))
-    return out
 
 
 @settings(max_examples=10)
@@ -96,7 +83,7 @@ def _members(facts_list: list[pr.MemberFacts]) -> list[pr.MemberFacts]:
        facts=st.lists(subject_facts("member", edges=GENERATED_EDGES), min_size=1, max_size=4))
 def test_the_exact_plan_equals_the_engine_on_generated_rulesets(g, facts) -> None:  # type: ignore[no-untyped-def]
     rs = g.load()
-    subjects = _members(facts)
+    subjects = distinct_members(facts)
     want = score_population(rs, subjects, "2026", backend="engine")
     with pytest.MonkeyPatch.context() as m:
         m.setattr(plan, "tie_free", lambda x: x.is_null())
