@@ -137,6 +137,36 @@ def test_concurrent_changes_to_one_session_each_log_the_breakdown_of_the_facts_t
     assert ScoreBreakdown.model_validate(final["breakdown"]).to_json() == fresh(served, full)
 
 
+def test_sessions_of_different_subjects_changed_at_once_each_answer_their_own_subject(served, sample):
+    """Sessions of different members share the engine's pooled handles (its C core has no locks): changed from many
+    threads at once, each session still answers exactly the evaluation of its own member's facts."""
+    people = [m for m in sample.members if len(m.records) >= 8][:6]
+    with served.client("score") as c:
+        sids = {m.subject_id: opened(c, without_months(m, *(r.month for r in m.records[4:])))["session_id"]
+                for m in people}
+
+    def send(job):
+        m, record = job
+        with served.client("score") as c:
+            return m, c.post(f"/sessions/{sids[m.subject_id]}/records", json={"record": record.model_dump(mode="json")})
+
+    jobs = [(m, r) for i in range(4, 8) for m in people for r in m.records[i:i + 1]]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, jobs))
+    assert all(a.status_code == 200 for _, a in answers), [a.text for _, a in answers]
+    for m, a in answers:
+        body = a.json()
+        assert body["subject_id"] == m.subject_id
+        row = next(r for r in served.log.query(subject=m.subject_id, limit=1000) if r.id == body["decision_id"])
+        assert row.breakdown_json == fresh(served, parse_subject_facts(json.loads(row.input_json)))
+    with served.client("score") as c:
+        for m in people:
+            now = c.get(f"/sessions/{sids[m.subject_id]}").json()
+            c.delete(f"/sessions/{sids[m.subject_id]}")
+            assert ScoreBreakdown.model_validate(now["breakdown"]).to_json() == fresh(
+                served, without_months(m, *(r.month for r in m.records[8:])))
+
+
 def test_another_key_is_told_the_session_does_not_exist(served, sample):
     with served.client("score") as c:
         sid = opened(c, sample.members[0])["session_id"]
